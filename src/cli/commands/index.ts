@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+import type { Io } from '../io.js';
+
+/**
+ * A subcommand registers itself on the program. It reports its exit code through
+ * `setExitCode` (0 ok, 1 a property/check failed); bad input is thrown as InputError.
+ */
+export type RegisterCommand = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
+
+export const commands: RegisterCommand[] = [];

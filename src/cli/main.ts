@@ -1,0 +1,39 @@
+import { Command, CommanderError } from 'commander';
+import { InputError } from './errors.js';
+import { type Io, processIo } from './io.js';
+import { commands } from './commands/index.js';
+
+/**
+ * The kafka-model command. Returns the exit code instead of exiting, so tests can run it in
+ * process: 0 success, 1 a property or check failed, 2 bad input (one line, no stack trace).
+ */
+export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  const program = new Command('kafka-model')
+    .description('The reference formal model of Apache Kafka: simulate, explore, check.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+    })
+    .showSuggestionAfterError(true);
+  let exitCode = 0;
+  for (const register of commands) {
+    register(program, io, (code) => {
+      exitCode = code;
+    });
+  }
+  try {
+    await program.parseAsync(['node', 'kafka-model', ...argv]);
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // commander has already printed its one-line message (or the help text).
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof InputError) {
+      io.err(`kafka-model: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
