@@ -14,6 +14,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     .configureOutput({
       writeOut: (s) => io.out(s),
       writeErr: (s) => io.err(s),
+      // One line, named for the tool, like every other input error.
+      outputError: (s, write) => write(s.replace(/^error: /, 'kafka-model: ')),
     })
     .showSuggestionAfterError(true);
   let exitCode = 0;

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
+import { registerRun } from './run.js';
 
 /**
  * A subcommand registers itself on the program. It reports its exit code through
@@ -7,4 +8,4 @@ import type { Io } from '../io.js';
  */
 export type RegisterCommand = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerRun];

@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { InputError } from '../cli/errors.js';
+
+/**
+ * A Scenario is one run, as data: configuration, workload, fault schedule, seed, horizon.
+ * The same file replays bit for bit; a counterexample is a Scenario file.
+ */
+const nodeId = z.string().min(1);
+const time = z.number().int().min(0);
+
+const faultSchema = z.discriminatedUnion('type', [
+  z.strictObject({ at: time, type: z.literal('crash'), node: nodeId, tear: z.boolean().optional() }),
+  z.strictObject({ at: time, type: z.literal('restart'), node: nodeId }),
+  z.strictObject({
+    at: time,
+    type: z.literal('partition'),
+    from: z.array(nodeId).min(1),
+    to: z.array(nodeId).min(1),
+    oneWay: z.boolean().optional(),
+  }),
+  z.strictObject({ at: time, type: z.literal('heal'), nodes: z.array(nodeId).optional() }),
+  z.strictObject({ at: time, type: z.literal('latency'), node: nodeId, ms: z.number().int().min(0), durationMs: time }),
+  z.strictObject({ at: time, type: z.literal('disconnect'), a: nodeId, b: nodeId }),
+]);
+
+const pingPongSchema = z.strictObject({
+  kind: z.literal('ping-pong'),
+  pingers: z.number().int().min(1).max(1000).default(3),
+  intervalMs: z.number().int().min(1).default(10),
+  timeoutMs: z.number().int().min(1).default(50),
+});
+
+export const workloadSchemas = [pingPongSchema] as const;
+
+const networkSchema = z
+  .strictObject({
+    minLatencyMs: z.number().int().min(0).default(1),
+    maxLatencyMs: z.number().int().min(0).default(5),
+  })
+  .refine((n) => n.maxLatencyMs >= n.minLatencyMs, { message: 'maxLatencyMs must be >= minLatencyMs' });
+
+export const scenarioSchema = z.strictObject({
+  /** Format version of the file, so old counterexamples stay readable. */
+  version: z.literal(1).default(1),
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(1),
+  /** Virtual milliseconds to simulate. */
+  durationMs: z.number().int().min(1).max(100_000_000).default(2_000),
+  config: z
+    .strictObject({
+      preset: z.string().default('default'),
+      overrides: z.record(z.string(), z.unknown()).default({}),
+    })
+    .default({ preset: 'default', overrides: {} }),
+  network: networkSchema.default({ minLatencyMs: 1, maxLatencyMs: 5 }),
+  workload: z.discriminatedUnion('kind', workloadSchemas).default({ kind: 'ping-pong', pingers: 3, intervalMs: 10, timeoutMs: 50 }),
+  faults: z.array(faultSchema).default([]),
+});
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+
+/**
+ * Validate a parsed scenario. On failure, throws an InputError naming the first bad field by
+ * its path (`faults[2].at`) and what was expected.
+ */
+export function parseScenario(data: unknown, where = 'scenario'): Scenario {
+  const r = scenarioSchema.safeParse(data);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const path = issue.path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+    '',
+  );
+  throw new InputError(`${where}: ${path || '(top level)'}: ${describeIssue(issue)}`);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+  return issue.message;
+}
+
+export function parseScenarioJson(text: string, where: string): Scenario {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new InputError(`${where}: not valid JSON (${(e as Error).message})`);
+  }
+  return parseScenario(data, where);
+}

@@ -1,0 +1,161 @@
+import type { NodeId } from './network.js';
+import type { Rng } from './rng.js';
+
+/**
+ * A fault, at a virtual time. Faults are data, so a schedule can be generated, shrunk,
+ * written to a scenario file and replayed.
+ */
+export type Fault =
+  /** Power loss: the node stops, its unflushed writes are lost (`tear`: partly lost). */
+  | { at: number; type: 'crash'; node: NodeId; tear?: boolean }
+  /** The node starts again from what its disk kept. */
+  | { at: number; type: 'restart'; node: NodeId }
+  /** Cut `from` off from `to` (both ways unless `oneWay`). */
+  | { at: number; type: 'partition'; from: NodeId[]; to: NodeId[]; oneWay?: boolean }
+  /** Heal every cut, or only those touching `nodes`. */
+  | { at: number; type: 'heal'; nodes?: NodeId[] }
+  /** Messages to and from `node` take `ms` longer, for `durationMs`. */
+  | { at: number; type: 'latency'; node: NodeId; ms: number; durationMs: number }
+  /** The TCP connection between `a` and `b` breaks: what is in flight on it is lost. */
+  | { at: number; type: 'disconnect'; a: NodeId; b: NodeId };
+
+export type FaultType = Fault['type'];
+export const faultTypes: readonly FaultType[] = ['crash', 'restart', 'partition', 'heal', 'latency', 'disconnect'];
+
+/**
+ * The fault budget (design decision 7): at most `maxFaulty` of the `nodes` may be faulty at
+ * once, where faulty means crashed (until restarted) or cut off by a partition (until healed).
+ * Latency spikes and single connection losses are degradations, not counted.
+ */
+export interface FaultBudget {
+  readonly nodes: readonly NodeId[];
+  readonly maxFaulty: number;
+}
+
+/** The nodes a fault makes faulty, given the set already faulty. */
+function tracker() {
+  const crashed = new Set<NodeId>();
+  const cut = new Set<NodeId>();
+  return {
+    faulty(budgetNodes: ReadonlySet<NodeId>): number {
+      let n = 0;
+      for (const x of budgetNodes) if (crashed.has(x) || cut.has(x)) n++;
+      return n;
+    },
+    apply(f: Fault, budgetNodes: ReadonlySet<NodeId>): void {
+      switch (f.type) {
+        case 'crash':
+          crashed.add(f.node);
+          return;
+        case 'restart':
+          crashed.delete(f.node);
+          return;
+        case 'partition': {
+          // The side with fewer budgeted nodes is the one cut off; ties count both sides.
+          const a = f.from.filter((x) => budgetNodes.has(x));
+          const b = f.to.filter((x) => budgetNodes.has(x));
+          const isolated = a.length < b.length ? a : b.length < a.length ? b : [...a, ...b];
+          for (const x of isolated) cut.add(x);
+          return;
+        }
+        case 'heal':
+          if (!f.nodes) cut.clear();
+          else for (const x of f.nodes) cut.delete(x);
+          return;
+        default:
+          return;
+      }
+    },
+  };
+}
+
+/**
+ * Drop every fault that would take more than `budget.maxFaulty` nodes out at once, keeping the
+ * rest in time order. Used by the generators, so shrinking can never leave the budget.
+ */
+export function enforceBudget(schedule: readonly Fault[], budget: FaultBudget): Fault[] {
+  const budgetNodes = new Set(budget.nodes);
+  const sorted = sortFaults(schedule);
+  const kept: Fault[] = [];
+  const t = tracker();
+  for (const f of sorted) {
+    const trial = tracker();
+    for (const k of kept) trial.apply(k, budgetNodes);
+    trial.apply(f, budgetNodes);
+    if (trial.faulty(budgetNodes) > budget.maxFaulty) continue;
+    kept.push(f);
+    t.apply(f, budgetNodes);
+  }
+  return kept;
+}
+
+/** The largest number of budgeted nodes faulty at once under a schedule. */
+export function peakFaulty(schedule: readonly Fault[], nodes: readonly NodeId[]): number {
+  const budgetNodes = new Set(nodes);
+  const t = tracker();
+  let peak = 0;
+  for (const f of sortFaults(schedule)) {
+    t.apply(f, budgetNodes);
+    peak = Math.max(peak, t.faulty(budgetNodes));
+  }
+  return peak;
+}
+
+/** Stable sort by time: faults at the same time keep their written order. */
+export function sortFaults(schedule: readonly Fault[]): Fault[] {
+  return schedule
+    .map((f, i) => [f, i] as const)
+    .sort((x, y) => x[0].at - y[0].at || x[1] - y[1])
+    .map(([f]) => f);
+}
+
+export interface RandomScheduleOptions {
+  readonly budget: FaultBudget;
+  /** Faults happen in [0, horizonMs). */
+  readonly horizonMs: number;
+  /** How many fault episodes to try (each may be a crash+restart, a cut+heal, ...). */
+  readonly episodes: number;
+  readonly kinds?: readonly ('crash' | 'partition' | 'latency' | 'disconnect')[];
+  /** How long a crashed node stays down or a cut stays, at most. */
+  readonly maxOutageMs?: number;
+  readonly tear?: boolean;
+}
+
+/**
+ * A random fault schedule drawn from the kernel's seeded source, within the budget. Each
+ * episode is a fault and (for crashes and cuts) its repair.
+ */
+export function randomFaultSchedule(rng: Rng, opts: RandomScheduleOptions): Fault[] {
+  const kinds = opts.kinds ?? ['crash', 'partition', 'latency', 'disconnect'];
+  const nodes = opts.budget.nodes;
+  const maxOutage = opts.maxOutageMs ?? Math.max(1, Math.floor(opts.horizonMs / 4));
+  const out: Fault[] = [];
+  if (nodes.length === 0 || kinds.length === 0) return out;
+  for (let i = 0; i < opts.episodes; i++) {
+    const at = rng.int(0, Math.max(0, opts.horizonMs - 1));
+    const dur = rng.int(1, maxOutage);
+    const node = rng.pick(nodes);
+    switch (rng.pick(kinds)) {
+      case 'crash':
+        out.push({ at, type: 'crash', node, ...(opts.tear ? { tear: true } : {}) });
+        out.push({ at: at + dur, type: 'restart', node });
+        break;
+      case 'partition': {
+        const rest = nodes.filter((n) => n !== node);
+        const oneWay = rng.chance(0.3);
+        out.push({ at, type: 'partition', from: [node], to: rest, ...(oneWay ? { oneWay: true } : {}) });
+        out.push({ at: at + dur, type: 'heal', nodes: [node] });
+        break;
+      }
+      case 'latency':
+        out.push({ at, type: 'latency', node, ms: rng.int(1, 200), durationMs: dur });
+        break;
+      case 'disconnect': {
+        const other = rng.pick(nodes);
+        if (other !== node) out.push({ at, type: 'disconnect', a: node, b: other });
+        break;
+      }
+    }
+  }
+  return enforceBudget(out, opts.budget);
+}

@@ -1,0 +1,19 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { captureIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
+
+/** Run the CLI in this process and capture what it prints. */
+export async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const io = captureIo();
+  const code = await main(argv, io);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+const entry = fileURLToPath(new URL('./cli-entry.ts', import.meta.url));
+
+/** Run the CLI in a separate Node process, from source. */
+export function cliProcess(...argv: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', entry, ...argv], { encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
