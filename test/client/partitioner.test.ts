@@ -44,7 +44,7 @@ describe('murmur2-java-compatible', () => {
     const partitioner = kafkajs.Partitioners.JavaCompatiblePartitioner();
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 100 }), fc.integer({ min: 1, max: 1000 }), (key, n) => {
-        const partitionMetadata = Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 0 }));
+        const partitionMetadata = Array.from({ length: n }, (_, i) => ({ partitionErrorCode: 0, partitionId: i, leader: 0, replicas: [0], isr: [0], offlineReplicas: [] }));
         const expected = partitioner({ topic: 't', partitionMetadata, message: { key: Buffer.from(key), value: null } });
         expect(partitionForKey(key, n)).toBe(expected);
       }),
