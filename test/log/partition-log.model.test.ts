@@ -20,8 +20,8 @@ type Op =
   | { op: 'truncateFully'; at: number }
   | { op: 'updateHw'; to: number }
   | { op: 'incrementHw'; to: number }
-  | { op: 'incrementLso'; to: number }
-  | { op: 'retention'; now: number };
+  | { op: 'incrementLso'; delta: number }
+  | { op: 'retention'; now: number; atBoundary: boolean; delta: number };
 
 const size = fc.integer({ min: 0, max: 4 });
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -47,8 +47,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ op: fc.constant('truncateFully' as const), at: fc.nat(60) }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('updateHw' as const), to: fc.nat(60) }) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('incrementHw' as const), to: fc.nat(60) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('incrementLso' as const), to: fc.nat(60) }) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('retention' as const), now: fc.nat(250) }) },
+  { weight: 2, arbitrary: fc.record({ op: fc.constant('incrementLso' as const), delta: fc.integer({ min: -1, max: 6 }) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('retention' as const),
+      now: fc.nat(250),
+      // Put "now" right at the time-retention boundary of the oldest segment half the time.
+      atBoundary: fc.boolean(),
+      delta: fc.integer({ min: -1, max: 1 }),
+    }),
+  },
 );
 
 const configArb: fc.Arbitrary<LogConfig> = fc.record({
@@ -180,6 +189,7 @@ function step(log: PartitionLog<string>, ref: Ref, o: Op, cfg: LogConfig, nextVa
   const before = new Map<number, LogRecord<string>>();
   for (let off = ref.lso; off < ref.leo; off++) before.set(off, log.recordAt(off)!);
   let truncating = false;
+  const segsBefore = log.segments();
   switch (o.op) {
     case 'leader': {
       const res = log.appendAsLeader(
@@ -234,18 +244,22 @@ function step(log: PartitionLog<string>, ref: Ref, o: Op, cfg: LogConfig, nextVa
         ref.hw = Math.max(ref.hw, o.to);
       }
       break;
-    case 'incrementLso':
-      if (o.to > ref.hw) {
-        expect(() => log.maybeIncrementLogStartOffset(o.to)).toThrow(OffsetOutOfRangeError);
+    case 'incrementLso': {
+      const to = Math.max(0, ref.lso + o.delta);
+      if (to > ref.hw) {
+        expect(() => log.maybeIncrementLogStartOffset(to)).toThrow(OffsetOutOfRangeError);
       } else {
-        expect(log.maybeIncrementLogStartOffset(o.to)).toBe(o.to > ref.lso);
-        ref.lso = Math.max(ref.lso, o.to);
+        expect(log.maybeIncrementLogStartOffset(to)).toBe(to > ref.lso);
+        ref.lso = Math.max(ref.lso, to);
       }
       break;
+    }
     case 'retention': {
       const segs = log.segments();
-      const want = expectedRetention(segs, ref.lso, ref.hw, cfg, o.now);
-      const res = log.applyRetention(o.now);
+      const now =
+        o.atBoundary && cfg.retentionMs !== null ? segs[0]!.maxTimestamp + cfg.retentionMs + o.delta : o.now;
+      const want = expectedRetention(segs, ref.lso, ref.hw, cfg, now);
+      const res = log.applyRetention(now);
       // log-retention-closed-segments: a prefix of the segments, never the active one.
       expect(res.deletedSegments).toEqual(segs.slice(0, want.deleted));
       expect(res.deletedSegments.every((s) => !s.active)).toBe(true);
@@ -257,6 +271,21 @@ function step(log: PartitionLog<string>, ref: Ref, o: Op, cfg: LogConfig, nextVa
       ref.lso = want.lso;
       break;
     }
+  }
+  // log-segment-roll: an append rolls exactly when the active segment is not empty and the
+  // record would take it past segmentBytes.
+  if (o.op === 'leader' || o.op === 'follower') {
+    const want = segsBefore.map((s) => ({ baseOffset: s.baseOffset, recordCount: s.recordCount, sizeBytes: s.sizeBytes }));
+    for (const r of ref.stored.slice(ref.stored.length - o.sizes.length)) {
+      let a = want.at(-1)!;
+      if (a.recordCount > 0 && a.sizeBytes + r.size > cfg.segmentBytes) {
+        a = { baseOffset: r.offset, recordCount: 0, sizeBytes: 0 };
+        want.push(a);
+      }
+      a.recordCount++;
+      a.sizeBytes += r.size;
+    }
+    expect(log.segments().map((s) => ({ baseOffset: s.baseOffset, recordCount: s.recordCount, sizeBytes: s.sizeBytes }))).toEqual(want);
   }
   // log-offset-stable: short of a truncation, an offset that stays readable keeps its record
   // (the very same object).
@@ -298,8 +327,10 @@ describe('recover from any prefix [log-recover-prefix]', () => {
           let n = 0;
           for (const o of ops) step(log, ref, o, cfg, () => `v${n++}`);
 
-          const vis = log.read(log.logStartOffset);
-          let survived: LogRecord<string>[] = vis.slice(0, cut % (vis.length + 1));
+          // What is on disk: every stored record, including those below the log start offset
+          // that wait for their segment to be deleted.
+          const onDisk = ref.stored;
+          let survived: LogRecord<string>[] = onDisk.slice(0, cut % (onDisk.length + 1));
           let intact = survived.length;
           if (damage && survived.length > 0) {
             const [at, kind] = damage;
@@ -321,14 +352,29 @@ describe('recover from any prefix [log-recover-prefix]', () => {
           const lso = log.logStartOffset;
           const rec = PartitionLog.recover(survived, cfg, { logStartOffset: lso, highWatermark: log.highWatermark });
           const keep = survived.slice(0, intact);
+          const base = firstStored(ref);
+          const newLeo = base + keep.length;
+          if (keep.length === 0 || newLeo < lso) {
+            // Less survived than the log start offset: the log restarts empty there.
+            expect([rec.logStartOffset, rec.logEndOffset, rec.highWatermark]).toEqual([lso, lso, lso]);
+            expect(rec.epochCache.entries()).toEqual([]);
+            return;
+          }
           expect(rec.logStartOffset).toBe(lso);
-          expect(rec.logEndOffset).toBe(lso + keep.length);
-          expect(rec.read(lso)).toEqual(keep);
-          expect(rec.highWatermark).toBe(Math.min(log.highWatermark, lso + keep.length));
-          // The rebuilt cache is the original one cut at the new log end offset.
-          expect(rec.epochCache.entries()).toEqual(log.epochCache.epochEntriesInRange(lso, lso + keep.length));
+          expect(rec.logEndOffset).toBe(newLeo);
+          expect(rec.read(lso)).toEqual(keep.slice(lso - base));
+          expect(rec.highWatermark).toBe(Math.min(log.highWatermark, newLeo));
+          // The rebuilt cache is the original one cut at the new log end offset; when nothing
+          // at or above the log start offset survived, the epoch of the last record below it
+          // stays, moved up to the log start offset (LogLoader: truncateFromEnd, then
+          // truncateFromStart).
+          expect(rec.epochCache.entries()).toEqual(
+            newLeo > lso
+              ? log.epochCache.epochEntriesInRange(lso, newLeo)
+              : [{ epoch: keep.at(-1)!.leaderEpoch, startOffset: lso }],
+          );
           // And the recovered log is a working log: it takes the next offset.
-          expect(rec.appendAsLeader([{ key: null, value: 'after', timestamp: 0 }], (rec.latestEpoch ?? 0) + 1).firstOffset).toBe(lso + keep.length);
+          expect(rec.appendAsLeader([{ key: null, value: 'after', timestamp: 0 }], (rec.latestEpoch ?? 0) + 1).firstOffset).toBe(newLeo);
         },
       ),
       { numRuns: 400 },
