@@ -376,3 +376,10 @@ describe('StickyAssignor javadoc', () => {
     expect(asSets(sticky(members, { t0: 1, t1: 2, t2: 3 }))).toEqual({ C0: 't0-0', C1: 't1-0, t1-1', C2: 't2-0, t2-1, t2-2' });
   });
 });
+
+describe('reproduced Kafka quirks (spec/assignors.md)', () => {
+  it('a member with an empty subscription seen first keeps subscriptions "equal", so it gets partitions', () => {
+    // 'a' comes before 'b' in Java HashMap order; Kafka seeds the comparison set from it.
+    expect(sticky([member('a', []), member('b', ['t'])], { t: 2 })).toEqual({ a: [tp('t', 0)], b: [tp('t', 1)] });
+  });
+});
