@@ -294,7 +294,7 @@ function step(log: PartitionLog<string>, ref: Ref, o: Op, cfg: LogConfig, nextVa
   }
 }
 
-describe('PartitionLog vs an array reference [log-dense-offsets, log-contiguous-read, log-truncate-exact, log-retention-*, log-offset-stable, epoch-cache-consistent]', () => {
+describe('PartitionLog vs an array reference [log-dense-offsets, log-contiguous-read, log-offset-bounds, log-truncate-exact, log-offset-stable, log-segment-roll, log-segment-naming, log-retention-closed-segments, log-retention-below-hw, log-retention-rules, log-hw-bounds, log-lso-bounds, epoch-cache-consistent, epoch-end-offset]', () => {
   it('agrees after every operation of random histories', () => {
     fc.assert(
       fc.property(configArb, fc.nat(5), fc.array(opArb, { maxLength: 40 }), (cfg, start, ops) => {
