@@ -67,20 +67,25 @@ export interface RetentionResult {
 }
 
 function normalizeConfig(config: Partial<LogConfig> | undefined): LogConfig {
-  const c: LogConfig = { ...DEFAULT_LOG_CONFIG, ...config };
-  if (!Number.isSafeInteger(c.segmentBytes) || c.segmentBytes < 1) {
-    throw new RangeError(`segmentBytes must be a positive integer, got ${c.segmentBytes}`);
+  // Field by field: an explicit `undefined` means "default", while `null` means "no limit".
+  const segmentBytes = config?.segmentBytes ?? DEFAULT_LOG_CONFIG.segmentBytes;
+  const retentionMs = config?.retentionMs === undefined ? DEFAULT_LOG_CONFIG.retentionMs : config.retentionMs;
+  const retentionBytes =
+    config?.retentionBytes === undefined ? DEFAULT_LOG_CONFIG.retentionBytes : config.retentionBytes;
+  if (!Number.isSafeInteger(segmentBytes) || segmentBytes < 1) {
+    throw new RangeError(`segmentBytes must be a positive integer, got ${segmentBytes}`);
   }
-  if (c.retentionMs !== null && (!Number.isFinite(c.retentionMs) || c.retentionMs < 0)) {
-    if (Number.isNaN(c.retentionMs)) throw new RangeError('retentionMs must be a number or null');
-    // Kafka: any negative retention.ms means "unlimited".
-    if (c.retentionMs < 0) c.retentionMs = null;
-  }
-  if (c.retentionBytes !== null && (!Number.isFinite(c.retentionBytes) || c.retentionBytes < 0)) {
-    if (Number.isNaN(c.retentionBytes)) throw new RangeError('retentionBytes must be a number or null');
-    if (c.retentionBytes < 0) c.retentionBytes = null;
-  }
-  return c;
+  // Kafka: any negative retention.ms / retention.bytes means "unlimited".
+  const limit = (name: string, v: number | null): number | null => {
+    if (v === null) return null;
+    if (Number.isNaN(v)) throw new RangeError(`${name} must be a number or null`);
+    return v < 0 ? null : v;
+  };
+  return {
+    segmentBytes,
+    retentionMs: limit('retentionMs', retentionMs),
+    retentionBytes: limit('retentionBytes', retentionBytes),
+  };
 }
 
 function checkOffset(name: string, offset: number): void {
@@ -366,6 +371,15 @@ export class PartitionLog<V = unknown> {
   recordAt(offset: number): LogRecord<V> | undefined {
     if (offset < this._logStartOffset || offset >= this.logEndOffset) return undefined;
     return this.records[offset - this.firstStoredOffset];
+  }
+
+  /**
+   * Every stored record, oldest first, including those below the log start offset that wait
+   * for their segment to be deleted: what is on disk, for a crash simulation to cut and hand to
+   * {@link PartitionLog.recover}. Not a client read: use {@link read}.
+   */
+  storedRecords(): LogRecord<V>[] {
+    return this.records.slice();
   }
 
   /** A snapshot of the segments, oldest first; the last one is the active segment. */

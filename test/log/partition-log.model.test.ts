@@ -157,6 +157,7 @@ function checkAgainst(log: PartitionLog<string>, ref: Ref, cfg: LogConfig): void
     total += s.sizeBytes;
   });
   expect(log.sizeInBytes).toBe(total);
+  expect(log.storedRecords()).toEqual(ref.stored);
 
   // The epoch cache means what KIP-101 says of the visible records: each offset's epoch is the
   // epoch it was written in, and each epoch ends where the next higher epoch starts, the latest
