@@ -174,12 +174,12 @@ export class PartitionLog<V = unknown> {
   ): PartitionLog<V> {
     const checkpointLso = opts.logStartOffset ?? 0;
     checkOffset('logStartOffset', checkpointLso);
+    // n = length of the intact prefix, dense from the first record's offset.
     let n = 0;
     const first = records[0];
     if (isIntactRecord(first, undefined)) {
-      const base = first!.offset;
       n = 1;
-      while (n < records.length && isIntactRecord(records[n], base + n)) n++;
+      while (n < records.length && isIntactRecord(records[n], first!.offset + n)) n++;
     }
     const base = n > 0 ? first!.offset : checkpointLso;
     const logEnd = base + n;
