@@ -89,22 +89,41 @@ function checkPair(x: unknown, where: string): OffsetValue {
 /** Poll results: a JSON object or EDN map of key -> [[offset, value], ...]. */
 function checkPollResult(x: unknown, where: string, fromJson: boolean): PollResult | undefined {
   if (x === null || x === undefined) return undefined;
-  const out: Record<string, OffsetValue[]> = Object.create(null) as Record<string, OffsetValue[]>;
-  const entries: Iterable<[unknown, unknown]> = isMap(x)
-    ? x.entries()
-    : isPlainObject(x)
-      ? Object.entries(x)
-      : (() => {
-          throw new HistoryFormatError(`${where}: poll result is ${describe(x)}; expected a map of key -> [[offset, value], ...]`);
-        })();
+  if (fromJson) {
+    // Already JSON-shaped: validate in place, allocate nothing (the million-op hot path).
+    if (!isPlainObject(x)) {
+      throw new HistoryFormatError(`${where}: poll result is ${describe(x)}; expected a map of key -> [[offset, value], ...]`);
+    }
+    for (const k of Object.keys(x)) {
+      const pairs = x[k];
+      if (!Array.isArray(pairs)) {
+        throw new HistoryFormatError(`${where}: poll result for key ${JSON.stringify(k)} is ${describe(pairs)}; expected a list of [offset, value] pairs`);
+      }
+      for (let i = 0; i < pairs.length; i++) {
+        const p: unknown = pairs[i];
+        if (
+          !Array.isArray(p) ||
+          p.length !== 2 ||
+          !(p[0] === null || (typeof p[0] === 'number' && Number.isSafeInteger(p[0]) && p[0] >= 0)) ||
+          !((typeof p[1] === 'number' && Number.isFinite(p[1])) || typeof p[1] === 'string')
+        ) {
+          checkPair(p, `${where}, key ${JSON.stringify(k)}`); // throws the precise message
+        }
+      }
+    }
+    return x as PollResult;
+  }
+  if (!isMap(x) && !isPlainObject(x)) {
+    throw new HistoryFormatError(`${where}: poll result is ${describe(x)}; expected a map of key -> [[offset, value], ...]`);
+  }
+  const out = Object.create(null) as Record<string, OffsetValue[]>;
+  const entries: Iterable<[unknown, unknown]> = isMap(x) ? x.entries() : Object.entries(x);
   for (const [rawKey, pairs] of entries) {
     const k = checkKey(rawKey, where);
     if (!Array.isArray(pairs)) {
       throw new HistoryFormatError(`${where}: poll result for key ${String(k)} is ${describe(pairs)}; expected a list of [offset, value] pairs`);
     }
-    const checked = pairs.map((p) => checkPair(p, `${where}, key ${String(k)}`));
-    // JSON input is already JSON-shaped: keep its arrays rather than copying them.
-    out[String(k)] = fromJson ? (pairs as OffsetValue[]) : checked;
+    out[String(k)] = pairs.map((p) => checkPair(p, `${where}, key ${String(k)}`));
   }
   return out;
 }

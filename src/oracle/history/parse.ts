@@ -33,25 +33,28 @@ export interface ParsedOp {
 /** A line longer than this is not a history op; stop before it exhausts the heap. */
 const MAX_LINE = 64 * 1024 * 1024;
 
-async function* lines(input: Readable, name: string): AsyncGenerator<string> {
+/** The lines of a stream, a chunk's worth at a time (one promise per chunk, not per line). */
+async function* lineBatches(input: Readable, name: string): AsyncGenerator<string[]> {
   let buf = '';
   let lineNo = 0;
   for await (const chunk of input) {
     buf += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
+    const batch: string[] = [];
     let start = 0;
     for (;;) {
       const nl = buf.indexOf('\n', start);
       if (nl < 0) break;
-      lineNo++;
-      yield buf.charCodeAt(nl - 1) === 13 && nl > start ? buf.slice(start, nl - 1) : buf.slice(start, nl);
+      batch.push(nl > start && buf.charCodeAt(nl - 1) === 13 ? buf.slice(start, nl - 1) : buf.slice(start, nl));
       start = nl + 1;
     }
+    lineNo += batch.length;
     buf = start === 0 ? buf : buf.slice(start);
+    if (batch.length > 0) yield batch;
     if (buf.length > MAX_LINE) {
       throw new HistoryFormatError(`${name}:${lineNo + 1}: line is longer than ${MAX_LINE} characters; expected one op per line`);
     }
   }
-  if (buf.length > 0) yield buf.endsWith('\r') ? buf.slice(0, -1) : buf;
+  if (buf.length > 0) yield [buf.endsWith('\r') ? buf.slice(0, -1) : buf];
 }
 
 function open(input: string | Readable): { stream: Readable; name: string } {
@@ -67,77 +70,89 @@ function located(name: string, line: number, e: unknown): never {
   throw e;
 }
 
-async function* readJsonLines(input: AsyncIterable<string>, name: string): AsyncGenerator<ParsedOp> {
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 13) return false;
+  }
+  return true;
+}
+
+async function* readJsonLines(input: AsyncIterable<string[]>, name: string): AsyncGenerator<ParsedOp[]> {
   let lineNo = 0;
   let ordinal = 0;
-  for await (const text of input) {
-    lineNo++;
-    if (text.length === 0 || /^\s*$/.test(text)) continue;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      throw new HistoryFormatError(`${name}:${lineNo}: not valid JSON (${(e as Error).message}); expected one op object per line`);
+  for await (const texts of input) {
+    const out: ParsedOp[] = [];
+    for (const text of texts) {
+      lineNo++;
+      if (isBlank(text)) continue;
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch (e) {
+        throw new HistoryFormatError(`${name}:${lineNo}: not valid JSON (${(e as Error).message}); expected one op object per line`);
+      }
+      let op: HistoryOp;
+      try {
+        op = normalizeOp(raw, ordinal++);
+      } catch (e) {
+        located(name, lineNo, e);
+      }
+      out.push({ op, line: lineNo, text });
     }
-    let op: HistoryOp;
-    try {
-      op = normalizeOp(raw, ordinal++);
-    } catch (e) {
-      located(name, lineNo, e);
-    }
-    yield { op, line: lineNo, text };
+    if (out.length > 0) yield out;
   }
 }
 
-async function* readJson(stream: Readable, name: string): AsyncGenerator<ParsedOp> {
-  // Peek: an array file is parsed whole; anything else is JSON Lines.
-  const it = lines(stream, name)[Symbol.asyncIterator]();
-  const first: string[] = [];
-  let isArray: boolean | undefined;
+async function* readJson(stream: Readable, name: string): AsyncGenerator<ParsedOp[]> {
+  // Peek at the first non-blank line: an array file is parsed whole; anything else is JSON Lines.
+  const it = lineBatches(stream, name)[Symbol.asyncIterator]();
+  const peeked: string[][] = [];
+  let isArray = false;
   for (;;) {
     const r = await it.next();
     if (r.done) break;
-    first.push(r.value);
-    const t = r.value.trimStart();
-    if (t.length > 0) {
-      isArray = t.startsWith('[');
+    peeked.push(r.value);
+    const firstText = r.value.find((l) => !isBlank(l));
+    if (firstText !== undefined) {
+      isArray = firstText.trimStart().startsWith('[');
       break;
     }
   }
-  async function* rest(): AsyncGenerator<string> {
-    yield* first;
+  async function* rest(): AsyncGenerator<string[]> {
+    yield* peeked;
     for (;;) {
       const r = await it.next();
       if (r.done) return;
       yield r.value;
     }
   }
-  if (isArray !== true) {
+  if (!isArray) {
     yield* readJsonLines(rest(), name);
     return;
   }
-  let text = '';
-  for await (const l of rest()) text += `${l}\n`;
+  const parts: string[] = [];
+  for await (const ls of rest()) for (const l of ls) parts.push(l);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(parts.join('\n'));
   } catch (e) {
     throw new HistoryFormatError(`${name}: not valid JSON (${(e as Error).message}); expected an array of op objects, or one op per line`);
   }
   if (!Array.isArray(raw)) throw new HistoryFormatError(`${name}: expected an array of op objects`);
+  const out: ParsedOp[] = [];
   for (let i = 0; i < raw.length; i++) {
-    let op: HistoryOp;
     try {
-      op = normalizeOp(raw[i], i);
+      out.push({ op: normalizeOp(raw[i], i), line: i + 1 });
     } catch (e) {
       if (e instanceof HistoryFormatError) throw new HistoryFormatError(`${name}: op ${i}: ${e.message}`);
       throw e;
     }
-    yield { op, line: i + 1 };
   }
+  yield out;
 }
 
-async function* readEdn(stream: Readable, name: string): AsyncGenerator<ParsedOp> {
+async function* readEdn(stream: Readable, name: string): AsyncGenerator<ParsedOp[]> {
   const parser = new EDNListParser({
     mapAs: 'map',
     setAs: 'array',
@@ -180,34 +195,44 @@ async function* readEdn(stream: Readable, name: string): AsyncGenerator<ParsedOp
       throw new HistoryFormatError(`${name}:${lineNo}: malformed EDN (${e instanceof TypeError ? 'unbalanced bracket' : (e as Error).message}); expected one op map per line`);
     }
   };
-  for await (const text of lines(stream, name)) {
-    lineNo++;
-    yield* emit(feed(`${text}\n`));
-    if (parser.isDone() && /\S/.test(text.slice(text.lastIndexOf(')') + 1))) {
-      throw new HistoryFormatError(`${name}:${lineNo}: malformed EDN: text after an unmatched ')'`);
+  for await (const texts of lineBatches(stream, name)) {
+    const out: ParsedOp[] = [];
+    for (const text of texts) {
+      lineNo++;
+      for (const p of emit(feed(`${text}\n`))) out.push(p);
+      if (parser.isDone() && /\S/.test(text.slice(text.lastIndexOf(')') + 1))) {
+        throw new HistoryFormatError(`${name}:${lineNo}: malformed EDN: text after an unmatched ')'`);
+      }
     }
+    if (out.length > 0) yield out;
   }
-  yield* emit(feed(' '));
+  yield [...emit(feed(' '))];
   if (!parser.isDone() && (parser.stack.length > 0 || parser.mode !== 0)) {
     throw new HistoryFormatError(`${name}:${formStart}: malformed EDN: the form starting here is never closed`);
   }
 }
 
 /**
- * Reads a history, streaming: ops come out as they are read, and a file of millions of ops
- * is never held whole (except a JSON array file, or an EDN file wrapped in one list).
- * Malformed input throws HistoryFormatError with `file:line: what was wrong`.
+ * Reads a history in batches (one per chunk read), streaming: ops come out as they are
+ * read, and a file of millions of ops is never held whole (except a JSON array file, or an
+ * EDN file wrapped in one list). Malformed input throws HistoryFormatError with
+ * `file:line: what was wrong`.
  */
-export function readHistory(input: string | Readable, format: HistoryFormat): AsyncGenerator<ParsedOp> {
+export function readHistoryBatches(input: string | Readable, format: HistoryFormat): AsyncGenerator<ParsedOp[]> {
   const { stream, name } = open(input);
   switch (format) {
     case 'jsonl':
-      return readJsonLines(lines(stream, name), name);
+      return readJsonLines(lineBatches(stream, name), name);
     case 'json':
       return readJson(stream, name);
     case 'edn':
       return readEdn(stream, name);
   }
+}
+
+/** As readHistoryBatches, one op at a time. */
+export async function* readHistory(input: string | Readable, format: HistoryFormat): AsyncGenerator<ParsedOp> {
+  for await (const batch of readHistoryBatches(input, format)) yield* batch;
 }
 
 /**
@@ -219,5 +244,5 @@ export async function* parseHistory(input: string | Readable, format?: HistoryFo
   if (fmt === undefined) {
     throw new HistoryFormatError(`${typeof input === 'string' ? input : '<stream>'}: cannot tell the format; name the file .edn, .jsonl or .json, or pass a format`);
   }
-  for await (const p of readHistory(input, fmt)) yield p.op;
+  for await (const batch of readHistoryBatches(input, fmt)) for (const p of batch) yield p.op;
 }
