@@ -19,7 +19,10 @@
  *                                            with ERRCODE 0 a Produce IS appended, and the
  *                                            client only sees the answer late: this is how
  *                                            a request timeout after the append is staged
- *   clear-errors APIKEY
+ *   stack-count BROKER APIKEY                answers `OK <n>`: how many pushed errors/RTTs
+ *                                            are still waiting on BROKER for APIKEY
+ *   clear-errors APIKEY                      (cluster-wide stack only; 2.0.2 has no way to
+ *                                            clear a broker's stack)
  *   broker-down BROKER / broker-up BROKER    close/refuse connections (no leader change)
  *   broker-rtt BROKER RTT_MS                 delay every response from BROKER
  *   leader TOPIC PARTITION BROKER            move a partition's leader
@@ -117,6 +120,16 @@ static void run_command(rd_kafka_mock_cluster_t *mc, char *line) {
                             mc, (int32_t)a[0], (int16_t)a[1], 1, (rd_kafka_resp_err_t)a[3],
                             (int)a[4]);
                 reply(err);
+        } else if (!strcmp(cmd, "stack-count") && !ints(w, n, 1, 2, a)) {
+                size_t cnt = 0;
+                rd_kafka_resp_err_t err = rd_kafka_mock_broker_error_stack_cnt(
+                    mc, (int32_t)a[0], (int16_t)a[1], &cnt);
+                if (err)
+                        reply(err);
+                else {
+                        printf("OK %zu\n", cnt);
+                        fflush(stdout);
+                }
         } else if (!strcmp(cmd, "clear-errors") && !ints(w, n, 1, 1, a)) {
                 rd_kafka_mock_clear_request_errors(mc, (int16_t)a[0]);
                 reply(RD_KAFKA_RESP_ERR_NO_ERROR);

@@ -1,0 +1,158 @@
+import { InputError } from '../errors.js';
+import type { RegisterCommand } from './index.js';
+import {
+  conformDefaults,
+  type ConformOptions,
+  type Fault,
+  mockFault,
+  mockFaultNames,
+  type MockFaultName,
+  MockCluster,
+  renderReport,
+  runConform,
+  summary,
+  verdictOf,
+  writeRunFiles,
+} from '../../oracle/conform/index.js';
+
+interface Flags {
+  brokers?: string;
+  mockCluster?: string;
+  duration: string;
+  keys: string;
+  clients: string;
+  subVia: string;
+  crashInterval: string;
+  requestTimeout: string;
+  sessionTimeout?: string;
+  retries: string;
+  idempotent?: boolean;
+  fault: string[];
+  faultInterval: string;
+  finalTimeout: string;
+  seed: string;
+  out?: string;
+  json?: boolean;
+}
+
+function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new InputError(`--${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  }
+  return n;
+}
+
+function seconds(flag: string, text: string, min: number): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < min || n > 86_400) {
+    throw new InputError(`--${flag} must be a number of seconds from ${min} to 86400, got ${JSON.stringify(text)}`);
+  }
+  return Math.round(n * 1000);
+}
+
+function brokerList(text: string): string[] {
+  const brokers = text.split(',').map((b) => b.trim());
+  for (const b of brokers) {
+    const m = /^([^\s:,]+|\[[0-9a-fA-F:.]+\]):(\d+)$/.exec(b);
+    const port = Number(m?.[2]);
+    if (!m || !Number.isInteger(port) || port < 1 || port > 65_535) {
+      throw new InputError(`--brokers takes HOST:PORT[,HOST:PORT...], got ${JSON.stringify(b)}`);
+    }
+  }
+  return brokers;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export const registerConform: RegisterCommand = (program, io, setExitCode) => {
+  program
+    .command('conform')
+    .description(
+      'Drive a live Kafka-protocol cluster with a Jepsen-style workload (kafkajs), record the ' +
+        'history (EDN, JSON Lines), check it and report. Exit 0 valid, 1 anomalies.',
+    )
+    .option('--brokers <list>', 'bootstrap servers of the cluster under test: HOST:PORT[,...]')
+    .option('--mock-cluster <n>', "start librdkafka's mock cluster with N brokers (needs gcc, librdkafka-dev) and test that")
+    .option('--duration <s>', 'seconds of workload before the final reads', String(conformDefaults.durationMs / 1000))
+    .option('--keys <n>', 'keys (one topic of one partition each)', String(conformDefaults.keys))
+    .option('--clients <n>', 'concurrent clients (Jepsen processes)', String(conformDefaults.clients))
+    .option('--sub-via <how>', 'consumers take partitions by assign or subscribe', conformDefaults.subVia)
+    .option('--crash-interval <s>', 'mean seconds between client crashes; 0 for none', String(conformDefaults.crashIntervalMs / 1000))
+    .option('--request-timeout <ms>', 'client request timeout', String(conformDefaults.requestTimeoutMs))
+    .option('--session-timeout <ms>', 'consumer group session timeout (default 6000; 4000 with --mock-cluster)')
+    .option('--retries <n>', 'producer retries', String(conformDefaults.producerRetries))
+    .option('--idempotent', 'use an idempotent producer')
+    .option('--fault <name>', `with --mock-cluster, inject a fault: ${mockFaultNames.join(', ')} (repeatable)`, collect, [])
+    .option('--fault-interval <s>', 'mean seconds between fault injections', '1')
+    .option('--final-timeout <s>', 'bound on the final read phase, seconds', String(conformDefaults.finalPollMs / 1000))
+    .option('--seed <n>', 'seed for the workload choices', String(conformDefaults.seed))
+    .option('--out <dir>', 'write history.edn, history.jsonl, report.txt and report.json here')
+    .option('--json', 'print the checker result and run stats as JSON instead of the report')
+    .action(async (flags: Flags) => {
+      if ((flags.brokers === undefined) === (flags.mockCluster === undefined)) {
+        throw new InputError('give exactly one of --brokers HOST:PORT[,...] and --mock-cluster N');
+      }
+      const mockBrokers = flags.mockCluster === undefined ? undefined : integer('mock-cluster', flags.mockCluster, 1, 16);
+      const faultNames = flags.fault.map((f) => {
+        if (!(mockFaultNames as readonly string[]).includes(f)) {
+          throw new InputError(`--fault must be one of ${mockFaultNames.join(', ')}, got ${JSON.stringify(f)}`);
+        }
+        return f as MockFaultName;
+      });
+      if (faultNames.length > 0 && mockBrokers === undefined) {
+        throw new InputError('--fault needs --mock-cluster: faults are injected through the mock cluster');
+      }
+      if (flags.subVia !== 'assign' && flags.subVia !== 'subscribe') {
+        throw new InputError(`--sub-via must be assign or subscribe, got ${JSON.stringify(flags.subVia)}`);
+      }
+      const requestTimeoutMs = integer('request-timeout', flags.requestTimeout, 100, 600_000);
+      const options: ConformOptions = {
+        ...conformDefaults,
+        brokers: flags.brokers === undefined ? [] : brokerList(flags.brokers),
+        durationMs: seconds('duration', flags.duration, 1),
+        keys: integer('keys', flags.keys, 1, 1000),
+        clients: integer('clients', flags.clients, 1, 100),
+        subVia: flags.subVia,
+        crashIntervalMs: seconds('crash-interval', flags.crashInterval, 0),
+        requestTimeoutMs,
+        sessionTimeoutMs:
+          flags.sessionTimeout === undefined
+            ? mockBrokers === undefined
+              ? conformDefaults.sessionTimeoutMs
+              : 4_000
+            : integer('session-timeout', flags.sessionTimeout, 1_000, 3_600_000),
+        producerRetries: integer('retries', flags.retries, 0, 1000),
+        idempotent: flags.idempotent === true,
+        finalPollMs: seconds('final-timeout', flags.finalTimeout, 1),
+        seed: integer('seed', flags.seed, 0, 2 ** 32 - 1),
+        log: (line) => io.err(`conform: ${line}\n`),
+      };
+      const faultIntervalMs = seconds('fault-interval', flags.faultInterval, 0.1);
+
+      let mock: MockCluster | undefined;
+      try {
+        if (mockBrokers !== undefined) {
+          mock = await MockCluster.start({ brokers: mockBrokers });
+          const m = mock;
+          options.brokers = m.bootstrap;
+          // The mock answers CreateTopics with no controller; its launcher creates them.
+          options.createTopics = async (topics) => {
+            for (const t of topics) await m.createTopic(t, 1, Math.min(3, mockBrokers));
+          };
+          options.faults = faultNames.map(
+            (name): Fault => mockFault(name, m, { brokers: mockBrokers, requestTimeoutMs, intervalMs: faultIntervalMs }),
+          );
+        }
+        const run = await runConform(options);
+        if (flags.out !== undefined) {
+          const files = await writeRunFiles(flags.out, run);
+          io.err(`conform: wrote ${files.join(', ')}\n`);
+        }
+        io.out(flags.json ? `${JSON.stringify(summary(run), null, 2)}\n` : renderReport(run));
+        setExitCode(verdictOf(run) === 'valid' ? 0 : 1);
+      } finally {
+        await mock?.close();
+      }
+    });
+};

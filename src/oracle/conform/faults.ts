@@ -1,0 +1,67 @@
+/**
+ * Faults for the librdkafka mock cluster, injected through its launcher.
+ *
+ * What the mock (librdkafka 2.0.2, Debian bookworm) actually does, checked empirically:
+ * - An injected Produce error (rd_kafka_mock_push_request_errors) is returned INSTEAD of
+ *   appending: a retriable error such as NOT_ENOUGH_REPLICAS makes the client retry, and
+ *   the value is written once. No duplicate can come from it (`produce-errors`).
+ * - An injected round-trip delay with error 0 (rd_kafka_mock_broker_push_request_error_rtts)
+ *   appends at once and only delays the answer. With a delay longer than the client's
+ *   request timeout, kafkajs times the request out after the broker appended it and sends
+ *   the batch again; a non-idempotent producer then writes the value at two (or more)
+ *   offsets (`slow-produce`). That is the textbook at-least-once duplicate.
+ */
+import type { Fault } from './runner.js';
+import { ApiKey, KafkaError, type MockCluster } from './mock-cluster.js';
+
+export const mockFaultNames = ['slow-produce', 'produce-errors'] as const;
+export type MockFaultName = (typeof mockFaultNames)[number];
+
+export interface MockFaultOptions {
+  brokers: number;
+  /** The clients' request timeout: slow-produce answers later than this. */
+  requestTimeoutMs: number;
+  intervalMs: number;
+}
+
+export function mockFault(name: MockFaultName, mock: MockCluster, o: MockFaultOptions): Fault {
+  const brokerIds = Array.from({ length: o.brokers }, (_, i) => i + 1);
+  switch (name) {
+    case 'slow-produce': {
+      // Long enough to outlast the request timeout, short enough that the delayed answer
+      // does not hold up the retries behind it for long (answers leave in order).
+      const delayMs = o.requestTimeoutMs + 500;
+      return {
+        name,
+        intervalMs: o.intervalMs,
+        async inject() {
+          // Only where the last one was used up: delays left waiting would pile up and
+          // hit every retry, and the send would time out instead of duplicating.
+          const armed: number[] = [];
+          for (const b of brokerIds) {
+            if (Number(await mock.command(`stack-count ${b} ${ApiKey.Produce}`)) > 0) continue;
+            await mock.command(`broker-rtts ${b} ${ApiKey.Produce} 1 0 ${delayMs}`);
+            armed.push(b);
+          }
+          return armed.length > 0
+            ? `next Produce on broker ${armed.join(', ')} appends, then answers after ${delayMs} ms`
+            : 'previous delays not yet used';
+        },
+        // No heal: librdkafka 2.0.2 cannot clear a broker's stack, and a delay left over
+        // touches only a later Produce; the final phase sends nothing.
+      };
+    }
+    case 'produce-errors':
+      return {
+        name,
+        intervalMs: o.intervalMs,
+        async inject() {
+          await mock.command(`request-errors ${ApiKey.Produce} 2 ${KafkaError.NOT_ENOUGH_REPLICAS}`);
+          return 'next 2 Produce requests fail with NOT_ENOUGH_REPLICAS (nothing appended)';
+        },
+        async heal() {
+          await mock.command(`clear-errors ${ApiKey.Produce}`);
+        },
+      };
+  }
+}

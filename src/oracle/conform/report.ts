@@ -1,0 +1,80 @@
+/** The conformance run's outputs: the history (EDN and JSON Lines) and the report. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { toEdn, toJsonLine } from './history.js';
+import type { ConformRun } from './runner.js';
+
+export type Verdict = 'valid' | 'invalid' | 'unchecked';
+
+export function verdictOf(run: ConformRun): Verdict {
+  if (!run.result) return 'unchecked';
+  return run.result.valid ? 'valid' : 'invalid';
+}
+
+/** What --json prints and report.json holds: the checker's result plus run stats. */
+export function summary(run: ConformRun): Record<string, unknown> {
+  return {
+    verdict: verdictOf(run),
+    result: run.result,
+    ...(run.checkerError !== undefined ? { checkerError: run.checkerError } : {}),
+    options: run.options,
+    stats: { ...run.stats, ops: run.ops.length },
+  };
+}
+
+const EXAMPLES = 3;
+
+export function renderReport(run: ConformRun): string {
+  const s = run.stats;
+  const o = run.options;
+  const lines: string[] = [];
+  lines.push(`kafka-model conform: ${verdictOf(run).toUpperCase()}`);
+  lines.push('');
+  lines.push(`target      ${s.brokers.join(',')}`);
+  lines.push(`topics      ${s.topicPrefix}0 .. ${s.topicPrefix}${o.keys - 1} (key k = partition 0 of topic ${s.topicPrefix}k)`);
+  lines.push(
+    `workload    ${o.clients} clients, ${o.keys} keys, ${o.durationMs} ms, via ${o.subVia}, ` +
+      `${o.idempotent ? 'idempotent' : 'non-idempotent'} producer (${o.producerRetries} retries, ` +
+      `request timeout ${o.requestTimeoutMs} ms), crash every ~${o.crashIntervalMs} ms, seed ${o.seed}`,
+  );
+  lines.push(`faults      ${o.faults.length ? o.faults.join(', ') : 'none'}`);
+  lines.push(`ran         ${s.durationMs} ms, ${run.ops.length} ops, ${s.processes} processes, ${s.recordsPolled} records polled`);
+  for (const [f, byType] of Object.entries(s.completions)) {
+    lines.push(`  ${f.padEnd(10)}${Object.entries(byType).map(([t, n]) => `${t} ${n}`).join(', ')}`);
+  }
+  lines.push(`final read  ${s.finalReadComplete ? 'reached' : 'did NOT reach'} offsets ${JSON.stringify(s.targetOffsets)}`);
+  if (s.faults.length) {
+    lines.push(`injected    ${s.faults.length} times`);
+    for (const f of s.faults.slice(0, 5)) lines.push(`  ${(f.time / 1e9).toFixed(3)}s ${f.fault}: ${f.detail}`);
+    if (s.faults.length > 5) lines.push(`  ... ${s.faults.length - 5} more`);
+  }
+  lines.push('');
+  if (!run.result) {
+    lines.push(`not checked: ${run.checkerError ?? 'no checker'}`);
+  } else if (run.result.valid) {
+    const allowed = run.result['error-types'];
+    lines.push(`checker: valid${allowed.length ? ` (allowed anomalies: ${allowed.join(', ')})` : ' (no anomalies)'}`);
+  } else {
+    lines.push(`checker: anomalies found (against validity: ${run.result['bad-error-types'].join(', ')})`);
+    for (const [name, found] of Object.entries(run.result.errors) as [string, unknown[]][]) {
+      const counts = run.result['bad-error-types'].includes(name as never) ? '' : ' (allowed)';
+      lines.push(`  ${name}: ${found.length}${counts}`);
+      for (const example of found.slice(0, EXAMPLES)) lines.push(`    ${JSON.stringify(example)}`);
+      if (found.length > EXAMPLES) lines.push(`    ... ${found.length - EXAMPLES} more`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Writes history.jsonl, history.edn, report.txt and report.json into dir (created if needed). */
+export async function writeRunFiles(dir: string, run: ConformRun): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const files: [string, string][] = [
+    ['history.jsonl', run.ops.map((op) => `${toJsonLine(op)}\n`).join('')],
+    ['history.edn', run.ops.map((op) => `${toEdn(op)}\n`).join('')],
+    ['report.txt', renderReport(run)],
+    ['report.json', `${JSON.stringify(summary(run), null, 2)}\n`],
+  ];
+  for (const [name, text] of files) await writeFile(join(dir, name), text);
+  return files.map(([name]) => join(dir, name));
+}
