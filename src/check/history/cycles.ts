@@ -206,6 +206,20 @@ function cycleThrough(g: Csr, s: number, member: (v: number) => boolean, relMask
   return best;
 }
 
+/** The same cycle, starting from its earliest vertex (so reports read in history order). */
+function rotate(c: FoundCycle): FoundCycle {
+  let at = 0;
+  c.vertices.forEach((v, i) => {
+    if (v < c.vertices[at]!) at = i;
+  });
+  if (at === 0) return c;
+  return {
+    type: c.type,
+    vertices: [...c.vertices.slice(at), ...c.vertices.slice(0, at)],
+    rels: [...c.rels.slice(at), ...c.rels.slice(0, at)],
+  };
+}
+
 export function findCycles(n: number, edges: EdgeList): FoundCycle[] {
   if (edges.length === 0) return [];
   const g = toCsr(n, edges);
@@ -228,7 +242,7 @@ export function findCycles(n: number, edges: EdgeList): FoundCycle[] {
       const inSub = (v: number): boolean => sub.has(v);
       const cyc = cycleThrough(g, ww[0]!, inSub, WW, WW);
       if (cyc !== null) {
-        found.push({ type: 'G0', vertices: cyc.vs, rels: cyc.rels.map(() => WW) });
+        found.push(rotate({ type: 'G0', vertices: cyc.vs, rels: cyc.rels.map(() => WW) }));
         return;
       }
     }
@@ -236,7 +250,7 @@ export function findCycles(n: number, edges: EdgeList): FoundCycle[] {
     for (const s of comp) {
       const cyc = cycleThrough(g, s, inComp, WW | WR, WR);
       if (cyc !== null) {
-        found.push({ type: 'G1c', vertices: cyc.vs, rels: cyc.rels });
+        found.push(rotate({ type: 'G1c', vertices: cyc.vs, rels: cyc.rels }));
         return;
       }
     }
