@@ -2,7 +2,8 @@
  * Faults for the librdkafka mock cluster, injected through its launcher.
  *
  * What the mock (librdkafka 2.0.2, Debian bookworm) actually does, checked empirically:
- * - An injected Produce error (rd_kafka_mock_push_request_errors) is returned INSTEAD of
+ * - An injected Produce error (rd_kafka_mock_push_request_errors, or a broker's error stack
+ *   rd_kafka_mock_broker_push_request_error_rtts with a non-zero error) is returned INSTEAD of
  *   appending: a retriable error such as NOT_ENOUGH_REPLICAS makes the client retry, and
  *   the value is written once. No duplicate can come from it (`produce-errors`).
  * - An injected round-trip delay with error 0 (rd_kafka_mock_broker_push_request_error_rtts)
@@ -26,6 +27,16 @@ export interface MockFaultOptions {
 
 export function mockFault(name: MockFaultName, mock: MockCluster, o: MockFaultOptions): Fault {
   const brokerIds = Array.from({ length: o.brokers }, (_, i) => i + 1);
+  /** Pushes `count err rtt` onto each broker's Produce stack that is empty; returns those. */
+  const armEmptyBrokers = async (countErrRtt: string): Promise<number[]> => {
+    const armed: number[] = [];
+    for (const b of brokerIds) {
+      if (Number(await mock.command(`stack-count ${b} ${ApiKey.Produce}`)) > 0) continue;
+      await mock.command(`broker-rtts ${b} ${ApiKey.Produce} ${countErrRtt}`);
+      armed.push(b);
+    }
+    return armed;
+  };
   switch (name) {
     case 'slow-produce': {
       // Long enough to outlast the request timeout, short enough that the delayed answer
@@ -37,12 +48,7 @@ export function mockFault(name: MockFaultName, mock: MockCluster, o: MockFaultOp
         async inject() {
           // Only where the last one was used up: delays left waiting would pile up and
           // hit every retry, and the send would time out instead of duplicating.
-          const armed: number[] = [];
-          for (const b of brokerIds) {
-            if (Number(await mock.command(`stack-count ${b} ${ApiKey.Produce}`)) > 0) continue;
-            await mock.command(`broker-rtts ${b} ${ApiKey.Produce} 1 0 ${delayMs}`);
-            armed.push(b);
-          }
+          const armed = await armEmptyBrokers(`1 0 ${delayMs}`);
           return armed.length > 0
             ? `next Produce on broker ${armed.join(', ')} appends, then answers after ${delayMs} ms`
             : 'previous delays not yet used';
@@ -56,11 +62,12 @@ export function mockFault(name: MockFaultName, mock: MockCluster, o: MockFaultOp
         name,
         intervalMs: o.intervalMs,
         async inject() {
-          await mock.command(`request-errors ${ApiKey.Produce} 2 ${KafkaError.NOT_ENOUGH_REPLICAS}`);
-          return 'next 2 Produce requests fail with NOT_ENOUGH_REPLICAS (nothing appended)';
-        },
-        async heal() {
-          await mock.command(`clear-errors ${ApiKey.Produce}`);
+          // Per broker and only when the last one was used up, as for slow-produce: errors
+          // left waiting would pile up faster than the client's backoff consumes them.
+          const armed = await armEmptyBrokers(`1 ${KafkaError.NOT_ENOUGH_REPLICAS} 0`);
+          return armed.length > 0
+            ? `next Produce on broker ${armed.join(', ')} fails with NOT_ENOUGH_REPLICAS (nothing appended)`
+            : 'previous errors not yet used';
         },
       };
   }

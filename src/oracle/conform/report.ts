@@ -31,11 +31,12 @@ export function renderReport(run: ConformRun): string {
   lines.push(`kafka-model conform: ${verdictOf(run).toUpperCase()}`);
   lines.push('');
   lines.push(`target      ${s.brokers.join(',')}`);
-  lines.push(`topics      ${s.topicPrefix}0 .. ${s.topicPrefix}${o.keys - 1} (key k = partition 0 of topic ${s.topicPrefix}k)`);
+  lines.push(`topics      key k is partition 0 of topic ${s.topicPrefix}<k>, k = 0..${o.keys - 1}`);
   lines.push(
     `workload    ${o.clients} clients, ${o.keys} keys, ${o.durationMs} ms, via ${o.subVia}, ` +
       `${o.idempotent ? 'idempotent' : 'non-idempotent'} producer (${o.producerRetries} retries, ` +
-      `request timeout ${o.requestTimeoutMs} ms), crash every ~${o.crashIntervalMs} ms, seed ${o.seed}`,
+      `request timeout ${o.requestTimeoutMs} ms), ` +
+      `${o.crashIntervalMs > 0 ? `a crash every ~${o.crashIntervalMs} ms` : 'no crashes'}, seed ${o.seed}`,
   );
   lines.push(`faults      ${o.faults.length ? o.faults.join(', ') : 'none'}`);
   lines.push(`ran         ${s.durationMs} ms, ${run.ops.length} ops, ${s.processes} processes, ${s.recordsPolled} records polled`);
