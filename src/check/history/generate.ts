@@ -13,7 +13,7 @@ export interface GenerateOptions {
   readonly seed?: number;
   readonly processes?: number;
   readonly keys?: number;
-  /** Keys each process is assigned (round robin; every key gets a reader). */
+  /** Keys each process is assigned (round robin; keys left over are spread, so every key has a reader). */
   readonly keysPerProcess?: number;
   /** Most messages one poll returns per key. */
   readonly maxPoll?: number;
@@ -57,6 +57,8 @@ export function* generateHistory(opts: GenerateOptions): Generator<HistoryOp> {
   for (let p = 0; p < P; p++) {
     const ks: number[] = [];
     for (let j = 0; j < perProcess; j++) ks.push((p * perProcess + j) % K);
+    // Keys the round robin did not reach go to processes in turn: every key has a reader.
+    for (let k = P * perProcess + p; k < K; k += P) ks.push(k);
     assigned.push([...new Set(ks)]);
     position.push(new Array<number>(K).fill(0));
   }

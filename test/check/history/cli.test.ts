@@ -1,0 +1,161 @@
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateHistory } from '../../../src/check/history/generate.js';
+import { registerCheck } from '../../../src/cli/commands/check.js';
+import { InputError } from '../../../src/cli/errors.js';
+import { captureIo } from '../../../src/cli/io.js';
+import type { HistoryOp, OffsetValue } from '../../../src/oracle/history/types.js';
+import { H } from './builder.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'kafka-model-check-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `kafka-model check ...` in process, as src/cli/main.ts does once the command is registered. */
+async function check(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = captureIo();
+  let code = 0;
+  const program = new Command('kafka-model')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  registerCheck(program, io, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(['node', 'kafka-model', 'check', ...args]);
+  } catch (e) {
+    if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 2;
+    else if (e instanceof InputError) {
+      io.err(`kafka-model: ${e.message}\n`);
+      code = 2;
+    } else throw e;
+  }
+  return { code, out: io.stdout(), err: io.stderr() };
+}
+
+function jsonl(name: string, ops: readonly HistoryOp[]): string {
+  const path = join(dir, name);
+  writeFileSync(path, ops.map((o) => JSON.stringify(o)).join('\n') + '\n');
+  return path;
+}
+
+function skippingHistory(): HistoryOp[] {
+  const h = new H();
+  h.send(9, 1, 10, 0);
+  h.send(9, 1, 11, 1);
+  h.send(9, 1, 12, 2);
+  h.poll(8, { '1': [[0, 10], [1, 11], [2, 12]] });
+  h.poll(0, { '1': [[0, 10]] });
+  h.poll(0, { '1': [[2, 12]] });
+  return h.ops;
+}
+
+describe('kafka-model check', () => {
+  it('exits 0 and says VALID for a clean history', async () => {
+    const h = new H();
+    h.send(0, 1, 10, 0);
+    h.poll(1, { '1': [[0, 10]] });
+    const r = await check(jsonl('ok.jsonl', h.ops));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/VALID: no anomalies found/);
+  });
+
+  it('exits 1 and prints Jepsen-shaped JSON with --json', async () => {
+    const r = await check(jsonl('skip.jsonl', skippingHistory()), '--json');
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.out) as { valid: boolean; errors: Record<string, unknown[]>; 'bad-error-types': string[] };
+    expect(out.valid).toBe(false);
+    expect(out['bad-error-types']).toEqual(['poll-skip']);
+    expect(out.errors['poll-skip']).toEqual([
+      {
+        key: 1,
+        delta: 2,
+        skipped: [11],
+        ops: [
+          { index: 9, time: 9000, process: 0, type: 'ok', f: 'poll', value: [['poll', { '1': [[0, 10]] }]] },
+          { index: 11, time: 11000, process: 0, type: 'ok', f: 'poll', value: [['poll', { '1': [[2, 12]] }]] },
+        ],
+      },
+    ]);
+  });
+
+  it('prints a readable report naming each anomaly, its cases and what counts', async () => {
+    const r = await check(jsonl('skip2.jsonl', skippingHistory()));
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/INVALID: poll-skip/);
+    expect(r.out).toMatch(/poll-skip: 1 case\n/);
+    expect(r.out).toMatch(/key 1, delta 2, skipped \[11\], ops #9\(p0 ok poll\) -> #11\(p0 ok poll\)/);
+  });
+
+  it('lets --sub-via subscribe allow poll-skip, and --ww-deps allow G1c', async () => {
+    const r = await check(jsonl('skip3.jsonl', skippingHistory()), '--sub-via', 'subscribe');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/poll-skip: 1 case \(allowed by the options\)/);
+
+    const h = new H();
+    h.txn(0, [['send', 1, [0, 10]], ['poll', { '2': [[0, 20]] }]]);
+    h.txn(1, [['send', 2, [0, 20]], ['poll', { '1': [[0, 10]] }]]);
+    const path = jsonl('g1c.jsonl', h.ops);
+    expect((await check(path)).code).toBe(1);
+    const ww = await check(path, '--ww-deps', '--json');
+    expect(ww.code).toBe(0);
+    expect(Object.keys((JSON.parse(ww.out) as { errors: object }).errors)).toEqual(['G1c']);
+  });
+
+  it('reads EDN, and takes --format when the name does not say', async () => {
+    const edn = join(dir, 'h.edn');
+    writeFileSync(edn, '{:index 0 :type :invoke :process 0 :f :send :value [[:send 1 10]]}\n{:index 1 :type :ok :process 0 :f :send :value [[:send 1 [0 10]]]}\n');
+    const r = await check(edn, '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toEqual({ valid: false, 'bad-error-types': ['unseen'], errors: { unseen: [{ time: null, unseen: { '1': 1 }, messages: { '1': [10] } }] } });
+    const txt = join(dir, 'h.txt');
+    writeFileSync(txt, '{"type":"ok","process":0,"f":"poll","value":[["poll",{}]]}\n');
+    expect((await check(txt)).err).toMatch(/cannot tell the history format.*--format edn\|jsonl\|json/);
+    expect((await check(txt, '--format', 'jsonl')).code).toBe(0);
+  });
+
+  it('exits 2 with one line naming the file, line and problem', async () => {
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, '{"type":"invoke","process":0,"f":"poll","value":[["poll"]]}\n{"type":"ok","process":0,"f":"poll","value":[["poll",{"1":[[0,"a","b"]]}]]}\n');
+    const r = await check(bad);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`kafka-model: ${bad}:2: micro-op 0, key "1": a list of 3; expected an [offset, value] pair\n`);
+    const missing = await check(join(dir, 'nope.jsonl'));
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/nope\.jsonl: cannot read history \(ENOENT\)/);
+    const sub = await check(bad, '--sub-via', 'sometimes');
+    expect(sub.code).toBe(2);
+    expect(sub.err).toMatch(/sub-via must be assign or subscribe/);
+  });
+
+  it('streams a 100,000-op history, and finds one deleted read in it', async () => {
+    const path = join(dir, 'big.jsonl');
+    const out = createWriteStream(path);
+    // One reader per key, so a deleted read is lost rather than seen by another process.
+    const ops = [...generateHistory({ ops: 100_000, seed: 3, processes: 8, keys: 8, keysPerProcess: 1 })];
+    let victim: { key: string; value: number } | undefined;
+    for (const op of ops) {
+      if (victim === undefined && op.type === 'ok' && op.f === 'poll' && op.index > 50_000) {
+        const result = (op.value as [['poll', Record<string, OffsetValue[]>]])[0][1];
+        for (const [k, pairs] of Object.entries(result)) {
+          if (pairs.length >= 2) {
+            victim = { key: k, value: pairs[0]![1] as number };
+            pairs.shift();
+            break;
+          }
+        }
+      }
+      if (!out.write(`${JSON.stringify(op)}\n`)) await once(out, 'drain');
+    }
+    out.end();
+    await once(out, 'finish');
+    expect(victim).toBeDefined();
+    const r = await check(path, '--json');
+    expect(r.code).toBe(1);
+    const result = JSON.parse(r.out) as { errors: Record<string, { key: unknown; value: unknown }[]> };
+    expect(result.errors['lost-write']?.map((c) => [String(c.key), c.value])).toEqual([[victim!.key, victim!.value]]);
+  });
+});
