@@ -345,12 +345,17 @@ export class HistoryChecker {
     const out: Duplicate[] = [];
     for (const ks of this.keys) {
       const o = ks.order!;
-      for (let v = 0; v < o.count.length; v++) {
-        if (o.count[v]! < 2) continue;
-        const offsets: number[] = [];
-        for (let i = o.firstIndex[v]!; i <= o.lastIndex[v]!; i++) if (o.members[i]!.includes(v)) offsets.push(o.offsets[i]!);
-        out.push({ key: ks.name, value: ks.values[v]!, count: o.count[v]!, offsets });
+      // One pass over the log collects the offsets of every duplicated value.
+      const offsetsOf = new Map<number, number[]>();
+      for (let i = 0; i < o.members.length; i++) {
+        for (const v of o.members[i]!) {
+          if (o.count[v]! < 2) continue;
+          let offs = offsetsOf.get(v);
+          if (offs === undefined) offsetsOf.set(v, (offs = []));
+          offs.push(o.offsets[i]!);
+        }
       }
+      for (const [v, offsets] of offsetsOf) out.push({ key: ks.name, value: ks.values[v]!, count: offsets.length, offsets });
     }
     return out;
   }

@@ -21,8 +21,8 @@ export function formatFromPath(path: string): HistoryFormat | undefined {
   return undefined;
 }
 
-/** An op as read, with where it came from. `text` is the JSON line, kept so a checker can
- * hold a compact string instead of the object graph. */
+/** An op as read, with where it came from. `text` is the op as JSON text (for JSON Lines,
+ * the line itself), so a checker can hold a compact string instead of the object graph. */
 export interface ParsedOp {
   readonly op: HistoryOp;
   /** 1-based line on which the op ends (for a JSON array file, the op's position). */
@@ -179,7 +179,8 @@ async function* readEdn(stream: Readable, name: string): AsyncGenerator<ParsedOp
         } catch (e) {
           located(name, lineNo, e);
         }
-        yield { op, line: lineNo };
+        // Kept as JSON text: a checker holds the string, not the object graph.
+        yield { op, line: lineNo, text: JSON.stringify(op) };
       }
       formStart = lineNo + 1;
     }
