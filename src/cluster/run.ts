@@ -4,10 +4,14 @@ import type { NodeId } from '../sim/network.js';
 import type { TraceMode } from '../sim/trace.js';
 import { World, type Violation } from '../sim/world.js';
 import { installPingPong } from '../workload/ping-pong.js';
+import { replicationInvariants } from '../check/replication.js';
+import { resolveConfig, type ClusterConfig } from './config.js';
+import { installKafka } from './kafka.js';
 import type { Scenario } from './scenario.js';
 
 export interface RunSummary {
   readonly seed: number;
+  readonly preset: string;
   readonly virtualTimeMs: number;
   readonly events: number;
   readonly traceEntries: number;
@@ -15,22 +19,39 @@ export interface RunSummary {
   readonly traceHash: string | undefined;
   readonly violation: Violation | undefined;
   readonly nodes: readonly NodeId[];
+  /** Client operations by outcome (produce workloads). */
+  readonly sends: { readonly invoked: number; readonly ok: number; readonly fail: number; readonly info: number };
 }
 
-/** Wire a scenario into a fresh World: nodes, faults. Nothing has run yet. */
-export function buildWorld(scenario: Scenario, trace: TraceMode = 'full'): World {
+export interface BuiltWorld {
+  readonly world: World;
+  readonly config: ClusterConfig | undefined;
+  /** Nodes that count towards the fault budget (brokers), or every node for kernel workloads. */
+  readonly budgetNodes: readonly NodeId[];
+}
+
+/** Wire a scenario into a fresh World: nodes, invariants, faults. Nothing has run yet. */
+export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where = 'scenario'): BuiltWorld {
   const world = new World({ seed: scenario.seed, network: scenario.network, trace });
-  const { nodes } = installPingPong(world, scenario.workload);
-  checkFaultNodes(scenario.faults, nodes);
+  let config: ClusterConfig | undefined;
+  let budgetNodes: readonly NodeId[];
+  if (scenario.workload.kind === 'ping-pong') {
+    budgetNodes = installPingPong(world, scenario.workload).nodes;
+  } else {
+    config = resolveConfig(scenario.config.preset, scenario.config.overrides, `${where}: config`);
+    budgetNodes = installKafka(world, config, scenario.workload).brokers;
+    for (const inv of replicationInvariants(config)) world.addInvariant(inv);
+  }
+  checkFaultNodes(scenario.faults, world.nodeIds(), where);
   world.scheduleFaults(scenario.faults);
-  return world;
+  return { world, config, budgetNodes };
 }
 
 /** A fault that names a node the scenario does not have is a mistake in the file, not a no-op. */
-function checkFaultNodes(faults: readonly Fault[], nodes: readonly NodeId[]): void {
+function checkFaultNodes(faults: readonly Fault[], nodes: readonly NodeId[], where: string): void {
   const known = new Set(nodes);
   const check = (id: NodeId, path: string) => {
-    if (!known.has(id)) throw new InputError(`scenario: ${path}: unknown node "${id}" (this scenario has ${nodes.join(', ')})`);
+    if (!known.has(id)) throw new InputError(`${where}: ${path}: unknown node "${id}" (this scenario has ${nodes.join(', ')})`);
   };
   faults.forEach((f, i) => {
     const p = `faults[${i}]`;
@@ -54,12 +75,14 @@ function checkFaultNodes(faults: readonly Fault[], nodes: readonly NodeId[]): vo
   });
 }
 
-export function runScenario(scenario: Scenario, trace: TraceMode = 'full'): { world: World; summary: RunSummary } {
-  const world = buildWorld(scenario, trace);
+export function runScenario(scenario: Scenario, trace: TraceMode = 'full', where = 'scenario'): { world: World; summary: RunSummary } {
+  const { world } = buildWorld(scenario, trace, where);
   world.start();
   world.run({ until: scenario.durationMs });
+  const count = (type: string) => world.history.filter((o) => o.f === 'send' && o.type === type).length;
   const summary: RunSummary = {
     seed: scenario.seed,
+    preset: scenario.config.preset,
     virtualTimeMs: world.now,
     events: world.eventsProcessed,
     traceEntries: world.trace.length,
@@ -67,6 +90,7 @@ export function runScenario(scenario: Scenario, trace: TraceMode = 'full'): { wo
     traceHash: world.trace.hash(),
     violation: world.violation,
     nodes: world.nodeIds(),
+    sends: { invoked: count('invoke'), ok: count('ok'), fail: count('fail'), info: count('info') },
   };
   return { world, summary };
 }

@@ -30,7 +30,16 @@ const pingPongSchema = z.strictObject({
   timeoutMs: z.number().int().min(1).default(50),
 });
 
-export const workloadSchemas = [pingPongSchema] as const;
+const produceSchema = z.strictObject({
+  kind: z.literal('produce'),
+  producers: z.number().int().min(1).max(16).default(1),
+  records: z.number().int().min(0).max(1_000_000).default(40),
+  intervalMs: z.number().int().min(1).default(10),
+  keys: z.number().int().min(1).max(1000).default(3),
+});
+
+export const workloadSchemas = [produceSchema, pingPongSchema] as const;
+export const defaultWorkload = { kind: 'produce' as const, producers: 1, records: 40, intervalMs: 10, keys: 3 };
 
 const networkSchema = z
   .strictObject({
@@ -52,7 +61,7 @@ export const scenarioSchema = z.strictObject({
     })
     .default({ preset: 'default', overrides: {} }),
   network: networkSchema.default({ minLatencyMs: 1, maxLatencyMs: 5 }),
-  workload: z.discriminatedUnion('kind', workloadSchemas).default({ kind: 'ping-pong', pingers: 3, intervalMs: 10, timeoutMs: 50 }),
+  workload: z.discriminatedUnion('kind', workloadSchemas).default(defaultWorkload),
   faults: z.array(faultSchema).default([]),
 });
 

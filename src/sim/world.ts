@@ -3,6 +3,7 @@ import { virtualClock } from './clock.js';
 import { Disk } from './disk.js';
 import { type Fault, sortFaults } from './faults.js';
 import { Network, type NetworkConfig, type NodeId, defaultNetworkConfig } from './network.js';
+import type { HistoryOp } from './history.js';
 import { EventQueue } from './queue.js';
 import { Rng } from './rng.js';
 import { Trace, type DropReason, type TraceMode } from './trace.js';
@@ -13,16 +14,23 @@ import { Trace, type DropReason, type TraceMode } from './trace.js';
  */
 export type Effect =
   | { type: 'net.send'; to: NodeId; msg: Message }
+  /** To another actor on the same node (a broker to one of its partition replicas). */
+  | { type: 'local.send'; actor: string; msg: Message }
   | { type: 'disk.append'; file: string; entries: readonly unknown[] }
   | { type: 'disk.truncate'; file: string; length: number }
   | { type: 'disk.replace'; file: string; entries: readonly unknown[] }
   | { type: 'disk.fsync'; file: string }
-  | { type: 'trace.note'; text: string; data?: unknown };
+  | { type: 'trace.note'; text: string; data?: unknown }
+  /** A client operation for the run's history (Jepsen-shaped). */
+  | { type: 'history'; op: HistoryOp };
 
-/** A network message is an XState event; the World adds `from` on delivery. */
+/**
+ * A network message is an XState event; the World adds `from` on delivery. A node may host
+ * several actors: `actor` names the one it is for (the node's first actor when absent).
+ */
 export interface Message {
   readonly type: string;
-  readonly [field: string]: unknown;
+  readonly actor?: string | undefined;
 }
 
 /** Sent by the kernel to a node when a connection to `peer` broke (crash, connection loss). */
@@ -44,10 +52,18 @@ export interface NodeBoot {
   readonly now: number;
 }
 
+/** One actor of a node: a broker process hosts its broker machine and one per replica. */
+export interface HostedActor {
+  /** Unique on the node; messages name it in `actor`. Defaults to 'main'. */
+  readonly name?: string;
+  readonly logic: AnyActorLogic;
+  readonly input?: unknown;
+}
+
 export interface NodeSpec {
   readonly id: NodeId;
-  /** Builds the machine (and its input) for one incarnation of the node. */
-  readonly boot: (b: NodeBoot) => { logic: AnyActorLogic; input?: unknown };
+  /** Builds the actors of one incarnation of the node; the first receives unaddressed messages. */
+  readonly boot: (b: NodeBoot) => HostedActor | readonly HostedActor[];
 }
 
 /** An invariant checked after every event: a message when it is broken, else undefined. */
@@ -76,14 +92,29 @@ type Item =
   | { k: 'fault'; fault: Fault }
   | { k: 'call'; fn: () => void };
 
+interface RunningActor {
+  readonly name: string;
+  /** How the actor appears in the trace: the node id, or `node/actor` for a secondary actor. */
+  readonly label: string;
+  readonly ref: AnyActorRef;
+  lastState: unknown;
+  lastStateKey: string;
+}
+
 interface HostedNode {
   readonly spec: NodeSpec;
   readonly disk: Disk;
   readonly rng: Rng;
-  actor: AnyActorRef | undefined;
+  /** Undefined while the node is down. */
+  actors: Map<string, RunningActor> | undefined;
+  /** The actor that receives messages that name none. */
+  primary: RunningActor | undefined;
   incarnation: number;
-  lastState: unknown;
-  lastStateKey: string;
+}
+
+/** A machine threw: a bug in the model, not a property violation. */
+export class ModelError extends Error {
+  override readonly name = 'ModelError';
 }
 
 /**
@@ -101,7 +132,10 @@ export class World {
   private clock = 0;
   private processed = 0;
   private violationFound: Violation | undefined;
+  private actorFailure: ModelError | undefined;
   private readonly faultsApplied: Fault[] = [];
+  /** Client operations, in the order they happened; `index` is the position. */
+  readonly history: HistoryOp[] = [];
 
   constructor(opts: WorldOptions) {
     this.rng = Rng.seeded(opts.seed);
@@ -132,11 +166,18 @@ export class World {
   }
 
   isUp(node: NodeId): boolean {
-    return this.nodes.get(node)?.actor !== undefined;
+    return this.nodes.get(node)?.actors !== undefined;
   }
 
-  actor(node: NodeId): AnyActorRef | undefined {
-    return this.nodes.get(node)?.actor;
+  /** A running actor of a node (its primary one when `name` is omitted). */
+  actor(node: NodeId, name?: string): AnyActorRef | undefined {
+    const n = this.nodes.get(node);
+    return (name === undefined ? n?.primary : n?.actors?.get(name))?.ref;
+  }
+
+  /** The names of a running node's actors, in boot order. */
+  actorNames(node: NodeId): string[] {
+    return [...(this.nodes.get(node)?.actors?.keys() ?? [])];
   }
 
   disk(node: NodeId): Disk {
@@ -151,10 +192,9 @@ export class World {
       spec,
       disk: new Disk(),
       rng: this.rng.split(),
-      actor: undefined,
+      actors: undefined,
+      primary: undefined,
       incarnation: -1,
-      lastState: undefined,
-      lastStateKey: '',
     });
   }
 
@@ -164,7 +204,7 @@ export class World {
 
   /** Start every node that is not running yet, in the order they were added. */
   start(): void {
-    for (const [id, n] of this.nodes) if (!n.actor) this.boot(id, n);
+    for (const [id, n] of this.nodes) if (!n.actors) this.boot(id, n);
   }
 
   scheduleFaults(faults: readonly Fault[]): void {
@@ -177,7 +217,7 @@ export class World {
   }
 
   /** Send a message from one node to another (machines do this by emitting `net.send`). */
-  send(from: NodeId, to: NodeId, msg: Message): void {
+  send<M extends Message>(from: NodeId, to: NodeId, msg: M): void {
     const now = this.clock;
     if (!this.isUp(from)) return this.drop(from, to, msg, now, 'sender-down');
     const d = this.network.send(from, to, now);
@@ -201,6 +241,7 @@ export class World {
       n++;
       this.processed++;
       this.dispatch(next.item);
+      if (this.actorFailure) throw this.actorFailure;
       if (this.invariants.length > 0) this.checkInvariants();
     }
     if (until !== Number.POSITIVE_INFINITY && !this.violationFound && this.clock < until) this.clock = until;
@@ -212,10 +253,11 @@ export class World {
       case 'msg': {
         const { from, to, msg, sent } = item;
         if (!this.network.arrive(from, to, item.gen)) return this.drop(from, to, msg, sent, 'connection-lost');
-        const target = this.nodes.get(to)?.actor;
+        const n = this.nodes.get(to);
+        const target = msg.actor === undefined ? n?.primary : n?.actors?.get(msg.actor);
         if (!target) return this.drop(from, to, msg, sent, 'receiver-down');
         this.trace.record({ t: this.clock, e: 'deliver', from, to, sent, msg });
-        target.send({ ...msg, from });
+        target.ref.send({ ...msg, from });
         return;
       }
       case 'timer':
@@ -259,11 +301,12 @@ export class World {
     switch (fault.type) {
       case 'crash': {
         const n = this.nodes.get(fault.node);
-        if (!n?.actor) return this.trace.record({ t: this.clock, e: 'fault', fault, effect: 'already down' });
+        if (!n?.actors) return this.trace.record({ t: this.clock, e: 'fault', fault, effect: 'already down' });
         this.trace.record({ t: this.clock, e: 'fault', fault });
-        const actor = n.actor;
-        n.actor = undefined;
-        actor.stop();
+        const actors = n.actors;
+        n.actors = undefined;
+        n.primary = undefined;
+        for (const a of actors.values()) a.ref.stop();
         const lost = n.disk.crash(fault.tear ? this.faultRng : undefined);
         for (const file of Object.keys(lost.lostWrites)) {
           this.trace.record({ t: this.clock, e: 'disk', node: fault.node, op: 'lost', file, n: lost.lostWrites[file]! });
@@ -273,7 +316,7 @@ export class World {
       }
       case 'restart': {
         const n = this.nodes.get(fault.node);
-        if (!n || n.actor) return this.trace.record({ t: this.clock, e: 'fault', fault, effect: 'already up' });
+        if (!n || n.actors) return this.trace.record({ t: this.clock, e: 'fault', fault, effect: 'already up' });
         this.trace.record({ t: this.clock, e: 'fault', fault });
         this.boot(fault.node, n);
         return;
@@ -312,12 +355,13 @@ export class World {
 
   private notifyDisconnected(node: NodeId, peer: NodeId): void {
     const n = this.nodes.get(node);
-    if (!n?.actor) return;
+    if (!n?.actors) return;
     const incarnation = n.incarnation;
     this.queue.push(this.clock, {
       k: 'call',
       fn: () => {
-        if (n.incarnation === incarnation) n.actor?.send({ type: 'net.disconnected', peer } satisfies DisconnectedEvent);
+        if (n.incarnation !== incarnation || !n.actors) return;
+        for (const a of n.actors.values()) a.ref.send({ type: 'net.disconnected', peer } satisfies DisconnectedEvent);
       },
     });
   }
@@ -325,32 +369,43 @@ export class World {
   private boot(id: NodeId, n: HostedNode): void {
     n.incarnation++;
     const incarnation = n.incarnation;
-    const { logic, input } = n.spec.boot({ id, incarnation, disk: n.disk, rng: n.rng.split(), now: this.clock });
+    const booted = n.spec.boot({ id, incarnation, disk: n.disk, rng: n.rng.split(), now: this.clock });
+    const specs = Array.isArray(booted) ? (booted as readonly HostedActor[]) : [booted as HostedActor];
     const clock = virtualClock((delay, fn) => {
       const item = { k: 'timer' as const, node: id, incarnation, fn, cancelled: false };
       this.queue.push(this.clock + delay, item);
       return item;
     });
-    const actor = createActor(logic, { input, clock, id });
-    actor.on('*', (effect) => this.carryOut(id, effect as Effect));
-    n.lastStateKey = '';
-    actor.subscribe({
-      next: (snap) => this.noteState(id, n, (snap as { value?: unknown }).value),
-      error: (err) => {
-        throw err;
-      },
-    });
-    n.actor = actor;
-    actor.start();
+    const actors = new Map<string, RunningActor>();
+    n.actors = actors;
+    const created: RunningActor[] = [];
+    for (const [i, spec] of specs.entries()) {
+      const name = spec.name ?? 'main';
+      if (actors.has(name)) throw new Error(`node ${id} has two actors named ${name}`);
+      const ref = createActor(spec.logic, { input: spec.input, clock, id: `${id}/${name}` });
+      const running: RunningActor = { name, label: i === 0 ? id : `${id}/${name}`, ref, lastState: undefined, lastStateKey: '' };
+      ref.on('*', (effect) => this.carryOut(id, effect as Effect));
+      ref.subscribe({
+        next: (snap) => this.noteState(running, (snap as { value?: unknown }).value),
+        // XState reports an actor's error asynchronously; keep it and fail the run at once.
+        error: (err) => {
+          this.actorFailure ??= new ModelError(`${running.label} failed at ${this.clock} ms: ${(err as Error).message ?? String(err)}`, { cause: err });
+        },
+      });
+      actors.set(name, running);
+      created.push(running);
+    }
+    n.primary = created[0];
+    for (const a of created) a.ref.start();
   }
 
-  private noteState(id: NodeId, n: HostedNode, value: unknown): void {
+  private noteState(a: RunningActor, value: unknown): void {
     if (value === undefined) return;
     const key = typeof value === 'string' ? value : JSON.stringify(value);
-    if (key === n.lastStateKey) return;
-    this.trace.record({ t: this.clock, e: 'state', node: id, from: n.lastState ?? null, to: value });
-    n.lastState = value;
-    n.lastStateKey = key;
+    if (key === a.lastStateKey) return;
+    this.trace.record({ t: this.clock, e: 'state', node: a.label, from: a.lastState ?? null, to: value });
+    a.lastState = value;
+    a.lastStateKey = key;
   }
 
   private carryOut(node: NodeId, effect: Effect): void {
@@ -358,6 +413,22 @@ export class World {
     switch (effect.type) {
       case 'net.send':
         return this.send(node, effect.to, effect.msg);
+      case 'local.send': {
+        const incarnation = n.incarnation;
+        const msg = effect.msg;
+        const actor = effect.actor;
+        this.queue.push(this.clock, {
+          k: 'call',
+          fn: () => {
+            if (n.incarnation !== incarnation) return;
+            const target = n.actors?.get(actor);
+            if (!target) throw new Error(`node ${node} has no actor ${actor}`);
+            this.trace.record({ t: this.clock, e: 'deliver', from: node, to: node, sent: this.clock, msg: { ...msg, actor } });
+            target.ref.send({ ...msg, from: node });
+          },
+        });
+        return;
+      }
       case 'disk.append':
         n.disk.append(effect.file, effect.entries);
         return this.trace.record({ t: this.clock, e: 'disk', node, op: 'append', file: effect.file, n: effect.entries.length });
@@ -370,6 +441,11 @@ export class World {
       case 'disk.fsync':
         n.disk.fsync(effect.file);
         return this.trace.record({ t: this.clock, e: 'disk', node, op: 'fsync', file: effect.file, n: 0 });
+      case 'history': {
+        const op = { ...effect.op, index: this.history.length, time: this.clock };
+        this.history.push(op);
+        return this.trace.record({ t: this.clock, e: 'note', node, text: `history ${op.type} ${op.f}`, data: op });
+      }
       case 'trace.note':
         return this.trace.record({ t: this.clock, e: 'note', node, text: effect.text, ...(effect.data === undefined ? {} : { data: effect.data }) });
       default:

@@ -15,7 +15,9 @@ describe('kafka-model run', () => {
   it('prints a readable summary', async () => {
     const r = await cli('run');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Simulated 2000 ms of virtual time \(seed 1\)/);
+    expect(r.stdout).toMatch(/Simulated 2000 ms of virtual time \(seed 1, preset default\)/);
+    expect(r.stdout).toMatch(/sends\s+40 invoked: 40 ok/);
+    expect(r.stdout).toMatch(/invariants\s+all held/);
     expect(r.stdout).toMatch(/trace hash\s+[0-9a-f]{64}/);
   });
 
@@ -27,7 +29,7 @@ describe('kafka-model run', () => {
   });
 
   it('runs a scenario file, faults included', async () => {
-    const f = scenarioFile({ seed: 3, durationMs: 500, faults: [{ at: 100, type: 'crash', node: 'pong' }, { at: 200, type: 'restart', node: 'pong' }] });
+    const f = scenarioFile({ seed: 3, durationMs: 500, faults: [{ at: 100, type: 'crash', node: 'b1' }, { at: 200, type: 'restart', node: 'b1' }] });
     const r = await cli('run', '--scenario', f, '--json');
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ seed: 3, virtualTimeMs: 500, faults: 2 });
@@ -49,8 +51,12 @@ describe('kafka-model run', () => {
   it.each([
     ['{not json', /not valid JSON/],
     [{ seed: 'x' }, /seed: Invalid input: expected number, received string/],
-    [{ faults: [{ at: -1, type: 'crash', node: 'pong' }] }, /faults\[0\]\.at: Too small/],
-    [{ faults: [{ at: 1, type: 'explode', node: 'pong' }] }, /faults\[0\]\.type: Invalid discriminator value/],
+    [{ faults: [{ at: -1, type: 'crash', node: 'b1' }] }, /faults\[0\]\.at: Too small/],
+    [{ faults: [{ at: 1, type: 'explode', node: 'b1' }] }, /faults\[0\]\.type: Invalid discriminator value/],
+    [{ config: { preset: 'nope' } }, /config\.preset: unknown preset "nope" \(expected one of default, acks1/],
+    [{ config: { preset: 'default', overrides: { acks: 2 } } }, /config\.overrides\.acks: /],
+    [{ config: { preset: 'default', overrides: { replicationFactor: 5 } } }, /replicationFactor: 5 exceeds the number of brokers \(3\)/],
+    [{ config: { preset: 'default', overrides: { bogus: 1 } } }, /config\.overrides\.bogus: unknown setting/],
     [{ faults: [{ at: 1, type: 'crash', node: 'nobody' }] }, /faults\[0\]\.node: unknown node "nobody"/],
     [{ sede: 1 }, /unknown field "sede"/],
   ])('a bad scenario names the field and what was expected: %j', async (content, message) => {

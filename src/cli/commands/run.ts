@@ -18,14 +18,17 @@ export function loadScenarioFile(file: string): Scenario {
 
 export function formatSummary(s: RunSummary): string {
   const lines = [
-    `Simulated ${s.virtualTimeMs} ms of virtual time (seed ${s.seed})`,
+    `Simulated ${s.virtualTimeMs} ms of virtual time (seed ${s.seed}, preset ${s.preset})`,
     `  nodes         ${s.nodes.join(', ')}`,
     `  events        ${s.events}`,
     `  trace entries ${s.traceEntries}`,
     `  faults        ${s.faults}`,
+    ...(s.sends.invoked > 0
+      ? [`  sends         ${s.sends.invoked} invoked: ${s.sends.ok} ok, ${s.sends.fail} failed, ${s.sends.info} unknown, ${s.sends.invoked - s.sends.ok - s.sends.fail - s.sends.info} pending`]
+      : []),
     `  trace hash    ${s.traceHash ?? '(trace not kept)'}`,
   ];
-  if (s.violation) lines.push(`  VIOLATION     ${s.violation.property} at ${s.violation.time} ms: ${s.violation.message}`);
+  lines.push(s.violation ? `  VIOLATION     ${s.violation.property} at ${s.violation.time} ms: ${s.violation.message}` : '  invariants    all held');
   return lines.join('\n') + '\n';
 }
 

@@ -1,0 +1,223 @@
+import type { AnyActorRef } from 'xstate';
+import type { ClusterConfig } from '../cluster/config.js';
+import type { ControllerContext } from '../machines/controller.js';
+import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
+import type { ReplicaContext } from '../machines/replica.js';
+import type { Invariant, World } from '../sim/world.js';
+
+/**
+ * The replication invariants of spec/replication.md, checked after every event. Each keeps
+ * just enough state to stay incremental: a check costs a few snapshot reads per event, not a
+ * scan of every log.
+ */
+interface ReplicaView {
+  readonly broker: number;
+  readonly ref: AnyActorRef;
+  readonly role: 'Offline' | 'Leader' | 'Follower';
+  readonly ctx: ReplicaContext;
+}
+
+function replicas(world: World, config: ClusterConfig, p: number): ReplicaView[] {
+  const out: ReplicaView[] = [];
+  for (let b = 1; b <= config.brokers; b++) {
+    const ref = world.actor(brokerNode(b), partitionName(p));
+    if (!ref) continue;
+    const snap = ref.getSnapshot() as { value: unknown; context: ReplicaContext };
+    const v = snap.value;
+    const role = typeof v === 'string' ? (v as ReplicaView['role']) : (Object.keys(v as object)[0] as ReplicaView['role']);
+    out.push({ broker: b, ref, role, ctx: snap.context });
+  }
+  return out;
+}
+
+function controller(world: World): ControllerContext | undefined {
+  return (world.actor(CONTROLLER)?.getSnapshot() as { context: ControllerContext } | undefined)?.context;
+}
+
+const show = (v: { producer: string; value: number } | undefined) => (v ? `${v.producer}:${v.value}` : 'nothing');
+
+/**
+ * Shared state: the committed record at each offset, as first seen below some replica's HW.
+ * Once an offset is committed its record is fixed for ever.
+ */
+class CommittedLog {
+  readonly byOffset: { epoch: number; producer: string; value: number }[] = [];
+  /** Per replica actor, offsets below this were compared; reset when the replica truncates. */
+  private readonly checked = new WeakMap<AnyActorRef, { upTo: number; truncations: number }>();
+
+  /** Compare a replica's records in [checked, end) with the committed log; record new ones. */
+  scan(r: ReplicaView, end: number, commit: boolean): string | undefined {
+    let mark = this.checked.get(r.ref);
+    if (!mark || mark.truncations !== r.ctx.truncations) {
+      mark = { upTo: Math.min(mark?.upTo ?? 0, r.ctx.log.logEndOffset), truncations: r.ctx.truncations };
+      if (r.ctx.truncations > 0) mark.upTo = 0; // re-check everything the log holds now
+      this.checked.set(r.ref, mark);
+    }
+    const stop = Math.min(end, r.ctx.log.logEndOffset);
+    for (let o = mark.upTo; o < stop; o++) {
+      const rec = r.ctx.log.recordAt(o)!;
+      const known = this.byOffset[o];
+      if (!known) {
+        if (!commit) return undefined; // not committed yet: nothing to compare with
+        if (o !== this.byOffset.length) return undefined;
+        this.byOffset.push({ epoch: rec.leaderEpoch, producer: rec.value.producer, value: rec.value.value });
+      } else if (known.producer !== rec.value.producer || known.value !== rec.value.value) {
+        return `offset ${o}: broker ${r.broker} has ${show(rec.value)} (epoch ${rec.leaderEpoch}) but ${show(known)} (epoch ${known.epoch}) was committed there`;
+      }
+      mark.upTo = o + 1;
+    }
+    return undefined;
+  }
+}
+
+export function replicationInvariants(config: ClusterConfig): Invariant[] {
+  const parts = Array.from({ length: config.partitions }, (_, p) => p);
+  const committed = parts.map(() => new CommittedLog());
+  const strongIsrLogs = parts.map(() => new CommittedLog());
+
+  // no-acked-loss: acknowledged (offset -> value), and the leader they were last checked on.
+  const acked = parts.map(() => new Map<number, { producer: string; value: number }>());
+  let historySeen = 0;
+  const lastLeaderChecked = parts.map(() => undefined as AnyActorRef | undefined);
+  const leaderEpochChecked = parts.map(() => -1);
+
+  // single-leader-per-epoch
+  const leaderOfEpoch = parts.map(() => new Map<number, number>());
+
+  // partition-order: per (producer, partition), the highest offset acked so far, and for each
+  // in-flight send the highest acked before it was invoked.
+  const maxAcked = new Map<string, number>();
+  const floorAtInvoke = new Map<string, number>();
+  let orderSeen = 0;
+
+  return [
+    {
+      id: 'replica-consistency',
+      check: (world) => {
+        for (const p of parts) {
+          for (const r of replicas(world, config, p)) {
+            const err = committed[p]!.scan(r, r.ctx.log.highWatermark, true);
+            if (err) return `${partitionName(p)} ${err}`;
+          }
+        }
+        return undefined;
+      },
+    },
+    {
+      id: 'single-leader-per-epoch',
+      check: (world) => {
+        for (const p of parts) {
+          for (const r of replicas(world, config, p)) {
+            if (r.role !== 'Leader' || !r.ctx.state) continue;
+            const epoch = r.ctx.state.leaderEpoch;
+            const seen = leaderOfEpoch[p]!.get(epoch);
+            if (seen === undefined) leaderOfEpoch[p]!.set(epoch, r.broker);
+            else if (seen !== r.broker) return `${partitionName(p)}: brokers ${seen} and ${r.broker} both led in leader epoch ${epoch}`;
+          }
+        }
+        return undefined;
+      },
+    },
+    {
+      id: 'leader-in-isr',
+      check: (world) => {
+        const c = controller(world);
+        for (const p of c?.partitions ?? []) {
+          if (p.leader !== -1 && !p.isr.includes(p.leader)) return `${partitionName(p.partition)}: leader ${p.leader} is not in ISR [${p.isr.join(',')}]`;
+        }
+        return undefined;
+      },
+    },
+    {
+      id: 'strong-isr',
+      check: (world) => {
+        const c = controller(world);
+        if (!c) return undefined;
+        for (const p of parts) {
+          const state = c.partitions[p]!;
+          const commitEnd = committed[p]!.byOffset.length;
+          for (const r of replicas(world, config, p)) {
+            if (r.role === 'Offline' || !state.isr.includes(r.broker)) continue;
+            if (r.ctx.log.logEndOffset < commitEnd) {
+              return `${partitionName(p)}: broker ${r.broker} is in the ISR [${state.isr.join(',')}] but its log ends at ${r.ctx.log.logEndOffset}, below committed offset ${commitEnd}`;
+            }
+            const err = strongIsrLogs[p]!.scan(r, commitEnd, false);
+            if (err) return `${partitionName(p)}: ISR member ${err}`;
+          }
+          // keep the second committed view in step with the first
+          const target = strongIsrLogs[p]!.byOffset;
+          const src = committed[p]!.byOffset;
+          for (let o = target.length; o < src.length; o++) target.push(src[o]!);
+        }
+        return undefined;
+      },
+    },
+    {
+      id: 'no-acked-loss',
+      check: (world) => {
+        const fresh: { p: number; offset: number; v: { producer: string; value: number } }[] = [];
+        for (; historySeen < world.history.length; historySeen++) {
+          const op = world.history[historySeen]!;
+          if (op.f !== 'send') continue;
+          if (op.type !== 'ok') continue;
+          const [, p, v] = (op.value as [string, number, unknown][])[0]!;
+          const [offset, value] = v as [number, number];
+          const producer = `producer${op.process}`;
+          const prior = acked[p]!.get(offset);
+          if (prior && (prior.producer !== producer || prior.value !== value)) {
+            return `${partitionName(p)} offset ${offset}: acknowledged ${show(prior)} earlier, now ${producer}:${value} was acknowledged at the same offset`;
+          }
+          acked[p]!.set(offset, { producer, value });
+          fresh.push({ p, offset, v: { producer, value } });
+        }
+        const c = controller(world);
+        if (!c) return undefined;
+        for (const p of parts) {
+          const state = c.partitions[p]!;
+          if (state.leader < 0) continue;
+          const leader = replicas(world, config, p).find((r) => r.broker === state.leader);
+          // Only a leader that knows it leads the current epoch serves reads.
+          if (!leader || leader.role !== 'Leader' || leader.ctx.state?.leaderEpoch !== state.leaderEpoch) continue;
+          const toCheck =
+            lastLeaderChecked[p] === leader.ref && leaderEpochChecked[p] === state.leaderEpoch
+              ? fresh.filter((f) => f.p === p)
+              : [...acked[p]!].map(([offset, v]) => ({ p, offset, v }));
+          lastLeaderChecked[p] = leader.ref;
+          leaderEpochChecked[p] = state.leaderEpoch;
+          for (const a of toCheck) {
+            const rec = leader.ctx.log.recordAt(a.offset);
+            if (!rec || rec.value.producer !== a.v.producer || rec.value.value !== a.v.value) {
+              return `${partitionName(p)} offset ${a.offset}: ${show(a.v)} was acknowledged, but leader ${state.leader} (epoch ${state.leaderEpoch}) has ${show(rec?.value)} there`;
+            }
+          }
+        }
+        return undefined;
+      },
+    },
+    {
+      id: 'partition-order',
+      check: (world) => {
+        for (; orderSeen < world.history.length; orderSeen++) {
+          const op = world.history[orderSeen]!;
+          if (op.f !== 'send') continue;
+          const [, p, v] = (op.value as [string, number, unknown][])[0]!;
+          const key = `${op.process}/${p}`;
+          if (op.type === 'invoke') {
+            floorAtInvoke.set(`${key}/${v as number}`, maxAcked.get(key) ?? -1);
+            continue;
+          }
+          const value = op.type === 'ok' ? (v as [number, number])[1] : (v as number);
+          const floor = floorAtInvoke.get(`${key}/${value}`);
+          floorAtInvoke.delete(`${key}/${value}`);
+          if (op.type !== 'ok') continue;
+          const offset = (v as [number, number])[0];
+          if (floor !== undefined && offset <= floor) {
+            return `${partitionName(p)}: producer${op.process}'s value ${value} got offset ${offset}, not after offset ${floor} acknowledged before it was sent`;
+          }
+          if (offset > (maxAcked.get(key) ?? -1)) maxAcked.set(key, offset);
+        }
+        return undefined;
+      },
+    },
+  ];
+}

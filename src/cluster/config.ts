@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { InputError } from '../cli/errors.js';
+
+/**
+ * How the follower finds where its log diverges from the leader's when it (re)starts fetching:
+ * - `high-watermark`: truncate to its own high watermark (Kafka before 0.11, pre-KIP-101);
+ * - `leader-epoch`: ask the leader for the end offset of its latest epoch (KIP-101) and
+ *   truncate there, without KIP-279's fix (it trusts the answer even when the leader answered
+ *   for an older epoch; KAFKA-6361);
+ * - `leader-epoch-kip279`: KIP-101 with KIP-279: when the leader answers for an older epoch,
+ *   truncate to the follower's own end offset of that epoch too.
+ */
+export type TruncationRule = 'high-watermark' | 'leader-epoch' | 'leader-epoch-kip279';
+
+const configSchema = z.strictObject({
+  brokers: z.number().int().min(1).max(9),
+  partitions: z.number().int().min(1).max(16),
+  replicationFactor: z.number().int().min(1).max(9),
+  minInsyncReplicas: z.number().int().min(1).max(9),
+  /** Producer acks: 0, 1 or all (-1). */
+  acks: z.union([z.literal(0), z.literal(1), z.literal('all')]),
+  uncleanLeaderElection: z.boolean(),
+  truncation: z.enum(['high-watermark', 'leader-epoch', 'leader-epoch-kip279']),
+  /** KIP-320: fetches carry the follower's current leader epoch; a mismatch is fenced. */
+  fetchEpochFencing: z.boolean(),
+  /**
+   * KIP-841/KIP-903: a broker that re-registers with a new epoch is removed from every ISR
+   * and may only rejoin one with its current epoch. Off: it keeps its place in the ISR.
+   */
+  brokerEpochFencing: z.boolean(),
+  /** `never`: Kafka's default (log.flush.interval.messages = Long.MAX); `always`: fsync every append. */
+  fsync: z.enum(['never', 'always']),
+  /** Times are Kafka's defaults divided by 100, so runs are short; their ratios are kept. */
+  replicaLagTimeMaxMs: z.number().int().min(1),
+  brokerHeartbeatIntervalMs: z.number().int().min(1),
+  brokerSessionTimeoutMs: z.number().int().min(1),
+  replicaFetchBackoffMs: z.number().int().min(1),
+  hwCheckpointIntervalMs: z.number().int().min(1),
+  requestTimeoutMs: z.number().int().min(1),
+  retryBackoffMs: z.number().int().min(1),
+  deliveryTimeoutMs: z.number().int().min(1),
+  maxInFlightRequestsPerConnection: z.number().int().min(1).max(5),
+  retries: z.number().int().min(0),
+});
+
+export type ClusterConfig = z.infer<typeof configSchema>;
+
+/** Kafka 3.x (KRaft) defaults for durability. */
+const kafkaDefaults: ClusterConfig = {
+  brokers: 3,
+  partitions: 1,
+  replicationFactor: 3,
+  minInsyncReplicas: 2,
+  acks: 'all',
+  uncleanLeaderElection: false,
+  truncation: 'leader-epoch-kip279',
+  fetchEpochFencing: true,
+  brokerEpochFencing: true,
+  fsync: 'never',
+  replicaLagTimeMaxMs: 300, // replica.lag.time.max.ms = 30000
+  brokerHeartbeatIntervalMs: 20, // broker.heartbeat.interval.ms = 2000
+  brokerSessionTimeoutMs: 90, // broker.session.timeout.ms = 9000
+  replicaFetchBackoffMs: 10, // replica.fetch.backoff.ms = 1000
+  hwCheckpointIntervalMs: 50, // replica.high.watermark.checkpoint.interval.ms = 5000
+  requestTimeoutMs: 300, // request.timeout.ms = 30000
+  retryBackoffMs: 10, // retry.backoff.ms = 100 (not scaled below the network's latency)
+  deliveryTimeoutMs: 1200, // delivery.timeout.ms = 120000
+  maxInFlightRequestsPerConnection: 5,
+  retries: 2147483647,
+};
+
+export interface Preset {
+  readonly name: string;
+  readonly description: string;
+  readonly overrides: Partial<ClusterConfig>;
+}
+
+/** Named configurations. Each historical Kafka bug is a preset that reproduces it. */
+export const presets: readonly Preset[] = [
+  { name: 'default', description: 'Kafka 3.x KRaft durability defaults: acks=all, RF=3, min.insync.replicas=2, KIP-101/279/320, broker-epoch fencing, no fsync', overrides: {} },
+  { name: 'acks1', description: 'acks=1: the leader acknowledges before any follower has the record', overrides: { acks: 1 } },
+  { name: 'min-isr-1', description: 'min.insync.replicas=1: acks=all is satisfied by the leader alone once the ISR shrinks', overrides: { minInsyncReplicas: 1 } },
+  { name: 'unclean', description: 'unclean.leader.election.enable=true: an out-of-sync replica may become leader', overrides: { uncleanLeaderElection: true } },
+  { name: 'hw-truncation', description: 'before KIP-101: a follower truncates to its high watermark when it restarts or follows a new leader', overrides: { truncation: 'high-watermark', fetchEpochFencing: false } },
+  { name: 'kip101-only', description: 'KIP-101 without KIP-279: fast consecutive leader changes can make logs diverge (KAFKA-6361)', overrides: { truncation: 'leader-epoch', fetchEpochFencing: false } },
+  { name: 'no-broker-epoch-fencing', description: 'before KIP-841/903: a broker that restarted with a shorter log keeps its place in the ISR', overrides: { brokerEpochFencing: false } },
+  { name: 'fsync-always', description: 'default, plus an fsync after every append (flush.messages=1)', overrides: { fsync: 'always' } },
+];
+
+export function presetNames(): string[] {
+  return presets.map((p) => p.name);
+}
+
+/** The configuration a preset plus overrides gives; errors name the bad field. */
+export function resolveConfig(preset: string, overrides: Record<string, unknown> = {}, where = 'config'): ClusterConfig {
+  const p = presets.find((x) => x.name === preset);
+  if (!p) throw new InputError(`${where}.preset: unknown preset "${preset}" (expected one of ${presetNames().join(', ')})`);
+  const r = configSchema.safeParse({ ...kafkaDefaults, ...p.overrides, ...overrides });
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');
+    throw new InputError(`${where}.overrides.${field}: ${issue.code === 'unrecognized_keys' ? 'unknown setting' : issue.message}`);
+  }
+  const c = r.data;
+  if (c.replicationFactor > c.brokers) {
+    throw new InputError(`${where}.overrides.replicationFactor: ${c.replicationFactor} exceeds the number of brokers (${c.brokers})`);
+  }
+  return c;
+}
+
+/** The default fault budget of design decision 7: RF - min.insync.replicas, at least 0. */
+export function defaultBudget(c: ClusterConfig): number {
+  return Math.max(0, c.replicationFactor - c.minInsyncReplicas);
+}

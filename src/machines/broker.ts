@@ -1,0 +1,131 @@
+import { setup } from 'xstate';
+import type { ClusterConfig } from '../cluster/config.js';
+import { react, type Outbox } from './effects.js';
+import {
+  CONTROLLER,
+  partitionName,
+  type BecomeReplica,
+  type BrokerHeartbeat,
+  type BrokerHeartbeatResponse,
+  type BrokerId,
+  type BrokerRegistration,
+  type BrokerRegistrationResponse,
+  type MetadataRequest,
+  type MetadataResponse,
+  type MetadataUpdate,
+  type PartitionState,
+} from './protocol.js';
+
+/**
+ * A broker process (KRaft mode): it registers with the controller on every start, heartbeats,
+ * keeps a metadata cache, answers clients' Metadata requests from it, and hands each of its
+ * partition replicas the partition's state (leader, leader epoch, ISR) whenever it changes.
+ * The replicas themselves are separate actors on the same node (src/machines/replica.ts).
+ *
+ * States follow Kafka's BrokerState: STARTING (registering), RECOVERY (registered but fenced
+ * until its first heartbeat is answered), RUNNING.
+ */
+export interface BrokerContext {
+  readonly config: ClusterConfig;
+  readonly brokerId: BrokerId;
+  readonly incarnation: number;
+  /** -1 until registered. */
+  readonly brokerEpoch: number;
+  /** The partitions as this broker last heard of them (possibly stale). */
+  readonly metadata: readonly PartitionState[];
+}
+
+export type BrokerEvent =
+  | (BrokerRegistrationResponse & { from: string })
+  | (BrokerHeartbeatResponse & { from: string })
+  | (MetadataUpdate & { from: string })
+  | (MetadataRequest & { from: string })
+  | { type: 'net.disconnected'; peer: string };
+
+function register(c: BrokerContext, _e: unknown, out: Outbox): void {
+  out.send(CONTROLLER, { type: 'BrokerRegistration', brokerId: c.brokerId, incarnation: c.incarnation } satisfies BrokerRegistration);
+}
+
+function sendHeartbeat(c: BrokerContext, _e: unknown, out: Outbox): void {
+  out.send(CONTROLLER, { type: 'BrokerHeartbeat', brokerId: c.brokerId, brokerEpoch: c.brokerEpoch } satisfies BrokerHeartbeat);
+}
+
+/**
+ * Take newer partition states into the cache and tell each hosted replica about its own.
+ * A state is newer when its partition epoch is higher: metadata can arrive late or twice.
+ */
+function applyMetadata(c: BrokerContext, partitions: readonly PartitionState[], out: Outbox, forceAll = false): Partial<BrokerContext> {
+  const metadata = c.metadata.slice();
+  for (const p of partitions) {
+    const old = metadata[p.partition];
+    const newer = !old || p.leaderEpoch > old.leaderEpoch || (p.leaderEpoch === old.leaderEpoch && p.partitionEpoch > old.partitionEpoch);
+    if (newer) metadata[p.partition] = p;
+    if ((newer || forceAll) && p.replicas.includes(c.brokerId)) {
+      const s = metadata[p.partition]!;
+      out.local(partitionName(p.partition), { type: 'PartitionChange', actor: partitionName(p.partition), state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
+    }
+  }
+  return { metadata };
+}
+
+export const brokerMachine = setup({
+  types: {} as {
+    context: BrokerContext;
+    input: { config: ClusterConfig; brokerId: BrokerId; incarnation: number };
+    events: BrokerEvent;
+  },
+  delays: {
+    heartbeatInterval: ({ context }) => context.config.brokerHeartbeatIntervalMs,
+    registrationRetry: ({ context }) => context.config.requestTimeoutMs / 10,
+  },
+  guards: {
+    unfenced: ({ event }) => event.type === 'BrokerHeartbeatResponse' && !event.fenced,
+    fencedByController: ({ event }) => event.type === 'BrokerHeartbeatResponse' && event.fenced,
+  },
+  actions: {
+    register: react(register),
+    sendHeartbeat: react(sendHeartbeat),
+    recordEpoch: react<BrokerContext, BrokerRegistrationResponse>((_c, e) => ({ brokerEpoch: e.brokerEpoch })),
+    applyMetadata: react<BrokerContext, MetadataUpdate | BrokerHeartbeatResponse>((c, e, out) => applyMetadata(c, e.partitions, out)),
+    /** On unfencing, every replica is (re)told its partition's state with the current broker epoch. */
+    pushAllToReplicas: react<BrokerContext, BrokerHeartbeatResponse>((c, e, out) => applyMetadata(c, e.partitions, out, true)),
+    answerMetadata: react<BrokerContext, MetadataRequest & { from: string }>((c, e, out) =>
+      out.send(e.from, { type: 'MetadataResponse', requestId: e.requestId, partitions: c.metadata.filter((p) => p !== undefined) } satisfies MetadataResponse),
+    ),
+  },
+}).createMachine({
+  id: 'broker',
+  context: ({ input }) => ({ config: input.config, brokerId: input.brokerId, incarnation: input.incarnation, brokerEpoch: -1, metadata: [] }),
+  initial: 'Starting',
+  on: {
+    Metadata: { actions: 'answerMetadata' },
+  },
+  states: {
+    /** Registering with the controller (BrokerRegistration), retried until answered. */
+    Starting: {
+      entry: 'register',
+      after: { registrationRetry: { target: 'Starting', reenter: true } },
+      on: { BrokerRegistrationResponse: { target: 'Recovery', actions: 'recordEpoch' } },
+    },
+    /** Registered, fenced: heartbeating until the controller unfences it. */
+    Recovery: {
+      entry: 'sendHeartbeat',
+      after: { heartbeatInterval: { target: 'Recovery', reenter: true } },
+      on: {
+        BrokerHeartbeatResponse: { guard: 'unfenced', target: 'Running', actions: 'pushAllToReplicas' },
+      },
+    },
+    /** Unfenced: serving, heartbeating, following metadata. */
+    Running: {
+      entry: 'sendHeartbeat',
+      after: { heartbeatInterval: { target: 'Running', reenter: true } },
+      on: {
+        BrokerHeartbeatResponse: [
+          { guard: 'fencedByController', target: 'Recovery' },
+          { actions: 'applyMetadata' },
+        ],
+        MetadataUpdate: { actions: 'applyMetadata' },
+      },
+    },
+  },
+});

@@ -1,0 +1,256 @@
+import { setup } from 'xstate';
+import type { ClusterConfig } from '../cluster/config.js';
+import { react, type Outbox } from './effects.js';
+import {
+  brokerIdOf,
+  brokerNode,
+  partitionName,
+  type AlterPartition,
+  type AlterPartitionResponse,
+  type BrokerHeartbeat,
+  type BrokerHeartbeatResponse,
+  type BrokerId,
+  type BrokerRegistration,
+  type BrokerRegistrationResponse,
+  type ErrorCode,
+  type MetadataUpdate,
+  type PartitionState,
+} from './protocol.js';
+
+/**
+ * The KRaft controller (KIP-500, KIP-631), as one always-available node: the Raft quorum that
+ * makes its decisions durable is not modelled (spec/replication.md, Simplifications).
+ *
+ * It tracks broker liveness through heartbeats and a session timeout, gives every broker
+ * registration a new broker epoch, elects partition leaders, bumps the leader epoch on every
+ * leader change, and accepts ISR changes (AlterPartition, KIP-497) only against the current
+ * leader epoch and partition epoch.
+ */
+export interface BrokerRegistrationState {
+  readonly brokerEpoch: number;
+  readonly incarnation: number;
+  readonly lastHeartbeat: number;
+  /** A fenced broker can lead nothing and join no ISR (KIP-631). */
+  readonly fenced: boolean;
+}
+
+/** Kafka's controller-side partition states. */
+export type PartitionStatus = 'NewPartition' | 'OnlinePartition' | 'OfflinePartition';
+
+export type ControllerPartition = PartitionState & { readonly status: PartitionStatus };
+
+export interface ControllerContext {
+  readonly config: ClusterConfig;
+  readonly now: () => number;
+  /** Indexed by broker id (1-based; index 0 unused). */
+  readonly brokers: readonly (BrokerRegistrationState | undefined)[];
+  readonly partitions: readonly ControllerPartition[];
+  readonly nextBrokerEpoch: number;
+}
+
+export type ControllerEvent =
+  | (BrokerRegistration & { from: string })
+  | (BrokerHeartbeat & { from: string })
+  | (AlterPartition & { from: string })
+  | { type: 'net.disconnected'; peer: string };
+
+/** The replicas of partition p: RF consecutive brokers starting after p (round-robin placement). */
+export function initialReplicas(config: ClusterConfig, p: number): BrokerId[] {
+  return Array.from({ length: config.replicationFactor }, (_, i) => ((p + i) % config.brokers) + 1);
+}
+
+function initialPartitions(config: ClusterConfig): ControllerPartition[] {
+  return Array.from({ length: config.partitions }, (_, p) => {
+    const replicas = initialReplicas(config, p);
+    return { partition: p, replicas, isr: replicas, leader: -1, leaderEpoch: -1, partitionEpoch: 0, status: 'NewPartition' as const };
+  });
+}
+
+const isLive = (brokers: ControllerContext['brokers'], b: BrokerId) => {
+  const r = brokers[b];
+  return r !== undefined && !r.fenced;
+};
+
+function changed(p: ControllerPartition, patch: Partial<ControllerPartition>): ControllerPartition {
+  return { ...p, ...patch, partitionEpoch: p.partitionEpoch + 1 };
+}
+
+/**
+ * Choose a leader for a partition whose leader is gone: the first replica, in assignment order,
+ * that is in the ISR and live; failing that, with unclean election on, any live replica, which
+ * then becomes the whole ISR. Every new leader gets a new leader epoch.
+ */
+function elect(c: ControllerContext, brokers: ControllerContext['brokers'], p: ControllerPartition): ControllerPartition {
+  const clean = p.replicas.find((b) => p.isr.includes(b) && isLive(brokers, b));
+  if (clean !== undefined) return changed(p, { leader: clean, leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
+  if (c.config.uncleanLeaderElection) {
+    const unclean = p.replicas.find((b) => isLive(brokers, b));
+    if (unclean !== undefined) {
+      return changed(p, { leader: unclean, isr: [unclean], leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
+    }
+  }
+  if (p.leader === -1 && p.status === 'OfflinePartition') return p;
+  return changed(p, { leader: -1, status: 'OfflinePartition' });
+}
+
+/**
+ * Take a broker out of every ISR and move leadership away from it. The ISR is never emptied:
+ * Kafka keeps the last member, so the partition waits for it (offline) rather than elect a
+ * replica that may lack committed records.
+ */
+function removeFromIsrs(c: ControllerContext, brokers: ControllerContext['brokers'], b: BrokerId): ControllerPartition[] {
+  return c.partitions.map((p) => {
+    if (!p.replicas.includes(b)) return p;
+    let q = p;
+    if (q.isr.includes(b) && q.isr.length > 1) q = changed(q, { isr: q.isr.filter((x) => x !== b) });
+    if (q.leader === b) q = elect(c, brokers, q);
+    return q;
+  });
+}
+
+/** Give a leader to every partition that has none and can get one. */
+function electLeaderless(c: ControllerContext, brokers: ControllerContext['brokers'], partitions: readonly ControllerPartition[]): ControllerPartition[] {
+  return partitions.map((p) => (p.leader === -1 ? elect(c, brokers, p) : p));
+}
+
+export function publicState(p: ControllerPartition): PartitionState {
+  return { partition: p.partition, replicas: p.replicas, isr: p.isr, leader: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch };
+}
+
+/** Push the whole (small) partition metadata to every registered broker when it changed. */
+function publishIfChanged(before: readonly ControllerPartition[], after: readonly ControllerPartition[], brokers: ControllerContext['brokers'], out: Outbox): void {
+  if (before.every((p, i) => p === after[i])) return;
+  const msg: MetadataUpdate = { type: 'MetadataUpdate', partitions: after.map(publicState) };
+  brokers.forEach((r, b) => {
+    if (r) out.send(brokerNode(b), msg);
+  });
+}
+
+function setBroker(brokers: ControllerContext['brokers'], b: BrokerId, r: BrokerRegistrationState) {
+  const copy = brokers.slice();
+  copy[b] = r;
+  return copy;
+}
+
+/** BrokerRegistration: a new epoch for every (re)start (KIP-631). */
+function register(c: ControllerContext, e: BrokerRegistration & { from: string }, out: Outbox): Partial<ControllerContext> {
+  const b = e.brokerId;
+  const old = c.brokers[b];
+  if (old && old.incarnation === e.incarnation) {
+    // A retried registration of the same incarnation gets the same epoch.
+    out.send(e.from, { type: 'BrokerRegistrationResponse', brokerEpoch: old.brokerEpoch } satisfies BrokerRegistrationResponse);
+    return {};
+  }
+  const brokerEpoch = c.nextBrokerEpoch;
+  const brokers = setBroker(c.brokers, b, { brokerEpoch, incarnation: e.incarnation, lastHeartbeat: c.now(), fenced: true });
+  // KIP-841/KIP-903: a restarted broker may have lost its unflushed log, so its old place in
+  // every ISR is taken away; it rejoins, with its new epoch, once it has caught up.
+  const partitions = old && c.config.brokerEpochFencing ? removeFromIsrs(c, brokers, b) : c.partitions;
+  if (old) out.note(`broker ${b} re-registered with epoch ${brokerEpoch}${c.config.brokerEpochFencing ? ', removed from ISRs' : ''}`);
+  publishIfChanged(c.partitions, partitions, brokers, out);
+  out.send(e.from, { type: 'BrokerRegistrationResponse', brokerEpoch } satisfies BrokerRegistrationResponse);
+  return { brokers, partitions, nextBrokerEpoch: brokerEpoch + 1 };
+}
+
+/** BrokerHeartbeat: liveness; the first heartbeat of a registration unfences the broker. */
+function heartbeat(c: ControllerContext, e: BrokerHeartbeat & { from: string }, out: Outbox): Partial<ControllerContext> {
+  const r = c.brokers[e.brokerId];
+  if (!r || r.brokerEpoch !== e.brokerEpoch) {
+    out.send(e.from, { type: 'BrokerHeartbeatResponse', fenced: true, error: 'STALE_BROKER_EPOCH', partitions: [] } satisfies BrokerHeartbeatResponse);
+    return {};
+  }
+  const brokers = setBroker(c.brokers, e.brokerId, { ...r, lastHeartbeat: c.now(), fenced: false });
+  const partitions = r.fenced ? electLeaderless(c, brokers, c.partitions) : c.partitions;
+  publishIfChanged(c.partitions, partitions, brokers, out);
+  out.send(e.from, { type: 'BrokerHeartbeatResponse', fenced: false, partitions: partitions.map(publicState) } satisfies BrokerHeartbeatResponse);
+  return { brokers, partitions };
+}
+
+/** Fence every broker whose session timed out (broker.session.timeout.ms). */
+function checkSessions(c: ControllerContext, _e: unknown, out: Outbox): Partial<ControllerContext> {
+  let brokers = c.brokers;
+  let partitions = c.partitions;
+  const now = c.now();
+  brokers.forEach((r, b) => {
+    if (!r || r.fenced || now - r.lastHeartbeat <= c.config.brokerSessionTimeoutMs) return;
+    brokers = setBroker(brokers, b, { ...r, fenced: true });
+    partitions = removeFromIsrs({ ...c, partitions }, brokers, b);
+    out.note(`broker ${b} fenced: no heartbeat for ${now - r.lastHeartbeat} ms`);
+  });
+  publishIfChanged(c.partitions, partitions, brokers, out);
+  return brokers === c.brokers ? {} : { brokers, partitions };
+}
+
+/** AlterPartition (KIP-497): an ISR change from the leader, against the current epochs. */
+function alterPartition(c: ControllerContext, e: AlterPartition & { from: string }, out: Outbox): Partial<ControllerContext> | void {
+  const p = c.partitions[e.partition];
+  const reply = (error: ErrorCode | undefined, state?: PartitionState) =>
+    out.send(e.from, {
+      type: 'AlterPartitionResponse',
+      actor: partitionName(e.partition),
+      partition: e.partition,
+      ...(error ? { error } : {}),
+      ...(state ? { state } : {}),
+    } satisfies AlterPartitionResponse);
+  if (!p) return void reply('UNKNOWN_LEADER_EPOCH');
+  const leader = c.brokers[e.leaderId];
+  if (!leader || leader.brokerEpoch !== e.brokerEpoch) return void reply('STALE_BROKER_EPOCH');
+  if (p.leader !== e.leaderId || p.leaderEpoch !== e.leaderEpoch) return void reply('FENCED_LEADER_EPOCH');
+  if (p.partitionEpoch !== e.partitionEpoch) return void reply('INVALID_UPDATE_VERSION');
+  const newIsr = e.newIsr.map((m) => m.brokerId);
+  if (!newIsr.includes(e.leaderId)) return void reply('INVALID_UPDATE_VERSION');
+  // KIP-841: a fenced broker cannot join. KIP-903: a member must be in its current broker epoch,
+  // so a broker that restarted (and may have lost records) is not added on the strength of
+  // fetches made by its previous incarnation.
+  for (const m of e.newIsr) {
+    if (p.isr.includes(m.brokerId)) continue;
+    const r = c.brokers[m.brokerId];
+    if (!r || r.fenced) return void reply('INELIGIBLE_REPLICA');
+    if (c.config.brokerEpochFencing && r.brokerEpoch !== m.brokerEpoch) return void reply('INELIGIBLE_REPLICA');
+  }
+  const updated = changed(p, { isr: newIsr });
+  const partitions = c.partitions.map((x) => (x.partition === e.partition ? updated : x));
+  publishIfChanged(c.partitions, partitions, c.brokers, out);
+  reply(undefined, publicState(updated));
+  return { partitions };
+}
+
+export const controllerMachine = setup({
+  types: {} as {
+    context: ControllerContext;
+    input: { config: ClusterConfig; now: () => number };
+    events: ControllerEvent;
+  },
+  delays: {
+    heartbeatInterval: ({ context }) => context.config.brokerHeartbeatIntervalMs,
+  },
+  actions: {
+    register: react<ControllerContext, BrokerRegistration & { from: string }>(register),
+    heartbeat: react<ControllerContext, BrokerHeartbeat & { from: string }>(heartbeat),
+    alterPartition: react<ControllerContext, AlterPartition & { from: string }>(alterPartition),
+    checkSessions: react<ControllerContext, ControllerEvent>(checkSessions),
+  },
+}).createMachine({
+  id: 'controller',
+  context: ({ input }) => ({
+    config: input.config,
+    now: input.now,
+    brokers: [],
+    partitions: initialPartitions(input.config),
+    nextBrokerEpoch: 1,
+  }),
+  initial: 'Active',
+  states: {
+    /** The active controller of the KRaft quorum. */
+    Active: {
+      after: { heartbeatInterval: { target: 'Active', reenter: true, actions: 'checkSessions' } },
+      on: {
+        BrokerRegistration: { actions: 'register' },
+        BrokerHeartbeat: { actions: 'heartbeat' },
+        AlterPartition: { actions: 'alterPartition' },
+      },
+    },
+  },
+});
+
+void brokerIdOf;

@@ -1,0 +1,558 @@
+import { and, not, raise, setup } from 'xstate';
+import type { ClusterConfig } from '../cluster/config.js';
+import { PartitionLog } from '../log/index.js';
+import type { Disk } from '../sim/disk.js';
+import { react, type Outbox } from './effects.js';
+import {
+  CONTROLLER,
+  brokerIdOf,
+  brokerNode,
+  partitionName,
+  type AlterPartition,
+  type AlterPartitionResponse,
+  type BecomeReplica,
+  type BrokerId,
+  type ErrorCode,
+  type Fetch,
+  type FetchResponse,
+  type OffsetsForLeaderEpoch,
+  type OffsetsForLeaderEpochResponse,
+  type PartitionState,
+  type ProducedValue,
+  type Produce,
+  type ProduceResponse,
+  type Record,
+} from './protocol.js';
+
+/**
+ * One replica of one partition on one broker (Kafka's Partition + ReplicaFetcherThread).
+ *
+ * Leader: appends produced records, tracks each follower's fetch position, advances the high
+ * watermark (HW) to the smallest log end offset (LEO) in the ISR, answers acks=0/1/all,
+ * rejects acks=all with NOT_ENOUGH_REPLICAS when the ISR is smaller than min.insync.replicas,
+ * shrinks the ISR after replica.lag.time.max.ms and expands it when a follower catches up
+ * (AlterPartition, KIP-497).
+ *
+ * Follower: on becoming follower, finds where its log diverges from the leader's by the
+ * truncation rule in force (its HW before KIP-101; the leader epoch, KIP-101; with KIP-279's
+ * fix), truncates there, then fetches; KIP-320 fences fetches by leader epoch.
+ */
+export interface FollowerProgress {
+  /** The follower's LEO as its last fetch said (its fetch offset). */
+  leo: number;
+  lastCaughtUpTime: number;
+  /** The broker epoch the follower sent with its last fetch (KIP-903). */
+  brokerEpoch: number;
+  /** Leader's LEO at the follower's previous fetch, and that fetch's time (Kafka's rule for lastCaughtUpTime). */
+  prevLeaderLeo: number;
+  prevFetchTime: number;
+}
+
+interface WaitingProduce {
+  readonly requestId: number;
+  readonly client: string;
+  readonly requiredOffset: number;
+  readonly baseOffset: number;
+  readonly deadline: number;
+}
+
+export interface ReplicaContext {
+  readonly config: ClusterConfig;
+  readonly now: () => number;
+  readonly brokerId: BrokerId;
+  readonly partition: number;
+  readonly name: string;
+  /** Mutated in place: the log is a plain data structure owned by this machine. */
+  readonly log: PartitionLog<ProducedValue>;
+  readonly brokerEpoch: number;
+  /** The partition state this replica acts on (from its broker). */
+  readonly state: PartitionState | undefined;
+  /** The ISR as the leader sees it while an AlterPartition is pending (KIP-497's maximal ISR). */
+  readonly pendingIsr: readonly BrokerId[] | undefined;
+  readonly pendingSince: number;
+  readonly followers: ReadonlyMap<BrokerId, FollowerProgress>;
+  readonly waiting: readonly WaitingProduce[];
+  /** Correlation id of the follower's outstanding request: a late answer to an older one is ignored. */
+  readonly requestId: number;
+  /** Bumped on every truncation, so observers can tell a log that shrank and regrew. */
+  readonly truncations: number;
+}
+
+export type ReplicaEvent =
+  | (BecomeReplica & { from: string })
+  | (Produce & { from: string })
+  | (Fetch & { from: string; requestId?: number })
+  | (FetchResponse & { from: string; requestId?: number })
+  | (OffsetsForLeaderEpoch & { from: string; requestId?: number })
+  | (OffsetsForLeaderEpochResponse & { from: string; requestId?: number })
+  | (AlterPartitionResponse & { from: string })
+  | { type: 'CheckpointHw' }
+  | { type: 'net.disconnected'; peer: string };
+
+const logFile = (c: ReplicaContext) => `${c.name}/00000000000000000000.log`;
+/** Kafka keeps one replication-offset-checkpoint per log dir; the model keeps one per partition. */
+const hwFile = (name: string) => `${name}/replication-offset-checkpoint`;
+
+/** Rebuild a replica's log from what its disk kept (Kafka's log recovery on start). */
+export function recoverLog(disk: Disk, name: string): PartitionLog<ProducedValue> {
+  const records = disk.read(`${name}/00000000000000000000.log`) as Record[];
+  const hw = (disk.read(hwFile(name)) as number[])[0];
+  return PartitionLog.recover<ProducedValue>(records, undefined, hw === undefined ? {} : { highWatermark: hw });
+}
+
+// ---------------------------------------------------------------------------------------
+// Persistence
+
+function persistAppend(c: ReplicaContext, records: readonly Record[], out: Outbox): void {
+  out.append(logFile(c), records);
+  if (c.config.fsync === 'always') out.fsync(logFile(c));
+}
+
+function truncate(c: ReplicaContext, offset: number, out: Outbox, why: string): Partial<ReplicaContext> {
+  if (offset >= c.log.logEndOffset) return {};
+  const from = c.log.logEndOffset;
+  c.log.truncateTo(offset);
+  out.truncate(logFile(c), offset);
+  if (c.config.fsync === 'always') out.fsync(logFile(c));
+  out.note(`${c.name} truncated ${from} -> ${offset} (${why})`);
+  return { truncations: c.truncations + 1 };
+}
+
+/** Kafka checkpoints every partition's HW to one file, fsynced, every few seconds. */
+function checkpointHw(c: ReplicaContext, _e: unknown, out: Outbox): void {
+  out.replace(hwFile(c.name), [c.log.highWatermark]);
+  out.fsync(hwFile(c.name));
+}
+
+// ---------------------------------------------------------------------------------------
+// Role changes
+
+const isNewer = (c: ReplicaContext, s: PartitionState) =>
+  !c.state || s.leaderEpoch > c.state.leaderEpoch || (s.leaderEpoch === c.state.leaderEpoch && s.partitionEpoch > c.state.partitionEpoch);
+
+function failWaiting(c: ReplicaContext, out: Outbox, error: ErrorCode): Partial<ReplicaContext> {
+  for (const w of c.waiting) out.send(w.client, { type: 'ProduceResponse', requestId: w.requestId, error, baseOffset: -1 } satisfies ProduceResponse);
+  return { waiting: [] };
+}
+
+/** Partition.makeLeader: record the new epoch at the LEO, forget follower progress. */
+function makeLeader(c: ReplicaContext, e: BecomeReplica, out: Outbox): Partial<ReplicaContext> {
+  const s = e.state;
+  c.log.maybeAssignEpochStartOffset(s.leaderEpoch, c.log.logEndOffset);
+  const now = c.now();
+  const followers = new Map<BrokerId, FollowerProgress>();
+  for (const b of s.replicas) {
+    if (b !== c.brokerId) followers.set(b, { leo: -1, lastCaughtUpTime: now, brokerEpoch: -1, prevLeaderLeo: -1, prevFetchTime: now });
+  }
+  out.note(`${c.name} leader in epoch ${s.leaderEpoch}, isr [${s.isr.join(',')}], LEO ${c.log.logEndOffset}, HW ${c.log.highWatermark}`);
+  return { ...failWaiting(c, out, 'NOT_LEADER_OR_FOLLOWER'), state: s, brokerEpoch: e.brokerEpoch, followers, pendingIsr: undefined };
+}
+
+function makeFollower(c: ReplicaContext, e: BecomeReplica, out: Outbox): Partial<ReplicaContext> {
+  return { ...failWaiting(c, out, 'NOT_LEADER_OR_FOLLOWER'), state: e.state, brokerEpoch: e.brokerEpoch, pendingIsr: undefined, requestId: c.requestId + 1 };
+}
+
+// ---------------------------------------------------------------------------------------
+// Leader side
+
+const effectiveIsr = (c: ReplicaContext) => c.pendingIsr ?? c.state?.isr ?? [];
+
+/** HW = min LEO over the (maximal) ISR; it only moves up (Partition.maybeIncrementLeaderHW). */
+function maybeIncrementHw(c: ReplicaContext): void {
+  let hw = c.log.logEndOffset;
+  for (const b of effectiveIsr(c)) {
+    if (b === c.brokerId) continue;
+    const f = c.followers.get(b);
+    hw = Math.min(hw, f ? Math.max(f.leo, 0) : 0);
+  }
+  c.log.maybeIncrementHighWatermark(hw);
+}
+
+/** Complete acks=all produces whose records are now below the HW (DelayedProduce). */
+function completeWaiting(c: ReplicaContext, out: Outbox): Partial<ReplicaContext> {
+  if (c.waiting.length === 0) return {};
+  const hw = c.log.highWatermark;
+  const now = c.now();
+  const isrSize = c.state?.isr.length ?? 0;
+  const rest: WaitingProduce[] = [];
+  for (const w of c.waiting) {
+    if (hw >= w.requiredOffset) {
+      // Partition.checkEnoughReplicasReachOffset: committed, but did enough replicas have it?
+      const error: ErrorCode | undefined = isrSize < c.config.minInsyncReplicas ? 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' : undefined;
+      out.send(w.client, { type: 'ProduceResponse', requestId: w.requestId, baseOffset: w.baseOffset, ...(error ? { error } : {}) } satisfies ProduceResponse);
+    } else if (now >= w.deadline) {
+      out.send(w.client, { type: 'ProduceResponse', requestId: w.requestId, error: 'REQUEST_TIMED_OUT', baseOffset: -1 } satisfies ProduceResponse);
+    } else {
+      rest.push(w);
+    }
+  }
+  return rest.length === c.waiting.length ? {} : { waiting: rest };
+}
+
+function onProduce(c: ReplicaContext, e: Produce & { from: string }, out: Outbox): Partial<ReplicaContext> | void {
+  const reply = (error: ErrorCode) => {
+    if (e.acks !== 0) out.send(e.from, { type: 'ProduceResponse', requestId: e.requestId, error, baseOffset: -1 } satisfies ProduceResponse);
+  };
+  const s = c.state!;
+  if (e.acks === 'all' && s.isr.length < c.config.minInsyncReplicas) return reply('NOT_ENOUGH_REPLICAS');
+  const now = c.now();
+  const { firstOffset, lastOffset } = c.log.appendAsLeader(
+    e.records.map((r) => ({ key: r.key, value: r.value, timestamp: now })),
+    s.leaderEpoch,
+  );
+  persistAppend(c, c.log.read(firstOffset), out);
+  maybeIncrementHw(c);
+  if (e.acks === 1) out.send(e.from, { type: 'ProduceResponse', requestId: e.requestId, baseOffset: firstOffset } satisfies ProduceResponse);
+  if (e.acks !== 'all') return;
+  const w: WaitingProduce = { requestId: e.requestId, client: e.from, requiredOffset: lastOffset + 1, baseOffset: firstOffset, deadline: now + e.timeoutMs };
+  const next = { ...c, waiting: [...c.waiting, w] };
+  return { waiting: completeWaiting(next, out).waiting ?? next.waiting };
+}
+
+/** KIP-320: a request that carries a leader epoch must carry the current one. */
+function epochError(c: ReplicaContext, currentLeaderEpoch: number): ErrorCode | undefined {
+  if (!c.config.fetchEpochFencing || currentLeaderEpoch < 0) return undefined;
+  const mine = c.state!.leaderEpoch;
+  if (currentLeaderEpoch < mine) return 'FENCED_LEADER_EPOCH';
+  if (currentLeaderEpoch > mine) return 'UNKNOWN_LEADER_EPOCH';
+  return undefined;
+}
+
+function onFetch(c: ReplicaContext, e: Fetch & { from: string; requestId?: number }, out: Outbox): Partial<ReplicaContext> {
+  const s = c.state!;
+  const leo = c.log.logEndOffset;
+  const respond = (r: Omit<FetchResponse, 'type' | 'actor' | 'leaderEpoch' | 'leaderEndOffset' | 'highWatermark'>) =>
+    out.send(e.from, {
+      type: 'FetchResponse',
+      actor: c.name,
+      requestId: e.requestId,
+      leaderEpoch: s.leaderEpoch,
+      leaderEndOffset: leo,
+      highWatermark: c.log.highWatermark,
+      ...r,
+    } as FetchResponse);
+  const fenced = epochError(c, e.currentLeaderEpoch);
+  const error: ErrorCode | undefined =
+    fenced ??
+    (!s.replicas.includes(e.replicaId) ? 'NOT_LEADER_OR_FOLLOWER' : e.fetchOffset > leo || e.fetchOffset < c.log.logStartOffset ? 'OFFSET_OUT_OF_RANGE' : undefined);
+  if (error) {
+    respond({ error, records: [] });
+    return {};
+  }
+
+  // Replica.updateFetchState: a follower is caught up if it fetched from the leader's LEO, or
+  // from the LEO the leader had at the follower's previous fetch (then as of that fetch).
+  const now = c.now();
+  const prev = c.followers.get(e.replicaId);
+  let lastCaughtUpTime = prev?.lastCaughtUpTime ?? now;
+  if (e.fetchOffset >= leo) lastCaughtUpTime = now;
+  else if (prev && e.fetchOffset >= prev.prevLeaderLeo) lastCaughtUpTime = Math.max(lastCaughtUpTime, prev.prevFetchTime);
+  const followers = new Map(c.followers);
+  followers.set(e.replicaId, { leo: e.fetchOffset, lastCaughtUpTime, brokerEpoch: e.brokerEpoch, prevLeaderLeo: leo, prevFetchTime: now });
+  const next: ReplicaContext = { ...c, followers };
+  maybeIncrementHw(next);
+  const patch: Partial<ReplicaContext> = { followers, ...completeWaiting(next, out), ...maybeExpandIsr(next, e.replicaId, out) };
+  respond({ records: c.log.read(e.fetchOffset, 50) });
+  return patch;
+}
+
+/**
+ * Partition.maybeExpandIsr: a follower not in the ISR joins it once it has caught up to the HW
+ * (and to the start of the leader's epoch), with the broker epoch it fetched with (KIP-903).
+ */
+function maybeExpandIsr(c: ReplicaContext, b: BrokerId, out: Outbox): Partial<ReplicaContext> {
+  const s = c.state!;
+  if (c.pendingIsr || s.isr.includes(b)) return {};
+  const f = c.followers.get(b)!;
+  const epochStart = c.log.epochCache.entries().find((x) => x.epoch === s.leaderEpoch)?.startOffset ?? 0;
+  if (f.leo < c.log.highWatermark || f.leo < epochStart) return {};
+  const newIsr = [...s.isr, b];
+  sendAlter(c, newIsr, out);
+  out.note(`${c.name} asks to expand ISR to [${newIsr.join(',')}]`);
+  // While the expansion is pending the leader already counts the new member (maximal ISR).
+  return { pendingIsr: newIsr, pendingSince: c.now() };
+}
+
+function sendAlter(c: ReplicaContext, newIsr: readonly BrokerId[], out: Outbox): void {
+  const s = c.state!;
+  out.send(CONTROLLER, {
+    type: 'AlterPartition',
+    partition: c.partition,
+    leaderId: c.brokerId,
+    brokerEpoch: c.brokerEpoch,
+    leaderEpoch: s.leaderEpoch,
+    partitionEpoch: s.partitionEpoch,
+    newIsr: newIsr.map((id) => ({ brokerId: id, brokerEpoch: id === c.brokerId ? c.brokerEpoch : (c.followers.get(id)?.brokerEpoch ?? -1) })),
+  } satisfies AlterPartition);
+}
+
+/** Partition.maybeShrinkIsr: drop followers that have not caught up for replica.lag.time.max.ms. */
+function leaderTick(c: ReplicaContext, _e: unknown, out: Outbox): Partial<ReplicaContext> {
+  const now = c.now();
+  let patch: Partial<ReplicaContext> = completeWaiting(c, out);
+  if (c.pendingIsr) {
+    // An AlterPartition lost on the way (or its answer) is given up after the request timeout.
+    if (now - c.pendingSince > c.config.requestTimeoutMs) patch = { ...patch, pendingIsr: undefined };
+    return patch;
+  }
+  const s = c.state!;
+  const laggards = s.isr.filter((b) => b !== c.brokerId && now - (c.followers.get(b)?.lastCaughtUpTime ?? now) > c.config.replicaLagTimeMaxMs);
+  if (laggards.length === 0) return patch;
+  const newIsr = s.isr.filter((b) => !laggards.includes(b));
+  sendAlter(c, newIsr, out);
+  out.note(`${c.name} asks to shrink ISR to [${newIsr.join(',')}] (out of sync: ${laggards.join(',')})`);
+  // A shrink takes effect only once committed: until then the old ISR still counts.
+  return { ...patch, pendingIsr: s.isr, pendingSince: now };
+}
+
+function onAlterPartitionResponse(c: ReplicaContext, e: AlterPartitionResponse, out: Outbox): Partial<ReplicaContext> {
+  if (!e.state || e.error) {
+    out.note(`${c.name} AlterPartition failed: ${e.error ?? 'no state'}`);
+    return { pendingIsr: undefined };
+  }
+  if (e.state.leaderEpoch !== c.state!.leaderEpoch) return { pendingIsr: undefined };
+  const next: ReplicaContext = { ...c, state: e.state, pendingIsr: undefined };
+  maybeIncrementHw(next);
+  return { state: e.state, pendingIsr: undefined, ...completeWaiting(next, out) };
+}
+
+function onOffsetsForLeaderEpoch(c: ReplicaContext, e: OffsetsForLeaderEpoch & { from: string; requestId?: number }, out: Outbox): void {
+  const s = c.state!;
+  const fenced = epochError(c, e.currentLeaderEpoch);
+  const r = c.log.epochCache.endOffsetFor(e.leaderEpoch, c.log.logEndOffset);
+  out.send(e.from, {
+    type: 'OffsetsForLeaderEpochResponse',
+    actor: c.name,
+    requestId: e.requestId,
+    leaderEpoch: fenced ? -1 : r.leaderEpoch,
+    endOffset: fenced ? -1 : r.endOffset,
+    ...(fenced ? { error: fenced } : {}),
+  } as OffsetsForLeaderEpochResponse);
+  void s;
+}
+
+// ---------------------------------------------------------------------------------------
+// Follower side
+
+const leaderNode = (c: ReplicaContext) => brokerNode(c.state!.leader);
+const currentEpochForRequests = (c: ReplicaContext) => (c.config.fetchEpochFencing ? c.state!.leaderEpoch : -1);
+
+/** Pre-KIP-101: a follower truncates to its own HW before fetching (ReplicaFetcherThread, 0.10). */
+function truncateToHw(c: ReplicaContext, _e: unknown, out: Outbox): Partial<ReplicaContext> {
+  return truncate(c, c.log.highWatermark, out, 'to its high watermark');
+}
+
+function sendOffsetsForLeaderEpoch(c: ReplicaContext, _e: unknown, out: Outbox): Partial<ReplicaContext> {
+  const requestId = c.requestId + 1;
+  out.send(leaderNode(c), {
+    type: 'OffsetsForLeaderEpoch',
+    actor: c.name,
+    requestId,
+    replicaId: c.brokerId,
+    leaderEpoch: c.log.epochCache.latestEpoch() ?? -1,
+    currentLeaderEpoch: currentEpochForRequests(c),
+  } as OffsetsForLeaderEpoch);
+  return { requestId };
+}
+
+/**
+ * Truncate by the leader's answer. KIP-101: to min(leader's end offset, own LEO). KIP-279: when
+ * the leader answered for an older epoch than asked, the follower's own records of later epochs
+ * diverge, so it also truncates to its own end offset for the epoch the leader answered with.
+ */
+function truncateByEpoch(c: ReplicaContext, e: OffsetsForLeaderEpochResponse, out: Outbox): Partial<ReplicaContext> {
+  if (e.endOffset < 0) return truncate(c, c.log.highWatermark, out, 'leader has no epoch entry: to HW');
+  let target = Math.min(e.endOffset, c.log.logEndOffset);
+  if (c.config.truncation === 'leader-epoch-kip279') {
+    const asked = c.log.epochCache.latestEpoch() ?? -1;
+    if (e.leaderEpoch !== asked) {
+      const own = c.log.epochCache.endOffsetFor(e.leaderEpoch, c.log.logEndOffset);
+      target = Math.min(target, own.endOffset < 0 ? 0 : own.endOffset);
+    }
+  }
+  return truncate(c, target, out, `OffsetsForLeaderEpoch: leader epoch ${e.leaderEpoch} ends at ${e.endOffset}`);
+}
+
+function sendFetch(c: ReplicaContext, _e: unknown, out: Outbox): Partial<ReplicaContext> {
+  const requestId = c.requestId + 1;
+  out.send(leaderNode(c), {
+    type: 'Fetch',
+    actor: c.name,
+    requestId,
+    replicaId: c.brokerId,
+    brokerEpoch: c.brokerEpoch,
+    fetchOffset: c.log.logEndOffset,
+    currentLeaderEpoch: currentEpochForRequests(c),
+  } as Fetch);
+  return { requestId };
+}
+
+function onFetchResponse(c: ReplicaContext, e: FetchResponse, out: Outbox): Partial<ReplicaContext> {
+  if (e.error === 'OFFSET_OUT_OF_RANGE' && c.config.truncation === 'high-watermark') {
+    // Before KIP-101 a follower ahead of the leader truncates to the leader's LEO.
+    return truncate(c, e.leaderEndOffset, out, 'fetch offset out of range: to leader LEO');
+  }
+  if (e.error) return {};
+  const fresh = e.records.filter((r) => r.offset >= c.log.logEndOffset);
+  if (fresh.length > 0 && fresh[0]!.offset === c.log.logEndOffset) {
+    c.log.appendAsFollower(fresh);
+    persistAppend(c, fresh, out);
+  }
+  c.log.maybeUpdateHighWatermark(Math.min(e.highWatermark, c.log.logEndOffset));
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------
+// The machine
+
+const matches = (c: ReplicaContext, e: { requestId?: number }) => e.requestId === c.requestId;
+
+export const replicaMachine = setup({
+  types: {} as {
+    context: ReplicaContext;
+    input: { config: ClusterConfig; now: () => number; brokerId: BrokerId; partition: number; log: PartitionLog<ProducedValue> };
+    events: ReplicaEvent;
+  },
+  delays: {
+    isrCheck: ({ context }) => Math.max(1, Math.floor(context.config.replicaLagTimeMaxMs / 2)),
+    fetchBackoff: ({ context }) => context.config.replicaFetchBackoffMs,
+    requestTimeout: ({ context }) => context.config.requestTimeoutMs,
+    hwCheckpoint: ({ context }) => context.config.hwCheckpointIntervalMs,
+  },
+  guards: {
+    newerState: ({ context, event }) => event.type === 'PartitionChange' && isNewer(context, event.state),
+    becomesLeader: ({ context, event }) => event.type === 'PartitionChange' && event.state.leader === context.brokerId,
+    staysLeaderSameEpoch: ({ context, event }) =>
+      event.type === 'PartitionChange' && event.state.leader === context.brokerId && event.state.leaderEpoch === context.state?.leaderEpoch,
+    becomesFollower: ({ context, event }) =>
+      event.type === 'PartitionChange' && event.state.leader >= 0 && event.state.leader !== context.brokerId && event.state.replicas.includes(context.brokerId),
+    truncatesToHw: ({ context }) => context.config.truncation === 'high-watermark',
+    fromCurrentLeader: ({ context, event }) => 'from' in event && context.state !== undefined && event.from === brokerNode(context.state.leader),
+    answersCurrentRequest: ({ context, event }) => 'requestId' in event && matches(context, event as { requestId?: number }),
+    outOfRangeWithEpochs: ({ context, event }) =>
+      event.type === 'FetchResponse' && event.error === 'OFFSET_OUT_OF_RANGE' && context.config.truncation !== 'high-watermark',
+    gotError: ({ event }) => 'error' in event && event.error !== undefined,
+    gotRecords: ({ event }) => event.type === 'FetchResponse' && !event.error && event.records.length > 0,
+    leaderDisconnected: ({ context, event }) => event.type === 'net.disconnected' && context.state !== undefined && event.peer === brokerNode(context.state.leader),
+  },
+  actions: {
+    makeLeader: react<ReplicaContext, BecomeReplica>(makeLeader),
+    updateLeaderState: react<ReplicaContext, BecomeReplica>((c, e, out) => {
+      const next = { ...c, state: e.state, brokerEpoch: e.brokerEpoch };
+      maybeIncrementHw(next);
+      return { state: e.state, brokerEpoch: e.brokerEpoch, ...completeWaiting(next, out) };
+    }),
+    makeFollower: react<ReplicaContext, BecomeReplica>(makeFollower),
+    goOffline: react<ReplicaContext, BecomeReplica>((c, e, out) => ({ ...failWaiting(c, out, 'NOT_LEADER_OR_FOLLOWER'), state: e.state, brokerEpoch: e.brokerEpoch })),
+    onProduce: react(onProduce),
+    rejectProduce: react<ReplicaContext, Produce & { from: string }>((_c, e, out) => {
+      if (e.acks !== 0) out.send(e.from, { type: 'ProduceResponse', requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1 } satisfies ProduceResponse);
+    }),
+    rejectFetch: react<ReplicaContext, Fetch & { from: string; requestId?: number }>((c, e, out) =>
+      out.send(e.from, { type: 'FetchResponse', actor: c.name, requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', records: [], highWatermark: -1, leaderEndOffset: -1, leaderEpoch: c.state?.leaderEpoch ?? -1 } as FetchResponse),
+    ),
+    rejectOffsetsForLeaderEpoch: react<ReplicaContext, OffsetsForLeaderEpoch & { from: string; requestId?: number }>((c, e, out) =>
+      out.send(e.from, { type: 'OffsetsForLeaderEpochResponse', actor: c.name, requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', leaderEpoch: -1, endOffset: -1 } as OffsetsForLeaderEpochResponse),
+    ),
+    onFetch: react(onFetch),
+    onOffsetsForLeaderEpoch: react(onOffsetsForLeaderEpoch),
+    onAlterPartitionResponse: react(onAlterPartitionResponse),
+    leaderTick: react(leaderTick),
+    checkpointHw: react(checkpointHw),
+    truncateToHw: react(truncateToHw),
+    sendOffsetsForLeaderEpoch: react(sendOffsetsForLeaderEpoch),
+    truncateByEpoch: react(truncateByEpoch),
+    sendFetch: react(sendFetch),
+    onFetchResponse: react(onFetchResponse),
+  },
+}).createMachine({
+  id: 'replica',
+  context: ({ input }) => ({
+    config: input.config,
+    now: input.now,
+    brokerId: input.brokerId,
+    partition: input.partition,
+    name: partitionName(input.partition),
+    log: input.log,
+    brokerEpoch: -1,
+    state: undefined,
+    pendingIsr: undefined,
+    pendingSince: 0,
+    followers: new Map(),
+    waiting: [],
+    requestId: 0,
+    truncations: 0,
+  }),
+  initial: 'Offline',
+  // The HW checkpoint runs in every role (ReplicaManager's periodic checkpoint task).
+  entry: raise({ type: 'CheckpointHw' }, { delay: 'hwCheckpoint' }),
+  on: {
+    CheckpointHw: { actions: ['checkpointHw', raise({ type: 'CheckpointHw' }, { delay: 'hwCheckpoint' })] },
+    PartitionChange: [
+      { guard: 'staysLeaderSameEpoch', actions: 'updateLeaderState' },
+      { guard: and(['newerState', 'becomesLeader']), target: '.Leader', reenter: true, actions: 'makeLeader' },
+      { guard: and(['newerState', 'becomesFollower']), target: '.Follower', reenter: true, actions: 'makeFollower' },
+      { guard: 'newerState', target: '.Offline', actions: 'goOffline' },
+    ],
+    Produce: { actions: 'rejectProduce' },
+    Fetch: { actions: 'rejectFetch' },
+    OffsetsForLeaderEpoch: { actions: 'rejectOffsetsForLeaderEpoch' },
+  },
+  states: {
+    /** No role: not yet told its partition's state, or the partition has no leader. */
+    Offline: {},
+    Leader: {
+      after: { isrCheck: { target: 'Leader', reenter: true, actions: 'leaderTick' } },
+      on: {
+        Produce: { actions: 'onProduce' },
+        Fetch: { actions: 'onFetch' },
+        OffsetsForLeaderEpoch: { actions: 'onOffsetsForLeaderEpoch' },
+        AlterPartitionResponse: { actions: 'onAlterPartitionResponse' },
+      },
+    },
+    Follower: {
+      initial: 'Truncating',
+      states: {
+        /** Finding where its log diverges from the leader's, by the truncation rule in force. */
+        Truncating: {
+          initial: 'Choosing',
+          states: {
+            Choosing: {
+              always: [{ guard: 'truncatesToHw', target: '#replica.Follower.Fetching', actions: 'truncateToHw' }, { target: 'AwaitingEpochEndOffset' }],
+            },
+            AwaitingEpochEndOffset: {
+              entry: 'sendOffsetsForLeaderEpoch',
+              after: { requestTimeout: { target: 'AwaitingEpochEndOffset', reenter: true } },
+              on: {
+                OffsetsForLeaderEpochResponse: [
+                  { guard: and(['answersCurrentRequest', not('gotError')]), target: '#replica.Follower.Fetching', actions: 'truncateByEpoch' },
+                  { guard: 'answersCurrentRequest', target: 'Backoff' },
+                ],
+                'net.disconnected': { guard: 'leaderDisconnected', target: 'Backoff' },
+              },
+            },
+            Backoff: { after: { fetchBackoff: 'AwaitingEpochEndOffset' } },
+          },
+        },
+        Fetching: {
+          initial: 'AwaitingResponse',
+          states: {
+            AwaitingResponse: {
+              entry: 'sendFetch',
+              after: { requestTimeout: { target: 'AwaitingResponse', reenter: true } },
+              on: {
+                FetchResponse: [
+                  { guard: and(['answersCurrentRequest', 'outOfRangeWithEpochs']), target: '#replica.Follower.Truncating' },
+                  { guard: and(['answersCurrentRequest', 'gotRecords']), target: 'AwaitingResponse', reenter: true, actions: 'onFetchResponse' },
+                  { guard: 'answersCurrentRequest', target: 'Backoff', actions: 'onFetchResponse' },
+                ],
+                'net.disconnected': { guard: 'leaderDisconnected', target: 'Backoff' },
+              },
+            },
+            Backoff: { after: { fetchBackoff: 'AwaitingResponse' } },
+          },
+        },
+      },
+    },
+  },
+});
