@@ -223,7 +223,7 @@ export class HistoryChecker {
           ks.writerOf[vid] = ord;
           if (type === OK) ks.flags[vid]! |= OK_WRITE;
           else if (type === FAIL) ks.flags[vid]! |= FAIL_WRITE;
-        } else if (mop.length === 2) {
+        } else if (mop.length === 2 && mop[1] !== null && mop[1] !== undefined) {
           const result: PollResult = mop[1];
           for (const kname of Object.keys(result)) {
             const pairs = result[kname]!;

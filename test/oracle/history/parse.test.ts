@@ -102,6 +102,13 @@ describe('formats', () => {
     expect(ops[8]).toMatchObject({ f: 'assign', value: [3, 4] });
   });
 
+  it('reads a poll with a null result as a poll with no result', async () => {
+    const path = file('null.jsonl', '{"type":"ok","process":0,"f":"poll","value":[["poll",null]]}\n');
+    const r = await checkHistoryAsync(parseHistory(path));
+    expect(r.valid).toBe(true);
+    expect(r.stats.completions).toBe(1);
+  });
+
   it('numbers ops without an index by position', async () => {
     const ops = await all(file('n.jsonl', '{"type":"invoke","process":0,"f":"poll","value":[["poll"]]}\n{"type":"ok","process":0,"f":"poll","value":[["poll",{}]]}\n'));
     expect(ops.map((o) => o.index)).toEqual([0, 1]);
