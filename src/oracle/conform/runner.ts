@@ -11,7 +11,7 @@
  *               carries on as process + clients, as Jepsen numbers them
  *   3. final    every open process is crashed; a fresh process assigns every key and polls
  *               from the beginning until it has read up to the highest offset any send or
- *               poll reported (or finalPollMs runs out)
+ *               poll reported and three polls in a row come back empty (or finalPollMs runs out)
  *   4. check    the history goes to the history checker
  *
  * Every client operation is bounded by opTimeoutMs (a timeout completes it as `info`), so
@@ -315,7 +315,10 @@ export async function runConform(options: ConformOptions): Promise<ConformRun> {
   let readerProcess = maxProcess + 1;
   const caughtUp = new Map<number, number>();
   const behind = () => [...targetOffsets].some(([k, target]) => (caughtUp.get(k) ?? -1) < target);
-  while (Date.now() < finalEnd && behind()) {
+  // Read until every target offset is reached and a few polls in a row come back empty, so
+  // that values written by sends that ended `info` (beyond any known offset) are seen too.
+  let emptyPolls = 0;
+  while (Date.now() < finalEnd && (behind() || emptyPolls < 3)) {
     if (!reader) {
       reader = openClient(readerProcess++);
       if (!(await consume(reader, 'assign', keys))) reader = undefined;
@@ -329,6 +332,8 @@ export async function runConform(options: ConformOptions): Promise<ConformRun> {
     const completion = history.ops[history.ops.length - 1];
     if (history.ops.length > before && completion?.type === 'ok' && Array.isArray(completion.value)) {
       const mop = completion.value[0] as Mop | undefined;
+      const empty = mop?.[0] === 'poll' && mop.length === 2 && Object.keys(mop[1]).length === 0;
+      emptyPolls = empty ? emptyPolls + 1 : 0;
       if (mop?.[0] === 'poll' && mop.length === 2) {
         for (const [k, pairs] of Object.entries(mop[1])) {
           for (const [offset] of pairs) {
