@@ -1,0 +1,21 @@
+import type { AnyStateMachine } from 'xstate';
+import { pingerMachine, pongerMachine } from '../workload/ping-pong.js';
+
+export interface RegisteredMachine {
+  /** File name of the diagrams (`<name>.mmd`, `<name>.svg`): lower case, digits and dashes. */
+  readonly name: string;
+  /** Heading in docs/diagrams/README.md. */
+  readonly title: string;
+  readonly machine: AnyStateMachine;
+}
+
+/**
+ * Every machine that `kafka-model diagrams` draws, in the order the index lists them.
+ * Adding a machine here is all it takes for its diagram to be generated and checked.
+ */
+export function machineRegistry(): RegisteredMachine[] {
+  return [
+    { name: 'pinger', title: 'Pinger (kernel workload)', machine: pingerMachine },
+    { name: 'ponger', title: 'Ponger (kernel workload)', machine: pongerMachine },
+  ];
+}

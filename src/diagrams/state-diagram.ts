@@ -1,0 +1,227 @@
+import type { AnyStateMachine } from 'xstate';
+import { dotQuote, dotString, mermaidId, mermaidText } from './escape.js';
+import { ancestry, edgeLabel, edgeScope, machineGraph, type GraphEdge, type GraphState, type MachineGraph } from './machine-graph.js';
+
+export interface StateDiagramOptions {
+  /** Show actions on edges (`Event [guard] / action`) and entry/exit actions in states. Default false. */
+  readonly actions?: boolean;
+  /** Layout direction. Default top to bottom. */
+  readonly direction?: 'TB' | 'LR';
+}
+
+const isComposite = (s: GraphState) => s.kind === 'compound' || s.kind === 'parallel';
+
+/**
+ * Whether the machine's root must be drawn as a state of its own: it is parallel, it handles
+ * events itself (root-level `on`), or a transition targets it.
+ */
+function rootIsDrawn(g: MachineGraph): boolean {
+  return (
+    g.root.kind === 'parallel' ||
+    g.root.internal.length > 0 ||
+    g.edges.some((e) => e.source === g.root.id || e.targets.includes(g.root.id))
+  );
+}
+
+/** Lines listed inside a state: its targetless transitions, and (optionally) entry/exit actions. */
+function stateLines(s: GraphState, withActions: boolean): string[] {
+  const lines: string[] = [];
+  if (withActions && s.entry.length > 0) lines.push(`entry / ${s.entry.join(', ')}`);
+  if (withActions && s.exit.length > 0) lines.push(`exit / ${s.exit.join(', ')}`);
+  for (const inv of s.invoke) lines.push(`invoke ${inv}`);
+  for (const e of s.internal) lines.push(edgeLabel(e, true));
+  return lines;
+}
+
+function historyLabel(s: GraphState): string {
+  return s.history === 'deep' ? 'H*' : 'H';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mermaid
+
+/**
+ * Mermaid ids for every state: the state's key when no other state has the same key, its path
+ * (`Parent_Child`) otherwise; never a Mermaid keyword, never twice.
+ */
+function mermaidIds(g: MachineGraph, drawRoot: boolean): Map<string, string> {
+  const all = [...g.states.values()].filter((s) => s !== g.root);
+  const count = new Map<string, number>();
+  for (const s of all) {
+    const k = mermaidId(s.key).toLowerCase();
+    count.set(k, (count.get(k) ?? 0) + 1);
+  }
+  const used = new Set<string>();
+  const ids = new Map<string, string>();
+  const take = (stateId: string, base: string) => {
+    let id = base;
+    for (let i = 2; used.has(id.toLowerCase()); i++) id = `${base}_${i}`;
+    used.add(id.toLowerCase());
+    ids.set(stateId, id);
+  };
+  if (drawRoot) take(g.root.id, mermaidId(g.root.key || g.id));
+  for (const s of all) {
+    const unique = count.get(mermaidId(s.key).toLowerCase()) === 1;
+    const path = ancestry(s)
+      .filter((x) => x !== g.root)
+      .reverse()
+      .map((x) => x.key)
+      .join('_');
+    take(s.id, mermaidId(unique ? s.key : path));
+  }
+  return ids;
+}
+
+/**
+ * A Mermaid `stateDiagram-v2` drawn from the machine definition: composite states as nested
+ * blocks, parallel regions separated by `--`, `[*] -->` for each initial state, final states
+ * `--> [*]`, every transition with a target as an edge labelled `Event [guard]` (delayed ones
+ * `after <delay>`, eventless ones `always`), and transitions without a target listed inside
+ * their state (a note, for composite states).
+ */
+export function machineToMermaid(machine: AnyStateMachine, opts: StateDiagramOptions = {}): string {
+  const g = machineGraph(machine);
+  const withActions = opts.actions ?? false;
+  const drawRoot = rootIsDrawn(g);
+  const ids = mermaidIds(g, drawRoot);
+  const idOf = (stateId: string) => ids.get(stateId) ?? mermaidId(stateId);
+
+  // Each edge is written in the block of the innermost state that holds both ends.
+  const TOP = '\u0000top';
+  const scoped = new Map<string, string[]>();
+  for (const e of g.edges) {
+    const src = g.states.get(e.source)!;
+    for (const t of e.targets) {
+      const tgt = g.states.get(t)!;
+      const scope = edgeScope(src, tgt);
+      const key = scope === undefined || (scope === g.root && !drawRoot) ? TOP : scope.id;
+      const list = scoped.get(key) ?? [];
+      list.push(`${idOf(src.id)} --> ${idOf(tgt.id)} : ${mermaidText(edgeLabel(e, withActions))}`);
+      scoped.set(key, list);
+    }
+  }
+
+  const out: string[] = ['stateDiagram-v2'];
+  if (opts.direction === 'LR') out.push('  direction LR');
+
+  const block = (s: GraphState, indent: string): void => {
+    if (s.kind === 'compound' && s.initial !== undefined) out.push(`${indent}[*] --> ${idOf(s.initial)}`);
+    s.children.forEach((c, i) => {
+      if (s.kind === 'parallel' && i > 0) out.push(`${indent}--`);
+      declare(c, indent);
+    });
+    out.push(...(scoped.get(s.id) ?? []).map((l) => indent + l));
+  };
+
+  const declare = (s: GraphState, indent: string): void => {
+    const id = idOf(s.id);
+    const lines = stateLines(s, withActions);
+    if (isComposite(s)) {
+      out.push(`${indent}state ${id} {`);
+      block(s, indent + '  ');
+      out.push(`${indent}}`);
+      if (lines.length > 0) out.push(`${indent}note right of ${id} : ${lines.map((l) => mermaidText(l)).join('<br/>')}`);
+    } else {
+      const label = s.kind === 'history' ? historyLabel(s) : s.key;
+      out.push(label === id ? `${indent}${id}` : `${indent}state "${mermaidText(label)}" as ${id}`);
+      for (const l of lines) out.push(`${indent}${id} : ${mermaidText(l)}`);
+    }
+    if (s.kind === 'final') out.push(`${indent}${id} --> [*]`);
+  };
+
+  if (drawRoot) {
+    out.push(`  [*] --> ${idOf(g.root.id)}`);
+    declare(g.root, '  ');
+  } else {
+    block(g.root, '  ');
+  }
+  out.push(...(scoped.get(TOP) ?? []).map((l) => '  ' + l));
+  return out.join('\n') + '\n';
+}
+
+// ---------------------------------------------------------------------------------------------
+// DOT
+
+/** A DOT label: a title line, then left-aligned lines. */
+function dotLabel(title: string, lines: readonly string[]): string {
+  if (lines.length === 0) return dotQuote(title);
+  return `"${dotString(title)}\\n${lines.map((l) => `${dotString(l)}\\l`).join('')}"`;
+}
+
+/**
+ * The machine as a Graphviz digraph: atomic states as rounded boxes, composite states as
+ * clusters (an initial dot inside points at the initial state; parallel regions are dashed
+ * clusters), edges to or from a composite state clipped at its border.
+ */
+export function machineToDot(machine: AnyStateMachine, opts: StateDiagramOptions = {}): string {
+  const g = machineGraph(machine);
+  const withActions = opts.actions ?? false;
+  const drawRoot = rootIsDrawn(g);
+  const out: string[] = [
+    `digraph ${dotQuote(g.id)} {`,
+    `  graph [compound=true, rankdir=${opts.direction ?? 'TB'}, fontname="Helvetica", fontsize=12, nodesep=0.4, ranksep=0.45];`,
+    '  node [shape=box, style="rounded", fontname="Helvetica", fontsize=11, margin="0.15,0.06"];',
+    '  edge [fontname="Helvetica", fontsize=9];',
+  ];
+  const cluster = (s: GraphState) => dotQuote(`cluster_${s.id}`);
+  // A composite state is reached through its anchor: the initial dot, or an invisible point.
+  const anchor = (s: GraphState) => dotQuote(s.id);
+
+  const declare = (s: GraphState, indent: string): void => {
+    const lines = stateLines(s, withActions);
+    if (isComposite(s)) {
+      out.push(`${indent}subgraph ${cluster(s)} {`);
+      out.push(`${indent}  label=${dotLabel(s.key, lines)}; labeljust=l; style=${s.parent?.kind === 'parallel' ? '"dashed,rounded"' : 'rounded'};`);
+      contents(s, indent + '  ');
+      out.push(`${indent}}`);
+      return;
+    }
+    const attrs: string[] = [];
+    if (s.kind === 'history') attrs.push('shape=circle', `label=${dotQuote(historyLabel(s))}`, 'fontsize=9', 'width=0.3', 'margin=0');
+    else attrs.push(`label=${dotLabel(s.key, lines)}`);
+    if (s.kind === 'final') attrs.push('peripheries=2');
+    out.push(`${indent}${dotQuote(s.id)} [${attrs.join(', ')}];`);
+  };
+
+  const contents = (s: GraphState, indent: string): void => {
+    if (s.kind === 'compound') {
+      out.push(`${indent}${anchor(s)} [shape=point, width=0.12, label=""];`);
+      if (s.initial !== undefined) {
+        const init = g.states.get(s.initial)!;
+        const head = isComposite(init) ? `, lhead=${cluster(init)}` : '';
+        out.push(`${indent}${anchor(s)} -> ${endpoint(init)} [arrowsize=0.6${head}];`);
+      }
+    } else {
+      out.push(`${indent}${anchor(s)} [shape=point, style=invis, width=0.01, label=""];`);
+    }
+    for (const c of s.children) declare(c, indent);
+  };
+
+  const endpoint = (s: GraphState) => (isComposite(s) ? anchor(s) : dotQuote(s.id));
+
+  if (drawRoot) {
+    out.push(`  "__start" [shape=point, width=0.12, label=""];`);
+    out.push(`  "__start" -> ${anchor(g.root)} [arrowsize=0.6, lhead=${cluster(g.root)}];`);
+    declare(g.root, '  ');
+  } else {
+    contents(g.root, '  ');
+  }
+
+  const inside = (a: GraphState, b: GraphState) => ancestry(a).includes(b);
+  for (const e of g.edges) {
+    const src = g.states.get(e.source)!;
+    for (const t of e.targets) {
+      const tgt = g.states.get(t)!;
+      const attrs = [`label=${dotQuote(edgeLabel(e, withActions))}`];
+      // Clip at a cluster's border unless one end is inside the other (Graphviz cannot).
+      if (isComposite(src) && !inside(tgt, src)) attrs.push(`ltail=${cluster(src)}`);
+      if (isComposite(tgt) && !inside(src, tgt)) attrs.push(`lhead=${cluster(tgt)}`);
+      if (e.kind !== 'event') attrs.push('style=dashed');
+      out.push(`  ${endpoint(src)} -> ${endpoint(tgt)} [${attrs.join(', ')}];`);
+    }
+  }
+  out.push('}');
+  return out.join('\n') + '\n';
+}
+
+export type { GraphEdge };
