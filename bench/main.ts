@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> = {
   kernel: () => import('./kernel.js'),
+  check: () => import('./check.js'),
 };
 
 const only = process.argv.slice(2);

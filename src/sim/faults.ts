@@ -24,22 +24,24 @@ export const faultTypes: readonly FaultType[] = ['crash', 'restart', 'partition'
 
 /**
  * The fault budget (design decision 7): at most `maxFaulty` of the `nodes` may be faulty at
- * once, where faulty means crashed (until restarted) or cut off by a partition (until healed).
- * Latency spikes and single connection losses are degradations, not counted.
+ * once, where faulty means crashed (until restarted), cut off by a partition (until healed) or
+ * slowed by a latency spike (while it lasts). A single connection loss is not counted.
  */
 export interface FaultBudget {
   readonly nodes: readonly NodeId[];
   readonly maxFaulty: number;
 }
 
-/** The nodes a fault makes faulty, given the set already faulty. */
+/** Which budgeted nodes are faulty, as a schedule's faults are applied in time order. */
 function tracker() {
   const crashed = new Set<NodeId>();
   const cut = new Set<NodeId>();
+  /** Slowed nodes, until when. */
+  const slow = new Map<NodeId, number>();
   return {
-    faulty(budgetNodes: ReadonlySet<NodeId>): number {
+    faulty(budgetNodes: ReadonlySet<NodeId>, now: number): number {
       let n = 0;
-      for (const x of budgetNodes) if (crashed.has(x) || cut.has(x)) n++;
+      for (const x of budgetNodes) if (crashed.has(x) || cut.has(x) || (slow.get(x) ?? -1) > now) n++;
       return n;
     },
     apply(f: Fault, budgetNodes: ReadonlySet<NodeId>): void {
@@ -62,6 +64,10 @@ function tracker() {
           if (!f.nodes) cut.clear();
           else for (const x of f.nodes) cut.delete(x);
           return;
+        case 'latency':
+          // A node slower than replica.lag.time.max.ms is as good as cut off: it counts.
+          slow.set(f.node, Math.max(slow.get(f.node) ?? -1, f.at + f.durationMs));
+          return;
         default:
           return;
       }
@@ -75,16 +81,13 @@ function tracker() {
  */
 export function enforceBudget(schedule: readonly Fault[], budget: FaultBudget): Fault[] {
   const budgetNodes = new Set(budget.nodes);
-  const sorted = sortFaults(schedule);
   const kept: Fault[] = [];
-  const t = tracker();
-  for (const f of sorted) {
+  for (const f of sortFaults(schedule)) {
     const trial = tracker();
     for (const k of kept) trial.apply(k, budgetNodes);
     trial.apply(f, budgetNodes);
-    if (trial.faulty(budgetNodes) > budget.maxFaulty) continue;
+    if (trial.faulty(budgetNodes, f.at) > budget.maxFaulty) continue;
     kept.push(f);
-    t.apply(f, budgetNodes);
   }
   return kept;
 }
@@ -96,7 +99,7 @@ export function peakFaulty(schedule: readonly Fault[], nodes: readonly NodeId[])
   let peak = 0;
   for (const f of sortFaults(schedule)) {
     t.apply(f, budgetNodes);
-    peak = Math.max(peak, t.faulty(budgetNodes));
+    peak = Math.max(peak, t.faulty(budgetNodes, f.at));
   }
   return peak;
 }
