@@ -22,17 +22,16 @@ export function mermaidText(s: string, context: 'state' | 'sequence' = 'state'):
 }
 
 /**
- * Words that Mermaid's lexers read as keywords wherever an id could stand (they are matched
- * case-insensitively), so a state called `default` or `end` needs another id.
+ * Words that Mermaid's state-diagram lexer reads as keywords where an id could stand. Its lexer
+ * takes the first rule that matches, not the longest, and `default` has a rule of its own, so
+ * even an id that merely starts with `default` would be split.
  */
-const mermaidReserved = new Set(
-  ['state', 'note', 'class', 'classdef', 'default', 'direction', 'end', 'scale', 'hide', 'as', 'statediagram', 'statediagram-v2', 'acctitle', 'accdescr', 'left', 'right', 'of', 'over', 'style', 'click'].map((w) => w.toLowerCase()),
-);
+const mermaidReserved = new Set(['state', 'note', 'class', 'classdef', 'direction', 'scale', 'hide', 'end']);
 
 /** A Mermaid identifier made from any string: letters, digits and `_`, never a keyword. */
 export function mermaidId(s: string): string {
   let id = s.replace(/[^A-Za-z0-9_]/g, '_');
-  if (id === '' || /^[0-9]/.test(id)) id = `s_${id}`;
+  if (id === '' || /^[0-9]/.test(id) || /^default/i.test(id)) id = `s_${id}`;
   if (mermaidReserved.has(id.toLowerCase())) id = `${id}_`;
   return id;
 }
