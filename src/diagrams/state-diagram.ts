@@ -159,13 +159,23 @@ export function machineToDot(machine: AnyStateMachine, opts: StateDiagramOptions
   const drawRoot = rootIsDrawn(g);
   const out: string[] = [
     `digraph ${dotQuote(g.id)} {`,
-    `  graph [compound=true, rankdir=${opts.direction ?? 'TB'}, fontname="Helvetica", fontsize=12, nodesep=0.4, ranksep=0.45];`,
+    `  graph [compound=true, rankdir=${opts.direction ?? 'TB'}, fontname="Helvetica", fontsize=12, nodesep=0.5, ranksep=0.55];`,
     '  node [shape=box, style="rounded", fontname="Helvetica", fontsize=11, margin="0.15,0.06"];',
     '  edge [fontname="Helvetica", fontsize=9];',
   ];
   const cluster = (s: GraphState) => dotQuote(`cluster_${s.id}`);
-  // A composite state is reached through its anchor: the initial dot, or an invisible point.
-  const anchor = (s: GraphState) => dotQuote(s.id);
+  const inside = (a: GraphState, b: GraphState) => ancestry(a).includes(b);
+  // Edges enter a compound state at its initial dot (clipped at the border); they leave a
+  // composite state from an anchor inside it. The anchor is invisible, except when the state
+  // has transitions into its own descendants (Graphviz cannot start those at the border): then
+  // it is a small "any" box, read "from any state inside".
+  const initialDot = (s: GraphState) => dotQuote(s.id);
+  const exitAnchor = (s: GraphState) => dotQuote(`${s.id}#any`);
+  const handlesInside = new Set(
+    g.edges.filter((e) => e.targets.some((t) => t !== e.source && inside(g.states.get(t)!, g.states.get(e.source)!))).map((e) => e.source),
+  );
+  const head = (s: GraphState) => (s.kind === 'compound' ? initialDot(s) : isComposite(s) ? exitAnchor(s) : dotQuote(s.id));
+  const tail = (s: GraphState) => (isComposite(s) ? exitAnchor(s) : dotQuote(s.id));
 
   const declare = (s: GraphState, indent: string): void => {
     const lines = stateLines(s, withActions);
@@ -185,40 +195,47 @@ export function machineToDot(machine: AnyStateMachine, opts: StateDiagramOptions
 
   const contents = (s: GraphState, indent: string): void => {
     if (s.kind === 'compound') {
-      out.push(`${indent}${anchor(s)} [shape=point, width=0.12, label=""];`);
+      out.push(`${indent}${initialDot(s)} [shape=point, width=0.12, label=""];`);
       if (s.initial !== undefined) {
         const init = g.states.get(s.initial)!;
-        const head = isComposite(init) ? `, lhead=${cluster(init)}` : '';
-        out.push(`${indent}${anchor(s)} -> ${endpoint(init)} [arrowsize=0.6${head}];`);
+        const lhead = isComposite(init) ? `, lhead=${cluster(init)}` : '';
+        out.push(`${indent}${initialDot(s)} -> ${head(init)} [arrowsize=0.6${lhead}];`);
       }
-    } else {
-      out.push(`${indent}${anchor(s)} [shape=point, style=invis, width=0.01, label=""];`);
     }
+    if (handlesInside.has(s.id)) out.push(`${indent}${exitAnchor(s)} [label="any", shape=box, style="dashed,rounded", fontsize=8, width=0.3, height=0.2, margin="0.04,0.02"];`);
+    else if (isComposite(s)) out.push(`${indent}${exitAnchor(s)} [shape=point, style=invis, width=0.01, label=""];`);
     for (const c of s.children) declare(c, indent);
   };
 
-  const endpoint = (s: GraphState) => (isComposite(s) ? anchor(s) : dotQuote(s.id));
-
   if (drawRoot) {
     out.push(`  "__start" [shape=point, width=0.12, label=""];`);
-    out.push(`  "__start" -> ${anchor(g.root)} [arrowsize=0.6, lhead=${cluster(g.root)}];`);
+    out.push(`  "__start" -> ${head(g.root)} [arrowsize=0.6, lhead=${cluster(g.root)}];`);
     declare(g.root, '  ');
   } else {
     contents(g.root, '  ');
   }
 
-  const inside = (a: GraphState, b: GraphState) => ancestry(a).includes(b);
+  // Transitions between the same two states are one edge with one label line each, so their
+  // labels cannot overlap; the edge is dashed when all of them are timed or eventless.
+  const groups = new Map<string, { src: GraphState; tgt: GraphState; labels: string[]; timed: boolean }>();
   for (const e of g.edges) {
     const src = g.states.get(e.source)!;
     for (const t of e.targets) {
       const tgt = g.states.get(t)!;
-      const attrs = [`label=${dotQuote(edgeLabel(e, withActions))}`];
-      // Clip at a cluster's border unless one end is inside the other (Graphviz cannot).
-      if (isComposite(src) && !inside(tgt, src)) attrs.push(`ltail=${cluster(src)}`);
-      if (isComposite(tgt) && !inside(src, tgt)) attrs.push(`lhead=${cluster(tgt)}`);
-      if (e.kind !== 'event') attrs.push('style=dashed');
-      out.push(`  ${endpoint(src)} -> ${endpoint(tgt)} [${attrs.join(', ')}];`);
+      const key = `${src.id}\u0000${tgt.id}`;
+      const group = groups.get(key) ?? { src, tgt, labels: [], timed: true };
+      group.labels.push(edgeLabel(e, withActions));
+      group.timed &&= e.kind !== 'event';
+      groups.set(key, group);
     }
+  }
+  for (const { src, tgt, labels, timed } of groups.values()) {
+    const attrs = [`label=${dotQuote(labels.join('\n'))}`];
+    // Clip at a cluster's border unless one end is inside the other (Graphviz cannot).
+    if (isComposite(src) && !inside(tgt, src)) attrs.push(`ltail=${cluster(src)}`);
+    if (isComposite(tgt) && !inside(src, tgt)) attrs.push(`lhead=${cluster(tgt)}`);
+    if (timed) attrs.push('style=dashed');
+    out.push(`  ${tail(src)} -> ${head(tgt)} [${attrs.join(', ')}];`);
   }
   out.push('}');
   return out.join('\n') + '\n';

@@ -289,7 +289,8 @@ describe('machineToDot and dotToSvg', () => {
     expect(dot).toContain('subgraph "cluster_m.b" {');
     expect(dot).toContain('"m.b" -> "m.b.b1" [arrowsize=0.6];');
     expect(dot).toContain('"m.a" -> "m.b" [label="GO", lhead="cluster_m.b"];');
-    expect(dot).toContain('"m.b" -> "m.a" [label="BACK", ltail="cluster_m.b"];');
+    expect(dot).toContain('"m.b#any" -> "m.a" [label="BACK", ltail="cluster_m.b"];');
+    expect(dot).toContain('"m.b#any" [shape=point, style=invis');
     expect(dot).toContain('"m.b.b1" -> "m.b.b2" [label="X"];');
   });
 
@@ -327,5 +328,23 @@ describe('machineToDot and dotToSvg', () => {
     for (const name of ['P', 'r1', 'r2', 'x', 'y', 'z', 'Done']) expect(svg).toContain(`>${name}</text>`);
     expect(svg).toContain('>a&quot;b</text>');
     expect(svg).toContain('>back\\slash</text>');
+  });
+});
+
+describe('machineToDot, transitions from a state into its own substates', () => {
+  it('starts them at a visible "any" box inside the state', () => {
+    const m = createMachine({ id: 'r', initial: 'Off', on: { Become: '.Leader' }, states: { Off: {}, Leader: {} } });
+    const dot = machineToDot(m);
+    expect(dot).toContain('"r#any" [label="any", shape=box');
+    expect(dot).toContain('"r#any" -> "r.Leader" [label="Become"];');
+  });
+});
+
+describe('machineToDot, several transitions between the same two states', () => {
+  it('draws one edge with a label line for each, dashed only if all are timed or eventless', () => {
+    const dot = machineToDot(flatMachine());
+    expect(dot).toContain('"replica.Leader" -> "replica.Follower" [label="Shrink [hasQuorum]\\nResign [guard]"];');
+    expect(dot).toContain('"replica.Leader" -> "replica.Offline" [label="Resign\\nalways [!isLeaderEpochCurrent]"];');
+    expect(dot).toContain('"replica.Follower" -> "replica.Offline" [label="after replicaLagTime", style=dashed];');
   });
 });
