@@ -1,4 +1,8 @@
 import type { AnyStateMachine } from 'xstate';
+import { brokerMachine } from '../machines/broker.js';
+import { controllerMachine } from '../machines/controller.js';
+import { producerMachine } from '../machines/producer.js';
+import { replicaMachine } from '../machines/replica.js';
 import { pingerMachine, pongerMachine } from '../workload/ping-pong.js';
 
 export interface RegisteredMachine {
@@ -15,6 +19,10 @@ export interface RegisteredMachine {
  */
 export function machineRegistry(): RegisteredMachine[] {
   return [
+    { name: 'controller', title: 'KRaft controller', machine: controllerMachine },
+    { name: 'broker', title: 'Broker', machine: brokerMachine },
+    { name: 'replica', title: 'Partition replica', machine: replicaMachine },
+    { name: 'producer', title: 'Producer', machine: producerMachine },
     { name: 'pinger', title: 'Pinger (kernel workload)', machine: pingerMachine },
     { name: 'ponger', title: 'Ponger (kernel workload)', machine: pongerMachine },
   ];

@@ -44,7 +44,7 @@ describe('kafka-model diagrams', () => {
     }
     const index = readFileSync(join(dir, 'README.md'), 'utf8');
     expect(index).toContain('## Pinger (kernel workload)');
-    expect(index).toContain('```mermaid\n' + machineToMermaid(machineRegistry()[0]!.machine).trimEnd() + '\n```');
+    expect(index).toContain('```mermaid\n' + machineToMermaid(machineRegistry().find((m) => m.name === 'pinger')!.machine).trimEnd() + '\n```');
     expect(index).toContain('[SVG](pinger.svg)');
     expect(r.stdout).toMatch(/^Wrote \d+ files to /);
   });
@@ -75,7 +75,7 @@ describe('kafka-model diagrams', () => {
 
   it.each([
     [['--format', 'png'], /--format must be one of mermaid, svg, both, got "png"/],
-    [['--only', 'nosuch'], /--only: no machine named nosuch \(known: pinger, ponger/],
+    [['--only', 'nosuch'], /--only: no machine named nosuch \(known: controller, broker, replica, producer, pinger, ponger/],
   ])('rejects bad input %j with one line and exit 2', async (args, message) => {
     const r = await diagrams('--out', tmp(), ...args);
     expect(r.code).toBe(2);
