@@ -90,14 +90,38 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
   const floorAtInvoke = new Map<string, number>();
   let orderSeen = 0;
 
+  // replica-consistency: per replica, offsets below this were compared with the acting leader.
+  const agreed = new WeakMap<AnyActorRef, { leader: AnyActorRef; leaderEpoch: number; truncations: number; upTo: number }>();
+
   return [
     {
       id: 'replica-consistency',
       check: (world) => {
+        // Every replica agrees with the acting leader on every offset below both their HWs;
+        // since the leader is the reference, any two replicas then agree too.
+        const c = controller(world);
+        if (!c) return undefined;
         for (const p of parts) {
-          for (const r of replicas(world, config, p)) {
-            const err = committed[p]!.scan(r, r.ctx.log.highWatermark, true);
-            if (err) return `${partitionName(p)} ${err}`;
+          const state = c.partitions[p]!;
+          const rs = replicas(world, config, p);
+          const leader = rs.find((r) => r.broker === state.leader && r.role === 'Leader' && r.ctx.state?.leaderEpoch === state.leaderEpoch);
+          if (!leader) continue;
+          for (const r of rs) {
+            if (r === leader) continue;
+            let mark = agreed.get(r.ref);
+            if (!mark || mark.leader !== leader.ref || mark.leaderEpoch !== state.leaderEpoch || mark.truncations !== r.ctx.truncations) {
+              mark = { leader: leader.ref, leaderEpoch: state.leaderEpoch, truncations: r.ctx.truncations, upTo: 0 };
+              agreed.set(r.ref, mark);
+            }
+            const end = Math.min(r.ctx.log.highWatermark, leader.ctx.log.highWatermark, r.ctx.log.logEndOffset, leader.ctx.log.logEndOffset);
+            for (let o = mark.upTo; o < end; o++) {
+              const a = leader.ctx.log.recordAt(o)!;
+              const b = r.ctx.log.recordAt(o)!;
+              if (a.value.producer !== b.value.producer || a.value.value !== b.value.value) {
+                return `${partitionName(p)} offset ${o} is below both high watermarks, but leader ${leader.broker} has ${show(a.value)} (epoch ${a.leaderEpoch}) and broker ${r.broker} has ${show(b.value)} (epoch ${b.leaderEpoch})`;
+              }
+              mark.upTo = o + 1;
+            }
           }
         }
         return undefined;
@@ -135,6 +159,11 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
         if (!c) return undefined;
         for (const p of parts) {
           const state = c.partitions[p]!;
+          // The committed log grows from every replica's records below its own HW.
+          for (const r of replicas(world, config, p)) {
+            const err = committed[p]!.scan(r, r.ctx.log.highWatermark, true);
+            if (err) return `${partitionName(p)}: committed record changed: ${err}`;
+          }
           const commitEnd = committed[p]!.byOffset.length;
           for (const r of replicas(world, config, p)) {
             if (r.role === 'Offline' || !state.isr.includes(r.broker)) continue;

@@ -81,8 +81,31 @@ export const presets: readonly Preset[] = [
   { name: 'acks1', description: 'acks=1: the leader acknowledges before any follower has the record', overrides: { acks: 1 } },
   { name: 'min-isr-1', description: 'min.insync.replicas=1: acks=all is satisfied by the leader alone once the ISR shrinks', overrides: { minInsyncReplicas: 1 } },
   { name: 'unclean', description: 'unclean.leader.election.enable=true: an out-of-sync replica may become leader', overrides: { uncleanLeaderElection: true } },
-  { name: 'hw-truncation', description: 'before KIP-101: a follower truncates to its high watermark when it restarts or follows a new leader', overrides: { truncation: 'high-watermark', fetchEpochFencing: false } },
-  { name: 'kip101-only', description: 'KIP-101 without KIP-279: fast consecutive leader changes can make logs diverge (KAFKA-6361)', overrides: { truncation: 'leader-epoch', fetchEpochFencing: false } },
+  // The two historical presets model the Kafka of their time (0.10 and 1.x: no broker epochs,
+  // KIP-380/841/903, no fetch fencing, KIP-320) and fsync every append, so that the truncation
+  // rule is the only way data can be lost: the bugs they reproduce did not need a power loss.
+  {
+    name: 'hw-truncation',
+    description: 'before KIP-101 (Kafka 0.10): a follower truncates to its high watermark when it restarts or follows a new leader',
+    overrides: { truncation: 'high-watermark', fetchEpochFencing: false, brokerEpochFencing: false, fsync: 'always' },
+  },
+  {
+    // As KIP-279's own acceptance test (two brokers, fast leader changes with unclean election
+    // and min.insync.replicas=1), so that leadership can move back to a replica whose log the
+    // previous leader never saw.
+    name: 'kip101-only',
+    description: 'KIP-101 without KIP-279 (Kafka 0.11-1.1), 2 brokers, unclean election, min.insync.replicas=1: fast consecutive leader changes make logs diverge (KAFKA-6361)',
+    overrides: {
+      truncation: 'leader-epoch',
+      fetchEpochFencing: false,
+      brokerEpochFencing: false,
+      fsync: 'always',
+      uncleanLeaderElection: true,
+      brokers: 2,
+      replicationFactor: 2,
+      minInsyncReplicas: 1,
+    },
+  },
   { name: 'no-broker-epoch-fencing', description: 'before KIP-841/903: a broker that restarted with a shorter log keeps its place in the ISR', overrides: { brokerEpochFencing: false } },
   { name: 'fsync-always', description: 'default, plus an fsync after every append (flush.messages=1)', overrides: { fsync: 'always' } },
 ];

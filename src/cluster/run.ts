@@ -40,7 +40,15 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
   } else {
     config = resolveConfig(scenario.config.preset, scenario.config.overrides, `${where}: config`);
     budgetNodes = installKafka(world, config, scenario.workload).brokers;
-    for (const inv of replicationInvariants(config)) world.addInvariant(inv);
+    const all = replicationInvariants(config);
+    const wanted = scenario.properties;
+    if (wanted) {
+      const known = all.map((i) => i.id);
+      wanted.forEach((id, i) => {
+        if (!known.includes(id)) throw new InputError(`${where}: properties[${i}]: unknown property "${id}" (expected one of ${known.join(', ')})`);
+      });
+    }
+    for (const inv of all) if (!wanted || wanted.includes(inv.id)) world.addInvariant(inv);
   }
   checkFaultNodes(scenario.faults, world.nodeIds(), where);
   world.scheduleFaults(scenario.faults);

@@ -63,6 +63,15 @@ export const scenarioSchema = z.strictObject({
   network: networkSchema.default({ minLatencyMs: 1, maxLatencyMs: 5 }),
   workload: z.discriminatedUnion('kind', workloadSchemas).default(defaultWorkload),
   faults: z.array(faultSchema).default([]),
+  /** Invariants to check (ids from spec/); all of them when absent. */
+  properties: z.array(z.string().min(1)).optional(),
+  /** What a replay must reproduce: written with every counterexample. */
+  expect: z
+    .strictObject({
+      violation: z.string().optional(),
+      traceHash: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    })
+    .optional(),
 });
 
 export type Scenario = z.infer<typeof scenarioSchema>;

@@ -209,6 +209,7 @@ function alterPartition(c: ControllerContext, e: AlterPartition & { from: string
     if (c.config.brokerEpochFencing && r.brokerEpoch !== m.brokerEpoch) return void reply('INELIGIBLE_REPLICA');
   }
   const updated = changed(p, { isr: newIsr });
+  out.note(`ISR of ${partitionName(e.partition)} is now [${newIsr.join(',')}] (AlterPartition from leader ${e.leaderId})`);
   const partitions = c.partitions.map((x) => (x.partition === e.partition ? updated : x));
   publishIfChanged(c.partitions, partitions, c.brokers, out);
   reply(undefined, publicState(updated));

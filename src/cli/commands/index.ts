@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { registerCheck } from './check.js';
 import { registerConform } from './conform.js';
+import { registerDiagrams } from './diagrams.js';
 import { registerRun } from './run.js';
 
 /**
@@ -10,4 +11,4 @@ import { registerRun } from './run.js';
  */
 export type RegisterCommand = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerRun, registerCheck, registerConform];
+export const commands: RegisterCommand[] = [registerRun, registerCheck, registerConform, registerDiagrams];

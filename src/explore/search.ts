@@ -1,0 +1,123 @@
+import fc from 'fast-check';
+import { InputError } from '../cli/errors.js';
+import { defaultBudget, resolveConfig } from '../cluster/config.js';
+import { buildWorld, runScenario } from '../cluster/run.js';
+import { parseScenario, type Scenario } from '../cluster/scenario.js';
+import { replicationInvariants } from '../check/replication.js';
+import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
+import { initialReplicas } from '../machines/controller.js';
+import type { Violation } from '../sim/world.js';
+import { caseToScenario, episodeKinds, exploreCaseArb, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
+import { storyOf, type StoryStep } from './story.js';
+
+export interface ExploreOptions {
+  readonly property: string;
+  readonly preset: string;
+  readonly overrides?: Record<string, unknown>;
+  /** Runs to try before declaring that the property held. */
+  readonly runs: number;
+  /** Seed of the search (fast-check's), so a search is itself reproducible. */
+  readonly seed: number;
+  readonly faults?: readonly EpisodeKind[];
+  /** Brokers that may be faulty at once; default RF - min.insync.replicas. */
+  readonly budget?: number;
+  /** Allow the correlated failure: every replica of the partition crashes at once. */
+  readonly correlated?: boolean;
+  readonly durationMs?: number;
+  readonly maxEpisodes?: number;
+  readonly onProgress?: (p: { readonly runs: number; readonly shrinks: number }) => void;
+}
+
+export interface ExploreResult {
+  readonly property: string;
+  readonly config: string;
+  readonly budget: number;
+  /** Runs tried before the violation (or all of them). */
+  readonly runs: number;
+  readonly found: boolean;
+  readonly shrinks: number;
+  readonly shrunkSteps: number | undefined;
+  readonly violation: Violation | undefined;
+  readonly scenario: Scenario | undefined;
+  readonly story: readonly StoryStep[] | undefined;
+}
+
+export function propertyIds(): string[] {
+  return replicationInvariants(resolveConfig('default')).map((i) => i.id);
+}
+
+export function searchSpace(opts: ExploreOptions): SearchSpace {
+  const config = resolveConfig(opts.preset, opts.overrides ?? {}, 'config');
+  const budget = opts.budget ?? defaultBudget(config);
+  if (budget < 0 || budget > config.brokers) throw new InputError(`--budget: must be between 0 and ${config.brokers} (the number of brokers), got ${budget}`);
+  const nodes = Array.from({ length: config.brokers }, (_, i) => brokerNode(i + 1));
+  const producers = ['producer0'];
+  const correlatedGroup = initialReplicas(config, 0).map(brokerNode);
+  return {
+    nodes,
+    others: [CONTROLLER, ...producers],
+    correlatedGroup,
+    // A correlated failure takes a whole replica set down: it needs a budget that large.
+    budget: { nodes, maxFaulty: opts.correlated ? Math.max(budget, correlatedGroup.length) : budget },
+    kinds: opts.faults ?? episodeKinds,
+    correlated: opts.correlated ?? false,
+    horizonMs: Math.floor((opts.durationMs ?? 1500) * 0.7),
+    maxEpisodes: opts.maxEpisodes ?? 6,
+  };
+}
+
+/**
+ * Search for a run that breaks `property`: fast-check generates workloads and fault schedules
+ * within the budget, runs each with only that invariant checked, and on a violation shrinks
+ * the case (fewer faults, fewer records, earlier, smaller) to the shortest it can find.
+ */
+export function explore(opts: ExploreOptions): ExploreResult {
+  const known = propertyIds();
+  if (!known.includes(opts.property)) throw new InputError(`--property: unknown property "${opts.property}" (expected one of ${known.join(', ')})`);
+  const space = searchSpace(opts);
+  const base = { preset: opts.preset, overrides: opts.overrides ?? {}, durationMs: opts.durationMs ?? 1500 };
+  const toScenario = (c: ExploreCase): Scenario => parseScenario({ ...caseToScenario(c, space, base), properties: [opts.property] });
+
+  let tried = 0;
+  let shrinks = 0;
+  let failedAt: number | undefined;
+  const details = fc.check(
+    fc.property(exploreCaseArb(space), (c) => {
+      if (failedAt === undefined) tried++;
+      else shrinks++;
+      opts.onProgress?.({ runs: tried, shrinks });
+      const { world } = buildWorld(toScenario(c), 'off');
+      world.start();
+      const v = world.run({ until: base.durationMs });
+      const broken = v?.property === opts.property;
+      if (broken && failedAt === undefined) failedAt = tried;
+      return !broken;
+    }),
+    { numRuns: opts.runs, seed: opts.seed | 0, endOnFailure: false },
+  );
+  const budget = space.budget.maxFaulty;
+  if (!details.failed || !details.counterexample) {
+    return { property: opts.property, config: opts.preset, budget, runs: tried, found: false, shrinks: 0, shrunkSteps: undefined, violation: undefined, scenario: undefined, story: undefined };
+  }
+  const shrunk = toScenario(details.counterexample[0]);
+  const replayed = runScenario(shrunk, 'full');
+  const story = storyOf(replayed.world.trace.events());
+  const scenario: Scenario = {
+    ...shrunk,
+    expect: { violation: opts.property, ...(replayed.summary.traceHash ? { traceHash: replayed.summary.traceHash } : {}) },
+  };
+  return {
+    property: opts.property,
+    config: opts.preset,
+    budget,
+    runs: failedAt ?? tried,
+    found: true,
+    shrinks,
+    shrunkSteps: story.length,
+    violation: replayed.summary.violation,
+    scenario,
+    story,
+  };
+}
+
+void partitionName;

@@ -1,0 +1,121 @@
+import type { Fault } from '../sim/faults.js';
+import type { TraceEvent } from '../sim/trace.js';
+
+/**
+ * A run told as a short numbered story: the faults, the role and ISR changes, truncations,
+ * the acknowledgements that matter, and the step where a property broke. Heartbeats, fetches
+ * and timers are left out: they are in the full trace (`replay --json`, `--diagram`).
+ */
+export interface StoryStep {
+  readonly n: number;
+  readonly t: number;
+  readonly text: string;
+  /** Index of the trace entry the step comes from. */
+  readonly traceIndex: number;
+}
+
+export function describeFault(f: Fault): string {
+  switch (f.type) {
+    case 'crash':
+      return `${f.node} crashes${f.tear ? ' (last writes may be torn)' : ''}`;
+    case 'restart':
+      return `${f.node} restarts`;
+    case 'partition':
+      return `network partition: [${f.from.join(', ')}] ${f.oneWay ? '->' : '<->'} [${f.to.join(', ')}] cut`;
+    case 'heal':
+      return f.nodes ? `network heals around ${f.nodes.join(', ')}` : 'network heals';
+    case 'latency':
+      return `${f.node} slows down: +${f.ms} ms per message for ${f.durationMs} ms`;
+    case 'disconnect':
+      return `connection ${f.a} <-> ${f.b} drops`;
+  }
+}
+
+/** Notes worth a step: fencing, registration, leadership, accepted ISR changes, truncation. */
+const interestingNote = /fenced|re-registered|leader in epoch|ISR of .* is now|truncated/;
+
+export function storyOf(trace: readonly TraceEvent[]): StoryStep[] {
+  const steps: { t: number; text: string; traceIndex: number; kind?: string; nodes: string[]; lost: string[] }[] = [];
+  let acks: { t: number; first: string; last: string; count: number; traceIndex: number } | undefined;
+  const flushAcks = () => {
+    if (!acks) return;
+    steps.push({
+      t: acks.t,
+      text: acks.count === 1 ? `acknowledged: ${acks.first}` : `acknowledged ${acks.count} sends: ${acks.first} ... ${acks.last}`,
+      traceIndex: acks.traceIndex,
+      nodes: [],
+      lost: [],
+    });
+    acks = undefined;
+  };
+  trace.forEach((ev, i) => {
+    switch (ev.e) {
+      case 'fault': {
+        flushAcks();
+        const f = ev.fault;
+        const last = steps[steps.length - 1];
+        // Crashes (or restarts) of several nodes at one instant are one step.
+        if ((f.type === 'crash' || f.type === 'restart') && last && last.t === ev.t && last.kind === f.type && !ev.effect) {
+          last.nodes.push(f.node);
+          last.text = `${last.nodes.join(', ')} ${f.type === 'crash' ? 'crash' : 'restart'}`;
+          return;
+        }
+        steps.push({
+          t: ev.t,
+          text: describeFault(f) + (ev.effect ? ` (${ev.effect})` : ''),
+          traceIndex: i,
+          kind: f.type,
+          nodes: f.type === 'crash' || f.type === 'restart' ? [f.node] : [],
+          lost: [],
+        });
+        return;
+      }
+      case 'disk':
+        if (ev.op === 'lost' && ev.n > 0) {
+          const last = steps[steps.length - 1];
+          if (last && last.t === ev.t && last.kind === 'crash') last.lost.push(ev.node);
+        }
+        return;
+      case 'note': {
+        if (ev.text.startsWith('history ')) {
+          const op = ev.data as { type: string; process: number; value: [string, number, unknown][] };
+          if (op.type !== 'ok' && op.type !== 'info' && op.type !== 'fail') return;
+          const [, key, v] = op.value[0]!;
+          const desc = op.type === 'ok' ? `value ${(v as number[])[1]} at ${key}:${(v as number[])[0]}` : `value ${v as number}`;
+          if (op.type !== 'ok') {
+            flushAcks();
+            steps.push({ t: ev.t, text: `send of ${desc} to partition ${key} ends ${op.type === 'fail' ? 'failed' : 'unknown (info)'}`, traceIndex: i, nodes: [], lost: [] });
+            return;
+          }
+          if (acks) {
+            acks.last = desc;
+            acks.count++;
+          } else acks = { t: ev.t, first: desc, last: desc, count: 1, traceIndex: i };
+          return;
+        }
+        if (!interestingNote.test(ev.text)) return;
+        flushAcks();
+        steps.push({ t: ev.t, text: `${ev.node}: ${ev.text}`, traceIndex: i, nodes: [], lost: [] });
+        return;
+      }
+      case 'violation':
+        flushAcks();
+        steps.push({ t: ev.t, text: `PROPERTY BROKEN: ${ev.property}: ${ev.message}`, traceIndex: i, nodes: [], lost: [] });
+        return;
+      default:
+        return;
+    }
+  });
+  flushAcks();
+  return steps.map((s, i) => ({
+    n: i + 1,
+    t: s.t,
+    text: s.lost.length > 0 ? `${s.text}: unflushed writes lost on ${s.lost.join(', ')}` : s.text,
+    traceIndex: s.traceIndex,
+  }));
+}
+
+export function formatStory(steps: readonly StoryStep[]): string {
+  const width = String(steps.length).length;
+  return steps.map((s) => `  ${String(s.n).padStart(width)}. [t=${s.t} ms] ${s.text}`).join('\n') + '\n';
+}

@@ -1,0 +1,130 @@
+import fc from 'fast-check';
+import { enforceBudget, type Fault, type FaultBudget } from '../sim/faults.js';
+import type { NodeId } from '../sim/network.js';
+import type { ScenarioInput } from '../cluster/scenario.js';
+
+/** The kinds of fault an exploration may inject (`--faults`). */
+export const episodeKinds = ['crash', 'partition', 'latency', 'disconnect'] as const;
+export type EpisodeKind = (typeof episodeKinds)[number];
+
+/**
+ * One fault episode: a fault and its repair. Generated as data so fast-check can shrink it
+ * (fewer episodes, earlier, shorter, on a lower-numbered node).
+ */
+export interface Episode {
+  kind: EpisodeKind | 'correlated-crash';
+  /**
+   * When it starts: `gap` ms after the previous episode started or ended (`anchor`). Chaining
+   * makes the coincidences that break protocols (a crash just after a heal) likely, and
+   * shrinking brings faults closer together.
+   */
+  anchor: 'start' | 'end';
+  gap: number;
+  node: number;
+  other: number;
+  durationMs: number;
+  oneWay: boolean;
+  /**
+   * Whom a partition cuts the node off from: everyone, only the controller (a broker that
+   * loses its controller session but still talks to its peers, as in KAFKA-6361), or one peer.
+   */
+  scope: 'all' | 'controller' | 'peer';
+}
+
+export interface SearchSpace {
+  /** Brokers, in budget order. */
+  readonly nodes: readonly NodeId[];
+  /** Every other node (controller, clients): a partitioned broker is cut off from them too. */
+  readonly others: readonly NodeId[];
+  /** The nodes of one partition's replica set, crashed together by a correlated failure. */
+  readonly correlatedGroup: readonly NodeId[];
+  readonly budget: FaultBudget;
+  readonly kinds: readonly EpisodeKind[];
+  readonly correlated: boolean;
+  readonly horizonMs: number;
+  readonly maxEpisodes: number;
+}
+
+export function episodeArb(space: SearchSpace): fc.Arbitrary<Episode> {
+  const kinds: Episode['kind'][] = [...space.kinds];
+  if (space.correlated) kinds.push('correlated-crash');
+  return fc.record({
+    kind: fc.constantFrom(...kinds),
+    anchor: fc.constantFrom('start' as const, 'end' as const),
+    // Half the time short: protocol races live in the few milliseconds after a fault.
+    gap: fc.oneof(fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: Math.floor(space.horizonMs / 3) })),
+    node: fc.integer({ min: 0, max: space.nodes.length - 1 }),
+    other: fc.integer({ min: 0, max: space.nodes.length - 1 }),
+    durationMs: fc.oneof(fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: Math.max(1, Math.floor(space.horizonMs / 2)) })),
+    oneWay: fc.boolean(),
+    scope: fc.constantFrom('all' as const, 'controller' as const, 'peer' as const),
+  });
+}
+
+/** Episodes to a fault schedule, within the budget (faults over it are dropped). */
+export function episodesToFaults(episodes: readonly Episode[], space: SearchSpace): Fault[] {
+  const faults: Fault[] = [];
+  let prevStart = 0;
+  let prevEnd = 0;
+  for (const episode of episodes) {
+    const at = (episode.anchor === 'start' ? prevStart : prevEnd) + episode.gap;
+    const e = { ...episode, at };
+    const node = space.nodes[e.node]!;
+    const end = e.at + e.durationMs;
+    prevStart = at;
+    prevEnd = e.kind === 'disconnect' ? at : end;
+    switch (e.kind) {
+      case 'crash':
+        faults.push({ at: e.at, type: 'crash', node }, { at: end, type: 'restart', node });
+        break;
+      case 'correlated-crash':
+        for (const n of space.correlatedGroup) faults.push({ at: e.at, type: 'crash', node: n });
+        for (const n of space.correlatedGroup) faults.push({ at: end, type: 'restart', node: n });
+        break;
+      case 'partition': {
+        const everyone = [...space.nodes.filter((n) => n !== node), ...space.others];
+        const other = space.nodes[e.other]!;
+        const to = e.scope === 'all' ? everyone : e.scope === 'controller' ? space.others.slice(0, 1) : other === node ? everyone : [other];
+        faults.push({ at: e.at, type: 'partition', from: [node], to, ...(e.oneWay ? { oneWay: true } : {}) });
+        faults.push({ at: end, type: 'heal', nodes: [node] });
+        break;
+      }
+      case 'latency':
+        faults.push({ at: e.at, type: 'latency', node, ms: 50 + (e.durationMs % 400), durationMs: e.durationMs });
+        break;
+      case 'disconnect': {
+        const other = space.nodes[e.other]!;
+        if (other !== node) faults.push({ at: e.at, type: 'disconnect', a: node, b: other });
+        break;
+      }
+    }
+  }
+  return enforceBudget(faults, space.budget);
+}
+
+export interface ExploreCase {
+  seed: number;
+  records: number;
+  intervalMs: number;
+  episodes: Episode[];
+}
+
+export function exploreCaseArb(space: SearchSpace): fc.Arbitrary<ExploreCase> {
+  return fc.record({
+    seed: fc.nat({ max: 1_000_000 }),
+    records: fc.integer({ min: 1, max: 40 }),
+    intervalMs: fc.integer({ min: 1, max: 20 }),
+    episodes: fc.array(episodeArb(space), { maxLength: space.maxEpisodes }),
+  });
+}
+
+/** The scenario an explored case runs. */
+export function caseToScenario(c: ExploreCase, space: SearchSpace, base: { preset: string; overrides: Record<string, unknown>; durationMs: number }): ScenarioInput {
+  return {
+    seed: c.seed,
+    durationMs: base.durationMs,
+    config: { preset: base.preset, overrides: base.overrides },
+    workload: { kind: 'produce', producers: 1, records: c.records, intervalMs: c.intervalMs, keys: 3 },
+    faults: episodesToFaults(c.episodes, space),
+  };
+}
