@@ -73,10 +73,14 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
  */
 export function explore(opts: ExploreOptions): ExploreResult {
   const known = propertyIds();
-  if (!known.includes(opts.property)) throw new InputError(`--property: unknown property "${opts.property}" (expected one of ${known.join(', ')})`);
+  const all = opts.property === 'all';
+  if (!all && !known.includes(opts.property)) {
+    throw new InputError(`--property: unknown property "${opts.property}" (expected all or one of ${known.join(', ')})`);
+  }
   const space = searchSpace(opts);
   const base = { preset: opts.preset, overrides: opts.overrides ?? {}, durationMs: opts.durationMs ?? 1500 };
-  const toScenario = (c: ExploreCase): Scenario => parseScenario({ ...caseToScenario(c, space, base), properties: [opts.property] });
+  // Only the property searched for is checked, so the search is not stopped by another one.
+  const toScenario = (c: ExploreCase): Scenario => parseScenario({ ...caseToScenario(c, space, base), ...(all ? {} : { properties: [opts.property] }) });
 
   let tried = 0;
   let shrinks = 0;
@@ -86,10 +90,11 @@ export function explore(opts: ExploreOptions): ExploreResult {
       if (failedAt === undefined) tried++;
       else shrinks++;
       opts.onProgress?.({ runs: tried, shrinks });
-      const { world } = buildWorld(toScenario(c), 'off');
+      const scenario = toScenario(c);
+      const { world } = buildWorld(scenario, 'off');
       world.start();
-      const v = world.run({ until: base.durationMs });
-      const broken = v?.property === opts.property;
+      const v = world.run({ until: scenario.durationMs });
+      const broken = v !== undefined && (all || v.property === opts.property);
       if (broken && failedAt === undefined) failedAt = tried;
       return !broken;
     }),
@@ -104,7 +109,7 @@ export function explore(opts: ExploreOptions): ExploreResult {
   const story = storyOf(replayed.world.trace.events());
   const scenario: Scenario = {
     ...shrunk,
-    expect: { violation: opts.property, ...(replayed.summary.traceHash ? { traceHash: replayed.summary.traceHash } : {}) },
+    expect: { violation: replayed.summary.violation?.property ?? opts.property, ...(replayed.summary.traceHash ? { traceHash: replayed.summary.traceHash } : {}) },
   };
   return {
     property: opts.property,

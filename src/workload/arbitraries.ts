@@ -120,11 +120,15 @@ export function exploreCaseArb(space: SearchSpace): fc.Arbitrary<ExploreCase> {
 
 /** The scenario an explored case runs. */
 export function caseToScenario(c: ExploreCase, space: SearchSpace, base: { preset: string; overrides: Record<string, unknown>; durationMs: number }): ScenarioInput {
+  const faults = episodesToFaults(c.episodes, space);
+  // Once production is over and the last fault repaired, a run only heartbeats; 400 ms more
+  // (four session timeouts) lets every election and ISR change that the faults set off play out.
+  const quiet = Math.max(c.records * c.intervalMs, ...faults.map((f) => f.at + ('durationMs' in f ? f.durationMs : 0))) + 400;
   return {
     seed: c.seed,
-    durationMs: base.durationMs,
+    durationMs: Math.min(base.durationMs, quiet),
     config: { preset: base.preset, overrides: base.overrides },
     workload: { kind: 'produce', producers: 1, records: c.records, intervalMs: c.intervalMs, keys: 3 },
-    faults: episodesToFaults(c.episodes, space),
+    faults,
   };
 }

@@ -42,7 +42,7 @@ describe('Disk', () => {
     );
   });
 
-  it('a crash drops exactly the unflushed suffix: what is left is what the last fsync made durable', () => {
+  it('sim-crash-unflushed: a crash drops exactly the unflushed suffix: what is left is what the last fsync made durable', () => {
     fc.assert(
       fc.property(fc.array(opArb, { maxLength: 40 }), (ops) => {
         const { disk, durable } = play(ops);

@@ -6,7 +6,7 @@ import { Rng } from '../../src/sim/rng.js';
 const nodes = ['b1', 'b2', 'b3', 'b4', 'b5'];
 
 describe('fault schedules', () => {
-  it('random schedules stay within the fault budget and in time order', () => {
+  it('sim-fault-budget: random schedules stay within the fault budget and in time order', () => {
     fc.assert(
       fc.property(fc.nat(), fc.integer({ min: 0, max: 4 }), fc.nat({ max: 30 }), (seed, maxFaulty, episodes) => {
         const s = randomFaultSchedule(Rng.seeded(seed), { budget: { nodes, maxFaulty }, horizonMs: 1000, episodes });

@@ -43,7 +43,7 @@ function simulate(seed: number, sends: Send[], faults: Fault[], maxLatencyMs: nu
 }
 
 describe('network', () => {
-  it('delivers in FIFO order per connection, whatever the latencies', () => {
+  it('sim-fifo: delivers in FIFO order per connection, whatever the latencies', () => {
     fc.assert(
       fc.property(fc.nat(), fc.array(sendArb, { maxLength: 80 }), fc.integer({ min: 0, max: 100 }), (seed, sends, lat) => {
         const world = simulate(seed, sends, [], lat);
@@ -67,7 +67,7 @@ describe('network', () => {
     );
   });
 
-  it('nothing crosses a partition, and a broken connection loses what was in flight', () => {
+  it('sim-partition: nothing crosses a partition, and a broken connection loses what was in flight', () => {
     fc.assert(
       fc.property(
         fc.nat(),

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { EventQueue } from '../../src/sim/queue.js';
 
 describe('EventQueue', () => {
-  it('pops in (time, insertion order) order, whatever the interleaving of pushes and pops', () => {
+  it('sim-queue-order: pops in (time, insertion order) order, whatever the interleaving of pushes and pops', () => {
     fc.assert(
       fc.property(fc.array(fc.oneof(fc.integer({ min: 0, max: 20 }), fc.constant(-1)), { maxLength: 300 }), (ops) => {
         const q = new EventQueue<number>();

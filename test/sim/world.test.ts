@@ -26,7 +26,7 @@ function states(world: World, node: string) {
 }
 
 describe('World hosting XState actors', () => {
-  it("runs an actor's delayed transitions on virtual time, not wall time", () => {
+  it("sim-virtual-timers: runs an actor's delayed transitions on virtual time, not wall time", () => {
     const world = new World({ seed: 1 });
     world.addNode({ id: 'n', boot: () => ({ logic: timed }) });
     world.start();
@@ -96,7 +96,7 @@ describe('determinism', () => {
       });
     });
 
-  it('the same scenario gives the same trace, byte for byte (hundreds of scenarios, each run twice)', () => {
+  it('sim-deterministic: the same scenario gives the same trace, byte for byte (hundreds of scenarios, each run twice)', () => {
     fc.assert(
       fc.property(scenarioArb, (scenario) => {
         const a = runScenario(scenario).world.trace.serialize();

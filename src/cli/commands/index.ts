@@ -3,6 +3,8 @@ import type { Io } from '../io.js';
 import { registerCheck } from './check.js';
 import { registerConform } from './conform.js';
 import { registerDiagrams } from './diagrams.js';
+import { registerExplore } from './explore.js';
+import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
 
 /**
@@ -11,4 +13,4 @@ import { registerRun } from './run.js';
  */
 export type RegisterCommand = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerRun, registerCheck, registerConform, registerDiagrams];
+export const commands: RegisterCommand[] = [registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams];

@@ -1,0 +1,88 @@
+import { writeFileSync } from 'node:fs';
+import { Option } from 'commander';
+import { presetNames } from '../../cluster/config.js';
+import { explore, propertyIds, type ExploreResult } from '../../explore/search.js';
+import { formatStory } from '../../explore/story.js';
+import { episodeKinds, type EpisodeKind } from '../../workload/arbitraries.js';
+import { InputError } from '../errors.js';
+import { progressLine } from '../progress.js';
+import type { RegisterCommand } from './index.js';
+import { parseNonNegativeInt, parseSeed } from './options.js';
+
+function parseFaults(value: string): EpisodeKind[] {
+  const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const k of kinds) {
+    if (!(episodeKinds as readonly string[]).includes(k)) {
+      throw new InputError(`--faults: unknown fault kind "${k}" (expected a comma-separated list of ${episodeKinds.join(', ')})`);
+    }
+  }
+  if (kinds.length === 0) throw new InputError(`--faults: empty list (expected some of ${episodeKinds.join(', ')})`);
+  return kinds as EpisodeKind[];
+}
+
+export function replayCommand(file: string): string {
+  return `kafka-model replay ${file}`;
+}
+
+function report(r: ExploreResult, elapsedMs: number, out: string | undefined): string {
+  const head = `${r.property} on ${r.config} (fault budget ${r.budget})`;
+  if (!r.found) return `${head}: held over ${r.runs} explored runs (${(elapsedMs / 1000).toFixed(1)} s)\n`;
+  return (
+    `${head}: VIOLATED after ${r.runs} run${r.runs === 1 ? '' : 's'}, shrunk in ${r.shrinks} steps to ${r.shrunkSteps} story steps (${(elapsedMs / 1000).toFixed(1)} s)\n\n` +
+    formatStory(r.story ?? []) +
+    '\n' +
+    (out ? `Scenario written to ${out}\nReplay: ${replayCommand(out)}\n` : `Replay: write it with --out FILE, then ${replayCommand('FILE')}\n`)
+  );
+}
+
+export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
+  program
+    .command('explore')
+    .description('search workloads and fault schedules for a run that breaks a property, and shrink it to the shortest story')
+    .requiredOption('--property <id>', `the property to break: all, or one of ${propertyIds().join(', ')}`)
+    .option('--config <preset>', `the configuration preset: ${presetNames().join(', ')}`, 'default')
+    .addOption(new Option('--runs <n>', 'runs to explore').default(1000).argParser(parseNonNegativeInt('runs')))
+    .addOption(new Option('--seed <n>', 'seed of the search').default(1).argParser(parseSeed))
+    .option('--faults <list>', `fault kinds to inject: ${episodeKinds.join(',')}`, episodeKinds.join(','))
+    .addOption(new Option('--budget <n>', 'brokers that may be faulty at once (default: RF - min.insync.replicas)').argParser(parseNonNegativeInt('budget')))
+    .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF)')
+    .option('--json', 'print {"property","config","runs","found","shrunkSteps","elapsedMs","scenario"}')
+    .option('--out <file>', 'write the counterexample scenario to this file')
+    .action((opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; json?: boolean; out?: string }) => {
+      if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
+      if (opts.runs < 1) throw new InputError('--runs: must be at least 1');
+      const faults = parseFaults(opts.faults);
+      const progress = progressLine(io, `exploring ${opts.property} on ${opts.config}`);
+      const result = explore({
+        property: opts.property,
+        preset: opts.config,
+        runs: opts.runs,
+        seed: opts.seed,
+        faults,
+        ...(opts.budget === undefined ? {} : { budget: opts.budget }),
+        correlated: opts.correlated ?? false,
+        onProgress: (p) => progress.update(p.runs, opts.runs, p.shrinks > 0 ? `, shrinking (${p.shrinks})` : ''),
+      });
+      const elapsedMs = Math.round(progress.done());
+      if (result.found && opts.out) writeFileSync(opts.out, JSON.stringify(result.scenario, null, 2) + '\n');
+      if (opts.json) {
+        io.out(
+          JSON.stringify({
+            property: result.property,
+            config: result.config,
+            budget: result.budget,
+            runs: result.runs,
+            found: result.found,
+            shrunkSteps: result.shrunkSteps ?? null,
+            elapsedMs,
+            scenario: result.scenario ?? null,
+            violation: result.violation ?? null,
+            story: result.story ?? null,
+          }) + '\n',
+        );
+      } else {
+        io.out(report(result, elapsedMs, opts.out));
+      }
+      setExitCode(result.found ? 1 : 0);
+    });
+};

@@ -1,0 +1,46 @@
+import { runScenario } from '../../cluster/run.js';
+import { renderScenarioDiagram } from '../../diagrams/index.js';
+import { formatStory, storyOf } from '../../explore/story.js';
+import { InputError } from '../errors.js';
+import type { RegisterCommand } from './index.js';
+import { loadScenarioFile } from './run.js';
+
+export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
+  program
+    .command('replay')
+    .description('re-run a scenario (a counterexample) and tell its story; --diagram draws it as a sequence diagram')
+    .argument('<file>', 'scenario JSON file, as written by explore --out')
+    .option('--json', 'print the summary, story and whether the expected outcome was reproduced, as JSON')
+    .option('--diagram <format>', 'print a sequence diagram instead: mermaid or svg')
+    .option('--trace', 'print the full trace (JSON Lines) instead')
+    .action((file: string, opts: { json?: boolean; diagram?: string; trace?: boolean }) => {
+      if (opts.diagram !== undefined && opts.diagram !== 'mermaid' && opts.diagram !== 'svg') {
+        throw new InputError(`--diagram: expected mermaid or svg, got "${opts.diagram}"`);
+      }
+      const scenario = loadScenarioFile(file);
+      const { world, summary } = runScenario(scenario, 'full', file);
+      const story = storyOf(world.trace.events());
+      const expected = scenario.expect;
+      const mismatches: string[] = [];
+      if (expected?.violation !== undefined && summary.violation?.property !== expected.violation) {
+        mismatches.push(`expected ${expected.violation} to break, got ${summary.violation?.property ?? 'no violation'}`);
+      }
+      if (expected?.traceHash !== undefined && summary.traceHash !== expected.traceHash) {
+        mismatches.push(`expected trace hash ${expected.traceHash}, got ${summary.traceHash}`);
+      }
+      setExitCode(mismatches.length > 0 ? 1 : 0);
+      if (opts.trace) {
+        io.out(world.trace.serialize());
+      } else if (opts.diagram) {
+        io.out(renderScenarioDiagram(world.trace.events(), opts.diagram as 'mermaid' | 'svg', summary.violation?.step) + '\n');
+      } else if (opts.json) {
+        io.out(JSON.stringify({ summary, story, reproduced: mismatches.length === 0, mismatches }) + '\n');
+      } else {
+        const head = summary.violation
+          ? `${file}: ${summary.violation.property} broken at ${summary.violation.time} ms`
+          : `${file}: no property broken in ${summary.virtualTimeMs} ms`;
+        io.out(`${head}\n\n${formatStory(story)}\ntrace hash ${summary.traceHash}\n`);
+        io.out(mismatches.length === 0 ? (expected ? 'reproduced: same violation, same trace hash\n' : '') : `NOT REPRODUCED: ${mismatches.join('; ')}\n`);
+      }
+    });
+};

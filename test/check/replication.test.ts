@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/cluster/config.js';
+import { replicationInvariants } from '../../src/check/replication.js';
+import { explore } from '../../src/explore/search.js';
+import { PartitionLog } from '../../src/log/index.js';
+import type { ProducedValue } from '../../src/machines/protocol.js';
+import type { HistoryOp } from '../../src/sim/history.js';
+import type { World } from '../../src/sim/world.js';
+
+/**
+ * Each invariant against a hand-built cluster state: it must flag the broken state and pass
+ * the healthy one. (The searches in test/explore show they are broken by real runs too.)
+ */
+const config = resolveConfig('default');
+
+interface FakeReplica {
+  broker: number;
+  role: 'Leader' | 'Follower' | 'Offline';
+  leaderEpoch: number;
+  records: number[];
+  hw: number;
+  truncations?: number;
+}
+
+function log(values: number[], hw: number, epoch = 0): PartitionLog<ProducedValue> {
+  const l = new PartitionLog<ProducedValue>();
+  l.appendAsLeader(values.map((v) => ({ key: 'k', value: { producer: 'producer0', key: 'k', value: v }, timestamp: 0 })), epoch);
+  l.updateHighWatermark(hw);
+  return l;
+}
+
+function fakeWorld(opts: { replicas: FakeReplica[]; leader: number; leaderEpoch: number; isr: number[]; history?: HistoryOp[] }): World {
+  const actors = new Map<string, unknown>();
+  for (const r of opts.replicas) {
+    const ctx = {
+      log: log(r.records, r.hw, r.leaderEpoch),
+      truncations: r.truncations ?? 0,
+      state: { partition: 0, replicas: [1, 2, 3], isr: opts.isr, leader: opts.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: 1 },
+    };
+    actors.set(`b${r.broker}/t-0`, { getSnapshot: () => ({ value: r.role === 'Follower' ? { Follower: 'Fetching' } : r.role, context: ctx }) });
+  }
+  const controller = {
+    getSnapshot: () => ({ context: { partitions: [{ partition: 0, replicas: [1, 2, 3], isr: opts.isr, leader: opts.leader, leaderEpoch: opts.leaderEpoch, partitionEpoch: 1 }] } }),
+  };
+  return {
+    actor: (node: string, name?: string) => (node === 'controller' ? controller : actors.get(`${node}/${name}`)),
+    history: opts.history ?? [],
+  } as unknown as World;
+}
+
+function check(id: string, ...worlds: World[]): (string | undefined)[] {
+  const inv = replicationInvariants(config).find((i) => i.id === id)!;
+  return worlds.map((w) => inv.check(w));
+}
+
+const healthy = (): FakeReplica[] => [
+  { broker: 1, role: 'Leader', leaderEpoch: 0, records: [10, 11, 12], hw: 3 },
+  { broker: 2, role: 'Follower', leaderEpoch: 0, records: [10, 11, 12], hw: 3 },
+  { broker: 3, role: 'Follower', leaderEpoch: 0, records: [10, 11], hw: 2 },
+];
+
+describe('replication invariants on hand-built states', () => {
+  it('single-leader-per-epoch: two brokers leading one epoch is flagged', () => {
+    const two = healthy();
+    two[1]!.role = 'Leader';
+    expect(check('single-leader-per-epoch', fakeWorld({ replicas: healthy(), leader: 1, leaderEpoch: 0, isr: [1, 2, 3] }))).toEqual([undefined]);
+    expect(check('single-leader-per-epoch', fakeWorld({ replicas: two, leader: 1, leaderEpoch: 0, isr: [1, 2, 3] }))[0]).toMatch(/brokers 1 and 2 both led in leader epoch 0/);
+  });
+
+  it('leader-in-isr: a leader outside the ISR is flagged', () => {
+    expect(check('leader-in-isr', fakeWorld({ replicas: healthy(), leader: 1, leaderEpoch: 0, isr: [1, 2] }))).toEqual([undefined]);
+    expect(check('leader-in-isr', fakeWorld({ replicas: healthy(), leader: 3, leaderEpoch: 0, isr: [1, 2] }))[0]).toMatch(/leader 3 is not in ISR \[1,2\]/);
+  });
+
+  it('strong-isr: an online ISR member without a committed record is flagged; an out-of-ISR laggard is not', () => {
+    const short = healthy();
+    short[2] = { broker: 3, role: 'Follower', leaderEpoch: 0, records: [10], hw: 1 };
+    expect(check('strong-isr', fakeWorld({ replicas: short, leader: 1, leaderEpoch: 0, isr: [1, 2] }))).toEqual([undefined]);
+    expect(check('strong-isr', fakeWorld({ replicas: short, leader: 1, leaderEpoch: 0, isr: [1, 2, 3] }))[0]).toMatch(/broker 3 is in the ISR \[1,2,3\] but its log ends at 1, below committed offset 3/);
+  });
+
+  it('replica-consistency: a follower with another record below both HWs is flagged', () => {
+    const diverged = healthy();
+    diverged[1] = { broker: 2, role: 'Follower', leaderEpoch: 0, records: [10, 99, 12], hw: 3 };
+    expect(check('replica-consistency', fakeWorld({ replicas: healthy(), leader: 1, leaderEpoch: 0, isr: [1, 2, 3] }))).toEqual([undefined]);
+    expect(check('replica-consistency', fakeWorld({ replicas: diverged, leader: 1, leaderEpoch: 0, isr: [1, 2, 3] }))[0]).toMatch(/offset 1 is below both high watermarks/);
+  });
+
+  const send = (type: HistoryOp['type'], value: unknown, index: number): HistoryOp => ({ index, time: index, process: 0, type, f: 'send', value: [['send', 0, value]] });
+
+  it('no-acked-loss: an acknowledged record missing from the acting leader is flagged', () => {
+    const history = [send('invoke', 11, 0), send('ok', [1, 11], 1)];
+    expect(check('no-acked-loss', fakeWorld({ replicas: healthy(), leader: 1, leaderEpoch: 0, isr: [1, 2, 3], history }))).toEqual([undefined]);
+    const lost = healthy();
+    lost[0] = { broker: 1, role: 'Leader', leaderEpoch: 0, records: [10], hw: 1 };
+    expect(check('no-acked-loss', fakeWorld({ replicas: lost, leader: 1, leaderEpoch: 0, isr: [1], history }))[0]).toMatch(/offset 1: producer0:11 was acknowledged, but leader 1 \(epoch 0\) has nothing there/);
+  });
+
+  it('partition-order: a record sent after another was acknowledged must land after it', () => {
+    const inOrder = [send('invoke', 11, 0), send('ok', [5, 11], 1), send('invoke', 12, 2), send('ok', [6, 12], 3)];
+    const reordered = [send('invoke', 11, 0), send('ok', [5, 11], 1), send('invoke', 12, 2), send('ok', [3, 12], 3)];
+    expect(check('partition-order', fakeWorld({ replicas: healthy(), leader: 1, leaderEpoch: 0, isr: [1, 2, 3], history: inOrder }))).toEqual([undefined]);
+    expect(check('partition-order', fakeWorld({ replicas: healthy(), leader: 1, leaderEpoch: 0, isr: [1, 2, 3], history: reordered }))[0]).toMatch(
+      /value 12 got offset 3, not after offset 5 acknowledged before it was sent/,
+    );
+  });
+});
+
+describe('each replication invariant holds on default within its budget (quick samples; explore runs 1,000+)', () => {
+  it.each(['partition-order', 'single-leader-per-epoch', 'leader-in-isr', 'strong-isr'])('%s', (property) => {
+    const r = explore({ property, preset: 'default', runs: 60, seed: 11 });
+    expect(r.found, r.scenario ? `replay: ${JSON.stringify(r.scenario)}` : '').toBe(false);
+  });
+
+  it('strong-isr breaks on default with a budget of 2 (the last replica standing, KIP-966)', () => {
+    const r = explore({ property: 'strong-isr', preset: 'default', runs: 1000, seed: 1, budget: 2 });
+    expect(r.found).toBe(true);
+    expect(r.shrunkSteps).toBeLessThanOrEqual(15);
+  });
+});
