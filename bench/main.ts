@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> = {
   kernel: () => import('./kernel.js'),
+  replication: () => import('./replication.js'),
   check: () => import('./check.js'),
 };
 

@@ -1,8 +1,40 @@
 /**
  * kafka-model: the reference formal model of Apache Kafka.
  *
- * The package's public API: the simulation kernel, the partition log, the machines, and the
- * checkers. See README.md for the architecture.
+ * The package's public API: the simulation kernel, the partition log, configuration and
+ * scenarios, the search, the Kafka-compatible assignors and partitioner, and the Jepsen history
+ * checker. See README.md for the architecture and spec/ for the normative model.
  * @packageDocumentation
  */
-export {};
+
+// Simulation kernel
+export { World, ModelError, type WorldOptions, type NodeSpec, type NodeBoot, type HostedActor, type Invariant, type Violation, type Effect, type Message } from './sim/world.js';
+export { Rng } from './sim/rng.js';
+export { Disk, type CrashOutcome, type DiskWrite } from './sim/disk.js';
+export { Network, type NetworkConfig, type NodeId, type SendDecision } from './sim/network.js';
+export { EventQueue, type Scheduled } from './sim/queue.js';
+export { Trace, type TraceEvent, type TraceMode, type DropReason } from './sim/trace.js';
+export { enforceBudget, peakFaulty, randomFaultSchedule, type Fault, type FaultBudget, type RandomScheduleOptions } from './sim/faults.js';
+export type { HistoryOp } from './sim/history.js';
+
+// Partition log
+export * as log from './log/index.js';
+
+// Configuration, scenarios, runs, the search
+export { presets, resolveConfig, defaultBudget, configSchema, type ClusterConfig, type Preset, type TruncationRule } from './cluster/config.js';
+export { parseScenario, scenarioSchema, type Scenario, type ScenarioInput } from './cluster/scenario.js';
+export { buildWorld, runScenario, type RunSummary, type BuiltWorld } from './cluster/run.js';
+export { replicationInvariants } from './check/replication.js';
+export { explore, propertyIds, type ExploreOptions, type ExploreResult } from './explore/search.js';
+export { storyOf, formatStory, type StoryStep } from './explore/story.js';
+
+// Kafka-compatible pure functions
+export { assignors } from './groups/assignors/index.js';
+export type { Assignment, MemberSubscription, PartitionsPerTopic, TopicPartition } from './groups/assignors/types.js';
+export { murmur2, partitionForKey, toPositive } from './client/partitioner.js';
+
+// History checker (Jepsen's Kafka workload)
+export { checkHistory, checkHistoryAsync } from './check/history/index.js';
+export type * from './check/history/types.js';
+export { parseHistory, type HistoryFormat } from './oracle/history/index.js';
+export type { HistoryOp as JepsenOp, OpF, OpType, RebalanceEvent, Key, Value } from './oracle/history/types.js';

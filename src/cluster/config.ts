@@ -12,7 +12,8 @@ import { InputError } from '../cli/errors.js';
  */
 export type TruncationRule = 'high-watermark' | 'leader-epoch' | 'leader-epoch-kip279';
 
-const configSchema = z.strictObject({
+/** The settings of a cluster, with the type each must have. */
+export const configSchema = z.strictObject({
   brokers: z.number().int().min(1).max(9),
   partitions: z.number().int().min(1).max(16),
   replicationFactor: z.number().int().min(1).max(9),
@@ -41,6 +42,21 @@ const configSchema = z.strictObject({
   deliveryTimeoutMs: z.number().int().min(1),
   maxInFlightRequestsPerConnection: z.number().int().min(1).max(5),
   retries: z.number().int().min(0),
+  // Consumer groups (spec/consumer-groups.md). Times scaled by 1/100 as above.
+  /**
+   * The coordinator rejects OffsetCommit/Heartbeat/SyncGroup from an unknown member or an older
+   * generation (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID). Off: every commit is
+   * written, whoever sends it (the guard removed, to show what it protects).
+   */
+  generationFencing: z.boolean(),
+  /** `eager`: range assignor, revoke everything before joining; `cooperative`: cooperative-sticky (KIP-429). */
+  rebalanceProtocol: z.enum(['eager', 'cooperative']),
+  sessionTimeoutMs: z.number().int().min(1),
+  heartbeatIntervalMs: z.number().int().min(1),
+  /** The JoinGroup rebalance timeout: the consumer's max.poll.interval.ms (KIP-62). */
+  rebalanceTimeoutMs: z.number().int().min(1),
+  groupInitialRebalanceDelayMs: z.number().int().min(0),
+  autoCommitIntervalMs: z.number().int().min(1),
 });
 
 export type ClusterConfig = z.infer<typeof configSchema>;
@@ -67,6 +83,13 @@ const kafkaDefaults: ClusterConfig = {
   deliveryTimeoutMs: 1200, // delivery.timeout.ms = 120000
   maxInFlightRequestsPerConnection: 5,
   retries: 2147483647,
+  generationFencing: true,
+  rebalanceProtocol: 'eager',
+  sessionTimeoutMs: 100, // session.timeout.ms = 10000 (the default before Kafka 3.0; KIP-735 made it 45000)
+  heartbeatIntervalMs: 30, // heartbeat.interval.ms = 3000
+  rebalanceTimeoutMs: 300, // max.poll.interval.ms = 300000, scaled by 1/1000 so runs stay short
+  groupInitialRebalanceDelayMs: 30, // group.initial.rebalance.delay.ms = 3000
+  autoCommitIntervalMs: 50, // auto.commit.interval.ms = 5000
 };
 
 export interface Preset {
@@ -108,6 +131,13 @@ export const presets: readonly Preset[] = [
   },
   { name: 'no-broker-epoch-fencing', description: 'before KIP-841/903: a broker that restarted with a shorter log keeps its place in the ISR', overrides: { brokerEpochFencing: false } },
   { name: 'fsync-always', description: 'default, plus an fsync after every append (flush.messages=1)', overrides: { fsync: 'always' } },
+  { name: 'eager', description: 'default, stated: consumer groups rebalance eagerly (range assignor; every member revokes everything before joining)', overrides: { rebalanceProtocol: 'eager' } },
+  { name: 'cooperative', description: 'consumer groups rebalance incrementally (KIP-429, cooperative-sticky): only the moved partitions stop', overrides: { rebalanceProtocol: 'cooperative' } },
+  {
+    name: 'no-generation-fencing',
+    description: 'the group coordinator accepts OffsetCommit from any member of any generation: a zombie consumer commits over the new owner',
+    overrides: { generationFencing: false },
+  },
 ];
 
 export function presetNames(): string[] {

@@ -58,7 +58,9 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
     others: [CONTROLLER, ...producers],
     correlatedGroup,
     // A correlated failure takes a whole replica set down: it needs a budget that large.
-    budget: { nodes, maxFaulty: opts.correlated ? Math.max(budget, correlatedGroup.length) : budget },
+    // A restarted broker counts as faulty until it could have caught up (replica.lag.time.max.ms):
+    // with no fsync it came back without its unflushed records (spec/replication.md).
+    budget: { nodes, maxFaulty: opts.correlated ? Math.max(budget, correlatedGroup.length) : budget, recoveryMs: config.replicaLagTimeMaxMs },
     kinds: opts.faults ?? episodeKinds,
     correlated: opts.correlated ?? false,
     horizonMs: Math.floor((opts.durationMs ?? 1500) * 0.7),

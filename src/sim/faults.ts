@@ -30,10 +30,15 @@ export const faultTypes: readonly FaultType[] = ['crash', 'restart', 'partition'
 export interface FaultBudget {
   readonly nodes: readonly NodeId[];
   readonly maxFaulty: number;
+  /**
+   * How long a restarted node still counts as faulty: a node that lost its unflushed writes is
+   * not whole again until it has caught up. Default 0: faulty only while down.
+   */
+  readonly recoveryMs?: number;
 }
 
 /** Which budgeted nodes are faulty, as a schedule's faults are applied in time order. */
-function tracker() {
+function tracker(recoveryMs = 0) {
   const crashed = new Set<NodeId>();
   const cut = new Set<NodeId>();
   /** Slowed nodes, until when. */
@@ -51,6 +56,7 @@ function tracker() {
           return;
         case 'restart':
           crashed.delete(f.node);
+          if (recoveryMs > 0) slow.set(f.node, Math.max(slow.get(f.node) ?? -1, f.at + recoveryMs));
           return;
         case 'partition': {
           // The side with fewer budgeted nodes is the one cut off; ties count both sides.
@@ -83,7 +89,7 @@ export function enforceBudget(schedule: readonly Fault[], budget: FaultBudget): 
   const budgetNodes = new Set(budget.nodes);
   const kept: Fault[] = [];
   for (const f of sortFaults(schedule)) {
-    const trial = tracker();
+    const trial = tracker(budget.recoveryMs);
     for (const k of kept) trial.apply(k, budgetNodes);
     trial.apply(f, budgetNodes);
     if (trial.faulty(budgetNodes, f.at) > budget.maxFaulty) continue;
@@ -93,9 +99,9 @@ export function enforceBudget(schedule: readonly Fault[], budget: FaultBudget): 
 }
 
 /** The largest number of budgeted nodes faulty at once under a schedule. */
-export function peakFaulty(schedule: readonly Fault[], nodes: readonly NodeId[]): number {
+export function peakFaulty(schedule: readonly Fault[], nodes: readonly NodeId[], recoveryMs = 0): number {
   const budgetNodes = new Set(nodes);
-  const t = tracker();
+  const t = tracker(recoveryMs);
   let peak = 0;
   for (const f of sortFaults(schedule)) {
     t.apply(f, budgetNodes);
