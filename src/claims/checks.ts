@@ -1,0 +1,169 @@
+import type { AnyActorRef } from 'xstate';
+import type { ClusterConfig } from '../cluster/config.js';
+import type { ControllerContext } from '../machines/controller.js';
+import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
+import type { ReplicaContext } from '../machines/replica.js';
+import type { World } from '../sim/world.js';
+import type { ClaimCheck } from './search.js';
+
+/**
+ * Checks that claims add to the replication invariants of spec/replication.md. Each reads
+ * what a consumer could read: the acting leader's log below its high watermark, or the
+ * producers' acknowledgements in the history.
+ */
+
+interface Replica {
+  readonly broker: number;
+  readonly ref: AnyActorRef;
+  readonly role: string;
+  readonly ctx: ReplicaContext;
+}
+
+function replicasOf(world: World, config: ClusterConfig, p: number): Replica[] {
+  const out: Replica[] = [];
+  for (let b = 1; b <= config.brokers; b++) {
+    const ref = world.actor(brokerNode(b), partitionName(p));
+    if (!ref) continue;
+    const snap = ref.getSnapshot() as { value: unknown; context: ReplicaContext };
+    const v = snap.value;
+    out.push({ broker: b, ref, role: typeof v === 'string' ? v : Object.keys(v as object)[0]!, ctx: snap.context });
+  }
+  return out;
+}
+
+/** The leader that serves consumers now: it knows it leads the controller's current epoch. */
+function actingLeader(world: World, config: ClusterConfig, p: number): Replica | undefined {
+  const c = (world.actor(CONTROLLER)?.getSnapshot() as { context: ControllerContext } | undefined)?.context;
+  const state = c?.partitions[p];
+  if (!state || state.leader < 0) return undefined;
+  return replicasOf(world, config, p).find((r) => r.broker === state.leader && r.role === 'Leader' && r.ctx.state?.leaderEpoch === state.leaderEpoch);
+}
+
+const partitions = (config: ClusterConfig) => Array.from({ length: config.partitions }, (_, p) => p);
+
+/**
+ * `readable-send-order`: in what a consumer can read of a partition (the acting leader's log
+ * below its high watermark), each producer's records are in the order it sent them. A retry
+ * that lands after a later record (max.in.flight > 1 without idempotence) breaks it.
+ */
+export const readableSendOrder: ClaimCheck = {
+  id: 'readable-send-order',
+  make: (config) => ({
+    id: 'readable-send-order',
+    check: (world) => {
+      for (const p of partitions(config)) {
+        const leader = actingLeader(world, config, p);
+        if (!leader) continue;
+        const last = new Map<string, { value: number; offset: number }>();
+        const log = leader.ctx.log;
+        for (let o = log.logStartOffset; o < log.highWatermark; o++) {
+          const r = log.recordAt(o);
+          if (!r) continue;
+          const prev = last.get(r.value.producer);
+          if (prev && r.value.value < prev.value) {
+            return `${partitionName(p)}: ${r.value.producer} sent value ${r.value.value} before value ${prev.value}, but a consumer reads ${prev.value} at offset ${prev.offset} before ${r.value.value} at offset ${o}`;
+          }
+          if (!prev || r.value.value > prev.value) last.set(r.value.producer, { value: r.value.value, offset: o });
+        }
+      }
+      return undefined;
+    },
+  }),
+};
+
+/** `no-duplicates`: no record a producer sent once is readable twice in a partition. */
+export const noDuplicates: ClaimCheck = {
+  id: 'no-duplicates',
+  make: (config) => ({
+    id: 'no-duplicates',
+    check: (world) => {
+      for (const p of partitions(config)) {
+        const leader = actingLeader(world, config, p);
+        if (!leader) continue;
+        const seen = new Map<string, number>();
+        const log = leader.ctx.log;
+        for (let o = log.logStartOffset; o < log.highWatermark; o++) {
+          const r = log.recordAt(o);
+          if (!r) continue;
+          const k = `${r.value.producer}:${r.value.value}`;
+          const first = seen.get(k);
+          if (first !== undefined) return `${partitionName(p)}: ${k} was sent once but is readable at offsets ${first} and ${o}`;
+          seen.set(k, o);
+        }
+      }
+      return undefined;
+    },
+  }),
+};
+
+/**
+ * `offset-unique`: an offset of a partition names one record for ever: no two different
+ * records are acknowledged at the same offset, and a record a consumer could read at an offset
+ * (below the acting leader's high watermark) is never replaced there.
+ */
+export const offsetUnique: ClaimCheck = {
+  id: 'offset-unique',
+  make: (config) => {
+    const acked = partitions(config).map(() => new Map<number, string>());
+    const readable = partitions(config).map(() => [] as string[]);
+    let seen = 0;
+    return {
+      id: 'offset-unique',
+      check: (world) => {
+        for (; seen < world.history.length; seen++) {
+          const op = world.history[seen]!;
+          if (op.f !== 'send' || op.type !== 'ok') continue;
+          const [, p, v] = (op.value as [string, number, [number, number]][])[0]!;
+          const rec = `producer${op.process}:${v[1]}`;
+          const prior = acked[p]!.get(v[0]);
+          if (prior !== undefined && prior !== rec) return `${partitionName(p)} offset ${v[0]}: ${prior} was acknowledged there, then ${rec} was acknowledged at the same offset`;
+          acked[p]!.set(v[0], rec);
+        }
+        for (const p of partitions(config)) {
+          const leader = actingLeader(world, config, p);
+          if (!leader) continue;
+          const log = leader.ctx.log;
+          const known = readable[p]!;
+          for (let o = log.logStartOffset; o < log.highWatermark; o++) {
+            const r = log.recordAt(o);
+            if (!r) continue;
+            const rec = `${r.value.producer}:${r.value.value}`;
+            const was = known[o];
+            if (was === undefined) known[o] = rec;
+            else if (was !== rec) return `${partitionName(p)} offset ${o}: a consumer could read ${was} there, now leader ${leader.broker} serves ${rec} at the same offset`;
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};
+
+/**
+ * `records-never-removed`: no replica's log ever loses a record it held, except to retention
+ * (the model's runs apply none): neither a truncation nor a crash that drops unflushed writes.
+ */
+export const recordsNeverRemoved: ClaimCheck = {
+  id: 'records-never-removed',
+  make: (config) => {
+    const held = new WeakMap<AnyActorRef, number>();
+    const byBroker = new Map<string, number>();
+    return {
+      id: 'records-never-removed',
+      check: (world) => {
+        for (const p of partitions(config)) {
+          for (const r of replicasOf(world, config, p)) {
+            const key = `${r.broker}/${p}`;
+            const end = r.ctx.log.logEndOffset;
+            // A restarted broker is a new actor: compare with what the broker held before.
+            const before = held.get(r.ref) ?? byBroker.get(key) ?? 0;
+            if (end < before) return `${partitionName(p)}: broker ${r.broker}'s log ended at offset ${before}, now at ${end}: ${before - end} record(s) removed, not by retention`;
+            held.set(r.ref, end);
+            byBroker.set(key, end);
+          }
+        }
+        return undefined;
+      },
+    };
+  },
+};

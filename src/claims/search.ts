@@ -1,0 +1,139 @@
+import fc from 'fast-check';
+import { resolveConfig, type ClusterConfig } from '../cluster/config.js';
+import { buildWorld, runScenario } from '../cluster/run.js';
+import { parseScenario, type Scenario } from '../cluster/scenario.js';
+import { propertyIds, searchSpace } from '../explore/search.js';
+import { storyOf, type StoryStep } from '../explore/story.js';
+import type { TraceEvent } from '../sim/trace.js';
+import type { Invariant, Violation, World } from '../sim/world.js';
+import { caseToScenario, exploreCaseArb, type EpisodeKind, type ExploreCase } from '../workload/arbitraries.js';
+
+/**
+ * A check a claim adds to the replication invariants: a fresh, stateful invariant per run,
+ * checked after every event like the others. Its id is the claim's name for what broke.
+ */
+export interface ClaimCheck {
+  readonly id: string;
+  readonly make: (config: ClusterConfig) => Invariant;
+}
+
+/** A replication invariant (by its id in spec/) or a claim's own check. */
+export type Check = string | ClaimCheck;
+
+export const checkId = (c: Check): string => (typeof c === 'string' ? c : c.id);
+
+export interface SearchOptions {
+  readonly check: Check;
+  readonly preset: string;
+  readonly overrides?: Record<string, unknown>;
+  readonly runs: number;
+  readonly seed: number;
+  readonly faults?: readonly EpisodeKind[];
+  readonly budget?: number;
+  readonly correlated?: boolean;
+  readonly durationMs?: number;
+  readonly maxEpisodes?: number;
+  /**
+   * Shrink attempts after the first failure. explore() shrinks to the end; claims cap it so
+   * the whole catalogue runs within its time budget, deterministically (a cap in attempts,
+   * never in wall time).
+   */
+  readonly maxShrinks: number;
+}
+
+export interface SearchResult {
+  readonly options: SearchOptions;
+  readonly found: boolean;
+  /** Runs tried before the failure (or all of them). */
+  readonly runs: number;
+  readonly shrinks: number;
+  /** The shrunk failing scenario, as its file is written. */
+  readonly scenario: Scenario | undefined;
+}
+
+/** The scenario a search runs for a case: only the searched-for check is on. */
+function scenarioOf(opts: SearchOptions, c: ExploreCase): Scenario {
+  const space = searchSpace({ property: checkId(opts.check), preset: opts.preset, runs: opts.runs, seed: opts.seed, ...optional(opts) });
+  const base = { preset: opts.preset, overrides: opts.overrides ?? {}, durationMs: opts.durationMs ?? 1500 };
+  return parseScenario({ ...caseToScenario(c, space, base), properties: typeof opts.check === 'string' ? [opts.check] : [] });
+}
+
+function optional(opts: SearchOptions) {
+  return {
+    ...(opts.overrides ? { overrides: opts.overrides } : {}),
+    ...(opts.faults ? { faults: opts.faults } : {}),
+    ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
+    ...(opts.correlated !== undefined ? { correlated: opts.correlated } : {}),
+    ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {}),
+    ...(opts.maxEpisodes !== undefined ? { maxEpisodes: opts.maxEpisodes } : {}),
+  };
+}
+
+/** Build a world for a scenario with the check installed (a claim check, or only that invariant). */
+function worldWith(scenario: Scenario, check: Check, trace: 'full' | 'off'): World {
+  const { world, config } = buildWorld(scenario, trace);
+  if (typeof check !== 'string') world.addInvariant(check.make(config ?? resolveConfig(scenario.config.preset, scenario.config.overrides)));
+  return world;
+}
+
+/**
+ * Search for a run that breaks `check`, as explore() does (the same search space, arbitraries
+ * and scenario shape), with a cap on shrinking. Deterministic: fast-check's seed is fixed.
+ */
+export function searchCounterexample(opts: SearchOptions): SearchResult {
+  if (typeof opts.check === 'string' && !propertyIds().includes(opts.check)) throw new Error(`unknown property ${opts.check}`);
+  const space = searchSpace({ property: checkId(opts.check), preset: opts.preset, runs: opts.runs, seed: opts.seed, ...optional(opts) });
+  const id = checkId(opts.check);
+  let tried = 0;
+  let shrinks = 0;
+  let failed = false;
+  const details = fc.check(
+    fc.property(exploreCaseArb(space), (c) => {
+      if (failed) {
+        if (shrinks >= opts.maxShrinks) return true;
+        shrinks++;
+      } else tried++;
+      const scenario = scenarioOf(opts, c);
+      const world = worldWith(scenario, opts.check, 'off');
+      world.start();
+      const v = world.run({ until: scenario.durationMs });
+      const broken = v?.property === id;
+      if (broken) failed = true;
+      return !broken;
+    }),
+    { numRuns: opts.runs, seed: opts.seed | 0, endOnFailure: false },
+  );
+  if (!details.failed || !details.counterexample) return { options: opts, found: false, runs: tried, shrinks: 0, scenario: undefined };
+  return { options: opts, found: true, runs: tried, shrinks, scenario: scenarioOf(opts, details.counterexample[0]) };
+}
+
+/** A counterexample replayed in full: what the report tells and draws. */
+export interface Replayed {
+  readonly scenario: Scenario;
+  readonly violation: Violation | undefined;
+  readonly story: readonly StoryStep[];
+  readonly trace: readonly TraceEvent[];
+}
+
+/**
+ * Replay a found scenario with its check and the full trace, and fill in what a replay must
+ * reproduce. A claim check is not a replication invariant, so `kafka-model replay` runs the
+ * file with no invariant on (its `properties` is empty) for the whole duration: the file
+ * expects that run's trace hash, and the violation is the claim's (told in the story).
+ */
+export function replayCounterexample(scenario: Scenario, check: Check): Replayed {
+  const world = worldWith(scenario, check, 'full');
+  world.start();
+  world.run({ until: scenario.durationMs });
+  const trace = world.trace.events();
+  const violation = world.violation;
+  const plain = typeof check === 'string' ? undefined : runScenario(scenario, 'full');
+  const hash = plain ? plain.summary.traceHash : world.trace.hash();
+  const { expect: _old, ...rest } = scenario;
+  void _old;
+  const expect = {
+    ...(typeof check === 'string' && violation ? { violation: violation.property } : {}),
+    ...(hash ? { traceHash: hash } : {}),
+  };
+  return { scenario: { ...rest, expect }, violation, story: storyOf(trace), trace };
+}
