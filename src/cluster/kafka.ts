@@ -1,47 +1,65 @@
 import { brokerMachine } from '../machines/broker.js';
-import { controllerMachine } from '../machines/controller.js';
+import { consumerMachine, type ConsumerOptions } from '../machines/consumer.js';
+import { controllerMachine, initialReplicas, type ExtraTopic } from '../machines/controller.js';
+import { groupCoordinatorMachine } from '../machines/group-coordinator.js';
+import { groupActor } from '../machines/group-protocol.js';
 import { producerMachine, type ProducerWorkload } from '../machines/producer.js';
-import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
+import { CONTROLLER, DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName } from '../machines/protocol.js';
 import { recoverLog, replicaMachine } from '../machines/replica.js';
-import { initialReplicas } from '../machines/controller.js';
 import type { NodeId } from '../sim/network.js';
 import type { World } from '../sim/world.js';
 import type { ClusterConfig } from './config.js';
+import type { GroupSpec } from './scenario.js';
 
 export interface ProduceWorkload extends ProducerWorkload {
   readonly kind: 'produce';
   readonly producers: number;
+  readonly groups?: readonly GroupSpec[] | undefined;
 }
 
 export interface KafkaNodes {
   readonly controller: NodeId;
   readonly brokers: readonly NodeId[];
   readonly producers: readonly NodeId[];
+  /** Per group (in workload order), its consumer nodes. */
+  readonly consumers: readonly (readonly NodeId[])[];
 }
 
 export const producerNode = (i: number) => `producer${i}`;
+/** Groups are named g0, g1, ... in workload order. */
+export const groupId = (g: number) => `g${g}`;
+export const consumerNode = (g: number, i: number) => `${groupId(g)}-c${i}`;
 
 /**
  * Wire a Kafka cluster into a world: the controller, one node per broker hosting its broker
- * machine and one replica actor per partition it holds, and the producers.
+ * machine and one replica actor per partition it holds, the producers, and, when the workload
+ * has consumer groups, the `__consumer_offsets` topic (one partition, the cluster's RF), a
+ * group coordinator actor per group on every broker, and the consumers.
  */
 export function installKafka(world: World, config: ClusterConfig, workload: ProduceWorkload): KafkaNodes {
   const now = () => world.now;
-  world.addNode({ id: CONTROLLER, boot: () => ({ logic: controllerMachine, input: { config, now } }) });
+  const groups = workload.groups ?? [];
+  const extraTopics: ExtraTopic[] = groups.length > 0 ? [{ name: OFFSETS_TOPIC, partitions: 1 }] : [];
+  world.addNode({ id: CONTROLLER, boot: () => ({ logic: controllerMachine, input: { config, now, ...(extraTopics.length > 0 ? { topics: extraTopics } : {}) } }) });
   const brokers: NodeId[] = [];
+  const coordinators = groups.map((_, g) => groupActor(groupId(g)));
   for (let b = 1; b <= config.brokers; b++) {
     const id = brokerNode(b);
     brokers.push(id);
-    const hosted = Array.from({ length: config.partitions }, (_, p) => p).filter((p) => initialReplicas(config, p).includes(b));
+    const hosted = [
+      ...Array.from({ length: config.partitions }, (_, p) => ({ topic: DATA_TOPIC, p })),
+      ...extraTopics.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({ topic: t.name, p }))),
+    ].filter(({ topic, p }) => initialReplicas(config, p, topic).includes(b));
     world.addNode({
       id,
       boot: (boot) => [
-        { logic: brokerMachine, input: { config, brokerId: b, incarnation: boot.incarnation } },
-        ...hosted.map((p) => ({
-          name: partitionName(p),
+        { logic: brokerMachine, input: { config, brokerId: b, incarnation: boot.incarnation, ...(coordinators.length > 0 ? { coordinators } : {}) } },
+        ...hosted.map(({ topic, p }) => ({
+          name: partitionName(p, topic),
           logic: replicaMachine,
-          input: { config, now, brokerId: b, partition: p, log: recoverLog(boot.disk, partitionName(p)) },
+          input: { config, now, brokerId: b, ...(topic === DATA_TOPIC ? {} : { topic }), partition: p, log: recoverLog(boot.disk, partitionName(p, topic)) },
         })),
+        ...coordinators.map((name, g) => ({ name, logic: groupCoordinatorMachine, input: { config, now, groupId: groupId(g), brokerId: b, name } })),
       ],
     });
   }
@@ -57,5 +75,35 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
       }),
     });
   }
-  return { controller: CONTROLLER, brokers, producers };
+  const consumers = groups.map((spec, g) => installGroup(world, config, spec, g));
+  return { controller: CONTROLLER, brokers, producers, consumers };
+}
+
+function installGroup(world: World, config: ClusterConfig, spec: GroupSpec, g: number): NodeId[] {
+  const now = () => world.now;
+  const nodes: NodeId[] = [];
+  for (let i = 0; i < spec.consumers; i++) {
+    const id = consumerNode(g, i);
+    nodes.push(id);
+    const options: ConsumerOptions = {
+      groupId: groupId(g),
+      commit: spec.commit,
+      reset: spec.reset,
+      processingMs: spec.processingMs,
+      pollIntervalMs: spec.pollIntervalMs,
+      ...(spec.static ? { groupInstanceId: `${id}-instance` } : {}),
+      ...(spec.protocol ? { protocol: spec.protocol } : {}),
+      startAtMs: spec.startAtMs?.[i] ?? 0,
+    };
+    world.addNode({ id, boot: () => ({ logic: consumerMachine, input: { config, now, name: id, options, index: g + i } }) });
+  }
+  for (const s of spec.stalls) {
+    const node = nodes[s.consumer];
+    if (node) world.at(s.at, () => world.actor(node)?.send({ type: 'Stall', durationMs: s.durationMs }));
+  }
+  for (const c of spec.closes) {
+    const node = nodes[c.consumer];
+    if (node) world.at(c.at, () => world.actor(node)?.send({ type: 'Close' }));
+  }
+  return nodes;
 }

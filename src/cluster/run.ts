@@ -5,6 +5,7 @@ import type { TraceMode } from '../sim/trace.js';
 import { World, type Violation } from '../sim/world.js';
 import { installPingPong } from '../workload/ping-pong.js';
 import { replicationInvariants } from '../check/replication.js';
+import { groupInvariants, type GroupInvariant } from '../check/groups.js';
 import { resolveConfig, type ClusterConfig } from './config.js';
 import { installKafka } from './kafka.js';
 import type { Scenario } from './scenario.js';
@@ -40,7 +41,8 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
   } else {
     config = resolveConfig(scenario.config.preset, scenario.config.overrides, `${where}: config`);
     budgetNodes = installKafka(world, config, scenario.workload).brokers;
-    const all = replicationInvariants(config);
+    // Consumer-group properties exist only when the scenario has groups (spec/consumer-groups.md).
+    const all: GroupInvariant[] = [...replicationInvariants(config), ...groupInvariants(config, scenario.workload)];
     const wanted = scenario.properties;
     if (wanted) {
       const known = all.map((i) => i.id);
@@ -48,7 +50,18 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
         if (!known.includes(id)) throw new InputError(`${where}: properties[${i}]: unknown property "${id}" (expected one of ${known.join(', ')})`);
       });
     }
-    for (const inv of all) if (!wanted || wanted.includes(inv.id)) world.addInvariant(inv);
+    const chosen = all.filter((inv) => !wanted || wanted.includes(inv.id));
+    for (const inv of chosen) world.addInvariant(inv);
+    // Whole-run properties are judged when the run reaches its horizon.
+    const atEnd = chosen.filter((inv) => inv.atEnd);
+    if (atEnd.length > 0) {
+      world.at(scenario.durationMs, () => {
+        for (const inv of atEnd) {
+          const message = inv.atEnd!(world);
+          if (message !== undefined) return world.reportViolation(inv.id, message);
+        }
+      });
+    }
   }
   checkFaultNodes(scenario.faults, world.nodeIds(), where);
   world.scheduleFaults(scenario.faults);

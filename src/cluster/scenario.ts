@@ -30,12 +30,38 @@ const pingPongSchema = z.strictObject({
   timeoutMs: z.number().int().min(1).default(50),
 });
 
+/** One consumer group reading the data topic (spec/consumer-groups.md). */
+const groupSchema = z.strictObject({
+  consumers: z.number().int().min(1).max(16).default(2),
+  /** auto (enable.auto.commit), after-process (at-least-once), before-process (at-most-once). */
+  commit: z.enum(['auto', 'after-process', 'before-process']).default('after-process'),
+  /** auto.offset.reset */
+  reset: z.enum(['earliest', 'latest']).default('earliest'),
+  /** eager or cooperative (KIP-429); the config's rebalanceProtocol when absent. */
+  protocol: z.enum(['eager', 'cooperative']).optional(),
+  /** Virtual ms the application takes per poll's records. */
+  processingMs: z.number().int().min(0).default(5),
+  pollIntervalMs: z.number().int().min(1).default(5),
+  /** KIP-345: give each consumer a group.instance.id. */
+  static: z.boolean().default(false),
+  /** When each consumer starts (ms; absent: all at 0); a later start is a member joining later. */
+  startAtMs: z.array(z.number().int().min(0)).optional(),
+  /** Stop-the-world pauses of a consumer (a GC pause): no heartbeats, no progress. */
+  stalls: z.array(z.strictObject({ consumer: z.number().int().min(0), at: time, durationMs: z.number().int().min(1) })).default([]),
+  /** A consumer closes cleanly (LeaveGroup) at `at`. */
+  closes: z.array(z.strictObject({ consumer: z.number().int().min(0), at: time })).default([]),
+});
+
+export type GroupSpec = z.infer<typeof groupSchema>;
+
 const produceSchema = z.strictObject({
   kind: z.literal('produce'),
   producers: z.number().int().min(1).max(16).default(1),
   records: z.number().int().min(0).max(1_000_000).default(40),
   intervalMs: z.number().int().min(1).default(10),
   keys: z.number().int().min(1).max(1000).default(3),
+  /** Consumer groups reading the topic; none by default (scenarios without groups run as before). */
+  groups: z.array(groupSchema).max(8).optional(),
 });
 
 export const workloadSchemas = [produceSchema, pingPongSchema] as const;

@@ -3,7 +3,9 @@ import type { ClusterConfig } from '../cluster/config.js';
 import { react, type Outbox } from './effects.js';
 import {
   CONTROLLER,
-  partitionName,
+  OFFSETS_TOPIC,
+  nameOf,
+  topicOf,
   type BecomeReplica,
   type BrokerHeartbeat,
   type BrokerHeartbeatResponse,
@@ -31,8 +33,10 @@ export interface BrokerContext {
   readonly incarnation: number;
   /** -1 until registered. */
   readonly brokerEpoch: number;
-  /** The partitions as this broker last heard of them (possibly stale). */
+  /** The partitions as this broker last heard of them (possibly stale), in the controller's order. */
   readonly metadata: readonly PartitionState[];
+  /** Group coordinator actors on this node: each is told of `__consumer_offsets` changes. */
+  readonly coordinators: readonly string[];
 }
 
 export type BrokerEvent =
@@ -57,12 +61,19 @@ function sendHeartbeat(c: BrokerContext, _e: unknown, out: Outbox): void {
 function applyMetadata(c: BrokerContext, partitions: readonly PartitionState[], out: Outbox, forceAll = false): Partial<BrokerContext> {
   const metadata = c.metadata.slice();
   for (const p of partitions) {
-    const old = metadata[p.partition];
+    // Partitions are identified by name; the first full update fixes the cache's order.
+    let i = metadata.findIndex((m) => m.partition === p.partition && topicOf(m) === topicOf(p));
+    if (i < 0) i = metadata.length;
+    const old = metadata[i];
     const newer = !old || p.leaderEpoch > old.leaderEpoch || (p.leaderEpoch === old.leaderEpoch && p.partitionEpoch > old.partitionEpoch);
-    if (newer) metadata[p.partition] = p;
+    if (newer) metadata[i] = p;
     if ((newer || forceAll) && p.replicas.includes(c.brokerId)) {
-      const s = metadata[p.partition]!;
-      out.local(partitionName(p.partition), { type: 'PartitionChange', actor: partitionName(p.partition), state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
+      const s = metadata[i]!;
+      const name = nameOf(p);
+      out.local(name, { type: 'PartitionChange', actor: name, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
+      // The group coordinator follows its partition's leadership (GroupCoordinator.onElection /
+      // onResignation): it loads when the local replica becomes leader, unloads when it stops.
+      if (topicOf(p) === OFFSETS_TOPIC) for (const g of c.coordinators) out.local(g, { type: 'PartitionChange', actor: g, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
     }
   }
   return { metadata };
@@ -71,7 +82,7 @@ function applyMetadata(c: BrokerContext, partitions: readonly PartitionState[], 
 export const brokerMachine = setup({
   types: {} as {
     context: BrokerContext;
-    input: { config: ClusterConfig; brokerId: BrokerId; incarnation: number };
+    input: { config: ClusterConfig; brokerId: BrokerId; incarnation: number; coordinators?: readonly string[] };
     events: BrokerEvent;
   },
   delays: {
@@ -95,7 +106,7 @@ export const brokerMachine = setup({
   },
 }).createMachine({
   id: 'broker',
-  context: ({ input }) => ({ config: input.config, brokerId: input.brokerId, incarnation: input.incarnation, brokerEpoch: -1, metadata: [] }),
+  context: ({ input }) => ({ config: input.config, brokerId: input.brokerId, incarnation: input.incarnation, brokerEpoch: -1, metadata: [], coordinators: input.coordinators ?? [] }),
   initial: 'Starting',
   on: {
     Metadata: { actions: 'answerMetadata' },

@@ -4,7 +4,10 @@ import { react, type Outbox } from './effects.js';
 import {
   brokerIdOf,
   brokerNode,
+  DATA_TOPIC,
+  nameOf,
   partitionName,
+  topicOf,
   type AlterPartition,
   type AlterPartitionResponse,
   type BrokerHeartbeat,
@@ -54,16 +57,31 @@ export type ControllerEvent =
   | (AlterPartition & { from: string })
   | { type: 'net.disconnected'; peer: string };
 
-/** The replicas of partition p: RF consecutive brokers starting after p (round-robin placement). */
-export function initialReplicas(config: ClusterConfig, p: number): BrokerId[] {
-  return Array.from({ length: config.replicationFactor }, (_, i) => ((p + i) % config.brokers) + 1);
+/** A topic besides the data topic (the group coordinator's `__consumer_offsets`). */
+export interface ExtraTopic {
+  readonly name: string;
+  readonly partitions: number;
 }
 
-function initialPartitions(config: ClusterConfig): ControllerPartition[] {
-  return Array.from({ length: config.partitions }, (_, p) => {
-    const replicas = initialReplicas(config, p);
-    return { partition: p, replicas, isr: replicas, leader: -1, leaderEpoch: -1, partitionEpoch: 0, status: 'NewPartition' as const };
-  });
+/**
+ * The replicas of a partition: RF consecutive brokers, round-robin. The data topic's partition
+ * p starts at broker p+1; the partitions of extra topics continue the rotation after it.
+ */
+export function initialReplicas(config: ClusterConfig, p: number, topic: string = DATA_TOPIC): BrokerId[] {
+  const start = topic === DATA_TOPIC ? p : config.partitions + p;
+  return Array.from({ length: config.replicationFactor }, (_, i) => ((start + i) % config.brokers) + 1);
+}
+
+function initialPartitions(config: ClusterConfig, extra: readonly ExtraTopic[]): ControllerPartition[] {
+  const fresh = (p: number, topic: string): ControllerPartition => {
+    const replicas = initialReplicas(config, p, topic);
+    // The data topic's states carry no `topic` field, so runs without extra topics trace as before.
+    return { ...(topic === DATA_TOPIC ? {} : { topic }), partition: p, replicas, isr: replicas, leader: -1, leaderEpoch: -1, partitionEpoch: 0, status: 'NewPartition' as const };
+  };
+  return [
+    ...Array.from({ length: config.partitions }, (_, p) => fresh(p, DATA_TOPIC)),
+    ...extra.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => fresh(p, t.name))),
+  ];
 }
 
 const isLive = (brokers: ControllerContext['brokers'], b: BrokerId) => {
@@ -114,7 +132,7 @@ function electLeaderless(c: ControllerContext, brokers: ControllerContext['broke
 }
 
 export function publicState(p: ControllerPartition): PartitionState {
-  return { partition: p.partition, replicas: p.replicas, isr: p.isr, leader: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch };
+  return { ...(p.topic === undefined ? {} : { topic: p.topic }), partition: p.partition, replicas: p.replicas, isr: p.isr, leader: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch };
 }
 
 /** Push the whole (small) partition metadata to every registered broker when it changed. */
@@ -183,11 +201,12 @@ function checkSessions(c: ControllerContext, _e: unknown, out: Outbox): Partial<
 
 /** AlterPartition (KIP-497): an ISR change from the leader, against the current epochs. */
 function alterPartition(c: ControllerContext, e: AlterPartition & { from: string }, out: Outbox): Partial<ControllerContext> | void {
-  const p = c.partitions[e.partition];
+  const topic = e.topic ?? DATA_TOPIC;
+  const p = c.partitions.find((x) => topicOf(x) === topic && x.partition === e.partition);
   const reply = (error: ErrorCode | undefined, state?: PartitionState) =>
     out.send(e.from, {
       type: 'AlterPartitionResponse',
-      actor: partitionName(e.partition),
+      actor: partitionName(e.partition, topic),
       partition: e.partition,
       ...(error ? { error } : {}),
       ...(state ? { state } : {}),
@@ -209,8 +228,8 @@ function alterPartition(c: ControllerContext, e: AlterPartition & { from: string
     if (c.config.brokerEpochFencing && r.brokerEpoch !== m.brokerEpoch) return void reply('INELIGIBLE_REPLICA');
   }
   const updated = changed(p, { isr: newIsr });
-  out.note(`ISR of ${partitionName(e.partition)} is now [${newIsr.join(',')}] (AlterPartition from leader ${e.leaderId})`);
-  const partitions = c.partitions.map((x) => (x.partition === e.partition ? updated : x));
+  out.note(`ISR of ${nameOf(p)} is now [${newIsr.join(',')}] (AlterPartition from leader ${e.leaderId})`);
+  const partitions = c.partitions.map((x) => (x === p ? updated : x));
   publishIfChanged(c.partitions, partitions, c.brokers, out);
   reply(undefined, publicState(updated));
   return { partitions };
@@ -219,7 +238,7 @@ function alterPartition(c: ControllerContext, e: AlterPartition & { from: string
 export const controllerMachine = setup({
   types: {} as {
     context: ControllerContext;
-    input: { config: ClusterConfig; now: () => number };
+    input: { config: ClusterConfig; now: () => number; topics?: readonly ExtraTopic[] };
     events: ControllerEvent;
   },
   delays: {
@@ -237,7 +256,7 @@ export const controllerMachine = setup({
     config: input.config,
     now: input.now,
     brokers: [],
-    partitions: initialPartitions(input.config),
+    partitions: initialPartitions(input.config, input.topics ?? []),
     nextBrokerEpoch: 1,
   }),
   initial: 'Active',

@@ -216,6 +216,7 @@ export const producerMachine = setup({
     onMetadata: react<ProducerContext, MetadataResponse>((c, e, out) => {
       const metadata = c.metadata.slice();
       for (const p of e.partitions) {
+        if (p.topic !== undefined) continue; // the producer writes the data topic only
         const old = metadata[p.partition];
         if (!old || p.leaderEpoch >= old.leaderEpoch) metadata[p.partition] = p;
       }

@@ -10,10 +10,20 @@ export type BrokerId = number;
 export const CONTROLLER = 'controller';
 export const brokerNode = (id: BrokerId) => `b${id}`;
 export const brokerIdOf = (node: string): BrokerId => Number(node.slice(1));
-export const partitionName = (p: number) => `t-${p}`;
+/** The topic producers write and consumers read. */
+export const DATA_TOPIC = 't';
+/** Kafka's internal topic for committed offsets and group metadata (Kafka-based offset storage, 0.8.2, KAFKA-1012). */
+export const OFFSETS_TOPIC = '__consumer_offsets';
+/** A partition's name, which is also the name of its replica actors: `t-0`, `__consumer_offsets-0`. */
+export const partitionName = (p: number, topic: string = DATA_TOPIC) => `${topic}-${p}`;
+/** The topic of a partition state: absent means the data topic, so older traces stay byte-identical. */
+export const topicOf = (s: { readonly topic?: string | undefined }) => s.topic ?? DATA_TOPIC;
+export const nameOf = (s: { readonly partition: number; readonly topic?: string | undefined }) => partitionName(s.partition, topicOf(s));
 
 /** A partition as the controller's metadata records it (KRaft's PartitionRecord). */
 export interface PartitionState {
+  /** Absent for the data topic `t`. */
+  readonly topic?: string;
   readonly partition: number;
   readonly replicas: readonly BrokerId[];
   readonly isr: readonly BrokerId[];
@@ -56,6 +66,8 @@ export interface MetadataUpdate { type: 'MetadataUpdate'; partitions: readonly P
 export interface AlterPartition {
   type: 'AlterPartition';
   actor?: undefined;
+  /** Absent for the data topic. */
+  topic?: string;
   partition: number;
   leaderId: BrokerId;
   brokerEpoch: number;
@@ -73,7 +85,12 @@ export interface BecomeReplica { type: 'PartitionChange'; actor: string; state: 
 export interface Fetch {
   type: 'Fetch';
   actor: string;
+  /** A broker id for a follower; -1 for a consumer (Kafka's CONSUMER_REPLICA_ID), which reads below the HW only. */
   replicaId: BrokerId;
+  /** Consumer fetches: the actor on the consumer's node the answer is for (its primary when absent). */
+  replyTo?: string;
+  /** Consumer fetches: 'LOG_END' for the group coordinator loading its partition (Kafka loads to the log end). */
+  isolation?: 'LOG_END';
   brokerEpoch: number;
   fetchOffset: number;
   /** KIP-320: the follower's current leader epoch; -1 when the follower does not send it. */
@@ -81,7 +98,10 @@ export interface Fetch {
 }
 export interface FetchResponse {
   type: 'FetchResponse';
-  actor: string;
+  /** The follower's replica actor; for a consumer, its `replyTo` (absent: the node's primary). */
+  actor?: string | undefined;
+  /** Consumer fetches: which partition of the topic answered. */
+  partition?: number;
   error?: ErrorCode;
   records: readonly Record[];
   highWatermark: number;
@@ -101,7 +121,12 @@ export interface Produce {
   acks: 0 | 1 | 'all';
   timeoutMs: number;
   records: readonly { key: string; value: ProducedValue }[];
+  /** The actor on the sender's node the answer is for (its primary when absent): the group coordinator. */
+  replyTo?: string;
 }
-export interface ProduceResponse { type: 'ProduceResponse'; requestId: number; error?: ErrorCode; baseOffset: number }
+export interface ProduceResponse { type: 'ProduceResponse'; actor?: string; requestId: number; error?: ErrorCode; baseOffset: number }
+/** ListOffsets (latest): the consumer's auto.offset.reset=latest asks the leader for its HW. */
+export interface ListOffsets { type: 'ListOffsets'; actor: string; requestId: number }
+export interface ListOffsetsResponse { type: 'ListOffsetsResponse'; requestId: number; partition: number; error?: ErrorCode; offset: number }
 
 export interface Disconnected { type: 'net.disconnected'; peer: string }

@@ -7,6 +7,7 @@ import {
   CONTROLLER,
   brokerIdOf,
   brokerNode,
+  DATA_TOPIC,
   partitionName,
   type AlterPartition,
   type AlterPartitionResponse,
@@ -15,6 +16,8 @@ import {
   type ErrorCode,
   type Fetch,
   type FetchResponse,
+  type ListOffsets,
+  type ListOffsetsResponse,
   type OffsetsForLeaderEpoch,
   type OffsetsForLeaderEpochResponse,
   type PartitionState,
@@ -51,6 +54,8 @@ export interface FollowerProgress {
 interface WaitingProduce {
   readonly requestId: number;
   readonly client: string;
+  /** The actor on the client's node the answer is for (the group coordinator), if not its primary. */
+  readonly replyTo?: string | undefined;
   readonly requiredOffset: number;
   readonly baseOffset: number;
   readonly deadline: number;
@@ -60,6 +65,7 @@ export interface ReplicaContext {
   readonly config: ClusterConfig;
   readonly now: () => number;
   readonly brokerId: BrokerId;
+  readonly topic: string;
   readonly partition: number;
   readonly name: string;
   /** Mutated in place: the log is a plain data structure owned by this machine. */
@@ -81,6 +87,7 @@ export interface ReplicaContext {
 export type ReplicaEvent =
   | (BecomeReplica & { from: string })
   | (Produce & { from: string })
+  | (ListOffsets & { from: string })
   | (Fetch & { from: string; requestId?: number })
   | (FetchResponse & { from: string; requestId?: number })
   | (OffsetsForLeaderEpoch & { from: string; requestId?: number })
@@ -131,7 +138,7 @@ const isNewer = (c: ReplicaContext, s: PartitionState) =>
   !c.state || s.leaderEpoch > c.state.leaderEpoch || (s.leaderEpoch === c.state.leaderEpoch && s.partitionEpoch > c.state.partitionEpoch);
 
 function failWaiting(c: ReplicaContext, out: Outbox, error: ErrorCode): Partial<ReplicaContext> {
-  for (const w of c.waiting) out.send(w.client, { type: 'ProduceResponse', requestId: w.requestId, error, baseOffset: -1 } satisfies ProduceResponse);
+  for (const w of c.waiting) out.send(w.client, { type: 'ProduceResponse', ...replyActor(w.replyTo), requestId: w.requestId, error, baseOffset: -1 } satisfies ProduceResponse);
   return { waiting: [] };
 }
 
@@ -179,9 +186,9 @@ function completeWaiting(c: ReplicaContext, out: Outbox): Partial<ReplicaContext
     if (hw >= w.requiredOffset) {
       // Partition.checkEnoughReplicasReachOffset: committed, but did enough replicas have it?
       const error: ErrorCode | undefined = isrSize < c.config.minInsyncReplicas ? 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' : undefined;
-      out.send(w.client, { type: 'ProduceResponse', requestId: w.requestId, baseOffset: w.baseOffset, ...(error ? { error } : {}) } satisfies ProduceResponse);
+      out.send(w.client, { type: 'ProduceResponse', ...replyActor(w.replyTo), requestId: w.requestId, baseOffset: w.baseOffset, ...(error ? { error } : {}) } satisfies ProduceResponse);
     } else if (now >= w.deadline) {
-      out.send(w.client, { type: 'ProduceResponse', requestId: w.requestId, error: 'REQUEST_TIMED_OUT', baseOffset: -1 } satisfies ProduceResponse);
+      out.send(w.client, { type: 'ProduceResponse', ...replyActor(w.replyTo), requestId: w.requestId, error: 'REQUEST_TIMED_OUT', baseOffset: -1 } satisfies ProduceResponse);
     } else {
       rest.push(w);
     }
@@ -191,7 +198,7 @@ function completeWaiting(c: ReplicaContext, out: Outbox): Partial<ReplicaContext
 
 function onProduce(c: ReplicaContext, e: Produce & { from: string }, out: Outbox): Partial<ReplicaContext> | void {
   const reply = (error: ErrorCode) => {
-    if (e.acks !== 0) out.send(e.from, { type: 'ProduceResponse', requestId: e.requestId, error, baseOffset: -1 } satisfies ProduceResponse);
+    if (e.acks !== 0) out.send(e.from, { type: 'ProduceResponse', ...replyActor(e.replyTo), requestId: e.requestId, error, baseOffset: -1 } satisfies ProduceResponse);
   };
   const s = c.state!;
   if (e.acks === 'all' && s.isr.length < c.config.minInsyncReplicas) return reply('NOT_ENOUGH_REPLICAS');
@@ -202,9 +209,9 @@ function onProduce(c: ReplicaContext, e: Produce & { from: string }, out: Outbox
   );
   persistAppend(c, c.log.read(firstOffset), out);
   maybeIncrementHw(c);
-  if (e.acks === 1) out.send(e.from, { type: 'ProduceResponse', requestId: e.requestId, baseOffset: firstOffset } satisfies ProduceResponse);
+  if (e.acks === 1) out.send(e.from, { type: 'ProduceResponse', ...replyActor(e.replyTo), requestId: e.requestId, baseOffset: firstOffset } satisfies ProduceResponse);
   if (e.acks !== 'all') return;
-  const w: WaitingProduce = { requestId: e.requestId, client: e.from, requiredOffset: lastOffset + 1, baseOffset: firstOffset, deadline: now + e.timeoutMs };
+  const w: WaitingProduce = { requestId: e.requestId, client: e.from, ...(e.replyTo === undefined ? {} : { replyTo: e.replyTo }), requiredOffset: lastOffset + 1, baseOffset: firstOffset, deadline: now + e.timeoutMs };
   const next = { ...c, waiting: [...c.waiting, w] };
   return { waiting: completeWaiting(next, out).waiting ?? next.waiting };
 }
@@ -218,7 +225,34 @@ function epochError(c: ReplicaContext, currentLeaderEpoch: number): ErrorCode | 
   return undefined;
 }
 
+/**
+ * A consumer's fetch (replica id -1): records below the HW only, so a consumer never sees a
+ * record that a leader change could truncate; no follower state changes. The group coordinator
+ * loading its partition reads to the log end, as Kafka's GroupMetadataManager does.
+ */
+function onConsumerFetch(c: ReplicaContext, e: Fetch & { from: string; requestId?: number }, out: Outbox): void {
+  const s = c.state!;
+  const leo = c.log.logEndOffset;
+  const error: ErrorCode | undefined = e.fetchOffset > leo || e.fetchOffset < c.log.logStartOffset ? 'OFFSET_OUT_OF_RANGE' : undefined;
+  const records = error ? [] : c.log.read(e.fetchOffset, 50, e.isolation ?? 'HIGH_WATERMARK');
+  out.send(e.from, {
+    type: 'FetchResponse',
+    actor: e.replyTo,
+    partition: c.partition,
+    requestId: e.requestId,
+    leaderEpoch: s.leaderEpoch,
+    leaderEndOffset: leo,
+    highWatermark: c.log.highWatermark,
+    records,
+    ...(error ? { error } : {}),
+  } as FetchResponse);
+}
+
 function onFetch(c: ReplicaContext, e: Fetch & { from: string; requestId?: number }, out: Outbox): Partial<ReplicaContext> {
+  if (e.replicaId < 0) {
+    onConsumerFetch(c, e, out);
+    return {};
+  }
   const s = c.state!;
   const leo = c.log.logEndOffset;
   const respond = (r: Omit<FetchResponse, 'type' | 'actor' | 'leaderEpoch' | 'leaderEndOffset' | 'highWatermark'>) =>
@@ -277,6 +311,7 @@ function sendAlter(c: ReplicaContext, newIsr: readonly BrokerId[], out: Outbox):
   const s = c.state!;
   out.send(CONTROLLER, {
     type: 'AlterPartition',
+    ...(c.topic === DATA_TOPIC ? {} : { topic: c.topic }),
     partition: c.partition,
     leaderId: c.brokerId,
     brokerEpoch: c.brokerEpoch,
@@ -405,12 +440,15 @@ function onFetchResponse(c: ReplicaContext, e: FetchResponse, out: Outbox): Part
 // ---------------------------------------------------------------------------------------
 // The machine
 
+/** A response field naming the actor it is for, only when there is one (traces stay as they were). */
+const replyActor = (actor: string | undefined) => (actor === undefined ? {} : { actor });
+
 const matches = (c: ReplicaContext, e: { requestId?: number }) => e.requestId === c.requestId;
 
 export const replicaMachine = setup({
   types: {} as {
     context: ReplicaContext;
-    input: { config: ClusterConfig; now: () => number; brokerId: BrokerId; partition: number; log: PartitionLog<ProducedValue> };
+    input: { config: ClusterConfig; now: () => number; brokerId: BrokerId; topic?: string; partition: number; log: PartitionLog<ProducedValue> };
     events: ReplicaEvent;
   },
   delays: {
@@ -446,10 +484,17 @@ export const replicaMachine = setup({
     goOffline: react<ReplicaContext, BecomeReplica>((c, e, out) => ({ ...failWaiting(c, out, 'NOT_LEADER_OR_FOLLOWER'), state: e.state, brokerEpoch: e.brokerEpoch })),
     onProduce: react(onProduce),
     rejectProduce: react<ReplicaContext, Produce & { from: string }>((_c, e, out) => {
-      if (e.acks !== 0) out.send(e.from, { type: 'ProduceResponse', requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1 } satisfies ProduceResponse);
+      if (e.acks !== 0) out.send(e.from, { type: 'ProduceResponse', ...replyActor(e.replyTo), requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', baseOffset: -1 } satisfies ProduceResponse);
     }),
+    rejectListOffsets: react<ReplicaContext, ListOffsets & { from: string }>((c, e, out) =>
+      out.send(e.from, { type: 'ListOffsetsResponse', requestId: e.requestId, partition: c.partition, error: 'NOT_LEADER_OR_FOLLOWER', offset: -1 } satisfies ListOffsetsResponse),
+    ),
+    /** ListOffsets(LATEST) for a read_uncommitted consumer: the HW (Kafka's Partition.fetchOffsetForTimestamp). */
+    onListOffsets: react<ReplicaContext, ListOffsets & { from: string }>((c, e, out) =>
+      out.send(e.from, { type: 'ListOffsetsResponse', requestId: e.requestId, partition: c.partition, offset: c.log.highWatermark } satisfies ListOffsetsResponse),
+    ),
     rejectFetch: react<ReplicaContext, Fetch & { from: string; requestId?: number }>((c, e, out) =>
-      out.send(e.from, { type: 'FetchResponse', actor: c.name, requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', records: [], highWatermark: -1, leaderEndOffset: -1, leaderEpoch: c.state?.leaderEpoch ?? -1 } as FetchResponse),
+      out.send(e.from, { type: 'FetchResponse', actor: e.replicaId < 0 ? e.replyTo : c.name, ...(e.replicaId < 0 ? { partition: c.partition } : {}), requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', records: [], highWatermark: -1, leaderEndOffset: -1, leaderEpoch: c.state?.leaderEpoch ?? -1 } as FetchResponse),
     ),
     rejectOffsetsForLeaderEpoch: react<ReplicaContext, OffsetsForLeaderEpoch & { from: string; requestId?: number }>((c, e, out) =>
       out.send(e.from, { type: 'OffsetsForLeaderEpochResponse', actor: c.name, requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', leaderEpoch: -1, endOffset: -1 } as OffsetsForLeaderEpochResponse),
@@ -471,8 +516,9 @@ export const replicaMachine = setup({
     config: input.config,
     now: input.now,
     brokerId: input.brokerId,
+    topic: input.topic ?? DATA_TOPIC,
     partition: input.partition,
-    name: partitionName(input.partition),
+    name: partitionName(input.partition, input.topic),
     log: input.log,
     brokerEpoch: -1,
     state: undefined,
@@ -495,6 +541,7 @@ export const replicaMachine = setup({
       { guard: 'newerState', target: '.Offline', actions: 'goOffline' },
     ],
     Produce: { actions: 'rejectProduce' },
+    ListOffsets: { actions: 'rejectListOffsets' },
     Fetch: { actions: 'rejectFetch' },
     OffsetsForLeaderEpoch: { actions: 'rejectOffsetsForLeaderEpoch' },
   },
@@ -505,6 +552,7 @@ export const replicaMachine = setup({
       after: { isrCheck: { target: 'Leader', reenter: true, actions: 'leaderTick' } },
       on: {
         Produce: { actions: 'onProduce' },
+        ListOffsets: { actions: 'onListOffsets' },
         Fetch: { actions: 'onFetch' },
         OffsetsForLeaderEpoch: { actions: 'onOffsetsForLeaderEpoch' },
         AlterPartitionResponse: { actions: 'onAlterPartitionResponse' },

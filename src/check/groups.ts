@@ -1,0 +1,292 @@
+import type { AnyActorRef } from 'xstate';
+import type { ClusterConfig } from '../cluster/config.js';
+import { consumerNode, groupId, type ProduceWorkload } from '../cluster/kafka.js';
+import type { GroupSpec } from '../cluster/scenario.js';
+import type { ConsumerContext } from '../machines/consumer.js';
+import type { CoordinatorContext } from '../machines/group-coordinator.js';
+import { groupActor } from '../machines/group-protocol.js';
+import { brokerNode, partitionName } from '../machines/protocol.js';
+import type { ReplicaContext } from '../machines/replica.js';
+import type { Invariant, World } from '../sim/world.js';
+
+/**
+ * The consumer-group properties of spec/consumer-groups.md. Each is an `Invariant` checked
+ * after every event (incrementally: new processed records and new commits are read once);
+ * those about a whole run (`atEnd`) are judged when the run reaches its horizon, which
+ * `buildWorld` schedules, and reported through `world.reportViolation`.
+ */
+export interface GroupInvariant extends Invariant {
+  /** Judged once, at the end of the run; a message when the property is broken. */
+  readonly atEnd?: (world: World) => string | undefined;
+}
+
+export const groupPropertyIds = [
+  'group-exclusive-ownership',
+  'stale-commit-fenced',
+  'idle-consumers',
+  'independent-groups',
+  'processed-at-least-once',
+  'processed-at-most-once',
+  'no-concurrent-processing',
+  'replay',
+] as const;
+export type GroupPropertyId = (typeof groupPropertyIds)[number];
+
+interface ConsumerView {
+  readonly node: string;
+  readonly group: number;
+  readonly ref: AnyActorRef;
+  readonly ctx: ConsumerContext;
+}
+
+type Snap<C> = { value: unknown; context: C };
+
+function consumers(world: World, groups: readonly GroupSpec[]): ConsumerView[] {
+  const out: ConsumerView[] = [];
+  groups.forEach((spec, g) => {
+    for (let i = 0; i < spec.consumers; i++) {
+      const node = consumerNode(g, i);
+      const ref = world.actor(node);
+      if (!ref) continue;
+      out.push({ node, group: g, ref, ctx: (ref.getSnapshot() as Snap<ConsumerContext>).context });
+    }
+  });
+  return out;
+}
+
+function coordinators(world: World, config: ClusterConfig, g: number): { ref: AnyActorRef; state: string; ctx: CoordinatorContext }[] {
+  const out: { ref: AnyActorRef; state: string; ctx: CoordinatorContext }[] = [];
+  for (let b = 1; b <= config.brokers; b++) {
+    const ref = world.actor(brokerNode(b), groupActor(groupId(g)));
+    if (!ref) continue;
+    const snap = ref.getSnapshot() as Snap<CoordinatorContext>;
+    out.push({ ref, state: String(snap.value), ctx: snap.context });
+  }
+  return out;
+}
+
+/** The data topic's committed records: the log of the replica that leads (or any), below its HW. */
+function retained(world: World, config: ClusterConfig, p: number): { hw: number; logStart: number; value: (o: number) => number | undefined } | undefined {
+  let best: ReplicaContext | undefined;
+  for (let b = 1; b <= config.brokers; b++) {
+    const ref = world.actor(brokerNode(b), partitionName(p));
+    if (!ref) continue;
+    const ctx = (ref.getSnapshot() as Snap<ReplicaContext>).context;
+    if (!best || ctx.log.highWatermark > best.log.highWatermark) best = ctx;
+  }
+  if (!best) return undefined;
+  const log = best.log;
+  return { hw: log.highWatermark, logStart: log.logStartOffset, value: (o) => log.recordAt(o)?.value.value };
+}
+
+export function groupInvariants(config: ClusterConfig, workload: ProduceWorkload): GroupInvariant[] {
+  const groups = workload.groups ?? [];
+  if (groups.length === 0) return [];
+  const parts = Array.from({ length: config.partitions }, (_, p) => p);
+  const key = (g: number, p: number) => `${g}/${p}`;
+
+  // Shared, incremental observations (each is read once per new item).
+  /** Per group/partition: offset -> how many times the group processed it. */
+  const processedCount = new Map<string, Map<number, number>>();
+  /** Per consumer actor, how much of its `processed` / `resets` log was read. */
+  const readUpTo = new WeakMap<AnyActorRef, { processed: number; resets: number }>();
+  /** Per group/partition: the position the group started at (its first auto.offset.reset). */
+  const start = new Map<string, number>();
+  /** Per coordinator actor, how much of its `accepted` log was read. */
+  const acceptedRead = new WeakMap<AnyActorRef, number>();
+  /** Per group/partition: the latest committed offset, as written. */
+  const committed = new Map<string, number>();
+  let pendingDuplicate: string | undefined;
+  let pendingStale: string | undefined;
+  let observedAt = -1;
+  let observedEvents = -1;
+
+  /** Read what is new in every consumer's and coordinator's logs (once per event). */
+  function observe(world: World): void {
+    if (observedEvents === world.eventsProcessed && observedAt === world.now) return;
+    observedEvents = world.eventsProcessed;
+    observedAt = world.now;
+    for (const c of consumers(world, groups)) {
+      let mark = readUpTo.get(c.ref);
+      if (!mark) readUpTo.set(c.ref, (mark = { processed: 0, resets: 0 }));
+      for (; mark.resets < c.ctx.resets.length; mark.resets++) {
+        const r = c.ctx.resets[mark.resets]!;
+        if (!start.has(key(c.group, r.partition))) start.set(key(c.group, r.partition), r.offset);
+      }
+      for (; mark.processed < c.ctx.processed.length; mark.processed++) {
+        const r = c.ctx.processed[mark.processed]!;
+        let counts = processedCount.get(key(c.group, r.partition));
+        if (!counts) processedCount.set(key(c.group, r.partition), (counts = new Map()));
+        const n = (counts.get(r.offset) ?? 0) + 1;
+        counts.set(r.offset, n);
+        if (n > 1 && pendingDuplicate === undefined) {
+          pendingDuplicate = `${groupId(c.group)} processed ${partitionName(r.partition)} offset ${r.offset} (value ${r.value}) ${n} times; the last time by ${c.node} in generation ${r.generation}`;
+        }
+      }
+    }
+    groups.forEach((_, g) => {
+      for (const co of coordinators(world, config, g)) {
+        let i = acceptedRead.get(co.ref) ?? 0;
+        for (; i < co.ctx.accepted.length; i++) {
+          const a = co.ctx.accepted[i]!;
+          for (const o of a.offsets) committed.set(key(g, o.partition), o.offset);
+          const stale = a.generation >= 0 ? a.generation !== a.groupGeneration || !a.knownMember : a.groupState !== 'Empty';
+          if (stale && pendingStale === undefined) {
+            const moves = a.offsets.map((o, j) => `${partitionName(o.partition)} ${a.previous[j]} -> ${o.offset}${o.offset < (a.previous[j] ?? -1) ? ' (backwards)' : ''}`).join(', ');
+            pendingStale = `${groupId(g)}: a commit from ${a.memberId || '(no member)'} in generation ${a.generation} was accepted while the group was in generation ${a.groupGeneration} (${a.groupState}${a.knownMember ? '' : ', unknown member'}): ${moves}`;
+          }
+        }
+        acceptedRead.set(co.ref, i);
+      }
+    });
+  }
+
+  const startOf = (g: number, p: number) => start.get(key(g, p)) ?? (groups[g]!.reset === 'earliest' ? 0 : undefined);
+
+  /** Records of p in [from, to) that group g never processed and is not processing now. */
+  function unprocessed(world: World, g: number, p: number, from: number, to: number): number[] {
+    const counts = processedCount.get(key(g, p));
+    const inHand = new Set<number>();
+    for (const c of consumers(world, groups)) {
+      if (c.group !== g) continue;
+      for (const b of [c.ctx.processing, c.ctx.batch]) for (const r of b?.records ?? []) if (r.partition === p) inHand.add(r.offset);
+    }
+    const missing: number[] = [];
+    for (let o = from; o < to; o++) if (!(counts?.get(o)) && !inHand.has(o)) missing.push(o);
+    return missing;
+  }
+
+  const show = (xs: number[]) => (xs.length > 6 ? `${xs.slice(0, 6).join(', ')}, ... (${xs.length})` : xs.join(', '));
+
+  /** Every retained record from where group g started was processed (a liveness check at the end). */
+  function readsEverything(world: World, g: number): string | undefined {
+    for (const p of parts) {
+      const r = retained(world, config, p);
+      const from = startOf(g, p);
+      if (!r || from === undefined) continue;
+      const missing = unprocessed(world, g, p, from, r.hw);
+      if (missing.length > 0) return `${groupId(g)} never processed ${partitionName(p)} offsets ${show(missing)} (it started at ${from}; the partition's HW is ${r.hw})`;
+    }
+    return undefined;
+  }
+
+  // group-exclusive-ownership: (group, generation, partition) -> its first owner.
+  const ownerOf = new Map<string, string>();
+
+  return [
+    {
+      id: 'group-exclusive-ownership',
+      check: (world) => {
+        for (const c of consumers(world, groups)) {
+          if (c.ctx.ownedGeneration < 0) continue;
+          for (const p of c.ctx.owned) {
+            const k = `${c.group}/${c.ctx.ownedGeneration}/${p}`;
+            const owner = ownerOf.get(k);
+            if (owner === undefined) ownerOf.set(k, c.node);
+            else if (owner !== c.node) return `${groupId(c.group)} generation ${c.ctx.ownedGeneration}: ${partitionName(p)} is owned by both ${owner} and ${c.node}`;
+          }
+        }
+        return undefined;
+      },
+    },
+    {
+      id: 'stale-commit-fenced',
+      check: (world) => {
+        observe(world);
+        return pendingStale;
+      },
+    },
+    {
+      id: 'idle-consumers',
+      check: (world) => {
+        for (let g = 0; g < groups.length; g++) {
+          for (const co of coordinators(world, config, g)) {
+            if (co.state !== 'Stable') continue;
+            const members = [...co.ctx.members.values()];
+            if (members.length < parts.length) continue;
+            const assigned = members.flatMap((m) => m.assignment);
+            // Cooperative's first round may withhold moving partitions; judge complete assignments.
+            if (new Set(assigned).size < parts.length) continue;
+            const owners = members.filter((m) => m.assignment.length > 0).length;
+            if (owners !== parts.length) {
+              return `${groupId(g)} generation ${co.ctx.generation}: ${members.length} members and ${parts.length} partitions, but ${owners} members own partitions (${JSON.stringify(members.map((m) => [m.memberId, m.assignment]))})`;
+            }
+          }
+        }
+        return undefined;
+      },
+    },
+    {
+      id: 'independent-groups',
+      check: () => undefined,
+      atEnd: (world) => {
+        observe(world);
+        for (let g = 0; g < groups.length; g++) {
+          const err = readsEverything(world, g);
+          if (err) return err;
+        }
+        return undefined;
+      },
+    },
+    {
+      id: 'processed-at-least-once',
+      check: () => undefined,
+      atEnd: (world) => {
+        observe(world);
+        for (let g = 0; g < groups.length; g++) {
+          for (const p of parts) {
+            const from = startOf(g, p);
+            const to = committed.get(key(g, p));
+            if (from === undefined || to === undefined) continue;
+            const missing = unprocessed(world, g, p, from, to);
+            if (missing.length > 0) return `${groupId(g)} committed ${partitionName(p)} up to ${to}, but never processed offsets ${show(missing)}`;
+          }
+        }
+        return undefined;
+      },
+    },
+    {
+      id: 'processed-at-most-once',
+      check: (world) => {
+        observe(world);
+        return pendingDuplicate;
+      },
+    },
+    {
+      id: 'no-concurrent-processing',
+      check: (world) => {
+        const busy = new Map<string, string>();
+        for (const c of consumers(world, groups)) {
+          for (const r of c.ctx.processing?.ranges ?? []) {
+            const k = key(c.group, r.partition);
+            const other = busy.get(k);
+            if (other !== undefined && other !== c.node) {
+              return `${groupId(c.group)}: ${other} and ${c.node} are both processing ${partitionName(r.partition)} at ${world.now} ms (${c.node} from offset ${r.from}, in generation ${c.ctx.processing!.generation}; its group generation is ${c.ctx.generation})`;
+            }
+            busy.set(k, c.node);
+          }
+        }
+        return undefined;
+      },
+    },
+    {
+      id: 'replay',
+      check: () => undefined,
+      atEnd: (world) => {
+        observe(world);
+        // Consumption deletes nothing: every replica's log still starts at offset 0.
+        for (const p of parts) {
+          const r = retained(world, config, p);
+          if (r && r.logStart !== 0) return `${partitionName(p)}: the log starts at ${r.logStart}, not 0, after consumption`;
+        }
+        // A group reading from earliest sees every retained record, whatever other groups did.
+        for (let g = 0; g < groups.length; g++) {
+          if (groups[g]!.reset !== 'earliest') continue;
+          const err = readsEverything(world, g);
+          if (err) return `replay: ${err}`;
+        }
+        return undefined;
+      },
+    },
+  ];
+}

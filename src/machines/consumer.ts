@@ -1,0 +1,783 @@
+import { and, not, setup } from 'xstate';
+import type { ClusterConfig } from '../cluster/config.js';
+import { assignorsByKafkaName, type MemberSubscription } from '../groups/assignors/index.js';
+import { react, type Outbox } from './effects.js';
+import {
+  groupActor,
+  type GroupErrorCode,
+  type Heartbeat,
+  type HeartbeatResponse,
+  type JoinGroup,
+  type JoinGroupResponse,
+  type LeaveGroup,
+  type LeaveGroupResponse,
+  type OffsetCommit,
+  type OffsetCommitResponse,
+  type OffsetFetch,
+  type OffsetFetchResponse,
+  type SyncGroup,
+  type SyncGroupResponse,
+} from './group-protocol.js';
+import {
+  DATA_TOPIC,
+  OFFSETS_TOPIC,
+  brokerNode,
+  partitionName,
+  topicOf,
+  type Fetch,
+  type FetchResponse,
+  type ListOffsets,
+  type ListOffsetsResponse,
+  type MetadataRequest,
+  type MetadataResponse,
+  type PartitionState,
+} from './protocol.js';
+
+/**
+ * A consumer in a group (Kafka's KafkaConsumer + ConsumerCoordinator + AbstractCoordinator +
+ * Fetcher), subscribed to the data topic, as two parallel regions:
+ *
+ * - `membership` (AbstractCoordinator.MemberState): find the coordinator (the leader of
+ *   `__consumer_offsets-0`), JoinGroup (PreparingRebalance), SyncGroup (CompletingRebalance),
+ *   then Stable with a heartbeat every heartbeat.interval.ms, as the Java client's heartbeat
+ *   thread does, independently of processing.
+ * - `app`: the application's poll loop. A poll applies a new assignment and starts a rejoin
+ *   (rebalance callbacks run inside poll(), so never during processing), auto-commits, fetches
+ *   from each owned partition's leader (records below the HW only), hands the records over
+ *   (a Jepsen `poll` op), processes them (an explicit, timed step, logged in `processed`), and
+ *   commits by the policy: `auto` (the positions of earlier polls, every auto.commit.interval),
+ *   `after-process` (at-least-once) or `before-process` (at-most-once).
+ *
+ * Eager rebalancing (range assignor) revokes every partition before JoinGroup; cooperative
+ * (KIP-429, cooperative-sticky) keeps processing owned partitions through the rebalance,
+ * revokes only what moved, and rejoins at once when it revoked anything.
+ */
+export type CommitPolicy = 'auto' | 'after-process' | 'before-process';
+export type OffsetReset = 'earliest' | 'latest';
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly commit: CommitPolicy;
+  readonly reset: OffsetReset;
+  /** Virtual ms the application takes to process one poll's records. */
+  readonly processingMs: number;
+  readonly pollIntervalMs: number;
+  /** KIP-345: group.instance.id (static membership). */
+  readonly groupInstanceId?: string | undefined;
+  /** eager (range) or cooperative (cooperative-sticky, KIP-429); the cluster's setting by default. */
+  readonly protocol?: 'eager' | 'cooperative' | undefined;
+  /** The application subscribes and polls from this time on (a member that joins later). */
+  readonly startAtMs?: number | undefined;
+}
+
+/** A record processed by the application (the model's processing marker). */
+export interface ProcessedRecord {
+  readonly partition: number;
+  readonly offset: number;
+  readonly value: number;
+  readonly generation: number;
+  readonly time: number;
+}
+
+export interface Batch {
+  readonly records: readonly { partition: number; offset: number; value: number }[];
+  /** Per partition, the position before and after the batch. */
+  readonly ranges: readonly { partition: number; from: number; to: number }[];
+}
+
+export interface ConsumerContext {
+  readonly config: ClusterConfig;
+  readonly now: () => number;
+  readonly name: string;
+  readonly options: ConsumerOptions;
+  readonly metadata: readonly (PartitionState | undefined)[];
+  /** Broker id of the coordinator; -1 unknown. */
+  readonly coordinator: number;
+  readonly metadataBroker: number;
+  readonly memberId: string;
+  readonly generation: number;
+  readonly leader: string;
+  /** The partitions the application owns now, and the generation they were assigned in. */
+  readonly owned: readonly number[];
+  readonly ownedGeneration: number;
+  /** From SyncGroup; applied at the next poll (onPartitionsAssigned/Revoked run inside poll()). */
+  readonly pendingAssignment: { readonly generation: number; readonly partitions: readonly number[] } | undefined;
+  readonly rejoinNeeded: boolean;
+  /** Set by a poll (onJoinPrepare done): the membership region starts the join. */
+  readonly joinRequested: boolean;
+  /** From the start of a join until Stable: a poll does not start another. */
+  readonly joinInProgress: boolean;
+  readonly coordinatorLost: boolean;
+  readonly fatal: string | undefined;
+  /** Next offset to fetch per owned partition; absent until fetched from the committed offsets. */
+  readonly positions: ReadonlyMap<number, number>;
+  readonly offsetFetchInFlight: number | undefined;
+  readonly listOffsetsInFlight: ReadonlyMap<number, number>;
+  readonly fetches: ReadonlyMap<number, number>;
+  readonly fetched: readonly { partition: number; records: readonly [number, number][] }[];
+  readonly batch: Batch | undefined;
+  /** The batch being processed, and until when (model time). */
+  readonly processing: (Batch & { readonly generation: number; readonly until: number }) | undefined;
+  readonly commitRequest: number | undefined;
+  readonly commitResult: 'ok' | 'failed' | undefined;
+  readonly heartbeatRequest: number | undefined;
+  readonly lastHeartbeatAck: number;
+  readonly lastAutoCommit: number;
+  readonly pausedUntil: number;
+  readonly nextRequestId: number;
+  readonly joinRequest: number;
+  /** Grows in place: every record this incarnation processed (read by invariants). */
+  readonly processed: ProcessedRecord[];
+  /** Grows in place: every position reset by auto.offset.reset (no committed offset). */
+  readonly resets: { partition: number; offset: number; time: number }[];
+}
+
+type From = { from: string };
+export type ConsumerEvent =
+  | (MetadataResponse & From)
+  | (JoinGroupResponse & From)
+  | (SyncGroupResponse & From)
+  | (HeartbeatResponse & From)
+  | (LeaveGroupResponse & From)
+  | (OffsetCommitResponse & From)
+  | (OffsetFetchResponse & From)
+  | (ListOffsetsResponse & From)
+  | (FetchResponse & From & { requestId?: number })
+  /** A stop-the-world pause (a GC pause, a stalled host): nothing runs for durationMs. */
+  | { type: 'Stall'; durationMs: number }
+  /** KafkaConsumer.close(): leave the group (dynamic members send LeaveGroup). */
+  | { type: 'Close' }
+  | { type: 'net.disconnected'; peer: string };
+
+const coordinatorErrors: ReadonlySet<GroupErrorCode> = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'REQUEST_TIMED_OUT']);
+const protocolOf = (c: ConsumerContext) => c.options.protocol ?? c.config.rebalanceProtocol;
+const paused = (c: ConsumerContext) => c.now() < c.pausedUntil;
+const coordinatorNode = (c: ConsumerContext) => brokerNode(c.coordinator);
+
+function nextId(c: ConsumerContext): [number, Partial<ConsumerContext>] {
+  return [c.nextRequestId, { nextRequestId: c.nextRequestId + 1 }];
+}
+
+// ---------------------------------------------------------------------------------------
+// Metadata and the coordinator (FindCoordinator: the leader of the group's offsets partition)
+
+function requestMetadata(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
+  const [requestId, patch] = nextId(c);
+  const broker = (c.metadataBroker % c.config.brokers) + 1;
+  out.send(brokerNode(broker), { type: 'Metadata', requestId } satisfies MetadataRequest);
+  return { ...patch, metadataBroker: c.metadataBroker + 1 };
+}
+
+function onMetadata(c: ConsumerContext, e: MetadataResponse): Partial<ConsumerContext> {
+  const metadata = c.metadata.slice();
+  let coordinator = c.coordinator;
+  for (const p of e.partitions) {
+    if (topicOf(p) === OFFSETS_TOPIC) {
+      if (p.partition === 0) coordinator = p.leader;
+      continue;
+    }
+    const old = metadata[p.partition];
+    if (!old || p.leaderEpoch >= old.leaderEpoch) metadata[p.partition] = p;
+  }
+  return { metadata, coordinator };
+}
+
+// ---------------------------------------------------------------------------------------
+// Membership
+
+function sendJoin(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
+  const [requestId, patch] = nextId(c);
+  const cooperative = protocolOf(c) === 'cooperative';
+  out.send(coordinatorNode(c), {
+    type: 'JoinGroup',
+    actor: groupActor(c.options.groupId),
+    requestId,
+    groupId: c.options.groupId,
+    memberId: c.memberId,
+    ...(c.options.groupInstanceId === undefined ? {} : { groupInstanceId: c.options.groupInstanceId }),
+    sessionTimeoutMs: c.config.sessionTimeoutMs,
+    rebalanceTimeoutMs: c.config.rebalanceTimeoutMs,
+    protocol: cooperative ? 'cooperative-sticky' : 'range',
+    // KIP-429: cooperative members report what they own; eager members own nothing by now.
+    subscription: { topics: [DATA_TOPIC], ownedPartitions: cooperative ? c.owned : [], generation: cooperative ? c.ownedGeneration : -1 },
+  } satisfies JoinGroup);
+  return { ...patch, joinRequest: requestId };
+}
+
+/** The leader runs the assignor over every member's subscription (ConsumerCoordinator.onLeaderElected). */
+function assign(c: ConsumerContext, e: JoinGroupResponse): { memberId: string; partitions: number[] }[] {
+  const members: MemberSubscription[] = e.members.map((m) => ({
+    memberId: m.memberId,
+    ...(m.groupInstanceId === undefined ? {} : { groupInstanceId: m.groupInstanceId }),
+    topics: [...m.subscription.topics],
+    ownedPartitions: m.subscription.ownedPartitions.map((p) => ({ topic: DATA_TOPIC, partition: p })),
+    generation: m.subscription.generation,
+  }));
+  const assignor = e.protocol === 'cooperative-sticky' ? assignorsByKafkaName['cooperative-sticky'] : assignorsByKafkaName.range;
+  const result = assignor(members, { [DATA_TOPIC]: c.config.partitions });
+  return e.members.map((m) => ({ memberId: m.memberId, partitions: (result[m.memberId] ?? []).map((tp) => tp.partition) }));
+}
+
+function onJoinResponse(c: ConsumerContext, e: JoinGroupResponse, out: Outbox): Partial<ConsumerContext> {
+  if (e.error) return groupError(c, e.error, out, 'JoinGroup');
+  const [requestId, patch] = nextId(c);
+  const assignments = e.leader === e.memberId ? assign(c, e) : [];
+  out.send(coordinatorNode(c), {
+    type: 'SyncGroup',
+    actor: groupActor(c.options.groupId),
+    requestId,
+    groupId: c.options.groupId,
+    memberId: e.memberId,
+    ...(c.options.groupInstanceId === undefined ? {} : { groupInstanceId: c.options.groupInstanceId }),
+    generationId: e.generationId,
+    assignments,
+  } satisfies SyncGroup);
+  return { ...patch, joinRequest: requestId, memberId: e.memberId, generation: e.generationId, leader: e.leader };
+}
+
+function onSyncResponse(c: ConsumerContext, e: SyncGroupResponse, out: Outbox): Partial<ConsumerContext> {
+  if (e.error) return groupError(c, e.error, out, 'SyncGroup');
+  out.note(`${c.name} joined generation ${c.generation} of ${c.options.groupId}: [${e.assignment.join(',')}]`);
+  return { pendingAssignment: { generation: c.generation, partitions: e.assignment }, lastHeartbeatAck: c.now() };
+}
+
+/**
+ * What a coordinator error means to the member (AbstractCoordinator's response handlers):
+ * coordinator errors -> find it again; REBALANCE_IN_PROGRESS -> rejoin; ILLEGAL_GENERATION /
+ * UNKNOWN_MEMBER_ID -> the partitions are lost (onPartitionsLost, no commit) and it rejoins,
+ * as a new member for UNKNOWN_MEMBER_ID; FENCED_INSTANCE_ID (KIP-345) is fatal.
+ */
+function groupError(c: ConsumerContext, error: GroupErrorCode, out: Outbox, what: string): Partial<ConsumerContext> {
+  if (coordinatorErrors.has(error)) return { coordinatorLost: true };
+  if (error === 'REBALANCE_IN_PROGRESS') return { rejoinNeeded: true };
+  if (error === 'FENCED_INSTANCE_ID') {
+    out.note(`${c.name} fenced: FENCED_INSTANCE_ID on ${what}`);
+    return { ...losePartitions(c, out, error), fatal: error };
+  }
+  return { ...losePartitions(c, out, `${error} on ${what}`), rejoinNeeded: true, generation: -1, ...(error === 'UNKNOWN_MEMBER_ID' ? { memberId: '' } : {}) };
+}
+
+function losePartitions(c: ConsumerContext, out: Outbox, why: string): Partial<ConsumerContext> {
+  if (c.owned.length > 0) out.note(`${c.name} lost [${c.owned.join(',')}] (${why})`, { consumer: c.name, group: c.options.groupId, revoked: c.owned });
+  return { owned: [], ownedGeneration: -1, positions: new Map(), pendingAssignment: undefined };
+}
+
+function sendHeartbeat(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
+  if (paused(c)) return {};
+  // No answer for a whole session: the coordinator is taken to be gone (markCoordinatorUnknown).
+  if (c.now() - c.lastHeartbeatAck > c.config.sessionTimeoutMs) return { coordinatorLost: true };
+  const [requestId, patch] = nextId(c);
+  out.send(coordinatorNode(c), {
+    type: 'Heartbeat',
+    actor: groupActor(c.options.groupId),
+    requestId,
+    groupId: c.options.groupId,
+    memberId: c.memberId,
+    ...(c.options.groupInstanceId === undefined ? {} : { groupInstanceId: c.options.groupInstanceId }),
+    generationId: c.generation,
+  } satisfies Heartbeat);
+  return { ...patch, heartbeatRequest: requestId };
+}
+
+function onHeartbeatResponse(c: ConsumerContext, e: HeartbeatResponse, out: Outbox): Partial<ConsumerContext> {
+  if (e.requestId !== c.heartbeatRequest) return {};
+  const patch = { heartbeatRequest: undefined, lastHeartbeatAck: c.now() };
+  return e.error ? { ...patch, ...groupError(c, e.error, out, 'Heartbeat') } : patch;
+}
+
+// ---------------------------------------------------------------------------------------
+// The poll loop
+
+/**
+ * poll(): apply a new assignment (cooperative: revoke what moved and rejoin if anything did),
+ * start a rejoin if one is needed (eager: revoke everything first, onJoinPrepare), auto-commit,
+ * find positions, and fetch.
+ */
+function poll(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
+  if (paused(c) || c.fatal || c.now() < (c.options.startAtMs ?? 0)) return {};
+  let next: ConsumerContext = c;
+  const set = (p: Partial<ConsumerContext>) => (next = { ...next, ...p });
+  if (next.pendingAssignment) set(applyAssignment(next, out));
+  if ((next.rejoinNeeded || next.generation < 0) && !next.joinInProgress && !next.joinRequested) {
+    set(prepareJoin(next, out));
+  } else if (next.options.commit === 'auto' && next.now() - next.lastAutoCommit >= next.config.autoCommitIntervalMs) {
+    set(autoCommit(next, out));
+  }
+  set(findPositions(next, out));
+  set(sendFetches(next, out));
+  return diff(c, next);
+}
+
+function diff(before: ConsumerContext, after: ConsumerContext): Partial<ConsumerContext> {
+  const patch: Record<string, unknown> = {};
+  for (const k of Object.keys(after) as (keyof ConsumerContext)[]) if (after[k] !== before[k]) patch[k] = after[k];
+  return patch as Partial<ConsumerContext>;
+}
+
+function applyAssignment(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> {
+  const a = c.pendingAssignment!;
+  const revoked = c.owned.filter((p) => !a.partitions.includes(p));
+  const added = a.partitions.filter((p) => !c.owned.includes(p));
+  const positions = new Map(c.positions);
+  for (const p of revoked) positions.delete(p);
+  if (revoked.length > 0) out.note(`${c.name} revoked [${revoked.join(',')}]`, { consumer: c.name, group: c.options.groupId, revoked });
+  out.note(`${c.name} assigned [${a.partitions.join(',')}] in generation ${a.generation}`, {
+    consumer: c.name,
+    group: c.options.groupId,
+    generation: a.generation,
+    assigned: a.partitions,
+    added,
+  });
+  // KIP-429: a member that gave partitions up rejoins at once, so they can be handed out.
+  const rejoin = protocolOf(c) === 'cooperative' && revoked.length > 0;
+  return { owned: a.partitions, ownedGeneration: a.generation, positions, pendingAssignment: undefined, ...(rejoin ? { rejoinNeeded: true } : {}) };
+}
+
+/** onJoinPrepare: auto-commit (the Java client's is synchronous; here it is sent first), eager revocation. */
+function prepareJoin(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> {
+  let next: ConsumerContext = c;
+  if (c.options.commit === 'auto' && c.generation >= 0) next = { ...next, ...autoCommit(next, out) };
+  if (protocolOf(c) === 'eager' && c.owned.length > 0) {
+    out.note(`${c.name} revoked [${c.owned.join(',')}] (eager rebalance)`, { consumer: c.name, group: c.options.groupId, revoked: c.owned });
+    next = { ...next, owned: [], ownedGeneration: -1, positions: new Map() };
+  }
+  out.note(`${c.name} (re)joins ${c.options.groupId}`);
+  // The membership region takes it from here.
+  return { ...diff(c, next), rejoinNeeded: false, joinRequested: true };
+}
+
+function commitMessage(c: ConsumerContext, requestId: number, offsets: { partition: number; offset: number }[]): OffsetCommit {
+  return {
+    type: 'OffsetCommit',
+    actor: groupActor(c.options.groupId),
+    requestId,
+    groupId: c.options.groupId,
+    memberId: c.memberId,
+    ...(c.options.groupInstanceId === undefined ? {} : { groupInstanceId: c.options.groupInstanceId }),
+    generationId: c.generation,
+    offsets,
+  };
+}
+
+/** enable.auto.commit: the positions of records returned by earlier polls, asynchronously. */
+function autoCommit(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> {
+  const offsets = c.owned.filter((p) => c.positions.has(p)).map((p) => ({ partition: p, offset: c.positions.get(p)! }));
+  if (offsets.length === 0 || c.coordinator < 0 || c.generation < 0) return { lastAutoCommit: c.now() };
+  const [requestId, patch] = nextId(c);
+  out.send(coordinatorNode(c), commitMessage(c, requestId, offsets));
+  return { ...patch, lastAutoCommit: c.now() };
+}
+
+function findPositions(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> {
+  const unknown = c.owned.filter((p) => !c.positions.has(p) && !c.listOffsetsInFlight.has(p));
+  if (unknown.length === 0 || c.offsetFetchInFlight !== undefined || c.coordinator < 0) return {};
+  const [requestId, patch] = nextId(c);
+  out.send(coordinatorNode(c), { type: 'OffsetFetch', actor: groupActor(c.options.groupId), requestId, groupId: c.options.groupId, partitions: unknown } satisfies OffsetFetch);
+  return { ...patch, offsetFetchInFlight: requestId };
+}
+
+/** Committed offsets, or auto.offset.reset where there is none. */
+function onOffsetFetchResponse(c: ConsumerContext, e: OffsetFetchResponse, out: Outbox): Partial<ConsumerContext> {
+  if (e.requestId !== c.offsetFetchInFlight) return {};
+  if (e.error) return { offsetFetchInFlight: undefined, ...(coordinatorErrors.has(e.error) ? { coordinatorLost: true } : {}) };
+  const positions = new Map(c.positions);
+  let next: ConsumerContext = { ...c, offsetFetchInFlight: undefined };
+  for (const o of e.offsets) {
+    if (!next.owned.includes(o.partition) || positions.has(o.partition)) continue;
+    if (o.offset >= 0) positions.set(o.partition, o.offset);
+    else next = { ...next, ...resetPosition({ ...next, positions }, o.partition, out) };
+  }
+  return diff(c, { ...next, positions: new Map([...next.positions, ...positions]) });
+}
+
+/** auto.offset.reset: earliest is the log start (0: nothing is deleted); latest asks the leader for its HW. */
+function resetPosition(c: ConsumerContext, p: number, out: Outbox): Partial<ConsumerContext> {
+  if (c.options.reset === 'earliest') {
+    c.resets.push({ partition: p, offset: 0, time: c.now() });
+    const positions = new Map(c.positions);
+    positions.set(p, 0);
+    return { positions };
+  }
+  const leader = c.metadata[p]?.leader ?? -1;
+  if (leader < 0) return {};
+  const [requestId, patch] = nextId(c);
+  out.send(brokerNode(leader), { type: 'ListOffsets', actor: partitionName(p), requestId } satisfies ListOffsets);
+  const inFlight = new Map(c.listOffsetsInFlight);
+  inFlight.set(p, requestId);
+  return { ...patch, listOffsetsInFlight: inFlight };
+}
+
+function onListOffsetsResponse(c: ConsumerContext, e: ListOffsetsResponse, out: Outbox): Partial<ConsumerContext> {
+  if (c.listOffsetsInFlight.get(e.partition) !== e.requestId) return {};
+  const inFlight = new Map(c.listOffsetsInFlight);
+  inFlight.delete(e.partition);
+  if (e.error || !c.owned.includes(e.partition) || c.positions.has(e.partition)) {
+    return { listOffsetsInFlight: inFlight, ...(e.error ? requestMetadata(c, e, out) : {}) };
+  }
+  c.resets.push({ partition: e.partition, offset: e.offset, time: c.now() });
+  const positions = new Map(c.positions);
+  positions.set(e.partition, e.offset);
+  return { listOffsetsInFlight: inFlight, positions };
+}
+
+function sendFetches(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> {
+  const fetches = new Map<number, number>();
+  let next: ConsumerContext = c;
+  let needMetadata = false;
+  for (const p of c.owned) {
+    const pos = c.positions.get(p);
+    const leader = c.metadata[p]?.leader ?? -1;
+    if (pos === undefined) continue;
+    if (leader < 0) {
+      needMetadata = true;
+      continue;
+    }
+    const requestId = next.nextRequestId;
+    next = { ...next, nextRequestId: requestId + 1 };
+    out.send(brokerNode(leader), { type: 'Fetch', actor: partitionName(p), requestId, replicaId: -1, brokerEpoch: -1, fetchOffset: pos, currentLeaderEpoch: -1 } satisfies Fetch & { requestId: number });
+    fetches.set(requestId, p);
+  }
+  if (needMetadata) next = { ...next, ...requestMetadata(next, undefined, out) };
+  return { ...diff(c, next), fetches, fetched: [] };
+}
+
+function onFetchResponse(c: ConsumerContext, e: FetchResponse & { requestId?: number }, out: Outbox): Partial<ConsumerContext> {
+  const p = e.requestId === undefined ? undefined : c.fetches.get(e.requestId);
+  if (p === undefined) return {};
+  const fetches = new Map(c.fetches);
+  fetches.delete(e.requestId!);
+  if (e.error === 'OFFSET_OUT_OF_RANGE') {
+    const positions = new Map(c.positions);
+    positions.delete(p);
+    out.note(`${c.name} ${partitionName(p)} position out of range: auto.offset.reset=${c.options.reset}`);
+    return { fetches, positions, ...resetPosition({ ...c, positions }, p, out) };
+  }
+  if (e.error) return { fetches, ...requestMetadata(c, e, out) };
+  const records = e.records.map((r) => [r.offset, r.value.value] as [number, number]);
+  return { fetches, fetched: records.length > 0 ? [...c.fetched, { partition: p, records }] : c.fetched };
+}
+
+/** The poll returns its records to the application: the Jepsen `poll` op; positions move past them. */
+function handOver(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
+  const positions = new Map(c.positions);
+  const ranges: { partition: number; from: number; to: number }[] = [];
+  const records: { partition: number; offset: number; value: number }[] = [];
+  const value: Record<string, [number, number][]> = {};
+  for (const f of c.fetched) {
+    const pos = positions.get(f.partition);
+    // Only owned partitions, and only records at the position (a late answer is dropped).
+    if (!c.owned.includes(f.partition) || pos === undefined) continue;
+    const fresh = f.records.filter(([o]) => o >= pos);
+    if (fresh.length === 0 || fresh[0]![0] !== pos) continue;
+    const to = fresh[fresh.length - 1]![0] + 1;
+    ranges.push({ partition: f.partition, from: pos, to });
+    positions.set(f.partition, to);
+    for (const [offset, v] of fresh) records.push({ partition: f.partition, offset, value: v });
+    value[String(f.partition)] = fresh;
+  }
+  if (records.length === 0) return { fetched: [], batch: undefined };
+  out.history({ time: 0, process: c.name, type: 'invoke', f: 'poll', value: [['poll']] });
+  out.history({ time: 0, process: c.name, type: 'ok', f: 'poll', value: [['poll', value]] });
+  return { fetched: [], positions, batch: { records, ranges } };
+}
+
+function sendCommit(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
+  const b = c.batch ?? c.processing;
+  if (!b || c.coordinator < 0 || c.generation < 0) return { commitRequest: undefined, commitResult: 'failed' };
+  const [requestId, patch] = nextId(c);
+  out.send(coordinatorNode(c), commitMessage(c, requestId, b.ranges.map((r) => ({ partition: r.partition, offset: r.to }))));
+  return { ...patch, commitRequest: requestId, commitResult: undefined };
+}
+
+function onCommitResponse(c: ConsumerContext, e: OffsetCommitResponse, out: Outbox): Partial<ConsumerContext> {
+  if (e.requestId !== c.commitRequest) {
+    // An auto-commit's answer: only membership errors matter.
+    return e.error && !coordinatorErrors.has(e.error) && e.error !== 'REBALANCE_IN_PROGRESS' ? groupError(c, e.error, out, 'OffsetCommit') : {};
+  }
+  if (!e.error) return { commitRequest: undefined, commitResult: 'ok' };
+  out.note(`${c.name} commit failed: ${e.error}`);
+  return { commitRequest: undefined, commitResult: 'failed', ...groupError(c, e.error, out, 'OffsetCommit') };
+}
+
+/** before-process and the commit failed: seek back to the batch's start; nothing is processed. */
+function rewind(c: ConsumerContext): Partial<ConsumerContext> {
+  const positions = new Map(c.positions);
+  for (const r of c.batch?.ranges ?? []) if (positions.has(r.partition)) positions.set(r.partition, r.from);
+  return { positions, batch: undefined };
+}
+
+function startProcessing(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
+  const b = c.batch!;
+  out.note(`${c.name} processing ${b.ranges.map((r) => `${partitionName(r.partition)}[${r.from},${r.to})`).join(' ')}`, {
+    consumer: c.name,
+    group: c.options.groupId,
+    process: 'start',
+    ranges: b.ranges,
+  });
+  return { processing: { ...b, generation: c.ownedGeneration, until: c.now() + c.options.processingMs }, batch: undefined };
+}
+
+function finishProcessing(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
+  const b = c.processing!;
+  const now = c.now();
+  for (const r of b.records) c.processed.push({ partition: r.partition, offset: r.offset, value: r.value, generation: b.generation, time: now });
+  out.note(`${c.name} processed ${b.records.length} record(s)`, { consumer: c.name, group: c.options.groupId, process: 'done', ranges: b.ranges });
+  return { processing: undefined, batch: c.options.commit === 'after-process' ? { records: b.records, ranges: b.ranges } : undefined };
+}
+
+// ---------------------------------------------------------------------------------------
+// The machine
+
+export const consumerMachine = setup({
+  types: {} as {
+    context: ConsumerContext;
+    input: { config: ClusterConfig; now: () => number; name: string; options: ConsumerOptions; index: number };
+    events: ConsumerEvent;
+  },
+  delays: {
+    retry: ({ context }) => Math.max(1, Math.floor(context.config.requestTimeoutMs / 10)),
+    heartbeatInterval: ({ context }) => context.config.heartbeatIntervalMs,
+    joinTimeout: ({ context }) => context.config.rebalanceTimeoutMs + Math.floor(context.config.requestTimeoutMs / 6),
+    requestTimeout: ({ context }) => Math.floor(context.config.requestTimeoutMs / 6),
+    pollInterval: ({ context }) => context.options.pollIntervalMs,
+    fetchTimeout: ({ context }) => Math.floor(context.config.requestTimeoutMs / 6),
+    processingLeft: ({ context }) => Math.max(0, Math.max(context.processing?.until ?? 0, context.pausedUntil) - context.now()),
+  },
+  guards: {
+    coordinatorKnown: ({ context }) => context.coordinator >= 0,
+    coordinatorLost: ({ context }) => context.coordinatorLost,
+    fatal: ({ context }) => context.fatal !== undefined,
+    needsJoin: ({ context }) => context.memberId === '' || context.generation < 0 || context.joinRequested,
+    joinRequested: ({ context }) => context.joinRequested,
+    answersJoin: ({ context, event }) => 'requestId' in event && event.requestId === context.joinRequest,
+    joinFailed: ({ event }) => 'error' in event && event.error !== undefined,
+    synced: ({ context }) => context.pendingAssignment !== undefined,
+    fetchesDone: ({ context }) => context.fetches.size === 0,
+    haveFetches: ({ context }) => context.fetches.size > 0,
+    haveBatch: ({ context }) => context.batch !== undefined,
+    beforeProcess: ({ context }) => context.options.commit === 'before-process',
+    afterProcess: ({ context }) => context.options.commit === 'after-process',
+    commitOk: ({ context }) => context.commitResult === 'ok',
+    commitFailed: ({ context }) => context.commitResult === 'failed',
+    stillPaused: ({ context }) => context.now() < context.pausedUntil,
+    processingOver: ({ context }) => context.processing !== undefined && context.now() >= Math.max(context.processing.until, context.pausedUntil),
+    isStatic: ({ context }) => context.options.groupInstanceId !== undefined,
+  },
+  actions: {
+    requestMetadata: react(requestMetadata),
+    onMetadata: react<ConsumerContext, MetadataResponse>((c, e) => onMetadata(c, e)),
+    clearCoordinatorLost: react<ConsumerContext, ConsumerEvent>(() => ({ coordinatorLost: false })),
+    forgetCoordinator: react<ConsumerContext, ConsumerEvent>((c, _e, out) => {
+      out.note(`${c.name} lost its coordinator (broker ${c.coordinator})`);
+      return { coordinator: -1, coordinatorLost: false, heartbeatRequest: undefined };
+    }),
+    sendJoin: react<ConsumerContext, ConsumerEvent>((c, e, out) => ({ ...sendJoin(c, e, out), joinRequested: false, joinInProgress: true })),
+    joinDone: react<ConsumerContext, ConsumerEvent>(() => ({ joinInProgress: false })),
+    clearCommitResult: react<ConsumerContext, ConsumerEvent>(() => ({ commitResult: undefined })),
+    onJoinResponse: react(onJoinResponse),
+    onSyncResponse: react(onSyncResponse),
+    sendHeartbeat: react(sendHeartbeat),
+    onHeartbeatResponse: react(onHeartbeatResponse),
+    ackHeartbeatNow: react<ConsumerContext, ConsumerEvent>((c) => ({ lastHeartbeatAck: c.now() })),
+    sendLeave: react<ConsumerContext, ConsumerEvent>((c, _e, out) => {
+      if (c.memberId === '' || c.coordinator < 0) return {};
+      const [requestId, patch] = nextId(c);
+      out.send(coordinatorNode(c), { type: 'LeaveGroup', actor: groupActor(c.options.groupId), requestId, groupId: c.options.groupId, memberId: c.memberId } satisfies LeaveGroup);
+      out.note(`${c.name} leaves ${c.options.groupId}`, { consumer: c.name, group: c.options.groupId, revoked: c.owned });
+      return { ...patch, owned: [], positions: new Map() };
+    }),
+    poll: react(poll),
+    onOffsetFetchResponse: react(onOffsetFetchResponse),
+    onListOffsetsResponse: react(onListOffsetsResponse),
+    onFetchResponse: react(onFetchResponse),
+    abandonFetches: react<ConsumerContext, ConsumerEvent>(() => ({ fetches: new Map() })),
+    handOver: react(handOver),
+    sendCommit: react(sendCommit),
+    onCommitResponse: react(onCommitResponse),
+    commitTimedOut: react<ConsumerContext, ConsumerEvent>(() => ({ commitRequest: undefined, commitResult: 'failed' })),
+    rewind: react<ConsumerContext, ConsumerEvent>((c) => rewind(c)),
+    clearBatch: react<ConsumerContext, ConsumerEvent>(() => ({ batch: undefined, commitResult: undefined })),
+    startProcessing: react(startProcessing),
+    finishProcessing: react(finishProcessing),
+    stall: react<ConsumerContext, { type: 'Stall'; durationMs: number }>((c, e, out) => {
+      out.note(`${c.name} stalls for ${e.durationMs} ms`);
+      return { pausedUntil: Math.max(c.pausedUntil, c.now() + e.durationMs) };
+    }),
+  },
+}).createMachine({
+  id: 'consumer',
+  type: 'parallel',
+  context: ({ input }) => ({
+    config: input.config,
+    now: input.now,
+    name: input.name,
+    options: input.options,
+    metadata: [],
+    coordinator: -1,
+    metadataBroker: input.index,
+    memberId: '',
+    generation: -1,
+    leader: '',
+    owned: [],
+    ownedGeneration: -1,
+    pendingAssignment: undefined,
+    rejoinNeeded: true,
+    joinRequested: false,
+    joinInProgress: false,
+    coordinatorLost: false,
+    fatal: undefined,
+    positions: new Map(),
+    offsetFetchInFlight: undefined,
+    listOffsetsInFlight: new Map(),
+    fetches: new Map(),
+    fetched: [],
+    batch: undefined,
+    processing: undefined,
+    commitRequest: undefined,
+    commitResult: undefined,
+    heartbeatRequest: undefined,
+    lastHeartbeatAck: 0,
+    lastAutoCommit: 0,
+    pausedUntil: 0,
+    nextRequestId: 1,
+    joinRequest: -1,
+    processed: [],
+    resets: [],
+  }),
+  on: {
+    Stall: { actions: 'stall' },
+    MetadataResponse: { actions: 'onMetadata' },
+  },
+  states: {
+    membership: {
+      initial: 'Unjoined',
+      states: {
+        /** Not in the group: the next poll starts a join. */
+        Unjoined: {
+          always: { guard: 'joinRequested', target: 'FindingCoordinator' },
+          on: { Close: 'Left' },
+        },
+        /** FindCoordinator: the leader of `__consumer_offsets-0`, from a broker's metadata. */
+        FindingCoordinator: {
+          entry: ['clearCoordinatorLost', 'requestMetadata'],
+          after: { retry: { target: 'FindingCoordinator', reenter: true } },
+          always: [
+            { guard: and(['coordinatorKnown', 'needsJoin']), target: 'PreparingRebalance' },
+            { guard: 'coordinatorKnown', target: 'Stable', actions: 'ackHeartbeatNow' },
+          ],
+          on: { Close: 'Left' },
+        },
+        /** JoinGroup in flight (the Java client's PREPARING_REBALANCE). */
+        PreparingRebalance: {
+          entry: 'sendJoin',
+          after: { joinTimeout: { target: 'FindingCoordinator', actions: 'forgetCoordinator' } },
+          on: {
+            JoinGroupResponse: [
+              { guard: and(['answersJoin', not('joinFailed')]), target: 'CompletingRebalance', actions: 'onJoinResponse' },
+              { guard: 'answersJoin', target: 'Rejoining', actions: 'onJoinResponse' },
+            ],
+            Close: { target: 'Left', actions: 'sendLeave' },
+          },
+        },
+        /** SyncGroup in flight (COMPLETING_REBALANCE). */
+        CompletingRebalance: {
+          after: { requestTimeout: { target: 'FindingCoordinator', actions: 'forgetCoordinator' } },
+          on: {
+            SyncGroupResponse: [
+              { guard: and(['answersJoin', not('joinFailed')]), target: 'Stable', actions: 'onSyncResponse' },
+              { guard: 'answersJoin', target: 'Rejoining', actions: 'onSyncResponse' },
+            ],
+            Close: { target: 'Left', actions: 'sendLeave' },
+          },
+        },
+        /** A join or sync failed: decide where to go from the error. */
+        Rejoining: {
+          always: [
+            { guard: 'fatal', target: 'Fatal' },
+            { guard: 'coordinatorLost', target: 'FindingCoordinator', actions: 'forgetCoordinator' },
+            { target: 'PreparingRebalance' },
+          ],
+        },
+        /** In the group: heartbeating. A needed rejoin waits for the application's next poll. */
+        Stable: {
+          entry: ['joinDone', 'sendHeartbeat'],
+          after: { heartbeatInterval: { target: 'Stable', reenter: true } },
+          always: [
+            { guard: 'fatal', target: 'Fatal' },
+            { guard: 'coordinatorLost', target: 'FindingCoordinator', actions: 'forgetCoordinator' },
+            { guard: 'joinRequested', target: 'PreparingRebalance' },
+          ],
+          on: {
+            HeartbeatResponse: { actions: 'onHeartbeatResponse' },
+            Close: { target: 'Left', actions: 'sendLeave' },
+          },
+        },
+        /** FENCED_INSTANCE_ID (KIP-345): another instance took this group.instance.id over. */
+        Fatal: { type: 'final' },
+        /** Closed. */
+        Left: { type: 'final' },
+      },
+    },
+    app: {
+      initial: 'Idle',
+      on: {
+        OffsetFetchResponse: { actions: 'onOffsetFetchResponse' },
+        ListOffsetsResponse: { actions: 'onListOffsetsResponse' },
+        OffsetCommitResponse: { actions: 'onCommitResponse' },
+        Close: '.Closed',
+      },
+      states: {
+        /** Between polls. */
+        Idle: {
+          after: { pollInterval: { target: 'Idle', reenter: true, actions: 'poll' } },
+          always: { guard: 'haveFetches', target: 'Fetching' },
+        },
+        /** Fetch requests out to the partitions' leaders. */
+        Fetching: {
+          after: { fetchTimeout: { target: 'Handing', actions: 'abandonFetches' } },
+          on: { FetchResponse: { actions: 'onFetchResponse' } },
+          always: { guard: 'fetchesDone', target: 'Handing' },
+        },
+        Handing: {
+          entry: 'handOver',
+          always: [
+            { guard: and(['haveBatch', 'beforeProcess']), target: 'CommittingBeforeProcessing' },
+            { guard: 'haveBatch', target: 'Processing' },
+            { target: 'Idle' },
+          ],
+        },
+        /** at-most-once: the batch's offsets are committed before it is processed. */
+        CommittingBeforeProcessing: {
+          entry: 'sendCommit',
+          after: { requestTimeout: { target: 'Idle', actions: ['commitTimedOut', 'rewind'] } },
+          always: [
+            { guard: 'commitOk', target: 'Processing', actions: 'clearCommitResult' },
+            { guard: 'commitFailed', target: 'Idle', actions: 'rewind' },
+          ],
+        },
+        /** The application processes the batch (an explicit, timed step). */
+        Processing: {
+          entry: 'startProcessing',
+          initial: 'Working',
+          states: {
+            /** Re-entered while a stall (a pause) holds the application up. */
+            Working: {
+              after: { processingLeft: [{ guard: 'processingOver', target: '#consumer.app.Processed' }, { target: 'Working', reenter: true }] },
+            },
+          },
+        },
+        Processed: {
+          entry: 'finishProcessing',
+          always: [{ guard: 'afterProcess', target: 'CommittingAfterProcessing' }, { target: 'Idle' }],
+        },
+        /** at-least-once: the batch's offsets are committed after it was processed. */
+        CommittingAfterProcessing: {
+          entry: 'sendCommit',
+          after: { requestTimeout: { target: 'Idle', actions: ['commitTimedOut', 'clearBatch'] } },
+          always: [{ guard: 'commitOk', target: 'Idle', actions: 'clearBatch' }, { guard: 'commitFailed', target: 'Idle', actions: 'clearBatch' }],
+        },
+        Closed: { type: 'final' },
+      },
+    },
+  },
+});

@@ -1,0 +1,108 @@
+/**
+ * The classic consumer-group protocol's messages (JoinGroup, SyncGroup, Heartbeat, LeaveGroup,
+ * OffsetCommit, OffsetFetch), named after Kafka's RPCs, and the error codes the coordinator
+ * answers with. Group requests name the group's coordinator actor in `actor`.
+ */
+
+export type GroupErrorCode =
+  /** The broker does not coordinate this group (any more): find the coordinator again. */
+  | 'NOT_COORDINATOR'
+  /** The group's coordinator is unloading it, or its offsets write could not be replicated. */
+  | 'COORDINATOR_NOT_AVAILABLE'
+  /** The coordinator is still reading `__consumer_offsets` after becoming leader of it. */
+  | 'COORDINATOR_LOAD_IN_PROGRESS'
+  /** The member's generation is not the group's (a zombie from an older generation). */
+  | 'ILLEGAL_GENERATION'
+  /** The coordinator does not know this member id (it timed out, left, or the coordinator moved). */
+  | 'UNKNOWN_MEMBER_ID'
+  /** The group is rebalancing: rejoin. */
+  | 'REBALANCE_IN_PROGRESS'
+  /** KIP-345: another member took over this group.instance.id. */
+  | 'FENCED_INSTANCE_ID'
+  | 'REQUEST_TIMED_OUT';
+
+/** The actor that coordinates group `g` on every broker node. */
+export const groupActor = (groupId: string) => `group-${groupId}`;
+
+/** What a member tells the coordinator in JoinGroup (ConsumerProtocolSubscription). */
+export interface Subscription {
+  readonly topics: readonly string[];
+  /** KIP-429: the partitions the member owns now (cooperative); always [] for eager members. */
+  readonly ownedPartitions: readonly number[];
+  /** The generation `ownedPartitions` was assigned in (KIP-341 / KIP-429), -1 if none. */
+  readonly generation: number;
+}
+
+interface GroupRequest {
+  readonly actor: string;
+  readonly requestId: number;
+  readonly groupId: string;
+}
+
+export interface JoinGroup extends GroupRequest {
+  type: 'JoinGroup';
+  /** '' for a new member (the coordinator assigns one). */
+  memberId: string;
+  /** KIP-345 static membership: group.instance.id. */
+  groupInstanceId?: string;
+  sessionTimeoutMs: number;
+  /** KIP-62: how long the coordinator waits for members to rejoin (max.poll.interval.ms). */
+  rebalanceTimeoutMs: number;
+  /** The assignor: `range` (eager) or `cooperative-sticky` (KIP-429). */
+  protocol: string;
+  subscription: Subscription;
+}
+export interface JoinGroupResponse {
+  type: 'JoinGroupResponse';
+  requestId: number;
+  error?: GroupErrorCode;
+  generationId: number;
+  memberId: string;
+  leader: string;
+  protocol: string;
+  /** Only for the leader: every member's subscription, for the assignor. */
+  members: readonly { memberId: string; groupInstanceId?: string; subscription: Subscription }[];
+}
+export interface SyncGroup extends GroupRequest {
+  type: 'SyncGroup';
+  memberId: string;
+  groupInstanceId?: string;
+  generationId: number;
+  /** Only from the leader. */
+  assignments: readonly { memberId: string; partitions: readonly number[] }[];
+}
+export interface SyncGroupResponse { type: 'SyncGroupResponse'; requestId: number; error?: GroupErrorCode; assignment: readonly number[] }
+export interface Heartbeat extends GroupRequest { type: 'Heartbeat'; memberId: string; groupInstanceId?: string; generationId: number }
+export interface HeartbeatResponse { type: 'HeartbeatResponse'; requestId: number; error?: GroupErrorCode }
+export interface LeaveGroup extends GroupRequest { type: 'LeaveGroup'; memberId: string }
+export interface LeaveGroupResponse { type: 'LeaveGroupResponse'; requestId: number; error?: GroupErrorCode }
+export interface OffsetCommit extends GroupRequest {
+  type: 'OffsetCommit';
+  /** '' and generation -1: a commit outside group management (manual assignment). */
+  memberId: string;
+  groupInstanceId?: string;
+  generationId: number;
+  offsets: readonly { partition: number; offset: number }[];
+}
+export interface OffsetCommitResponse { type: 'OffsetCommitResponse'; requestId: number; error?: GroupErrorCode }
+export interface OffsetFetch extends GroupRequest { type: 'OffsetFetch'; partitions: readonly number[] }
+export interface OffsetFetchResponse {
+  type: 'OffsetFetchResponse';
+  requestId: number;
+  error?: GroupErrorCode;
+  /** -1: no committed offset. */
+  offsets: readonly { partition: number; offset: number }[];
+}
+
+export type GroupRequestEvent = JoinGroup | SyncGroup | Heartbeat | LeaveGroup | OffsetCommit | OffsetFetch;
+export type GroupResponseEvent =
+  | JoinGroupResponse
+  | SyncGroupResponse
+  | HeartbeatResponse
+  | LeaveGroupResponse
+  | OffsetCommitResponse
+  | OffsetFetchResponse;
+
+/** `__consumer_offsets` record keys: an offset commit (OffsetCommitKey) and group metadata (GroupMetadataKey). */
+export const offsetKey = (groupId: string, partition: number) => `offset/${groupId}/${partition}`;
+export const groupKey = (groupId: string) => `group/${groupId}`;
