@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/cluster/config.js';
 import { runScenario } from '../../src/cluster/run.js';
+import { finalReads } from '../../src/check/final-read.js';
+import { checkHistory } from '../../src/check/history/index.js';
+import type { HistoryOp } from '../../src/oracle/history/types.js';
 import { explore, type ExploreOptions, type ExploreResult } from '../../src/explore/search.js';
 import { formatStory } from '../../src/explore/story.js';
 
@@ -19,6 +23,12 @@ function expectFoundAndShrunk(opts: ExploreOptions, storyMatches?: RegExp): Expl
   expect(again.summary.violation?.property).toBe(opts.property);
   expect(again.summary.traceHash).toBe(r.scenario!.expect!.traceHash);
   if (storyMatches) expect(formatStory(r.story!)).toMatch(storyMatches);
+  if (opts.property === 'no-acked-loss') {
+    // The Jepsen checker, given the clients' history and final reads, sees the same loss.
+    const config = resolveConfig(r.scenario!.config.preset, r.scenario!.config.overrides);
+    const checked = checkHistory([...again.world.history, ...finalReads(again.world, config)] as HistoryOp[], {});
+    expect(checked['bad-error-types'].some((a) => a === 'lost-write' || a === 'unseen'), JSON.stringify(checked['bad-error-types'])).toBe(true);
+  }
   return r;
 }
 

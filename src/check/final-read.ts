@@ -1,0 +1,33 @@
+import type { ClusterConfig } from '../cluster/config.js';
+import type { ControllerContext } from '../machines/controller.js';
+import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
+import type { ReplicaContext } from '../machines/replica.js';
+import type { HistoryOp } from '../sim/history.js';
+import type { World } from '../sim/world.js';
+
+/** The process id of the final reader (after the clients' own ids). */
+export const FINAL_READER = 1_000_000;
+
+/**
+ * Jepsen's final reads: after the run, read every partition from its acting leader, from the
+ * log start up to the high watermark (what a consumer may see), and record it as one `poll`
+ * so the history checker can tell what survived. Partitions with no acting leader are read as
+ * empty (the checker then reports acknowledged records there as lost, which they are, for as
+ * long as the partition stays offline).
+ */
+export function finalReads(world: World, config: ClusterConfig): HistoryOp[] {
+  const controller = (world.actor(CONTROLLER)?.getSnapshot() as { context: ControllerContext } | undefined)?.context;
+  const read: Record<string, [number, number][]> = Object.create(null) as Record<string, [number, number][]>;
+  for (let p = 0; p < config.partitions; p++) {
+    const state = controller?.partitions[p];
+    const ref = state && state.leader >= 0 ? world.actor(brokerNode(state.leader), partitionName(p)) : undefined;
+    const ctx = (ref?.getSnapshot() as { context: ReplicaContext } | undefined)?.context;
+    const log = ctx?.log;
+    read[String(p)] = log ? log.read(log.logStartOffset, Infinity, 'HIGH_WATERMARK').map((r) => [r.offset, r.value.value]) : [];
+  }
+  const time = world.now;
+  return [
+    { index: world.history.length, time, process: FINAL_READER, type: 'invoke', f: 'poll', value: [['poll']] },
+    { index: world.history.length + 1, time, process: FINAL_READER, type: 'ok', f: 'poll', value: [['poll', read]] },
+  ];
+}
