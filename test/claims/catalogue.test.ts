@@ -1,0 +1,90 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { loadCatalogue } from '../../src/claims/catalogue.js';
+import { experiments } from '../../src/claims/experiments/index.js';
+import { catalogueMarkdown, resultsJson, summaryTable } from '../../src/claims/report.js';
+import { runClaims } from '../../src/claims/runner.js';
+import { budgets } from '../../src/claims/types.js';
+import { registerClaims } from '../../src/cli/commands/claims.js';
+import { InputError } from '../../src/cli/errors.js';
+import { captureIo } from '../../src/cli/io.js';
+
+const claims = loadCatalogue();
+
+describe('claims catalogue', () => {
+  it('has at least 30 claims, each quoting the notes, with a known experiment', () => {
+    expect(claims.length).toBeGreaterThanOrEqual(30);
+    // The notes live beside the checkout (shared/seed); quotes are checked where they are there.
+    const notesUrl = new URL('../../../shared/seed/kafka-notes.md', import.meta.url);
+    const notes = existsSync(notesUrl) ? readFileSync(notesUrl, 'utf8').replace(/\*+/g, '') : undefined;
+    for (const c of claims) {
+      expect(experiments[c.experiment], c.id).toBeDefined();
+      // The quote (or each of its '...'-separated parts) is words of the notes.
+      const firstWords = c.quote.split(/\.\.\.|: |, |\? /)[0]!.trim().slice(0, 25);
+      if (notes) expect(notes.includes(firstWords), `${c.id}: "${firstWords}" is not in the notes`).toBe(true);
+    }
+  });
+
+  it('rejects a malformed catalogue with a message naming the claim', () => {
+    const one = { id: 'x', section: 's', quote: 'q', statement: 'st', experiment: 'no-such', expected: 'holds' };
+    expect(() => loadCatalogue(JSON.stringify({ claims: [one] }))).toThrow(/claim x: unknown experiment/);
+    expect(() => loadCatalogue(JSON.stringify({ claims: [{ ...one, experiment: 'performance', expected: 'not-modelled' }] }))).toThrow(/reason/);
+  });
+
+  it('spec/claims.md is generated from spec/claims.json', () => {
+    expect(readFileSync(new URL('../../spec/claims.md', import.meta.url), 'utf8')).toBe(catalogueMarkdown(claims));
+  });
+
+  it('claims that need consumer groups say so, and every not-modelled claim says why', () => {
+    const groups = claims.filter((c) => c.reason === 'needs consumer groups (issue 4)');
+    expect(groups.length).toBeGreaterThan(0);
+    const results = runClaims(groups, { budget: budgets.quick, cxDir: 'docs/counterexamples' });
+    for (const r of results) expect(r.reason).toBe('needs consumer groups (issue 4)');
+  });
+});
+
+describe('experiments can give another verdict', () => {
+  it('a claim whose recorded verdict differs is reported as changed', () => {
+    const claim = { ...claims.find((c) => c.id === 'idle-consumers')!, expected: 'refuted' as const };
+    const [r] = runClaims([claim], { budget: budgets.quick, cxDir: 'cx' });
+    expect(r!.verdict).toBe('holds');
+    expect(r!.matches).toBe(false);
+    expect(summaryTable([r!])).toContain('CHANGED');
+  });
+});
+
+async function claimsCli(...argv: string[]) {
+  const io = captureIo();
+  let code = -1;
+  const program = new Command('kafka-model').exitOverride().configureOutput({ writeOut: io.out, writeErr: io.err });
+  registerClaims(program, io, (c) => (code = c));
+  await program.parseAsync(['node', 'kafka-model', 'claims', ...argv]);
+  return { code, stdout: io.stdout(), stderr: io.stderr() };
+}
+
+describe('kafka-model claims', () => {
+  it('--only runs the named claims; --json has the documented shape; a line per claim on stderr', async () => {
+    const r = await claimsCli('--quick', '--json', '--only', 'idle-consumers,follower-becomes-leader,exactly-once', '--cx-dir', '/tmp/kafka-model-claims-test');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { claims: Record<string, unknown>[] };
+    expect(out.claims.map((c) => [c.id, c.verdict])).toEqual([
+      ['follower-becomes-leader', 'holds-if'],
+      ['idle-consumers', 'holds'],
+      ['exactly-once', 'not-modelled'],
+    ].sort((a, b) => claims.findIndex((c) => c.id === a[0]) - claims.findIndex((c) => c.id === b[0])));
+    for (const c of out.claims) for (const k of ['id', 'quote', 'section', 'verdict', 'conditions', 'counterexample']) expect(c).toHaveProperty(k);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('claims: [')).length).toBe(3);
+  });
+
+  it('bad input is an InputError', async () => {
+    await expect(claimsCli('--only', 'no-such-claim')).rejects.toThrow(InputError);
+    await expect(claimsCli('--out', 'report.txt', '--only', 'idle-consumers')).rejects.toThrow(/--out/);
+    await expect(claimsCli('--check', '--only', 'idle-consumers')).rejects.toThrow(/--check needs --out/);
+  });
+
+  it('resultsJson gives counterexample null when there is none', () => {
+    const [r] = runClaims([claims.find((c) => c.id === 'kraft')!], { budget: budgets.quick, cxDir: 'cx' });
+    expect(JSON.parse(resultsJson([r!])).claims[0]).toMatchObject({ id: 'kraft', verdict: 'not-modelled', counterexample: null });
+  });
+});
