@@ -4,11 +4,12 @@ import { defaultBudget, resolveConfig } from '../cluster/config.js';
 import { buildWorld, runScenario } from '../cluster/run.js';
 import { parseScenario, type Scenario } from '../cluster/scenario.js';
 import { replicationInvariants } from '../check/replication.js';
-import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
+import { CONTROLLER, brokerNode } from '../machines/protocol.js';
 import { initialReplicas } from '../machines/controller.js';
 import type { Violation } from '../sim/world.js';
 import { caseToScenario, episodeKinds, exploreCaseArb, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
 import { storyOf, type StoryStep } from './story.js';
+import { yieldToEventLoop } from './yield.js';
 
 export interface ExploreOptions {
   readonly property: string;
@@ -68,12 +69,8 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
   };
 }
 
-/**
- * Search for a run that breaks `property`: fast-check generates workloads and fault schedules
- * within the budget, runs each with only that invariant checked, and on a violation shrinks
- * the case (fewer faults, fewer records, earlier, smaller) to the shortest it can find.
- */
-export function explore(opts: ExploreOptions): ExploreResult {
+/** Everything a search needs, and what it has seen so far. */
+function prepare(opts: ExploreOptions) {
   const known = propertyIds();
   const all = opts.property === 'all';
   if (!all && !known.includes(opts.property)) {
@@ -83,30 +80,30 @@ export function explore(opts: ExploreOptions): ExploreResult {
   const base = { preset: opts.preset, overrides: opts.overrides ?? {}, durationMs: opts.durationMs ?? 1500 };
   // Only the property searched for is checked, so the search is not stopped by another one.
   const toScenario = (c: ExploreCase): Scenario => parseScenario({ ...caseToScenario(c, space, base), ...(all ? {} : { properties: [opts.property] }) });
+  const seen = { tried: 0, shrinks: 0, failedAt: undefined as number | undefined };
+  /** One run of the search: false when it broke the property. */
+  const holds = (c: ExploreCase): boolean => {
+    if (seen.failedAt === undefined) seen.tried++;
+    else seen.shrinks++;
+    opts.onProgress?.({ runs: seen.tried, shrinks: seen.shrinks });
+    const scenario = toScenario(c);
+    const { world } = buildWorld(scenario, 'off');
+    world.start();
+    const v = world.run({ until: scenario.durationMs });
+    const broken = v !== undefined && (all || v.property === opts.property);
+    if (broken && seen.failedAt === undefined) seen.failedAt = seen.tried;
+    return !broken;
+  };
+  const params = { numRuns: opts.runs, seed: opts.seed | 0, endOnFailure: false };
+  return { space, toScenario, seen, holds, params };
+}
 
-  let tried = 0;
-  let shrinks = 0;
-  let failedAt: number | undefined;
-  const details = fc.check(
-    fc.property(exploreCaseArb(space), (c) => {
-      if (failedAt === undefined) tried++;
-      else shrinks++;
-      opts.onProgress?.({ runs: tried, shrinks });
-      const scenario = toScenario(c);
-      const { world } = buildWorld(scenario, 'off');
-      world.start();
-      const v = world.run({ until: scenario.durationMs });
-      const broken = v !== undefined && (all || v.property === opts.property);
-      if (broken && failedAt === undefined) failedAt = tried;
-      return !broken;
-    }),
-    { numRuns: opts.runs, seed: opts.seed | 0, endOnFailure: false },
-  );
-  const budget = space.budget.maxFaulty;
-  if (!details.failed || !details.counterexample) {
-    return { property: opts.property, config: opts.preset, budget, runs: tried, found: false, shrinks: 0, shrunkSteps: undefined, violation: undefined, scenario: undefined, story: undefined };
+function conclude(opts: ExploreOptions, p: ReturnType<typeof prepare>, counterexample: ExploreCase | undefined): ExploreResult {
+  const budget = p.space.budget.maxFaulty;
+  if (!counterexample) {
+    return { property: opts.property, config: opts.preset, budget, runs: p.seen.tried, found: false, shrinks: 0, shrunkSteps: undefined, violation: undefined, scenario: undefined, story: undefined };
   }
-  const shrunk = toScenario(details.counterexample[0]);
+  const shrunk = p.toScenario(counterexample);
   const replayed = runScenario(shrunk, 'full');
   const story = storyOf(replayed.world.trace.events());
   const scenario: Scenario = {
@@ -117,9 +114,9 @@ export function explore(opts: ExploreOptions): ExploreResult {
     property: opts.property,
     config: opts.preset,
     budget,
-    runs: failedAt ?? tried,
+    runs: p.seen.failedAt ?? p.seen.tried,
     found: true,
-    shrinks,
+    shrinks: p.seen.shrinks,
     shrunkSteps: story.length,
     violation: replayed.summary.violation,
     scenario,
@@ -127,4 +124,30 @@ export function explore(opts: ExploreOptions): ExploreResult {
   };
 }
 
-void partitionName;
+/**
+ * Search for a run that breaks `property`: fast-check generates workloads and fault schedules
+ * within the budget, runs each with only that invariant checked, and on a violation shrinks
+ * the case (fewer faults, fewer records, earlier, smaller) to the shortest it can find.
+ */
+export function explore(opts: ExploreOptions): ExploreResult {
+  const p = prepare(opts);
+  const details = fc.check(fc.property(exploreCaseArb(p.space), p.holds), p.params);
+  return conclude(opts, p, details.failed ? details.counterexample?.[0] : undefined);
+}
+
+/**
+ * The same search, giving the event loop a turn every few runs (so a progress line is drawn,
+ * and a test runner's heartbeats are answered during a long search). Same runs, same result.
+ */
+export async function exploreAsync(opts: ExploreOptions): Promise<ExploreResult> {
+  const p = prepare(opts);
+  let n = 0;
+  const details = await fc.check(
+    fc.asyncProperty(exploreCaseArb(p.space), async (c) => {
+      if (++n % 8 === 0) await yieldToEventLoop();
+      return p.holds(c);
+    }),
+    p.params,
+  );
+  return conclude(opts, p, details.failed ? details.counterexample?.[0] : undefined);
+}

@@ -112,6 +112,8 @@ interface HostedNode {
   incarnation: number;
 }
 
+const isActive = (a: RunningActor) => (a.ref.getSnapshot() as { status: string }).status === 'active';
+
 /** A machine threw: a bug in the model, not a property violation. */
 export class ModelError extends Error {
   override readonly name = 'ModelError';
@@ -255,7 +257,8 @@ export class World {
         if (!this.network.arrive(from, to, item.gen)) return this.drop(from, to, msg, sent, 'connection-lost');
         const n = this.nodes.get(to);
         const target = msg.actor === undefined ? n?.primary : n?.actors?.get(msg.actor);
-        if (!target) return this.drop(from, to, msg, sent, 'receiver-down');
+        // An actor that reached a final state (a client that is done) takes no more messages.
+        if (!target || !isActive(target)) return this.drop(from, to, msg, sent, 'receiver-down');
         this.trace.record({ t: this.clock, e: 'deliver', from, to, sent, msg });
         target.ref.send({ ...msg, from });
         return;
@@ -361,7 +364,7 @@ export class World {
       k: 'call',
       fn: () => {
         if (n.incarnation !== incarnation || !n.actors) return;
-        for (const a of n.actors.values()) a.ref.send({ type: 'net.disconnected', peer } satisfies DisconnectedEvent);
+        for (const a of n.actors.values()) if (isActive(a)) a.ref.send({ type: 'net.disconnected', peer } satisfies DisconnectedEvent);
       },
     });
   }
@@ -423,6 +426,7 @@ export class World {
             if (n.incarnation !== incarnation) return;
             const target = n.actors?.get(actor);
             if (!target) throw new Error(`node ${node} has no actor ${actor}`);
+            if (!isActive(target)) return;
             this.trace.record({ t: this.clock, e: 'deliver', from: node, to: node, sent: this.clock, msg: { ...msg, actor } });
             target.ref.send({ ...msg, from: node });
           },

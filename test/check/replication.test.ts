@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/cluster/config.js';
 import { replicationInvariants } from '../../src/check/replication.js';
-import { explore } from '../../src/explore/search.js';
+import { exploreAsync as explore } from '../../src/explore/search.js';
 import { PartitionLog } from '../../src/log/index.js';
 import type { ProducedValue } from '../../src/machines/protocol.js';
 import type { HistoryOp } from '../../src/sim/history.js';
@@ -60,26 +60,26 @@ const healthy = (): FakeReplica[] => [
 ];
 
 describe('replication invariants on hand-built states', () => {
-  it('single-leader-per-epoch: two brokers leading one epoch is flagged', () => {
+  it('single-leader-per-epoch: two brokers leading one epoch is flagged', async () => {
     const two = healthy();
     two[1]!.role = 'Leader';
     expect(check('single-leader-per-epoch', fakeWorld({ replicas: healthy(), leader: 1, leaderEpoch: 0, isr: [1, 2, 3] }))).toEqual([undefined]);
     expect(check('single-leader-per-epoch', fakeWorld({ replicas: two, leader: 1, leaderEpoch: 0, isr: [1, 2, 3] }))[0]).toMatch(/brokers 1 and 2 both led in leader epoch 0/);
   });
 
-  it('leader-in-isr: a leader outside the ISR is flagged', () => {
+  it('leader-in-isr: a leader outside the ISR is flagged', async () => {
     expect(check('leader-in-isr', fakeWorld({ replicas: healthy(), leader: 1, leaderEpoch: 0, isr: [1, 2] }))).toEqual([undefined]);
     expect(check('leader-in-isr', fakeWorld({ replicas: healthy(), leader: 3, leaderEpoch: 0, isr: [1, 2] }))[0]).toMatch(/leader 3 is not in ISR \[1,2\]/);
   });
 
-  it('strong-isr: an online ISR member without a committed record is flagged; an out-of-ISR laggard is not', () => {
+  it('strong-isr: an online ISR member without a committed record is flagged; an out-of-ISR laggard is not', async () => {
     const short = healthy();
     short[2] = { broker: 3, role: 'Follower', leaderEpoch: 0, records: [10], hw: 1 };
     expect(check('strong-isr', fakeWorld({ replicas: short, leader: 1, leaderEpoch: 0, isr: [1, 2] }))).toEqual([undefined]);
     expect(check('strong-isr', fakeWorld({ replicas: short, leader: 1, leaderEpoch: 0, isr: [1, 2, 3] }))[0]).toMatch(/broker 3 is in the ISR \[1,2,3\] but its log ends at 1, below committed offset 3/);
   });
 
-  it('replica-consistency: a follower with another record below both HWs is flagged', () => {
+  it('replica-consistency: a follower with another record below both HWs is flagged', async () => {
     const diverged = healthy();
     diverged[1] = { broker: 2, role: 'Follower', leaderEpoch: 0, records: [10, 99, 12], hw: 3 };
     expect(check('replica-consistency', fakeWorld({ replicas: healthy(), leader: 1, leaderEpoch: 0, isr: [1, 2, 3] }))).toEqual([undefined]);
@@ -88,7 +88,7 @@ describe('replication invariants on hand-built states', () => {
 
   const send = (type: HistoryOp['type'], value: unknown, index: number): HistoryOp => ({ index, time: index, process: 0, type, f: 'send', value: [['send', 0, value]] });
 
-  it('no-acked-loss: an acknowledged record missing from the acting leader is flagged', () => {
+  it('no-acked-loss: an acknowledged record missing from the acting leader is flagged', async () => {
     const history = [send('invoke', 11, 0), send('ok', [1, 11], 1)];
     expect(check('no-acked-loss', fakeWorld({ replicas: healthy(), leader: 1, leaderEpoch: 0, isr: [1, 2, 3], history }))).toEqual([undefined]);
     const lost = healthy();
@@ -96,7 +96,7 @@ describe('replication invariants on hand-built states', () => {
     expect(check('no-acked-loss', fakeWorld({ replicas: lost, leader: 1, leaderEpoch: 0, isr: [1], history }))[0]).toMatch(/offset 1: producer0:11 was acknowledged, but leader 1 \(epoch 0\) has nothing there/);
   });
 
-  it('partition-order: a record sent after another was acknowledged must land after it', () => {
+  it('partition-order: a record sent after another was acknowledged must land after it', async () => {
     const inOrder = [send('invoke', 11, 0), send('ok', [5, 11], 1), send('invoke', 12, 2), send('ok', [6, 12], 3)];
     const reordered = [send('invoke', 11, 0), send('ok', [5, 11], 1), send('invoke', 12, 2), send('ok', [3, 12], 3)];
     expect(check('partition-order', fakeWorld({ replicas: healthy(), leader: 1, leaderEpoch: 0, isr: [1, 2, 3], history: inOrder }))).toEqual([undefined]);
@@ -107,13 +107,13 @@ describe('replication invariants on hand-built states', () => {
 });
 
 describe('each replication invariant holds on default within its budget (quick samples; explore runs 1,000+)', () => {
-  it.each(['partition-order', 'single-leader-per-epoch', 'leader-in-isr', 'strong-isr'])('%s', (property) => {
-    const r = explore({ property, preset: 'default', runs: 60, seed: 11 });
+  it.each(['partition-order', 'single-leader-per-epoch', 'leader-in-isr', 'strong-isr'])('%s', async (property) => {
+    const r = await explore({ property, preset: 'default', runs: 60, seed: 11 });
     expect(r.found, r.scenario ? `replay: ${JSON.stringify(r.scenario)}` : '').toBe(false);
   });
 
-  it('strong-isr breaks on default with a budget of 2 (the last replica standing, KIP-966)', () => {
-    const r = explore({ property: 'strong-isr', preset: 'default', runs: 1000, seed: 1, budget: 2 });
+  it('strong-isr breaks on default with a budget of 2 (the last replica standing, KIP-966)', async () => {
+    const r = await explore({ property: 'strong-isr', preset: 'default', runs: 1000, seed: 1, budget: 2 });
     expect(r.found).toBe(true);
     expect(r.shrunkSteps).toBeLessThanOrEqual(15);
   });

@@ -4,7 +4,7 @@ import { runScenario } from '../../src/cluster/run.js';
 import { finalReads } from '../../src/check/final-read.js';
 import { checkHistory } from '../../src/check/history/index.js';
 import type { HistoryOp } from '../../src/oracle/history/types.js';
-import { explore, type ExploreOptions, type ExploreResult } from '../../src/explore/search.js';
+import { exploreAsync as explore, type ExploreOptions, type ExploreResult } from '../../src/explore/search.js';
 import { formatStory } from '../../src/explore/story.js';
 
 /** On an unexpected outcome, say what to run to see it (the replay command of the scenario). */
@@ -13,8 +13,8 @@ function explain(r: ExploreResult): string {
   return `counterexample (save it and run kafka-model replay FILE):\n${JSON.stringify(r.scenario)}\n${formatStory(r.story ?? [])}`;
 }
 
-function expectFoundAndShrunk(opts: ExploreOptions, storyMatches?: RegExp): ExploreResult {
-  const r = explore(opts);
+async function expectFoundAndShrunk(opts: ExploreOptions, storyMatches?: RegExp): Promise<ExploreResult> {
+  const r = await explore(opts);
   expect(r.found, explain(r)).toBe(true);
   expect(r.violation?.property).toBe(opts.property);
   expect(r.shrunkSteps, explain(r)).toBeLessThanOrEqual(15);
@@ -33,40 +33,40 @@ function expectFoundAndShrunk(opts: ExploreOptions, storyMatches?: RegExp): Expl
 }
 
 describe('the search finds the historical data-loss bugs, shrunk to at most 15 steps', () => {
-  it('acks1: acknowledged data lost when the leader crashes before any follower has it', () => {
-    expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'acks1', runs: 200, seed: 1 }, /crashes/);
+  it('acks1: acknowledged data lost when the leader crashes before any follower has it', async () => {
+    await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'acks1', runs: 200, seed: 1 }, /crashes/);
   });
 
-  it('min-isr-1: the last replica standing loses what only it had', () => {
-    expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'min-isr-1', runs: 1000, seed: 1 });
+  it('min-isr-1: the last replica standing loses what only it had', async () => {
+    await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'min-isr-1', runs: 1000, seed: 1 });
   });
 
-  it('unclean: an out-of-sync replica is elected and acknowledged data is gone (budget 2)', () => {
-    expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'unclean', runs: 1000, seed: 1, budget: 2 });
+  it('unclean: an out-of-sync replica is elected and acknowledged data is gone (budget 2)', async () => {
+    await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'unclean', runs: 1000, seed: 1, budget: 2 });
   });
 
-  it('hw-truncation: a follower truncates to its stale HW and is then elected (KIP-101)', () => {
-    expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'hw-truncation', runs: 1000, seed: 1 }, /truncated .* \(to its high watermark\)/);
+  it('hw-truncation: a follower truncates to its stale HW and is then elected (KIP-101)', async () => {
+    await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'hw-truncation', runs: 1000, seed: 1 }, /truncated .* \(to its high watermark\)/);
   });
 
-  it('kip101-only: logs diverge after fast leader changes (KAFKA-6361)', () => {
-    expectFoundAndShrunk({ property: 'replica-consistency', preset: 'kip101-only', runs: 1000, seed: 1 }, /below both high watermarks/);
+  it('kip101-only: logs diverge after fast leader changes (KAFKA-6361)', async () => {
+    await expectFoundAndShrunk({ property: 'replica-consistency', preset: 'kip101-only', runs: 1000, seed: 1 }, /below both high watermarks/);
   });
 
-  it('default with a correlated failure: nothing was fsynced, so acknowledged data is lost', () => {
-    expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'default', runs: 200, seed: 1, correlated: true }, /crash/);
+  it('default with a correlated failure: nothing was fsynced, so acknowledged data is lost', async () => {
+    await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'default', runs: 200, seed: 1, correlated: true }, /crash/);
   });
 });
 
 describe('the guarantees hold where Kafka says they do', () => {
-  it('fsync-always with the same correlated failures: nothing acknowledged is lost', () => {
-    const r = explore({ property: 'no-acked-loss', preset: 'fsync-always', runs: 120, seed: 1, correlated: true });
+  it('fsync-always with the same correlated failures: nothing acknowledged is lost', async () => {
+    const r = await explore({ property: 'no-acked-loss', preset: 'fsync-always', runs: 120, seed: 1, correlated: true });
     expect(r.found, explain(r)).toBe(false);
     expect(r.runs).toBe(120);
   });
 
-  it('default within its fault budget: every replication invariant holds (a quick sample; explore runs 1,000+)', () => {
-    const r = explore({ property: 'all', preset: 'default', runs: 120, seed: 7 });
+  it('default within its fault budget: every replication invariant holds (a quick sample; explore runs 1,000+)', async () => {
+    const r = await explore({ property: 'all', preset: 'default', runs: 120, seed: 7 });
     expect(r.found, explain(r)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { Option } from 'commander';
 import { presetNames } from '../../cluster/config.js';
-import { explore, propertyIds, type ExploreResult } from '../../explore/search.js';
+import { exploreAsync, propertyIds, type ExploreResult } from '../../explore/search.js';
 import { formatStory } from '../../explore/story.js';
 import { episodeKinds, type EpisodeKind } from '../../workload/arbitraries.js';
 import { InputError } from '../errors.js';
@@ -48,12 +48,12 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF)')
     .option('--json', 'print {"property","config","runs","found","shrunkSteps","elapsedMs","scenario"}')
     .option('--out <file>', 'write the counterexample scenario to this file')
-    .action((opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; json?: boolean; out?: string }) => {
+    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; json?: boolean; out?: string }) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
       if (opts.runs < 1) throw new InputError('--runs: must be at least 1');
       const faults = parseFaults(opts.faults);
       const progress = progressLine(io, `exploring ${opts.property} on ${opts.config}`);
-      const result = explore({
+      const result = await exploreAsync({
         property: opts.property,
         preset: opts.config,
         runs: opts.runs,

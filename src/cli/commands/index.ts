@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
 import { registerCheck } from './check.js';
+import { registerClaims } from './claims.js';
 import { registerConform } from './conform.js';
 import { registerDiagrams } from './diagrams.js';
 import { registerExplore } from './explore.js';
@@ -13,4 +14,4 @@ import { registerRun } from './run.js';
  */
 export type RegisterCommand = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams];
+export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams];
