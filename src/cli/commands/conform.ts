@@ -144,7 +144,14 @@ export const registerConform: RegisterCommand = (program, io, setExitCode) => {
             (name): Fault => mockFault(name, m, { brokers: mockBrokers, requestTimeoutMs, intervalMs: faultIntervalMs }),
           );
         }
-        const run = await runConform(options);
+        const run = await runConform(options).catch((e: unknown) => {
+          // kafkajs gives up on an address nothing answers at: say so in one line.
+          const err = e as { name?: string; message?: string; cause?: { message?: string } };
+          if (typeof err.name === 'string' && err.name.startsWith('KafkaJS')) {
+            throw new InputError(`--brokers ${options.brokers.join(',')}: cannot work with the cluster (${err.cause?.message ?? err.message})`);
+          }
+          throw e;
+        });
         if (flags.out !== undefined) {
           const files = await writeRunFiles(flags.out, run);
           io.err(`conform: wrote ${files.join(', ')}\n`);

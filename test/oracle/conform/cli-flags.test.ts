@@ -25,3 +25,13 @@ describe('kafka-model conform: bad flags are one line and exit 2', () => {
     });
   }
 });
+
+describe('conform against an address nothing answers at', () => {
+  it('says so in one line, exit 2, no stack trace', async () => {
+    const { cli } = await import('../../helpers/cli.js');
+    const r = await cli('conform', '--brokers', '127.0.0.1:1', '--duration', '1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--brokers 127\.0\.0\.1:1: cannot work with the cluster \(.*ECONNREFUSED/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  }, 30_000);
+});
