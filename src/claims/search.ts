@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { resolveConfig, type ClusterConfig } from '../cluster/config.js';
 import { buildWorld, runScenario } from '../cluster/run.js';
-import { parseScenario, type Scenario } from '../cluster/scenario.js';
-import { propertyIds, searchSpace } from '../explore/search.js';
+import type { Scenario } from '../cluster/scenario.js';
+import { prepareSearch, propertyIds, type ExploreOptions } from '../explore/search.js';
 import { storyOf, type StoryStep } from '../explore/story.js';
 import type { TraceEvent } from '../sim/trace.js';
 import type { Invariant, Violation, World } from '../sim/world.js';
-import { caseToScenario, exploreCaseArb, type EpisodeKind, type ExploreCase } from '../workload/arbitraries.js';
+import { exploreCaseArb, type EpisodeKind } from '../workload/arbitraries.js';
 
 /**
  * A check a claim adds to the replication invariants: a fresh, stateful invariant per run,
@@ -51,15 +51,14 @@ export interface SearchResult {
   readonly scenario: Scenario | undefined;
 }
 
-/** The scenario a search runs for a case: only the searched-for check is on. */
-function scenarioOf(opts: SearchOptions, c: ExploreCase): Scenario {
-  const space = searchSpace({ property: checkId(opts.check), preset: opts.preset, runs: opts.runs, seed: opts.seed, ...optional(opts) });
-  const base = { preset: opts.preset, overrides: opts.overrides ?? {}, durationMs: opts.durationMs ?? 1500 };
-  return parseScenario({ ...caseToScenario(c, space, base), properties: typeof opts.check === 'string' ? [opts.check] : [] });
-}
-
-function optional(opts: SearchOptions) {
+function exploreOptions(opts: SearchOptions): ExploreOptions {
   return {
+    property: checkId(opts.check),
+    preset: opts.preset,
+    runs: opts.runs,
+    seed: opts.seed,
+    maxShrinks: opts.maxShrinks,
+    ...(typeof opts.check === 'string' ? {} : { check: opts.check.make }),
     ...(opts.overrides ? { overrides: opts.overrides } : {}),
     ...(opts.faults ? { faults: opts.faults } : {}),
     ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
@@ -77,34 +76,15 @@ function worldWith(scenario: Scenario, check: Check, trace: 'full' | 'off'): Wor
 }
 
 /**
- * Search for a run that breaks `check`, as explore() does (the same search space, arbitraries
- * and scenario shape), with a cap on shrinking. Deterministic: fast-check's seed is fixed.
+ * Search for a run that breaks `check` with explore's search (the same space, arbitraries and
+ * scenario shape), with a cap on shrinking. Deterministic: fast-check's seed is fixed.
  */
 export function searchCounterexample(opts: SearchOptions): SearchResult {
   if (typeof opts.check === 'string' && !propertyIds().includes(opts.check)) throw new Error(`unknown property ${opts.check}`);
-  const space = searchSpace({ property: checkId(opts.check), preset: opts.preset, runs: opts.runs, seed: opts.seed, ...optional(opts) });
-  const id = checkId(opts.check);
-  let tried = 0;
-  let shrinks = 0;
-  let failed = false;
-  const details = fc.check(
-    fc.property(exploreCaseArb(space), (c) => {
-      if (failed) {
-        if (shrinks >= opts.maxShrinks) return true;
-        shrinks++;
-      } else tried++;
-      const scenario = scenarioOf(opts, c);
-      const world = worldWith(scenario, opts.check, 'off');
-      world.start();
-      const v = world.run({ until: scenario.durationMs });
-      const broken = v?.property === id;
-      if (broken) failed = true;
-      return !broken;
-    }),
-    { numRuns: opts.runs, seed: opts.seed | 0, endOnFailure: false },
-  );
-  if (!details.failed || !details.counterexample) return { options: opts, found: false, runs: tried, shrinks: 0, scenario: undefined };
-  return { options: opts, found: true, runs: tried, shrinks, scenario: scenarioOf(opts, details.counterexample[0]) };
+  const p = prepareSearch(exploreOptions(opts));
+  const details = fc.check(fc.property(exploreCaseArb(p.space), p.holds), p.params);
+  if (!details.failed || !details.counterexample) return { options: opts, found: false, runs: p.seen.tried, shrinks: 0, scenario: undefined };
+  return { options: opts, found: true, runs: p.seen.tried, shrinks: p.seen.shrinks, scenario: p.toScenario(details.counterexample[0]) };
 }
 
 /** A counterexample replayed in full: what the report tells and draws. */

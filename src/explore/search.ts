@@ -1,12 +1,12 @@
 import fc from 'fast-check';
 import { InputError } from '../cli/errors.js';
-import { defaultBudget, resolveConfig } from '../cluster/config.js';
+import { defaultBudget, resolveConfig, type ClusterConfig } from '../cluster/config.js';
 import { buildWorld, runScenario } from '../cluster/run.js';
 import { parseScenario, type Scenario } from '../cluster/scenario.js';
 import { replicationInvariants } from '../check/replication.js';
 import { CONTROLLER, brokerNode } from '../machines/protocol.js';
 import { initialReplicas } from '../machines/controller.js';
-import type { Violation } from '../sim/world.js';
+import type { Invariant, Violation } from '../sim/world.js';
 import { caseToScenario, episodeKinds, exploreCaseArb, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
 import { storyOf, type StoryStep } from './story.js';
 import { yieldToEventLoop } from './yield.js';
@@ -27,6 +27,13 @@ export interface ExploreOptions {
   readonly durationMs?: number;
   readonly maxEpisodes?: number;
   readonly onProgress?: (p: { readonly runs: number; readonly shrinks: number }) => void;
+  /**
+   * Search for a check of the caller's instead of a replication invariant (`property` is then
+   * its id): a fresh invariant per run, and no replication invariant installed.
+   */
+  readonly check?: (config: ClusterConfig) => Invariant;
+  /** Stop shrinking after this many attempts (default: shrink to the end). */
+  readonly maxShrinks?: number;
 }
 
 export interface ExploreResult {
@@ -70,24 +77,32 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
 }
 
 /** Everything a search needs, and what it has seen so far. */
-function prepare(opts: ExploreOptions) {
+export function prepareSearch(opts: ExploreOptions) {
   const known = propertyIds();
   const all = opts.property === 'all';
-  if (!all && !known.includes(opts.property)) {
+  if (!all && !opts.check && !known.includes(opts.property)) {
     throw new InputError(`--property: unknown property "${opts.property}" (expected all or one of ${known.join(', ')})`);
   }
   const space = searchSpace(opts);
   const base = { preset: opts.preset, overrides: opts.overrides ?? {}, durationMs: opts.durationMs ?? 1500 };
   // Only the property searched for is checked, so the search is not stopped by another one.
-  const toScenario = (c: ExploreCase): Scenario => parseScenario({ ...caseToScenario(c, space, base), ...(all ? {} : { properties: [opts.property] }) });
+  const properties = opts.check ? [] : all ? undefined : [opts.property];
+  const toScenario = (c: ExploreCase): Scenario => parseScenario({ ...caseToScenario(c, space, base), ...(properties ? { properties } : {}) });
+  /** The world of a scenario, with the caller's check installed if there is one. */
+  const worldOf = (scenario: Scenario, trace: 'full' | 'off') => {
+    const { world, config } = buildWorld(scenario, trace);
+    if (opts.check) world.addInvariant(opts.check(config ?? resolveConfig(scenario.config.preset, scenario.config.overrides)));
+    return world;
+  };
   const seen = { tried: 0, shrinks: 0, failedAt: undefined as number | undefined };
   /** One run of the search: false when it broke the property. */
   const holds = (c: ExploreCase): boolean => {
     if (seen.failedAt === undefined) seen.tried++;
+    else if (seen.shrinks >= (opts.maxShrinks ?? Number.POSITIVE_INFINITY)) return true;
     else seen.shrinks++;
     opts.onProgress?.({ runs: seen.tried, shrinks: seen.shrinks });
     const scenario = toScenario(c);
-    const { world } = buildWorld(scenario, 'off');
+    const world = worldOf(scenario, 'off');
     world.start();
     const v = world.run({ until: scenario.durationMs });
     const broken = v !== undefined && (all || v.property === opts.property);
@@ -95,10 +110,10 @@ function prepare(opts: ExploreOptions) {
     return !broken;
   };
   const params = { numRuns: opts.runs, seed: opts.seed | 0, endOnFailure: false };
-  return { space, toScenario, seen, holds, params };
+  return { space, toScenario, worldOf, seen, holds, params };
 }
 
-function conclude(opts: ExploreOptions, p: ReturnType<typeof prepare>, counterexample: ExploreCase | undefined): ExploreResult {
+function conclude(opts: ExploreOptions, p: ReturnType<typeof prepareSearch>, counterexample: ExploreCase | undefined): ExploreResult {
   const budget = p.space.budget.maxFaulty;
   if (!counterexample) {
     return { property: opts.property, config: opts.preset, budget, runs: p.seen.tried, found: false, shrinks: 0, shrunkSteps: undefined, violation: undefined, scenario: undefined, story: undefined };
@@ -130,7 +145,7 @@ function conclude(opts: ExploreOptions, p: ReturnType<typeof prepare>, counterex
  * the case (fewer faults, fewer records, earlier, smaller) to the shortest it can find.
  */
 export function explore(opts: ExploreOptions): ExploreResult {
-  const p = prepare(opts);
+  const p = prepareSearch(opts);
   const details = fc.check(fc.property(exploreCaseArb(p.space), p.holds), p.params);
   return conclude(opts, p, details.failed ? details.counterexample?.[0] : undefined);
 }
@@ -140,7 +155,7 @@ export function explore(opts: ExploreOptions): ExploreResult {
  * and a test runner's heartbeats are answered during a long search). Same runs, same result.
  */
 export async function exploreAsync(opts: ExploreOptions): Promise<ExploreResult> {
-  const p = prepare(opts);
+  const p = prepareSearch(opts);
   let n = 0;
   const details = await fc.check(
     fc.asyncProperty(exploreCaseArb(p.space), async (c) => {
