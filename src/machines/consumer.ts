@@ -119,6 +119,8 @@ export interface ConsumerContext {
   /** The batch being processed, and until when (model time). */
   readonly processing: (Batch & { readonly generation: number; readonly until: number }) | undefined;
   readonly commitRequest: number | undefined;
+  /** The synchronous commit of revoked partitions in flight (the rejoin waits for it). */
+  readonly revocationCommit: { readonly requestId: number; readonly at: number } | undefined;
   readonly commitResult: 'ok' | 'failed' | undefined;
   readonly heartbeatRequest: number | undefined;
   readonly lastHeartbeatAck: number;
@@ -297,8 +299,10 @@ function poll(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerCon
   if (paused(c) || c.fatal || c.now() < (c.options.startAtMs ?? 0)) return {};
   let next: ConsumerContext = c;
   const set = (p: Partial<ConsumerContext>) => (next = { ...next, ...p });
-  if (next.pendingAssignment) set(applyAssignment(next, out));
-  if ((next.rejoinNeeded || next.generation < 0) && !next.joinInProgress && !next.joinRequested) {
+  // A revocation commit is synchronous (commitSync in onPartitionsRevoked): wait for it, or time it out.
+  if (next.revocationCommit !== undefined && next.now() - next.revocationCommit.at > next.config.requestTimeoutMs / 6) set({ revocationCommit: undefined });
+  if (next.pendingAssignment && next.revocationCommit === undefined) set(applyAssignment(next, out));
+  if ((next.rejoinNeeded || next.generation < 0) && !next.joinInProgress && !next.joinRequested && next.revocationCommit === undefined) {
     set(prepareJoin(next, out));
   } else if (next.options.commit === 'auto' && next.now() - next.lastAutoCommit >= next.config.autoCommitIntervalMs) {
     set(autoCommit(next, out));
@@ -314,10 +318,25 @@ function diff(before: ConsumerContext, after: ConsumerContext): Partial<Consumer
   return patch as Partial<ConsumerContext>;
 }
 
+/**
+ * onPartitionsRevoked: commit the positions of the partitions given up (everything handed to the
+ * application was processed by now, as revocation runs inside poll()); before-process already
+ * committed them. The commit is synchronous: the consumer rejoins only once it is answered.
+ */
+function commitRevoked(c: ConsumerContext, revoked: readonly number[], out: Outbox): Partial<ConsumerContext> {
+  if (c.options.commit === 'before-process' || c.coordinator < 0 || c.generation < 0) return {};
+  const offsets = revoked.filter((p) => c.positions.has(p)).map((p) => ({ partition: p, offset: c.positions.get(p)! }));
+  if (offsets.length === 0) return {};
+  const [requestId, patch] = nextId(c);
+  out.send(coordinatorNode(c), commitMessage(c, requestId, offsets));
+  return { ...patch, revocationCommit: { requestId, at: c.now() } };
+}
+
 function applyAssignment(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> {
   const a = c.pendingAssignment!;
   const revoked = c.owned.filter((p) => !a.partitions.includes(p));
   const added = a.partitions.filter((p) => !c.owned.includes(p));
+  const commit = revoked.length > 0 ? commitRevoked(c, revoked, out) : {};
   const positions = new Map(c.positions);
   for (const p of revoked) positions.delete(p);
   if (revoked.length > 0) out.note(`${c.name} revoked [${revoked.join(',')}]`, { consumer: c.name, group: c.options.groupId, revoked });
@@ -330,16 +349,21 @@ function applyAssignment(c: ConsumerContext, out: Outbox): Partial<ConsumerConte
   });
   // KIP-429: a member that gave partitions up rejoins at once, so they can be handed out.
   const rejoin = protocolOf(c) === 'cooperative' && revoked.length > 0;
-  return { owned: a.partitions, ownedGeneration: a.generation, positions, pendingAssignment: undefined, ...(rejoin ? { rejoinNeeded: true } : {}) };
+  return { ...commit, owned: a.partitions, ownedGeneration: a.generation, positions, pendingAssignment: undefined, ...(rejoin ? { rejoinNeeded: true } : {}) };
 }
 
 /** onJoinPrepare: auto-commit (the Java client's is synchronous; here it is sent first), eager revocation. */
 function prepareJoin(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> {
   let next: ConsumerContext = c;
-  if (c.options.commit === 'auto' && c.generation >= 0) next = { ...next, ...autoCommit(next, out) };
   if (protocolOf(c) === 'eager' && c.owned.length > 0) {
+    // onJoinPrepare: commit what was processed (the auto-commit, or the application's
+    // onPartitionsRevoked commit for after-process), and wait for it before rejoining.
+    const commit = commitRevoked(c, c.owned, out);
     out.note(`${c.name} revoked [${c.owned.join(',')}] (eager rebalance)`, { consumer: c.name, group: c.options.groupId, revoked: c.owned });
-    next = { ...next, owned: [], ownedGeneration: -1, positions: new Map() };
+    next = { ...next, ...commit, owned: [], ownedGeneration: -1, positions: new Map() };
+    if (next.revocationCommit !== undefined) return diff(c, next);
+  } else if (c.options.commit === 'auto' && c.generation >= 0) {
+    next = { ...next, ...autoCommit(next, out) };
   }
   out.note(`${c.name} (re)joins ${c.options.groupId}`);
   // The membership region takes it from here.
@@ -490,6 +514,10 @@ function sendCommit(c: ConsumerContext, _e: unknown, out: Outbox): Partial<Consu
 }
 
 function onCommitResponse(c: ConsumerContext, e: OffsetCommitResponse, out: Outbox): Partial<ConsumerContext> {
+  if (e.requestId === c.revocationCommit?.requestId) {
+    if (e.error) out.note(`${c.name} commit of revoked partitions failed: ${e.error}`);
+    return { revocationCommit: undefined };
+  }
   if (e.requestId !== c.commitRequest) {
     // An auto-commit's answer: only membership errors matter.
     return e.error && !coordinatorErrors.has(e.error) && e.error !== 'REBALANCE_IN_PROGRESS' ? groupError(c, e.error, out, 'OffsetCommit') : {};
@@ -634,6 +662,7 @@ export const consumerMachine = setup({
     batch: undefined,
     processing: undefined,
     commitRequest: undefined,
+    revocationCommit: undefined,
     commitResult: undefined,
     heartbeatRequest: undefined,
     lastHeartbeatAck: 0,

@@ -1,0 +1,56 @@
+import fc from 'fast-check';
+import { buildWorld, runScenario } from '../../src/cluster/run.js';
+import { parseScenario, type Scenario } from '../../src/cluster/scenario.js';
+import { searchSpace } from '../../src/explore/search.js';
+import { exploreSpaceFor, type GroupCase, type GroupSpaceOptions } from '../../src/groups/scenarios.js';
+import { formatGroupStory, groupStoryOf, type GroupStoryStep } from '../../src/groups/story.js';
+
+export interface Search {
+  readonly property: string;
+  readonly preset?: string;
+  readonly overrides?: Record<string, unknown>;
+  readonly options?: GroupSpaceOptions;
+  readonly runs: number;
+  readonly seed?: number;
+  readonly durationMs?: number;
+  /** Stop searching or shrinking after this long (ms). */
+  readonly timeLimitMs?: number;
+}
+
+export interface Found {
+  readonly failed: boolean;
+  readonly runs: number;
+  readonly scenario: Scenario | undefined;
+  readonly message: string | undefined;
+  readonly story: readonly GroupStoryStep[];
+}
+
+/** Search with fast-check for a run breaking `property`, checking only it; shrink what is found. */
+export function search(s: Search): Found {
+  const preset = s.preset ?? 'default';
+  const durationMs = s.durationMs ?? 1200;
+  const space = searchSpace({ property: s.property, preset, overrides: s.overrides ?? {}, runs: s.runs, seed: s.seed ?? 1, durationMs, maxEpisodes: 3 });
+  const g = exploreSpaceFor(s.property, space, { preset, overrides: s.overrides ?? {}, durationMs }, s.options)!;
+  const toScenario = (c: GroupCase) => parseScenario({ ...g.toScenario(c), properties: [s.property] });
+  let runs = 0;
+  const details = fc.check(
+    fc.property(g.arb, (c) => {
+      runs++;
+      const scenario = toScenario(c);
+      const { world } = buildWorld(scenario, 'off');
+      world.start();
+      return world.run({ until: scenario.durationMs })?.property !== s.property;
+    }),
+    { numRuns: s.runs, seed: s.seed ?? 1, endOnFailure: false, ...(s.timeLimitMs ? { interruptAfterTimeLimit: s.timeLimitMs } : {}) },
+  );
+  const c = details.counterexample?.[0];
+  if (!details.failed || !c) return { failed: false, runs, scenario: undefined, message: undefined, story: [] };
+  const scenario = toScenario(c);
+  const replay = runScenario(scenario, 'full');
+  return { failed: true, runs, scenario, message: replay.summary.violation?.message, story: groupStoryOf(replay.world.trace.events()) };
+}
+
+/** What a failing "holds" test prints: the violation, its story, and the scenario to replay. */
+export function report(f: Found): string {
+  return `${f.message}\n${formatGroupStory(f.story)}replay: kafka-model replay with this scenario:\n${JSON.stringify(f.scenario)}`;
+}
