@@ -31,5 +31,11 @@ export default async function run(): Promise<void> {
   console.log(`  raw XState actor.send          ${fmt(raw)} events/s   (baseline)`);
   console.log(`  default, full trace (run)      ${fmt(full.eventsPerSec)} events/s   ratio ${(full.eventsPerSec / raw).toFixed(3)}   virtual/wall ${fmt(full.virtualPerWall)}x`);
   console.log(`  default, trace off (explore)   ${fmt(off.eventsPerSec)} events/s   ratio ${(off.eventsPerSec / raw).toFixed(3)}   virtual/wall ${fmt(off.virtualPerWall)}x`);
-  console.log(`  bar: >= 100,000 events/s ${off.eventsPerSec >= 100_000 ? 'met' : 'NOT met'}; virtual time >= 1,000x wall ${off.virtualPerWall >= 1000 ? 'met' : 'NOT met'}`);
+  // The model's clock runs Kafka's timeouts divided by 100 (spec/replication.md), so one model
+  // millisecond stands for 100 ms of Kafka time; both readings are printed.
+  console.log(`  virtual time in Kafka's own time (model ms x 100): ${fmt(off.virtualPerWall * 100)}x wall (trace off), ${fmt(full.virtualPerWall * 100)}x (full trace)`);
+  console.log(
+    `  bar: >= 100,000 events/s ${off.eventsPerSec >= 100_000 ? 'met' : 'NOT met'} (trace off), ${full.eventsPerSec >= 100_000 ? 'met' : 'NOT met'} (full trace); ` +
+      `virtual time >= 1,000x wall ${off.virtualPerWall >= 1000 ? 'met' : 'NOT met'} in model ms, ${off.virtualPerWall * 100 >= 1000 ? 'met' : 'NOT met'} in Kafka time`,
+  );
 }

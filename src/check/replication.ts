@@ -17,7 +17,27 @@ interface ReplicaView {
   readonly ctx: ReplicaContext;
 }
 
+/**
+ * The replicas of a partition as they are after the current event. Six invariants look at
+ * them after every event; the view is built once per event and partition.
+ */
+const views = new WeakMap<World, { event: number; byPartition: Map<number, ReplicaView[]> }>();
+
 function replicas(world: World, config: ClusterConfig, p: number): ReplicaView[] {
+  let cache = views.get(world);
+  if (!cache || cache.event !== world.eventsProcessed) {
+    cache = { event: world.eventsProcessed, byPartition: new Map() };
+    views.set(world, cache);
+  }
+  let view = cache.byPartition.get(p);
+  if (!view) {
+    view = readReplicas(world, config, p);
+    cache.byPartition.set(p, view);
+  }
+  return view;
+}
+
+function readReplicas(world: World, config: ClusterConfig, p: number): ReplicaView[] {
   const out: ReplicaView[] = [];
   for (let b = 1; b <= config.brokers; b++) {
     const ref = world.actor(brokerNode(b), partitionName(p));

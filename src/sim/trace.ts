@@ -24,17 +24,22 @@ export type TraceMode = 'full' | 'off';
 
 export class Trace {
   private readonly entries: TraceEvent[] = [];
-  private count = 0;
+  private count_ = 0;
 
   constructor(readonly mode: TraceMode = 'full') {}
 
   record(ev: TraceEvent): void {
-    this.count++;
+    this.count_++;
     if (this.mode === 'full') this.entries.push(ev);
   }
 
+  /** Count an entry without keeping it (the trace is off). */
+  count(): void {
+    this.count_++;
+  }
+
   get length(): number {
-    return this.count;
+    return this.count_;
   }
 
   events(): readonly TraceEvent[] {

@@ -6,7 +6,7 @@ import { Network, type NetworkConfig, type NodeId, defaultNetworkConfig } from '
 import type { HistoryOp } from './history.js';
 import { EventQueue } from './queue.js';
 import { Rng } from './rng.js';
-import { Trace, type DropReason, type TraceMode } from './trace.js';
+import { Trace, type DropReason, type TraceEvent, type TraceMode } from './trace.js';
 
 /**
  * What a hosted machine may ask the kernel to do (design decision 2). Machines `emit` these;
@@ -259,14 +259,16 @@ export class World {
         const target = msg.actor === undefined ? n?.primary : n?.actors?.get(msg.actor);
         // An actor that reached a final state (a client that is done) takes no more messages.
         if (!target || !isActive(target)) return this.drop(from, to, msg, sent, 'receiver-down');
-        this.trace.record({ t: this.clock, e: 'deliver', from, to, sent, msg });
+        if (this.tracing) this.record({ t: this.clock, e: 'deliver', from, to, sent, msg });
+        else this.trace.count();
         target.ref.send({ ...msg, from });
         return;
       }
       case 'timer':
         if (item.cancelled) return;
         if (this.nodes.get(item.node)?.incarnation !== item.incarnation) return;
-        this.trace.record({ t: this.clock, e: 'timer', node: item.node });
+        if (this.tracing) this.record({ t: this.clock, e: 'timer', node: item.node });
+        else this.trace.count();
         item.fn();
         return;
       case 'fault':
@@ -282,21 +284,33 @@ export class World {
       const message = inv.check(this);
       if (message !== undefined) {
         this.violationFound = { property: inv.id, message, time: this.clock, step: this.trace.length };
-        this.trace.record({ t: this.clock, e: 'violation', property: inv.id, message });
+        this.record({ t: this.clock, e: 'violation', property: inv.id, message });
         return;
       }
     }
+  }
+
+  /**
+   * Record a trace entry. With the trace off, the entry is only counted; callers build the
+   * entry inline, so on hot paths they check `tracing` first to spare the allocation.
+   */
+  private record(ev: TraceEvent): void {
+    this.trace.record(ev);
+  }
+
+  private get tracing(): boolean {
+    return this.trace.mode === 'full';
   }
 
   /** Break a property from outside the per-event checks (history checks at the end). */
   reportViolation(property: string, message: string): void {
     if (this.violationFound) return;
     this.violationFound = { property, message, time: this.clock, step: this.trace.length };
-    this.trace.record({ t: this.clock, e: 'violation', property, message });
+    this.record({ t: this.clock, e: 'violation', property, message });
   }
 
   private drop(from: NodeId, to: NodeId, msg: Message, sent: number, reason: DropReason): void {
-    this.trace.record({ t: this.clock, e: 'drop', from, to, sent, msg, reason });
+    this.record({ t: this.clock, e: 'drop', from, to, sent, msg, reason });
   }
 
   private applyFault(fault: Fault): void {
@@ -304,43 +318,43 @@ export class World {
     switch (fault.type) {
       case 'crash': {
         const n = this.nodes.get(fault.node);
-        if (!n?.actors) return this.trace.record({ t: this.clock, e: 'fault', fault, effect: 'already down' });
-        this.trace.record({ t: this.clock, e: 'fault', fault });
+        if (!n?.actors) return this.record({ t: this.clock, e: 'fault', fault, effect: 'already down' });
+        this.record({ t: this.clock, e: 'fault', fault });
         const actors = n.actors;
         n.actors = undefined;
         n.primary = undefined;
         for (const a of actors.values()) a.ref.stop();
         const lost = n.disk.crash(fault.tear ? this.faultRng : undefined);
         for (const file of Object.keys(lost.lostWrites)) {
-          this.trace.record({ t: this.clock, e: 'disk', node: fault.node, op: 'lost', file, n: lost.lostWrites[file]! });
+          this.record({ t: this.clock, e: 'disk', node: fault.node, op: 'lost', file, n: lost.lostWrites[file]! });
         }
         this.loseConnections(fault.node);
         return;
       }
       case 'restart': {
         const n = this.nodes.get(fault.node);
-        if (!n || n.actors) return this.trace.record({ t: this.clock, e: 'fault', fault, effect: 'already up' });
-        this.trace.record({ t: this.clock, e: 'fault', fault });
+        if (!n || n.actors) return this.record({ t: this.clock, e: 'fault', fault, effect: 'already up' });
+        this.record({ t: this.clock, e: 'fault', fault });
         this.boot(fault.node, n);
         return;
       }
       case 'partition':
-        this.trace.record({ t: this.clock, e: 'fault', fault });
+        this.record({ t: this.clock, e: 'fault', fault });
         this.network.partition(fault.from, fault.to, fault.oneWay ?? false);
         return;
       case 'heal':
-        this.trace.record({ t: this.clock, e: 'fault', fault });
+        this.record({ t: this.clock, e: 'fault', fault });
         this.network.heal(fault.nodes);
         return;
       case 'latency': {
-        this.trace.record({ t: this.clock, e: 'fault', fault });
+        this.record({ t: this.clock, e: 'fault', fault });
         this.network.setExtraLatency(fault.node, fault.ms);
         const node = fault.node;
         this.queue.push(this.clock + fault.durationMs, { k: 'call', fn: () => this.network.setExtraLatency(node, 0) });
         return;
       }
       case 'disconnect':
-        this.trace.record({ t: this.clock, e: 'fault', fault });
+        this.record({ t: this.clock, e: 'fault', fault });
         this.network.breakConnection(fault.a, fault.b);
         this.notifyDisconnected(fault.a, fault.b);
         this.notifyDisconnected(fault.b, fault.a);
@@ -406,7 +420,7 @@ export class World {
     if (value === undefined) return;
     const key = typeof value === 'string' ? value : JSON.stringify(value);
     if (key === a.lastStateKey) return;
-    this.trace.record({ t: this.clock, e: 'state', node: a.label, from: a.lastState ?? null, to: value });
+    this.record({ t: this.clock, e: 'state', node: a.label, from: a.lastState ?? null, to: value });
     a.lastState = value;
     a.lastStateKey = key;
   }
@@ -427,7 +441,7 @@ export class World {
             const target = n.actors?.get(actor);
             if (!target) throw new Error(`node ${node} has no actor ${actor}`);
             if (!isActive(target)) return;
-            this.trace.record({ t: this.clock, e: 'deliver', from: node, to: node, sent: this.clock, msg: { ...msg, actor } });
+            this.record({ t: this.clock, e: 'deliver', from: node, to: node, sent: this.clock, msg: { ...msg, actor } });
             target.ref.send({ ...msg, from: node });
           },
         });
@@ -435,23 +449,23 @@ export class World {
       }
       case 'disk.append':
         n.disk.append(effect.file, effect.entries);
-        return this.trace.record({ t: this.clock, e: 'disk', node, op: 'append', file: effect.file, n: effect.entries.length });
+        return this.tracing ? this.record({ t: this.clock, e: 'disk', node, op: 'append', file: effect.file, n: effect.entries.length }) : this.trace.count();
       case 'disk.truncate':
         n.disk.truncate(effect.file, effect.length);
-        return this.trace.record({ t: this.clock, e: 'disk', node, op: 'truncate', file: effect.file, n: effect.length });
+        return this.tracing ? this.record({ t: this.clock, e: 'disk', node, op: 'truncate', file: effect.file, n: effect.length }) : this.trace.count();
       case 'disk.replace':
         n.disk.replace(effect.file, effect.entries);
-        return this.trace.record({ t: this.clock, e: 'disk', node, op: 'replace', file: effect.file, n: effect.entries.length });
+        return this.tracing ? this.record({ t: this.clock, e: 'disk', node, op: 'replace', file: effect.file, n: effect.entries.length }) : this.trace.count();
       case 'disk.fsync':
         n.disk.fsync(effect.file);
-        return this.trace.record({ t: this.clock, e: 'disk', node, op: 'fsync', file: effect.file, n: 0 });
+        return this.tracing ? this.record({ t: this.clock, e: 'disk', node, op: 'fsync', file: effect.file, n: 0 }) : this.trace.count();
       case 'history': {
         const op = { ...effect.op, index: this.history.length, time: this.clock };
         this.history.push(op);
-        return this.trace.record({ t: this.clock, e: 'note', node, text: `history ${op.type} ${op.f}`, data: op });
+        return this.record({ t: this.clock, e: 'note', node, text: `history ${op.type} ${op.f}`, data: op });
       }
       case 'trace.note':
-        return this.trace.record({ t: this.clock, e: 'note', node, text: effect.text, ...(effect.data === undefined ? {} : { data: effect.data }) });
+        return this.record({ t: this.clock, e: 'note', node, text: effect.text, ...(effect.data === undefined ? {} : { data: effect.data }) });
       default:
         throw new Error(`node ${node} emitted an unknown effect ${JSON.stringify((effect as { type: unknown }).type)}`);
     }
