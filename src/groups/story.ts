@@ -13,7 +13,7 @@ export interface GroupStoryStep {
   readonly text: string;
 }
 
-const interesting = /PreparingRebalance|generation \d+:|session expired|Stable in generation|loading|unloaded|stalls for|leaves|lost \[|commit failed|fenced|removed/;
+const interesting = /PreparingRebalance|generation \d+:|session expired|Stable in generation|loading|unloaded|stalls for|leaves|lost \[|commit failed|fenced|fencing|removed/;
 
 export function groupStoryOf(trace: readonly TraceEvent[]): GroupStoryStep[] {
   const steps: { t: number; text: string }[] = [];

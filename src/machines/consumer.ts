@@ -599,7 +599,7 @@ export const consumerMachine = setup({
       out.note(`${c.name} lost its coordinator (broker ${c.coordinator})`);
       return { coordinator: -1, coordinatorLost: false, heartbeatRequest: undefined };
     }),
-    sendJoin: react<ConsumerContext, ConsumerEvent>((c, e, out) => ({ ...sendJoin(c, e, out), joinRequested: false, joinInProgress: true })),
+    sendJoin: react<ConsumerContext, ConsumerEvent>((c, e, out) => ({ ...sendJoin(c, e, out), joinRequested: false, joinInProgress: true, rejoinNeeded: false })),
     joinDone: react<ConsumerContext, ConsumerEvent>(() => ({ joinInProgress: false })),
     clearCommitResult: react<ConsumerContext, ConsumerEvent>(() => ({ commitResult: undefined })),
     onJoinResponse: react(onJoinResponse),
