@@ -176,6 +176,12 @@ export function groupInvariants(config: ClusterConfig, workload: ProduceWorkload
 
   /** Every retained record from where group g started was read by one of its polls (a liveness check at the end). */
   function readsEverything(world: World, g: number): string | undefined {
+    // Nobody left to read (every consumer closed or fenced): nothing is owed any more.
+    const open = consumers(world, groups).some((c) => {
+      const m = (c.ref.getSnapshot() as Snap<ConsumerContext>).value as { membership?: string };
+      return c.group === g && m.membership !== 'Left' && m.membership !== 'Fatal';
+    });
+    if (!open) return undefined;
     for (const p of parts) {
       const r = retained(world, config, p);
       const from = startOf(g, p);

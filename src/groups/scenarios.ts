@@ -137,8 +137,9 @@ const spaceOptions: Record<string, GroupSpaceOptions> = {
   'no-concurrent-processing': { commit: 'after-process', consumerKinds: ['stall'] },
   'group-exclusive-ownership': { commit: 'after-process', protocol: 'any' },
   'idle-consumers': { commit: 'after-process', maxConsumers: 4, protocol: 'any' },
-  'independent-groups': { commit: 'after-process', secondGroup: true },
-  replay: { commit: 'after-process', secondGroup: true },
+  // Liveness: a group whose consumers all left owes nothing, so leaves are not searched here.
+  'independent-groups': { commit: 'after-process', secondGroup: true, consumerKinds: ['crash', 'stall'] },
+  replay: { commit: 'after-process', secondGroup: true, consumerKinds: ['crash', 'stall'] },
 };
 
 /**

@@ -113,6 +113,8 @@ export interface ConsumerContext {
   readonly positions: ReadonlyMap<number, number>;
   readonly offsetFetchInFlight: number | undefined;
   readonly listOffsetsInFlight: ReadonlyMap<number, number>;
+  /** When the last OffsetFetch / ListOffsets was sent: unanswered lookups expire after a request timeout. */
+  readonly lookupAt: number;
   readonly fetches: ReadonlyMap<number, number>;
   readonly fetched: readonly { partition: number; records: readonly [number, number][] }[];
   readonly batch: Batch | undefined;
@@ -393,11 +395,16 @@ function autoCommit(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> {
 }
 
 function findPositions(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> {
-  const unknown = c.owned.filter((p) => !c.positions.has(p) && !c.listOffsetsInFlight.has(p));
-  if (unknown.length === 0 || c.offsetFetchInFlight !== undefined || c.coordinator < 0) return {};
+  // A lookup sent to a broker that crashed or moved is never answered: forget it and ask again.
+  const expired = c.now() - c.lookupAt > c.config.requestTimeoutMs / 6;
+  const listOffsetsInFlight = expired ? new Map<number, number>() : c.listOffsetsInFlight;
+  const offsetFetchInFlight = expired ? undefined : c.offsetFetchInFlight;
+  const base = expired ? { listOffsetsInFlight, offsetFetchInFlight } : {};
+  const unknown = c.owned.filter((p) => !c.positions.has(p) && !listOffsetsInFlight.has(p));
+  if (unknown.length === 0 || offsetFetchInFlight !== undefined || c.coordinator < 0) return base;
   const [requestId, patch] = nextId(c);
   out.send(coordinatorNode(c), { type: 'OffsetFetch', actor: groupActor(c.options.groupId), requestId, groupId: c.options.groupId, partitions: unknown } satisfies OffsetFetch);
-  return { ...patch, offsetFetchInFlight: requestId };
+  return { ...base, ...patch, offsetFetchInFlight: requestId, lookupAt: c.now() };
 }
 
 /** Committed offsets, or auto.offset.reset where there is none. */
@@ -428,7 +435,7 @@ function resetPosition(c: ConsumerContext, p: number, out: Outbox): Partial<Cons
   out.send(brokerNode(leader), { type: 'ListOffsets', actor: partitionName(p), requestId } satisfies ListOffsets);
   const inFlight = new Map(c.listOffsetsInFlight);
   inFlight.set(p, requestId);
-  return { ...patch, listOffsetsInFlight: inFlight };
+  return { ...patch, listOffsetsInFlight: inFlight, lookupAt: c.now() };
 }
 
 function onListOffsetsResponse(c: ConsumerContext, e: ListOffsetsResponse, out: Outbox): Partial<ConsumerContext> {
@@ -567,6 +574,7 @@ export const consumerMachine = setup({
     heartbeatInterval: ({ context }) => context.config.heartbeatIntervalMs,
     joinTimeout: ({ context }) => context.config.rebalanceTimeoutMs + Math.floor(context.config.requestTimeoutMs / 6),
     requestTimeout: ({ context }) => Math.floor(context.config.requestTimeoutMs / 6),
+    syncTimeout: ({ context }) => context.config.requestTimeoutMs,
     pollInterval: ({ context }) => context.options.pollIntervalMs,
     fetchTimeout: ({ context }) => Math.floor(context.config.requestTimeoutMs / 6),
     processingLeft: ({ context }) => Math.max(0, Math.max(context.processing?.until ?? 0, context.pausedUntil) - context.now()),
@@ -575,7 +583,13 @@ export const consumerMachine = setup({
     coordinatorKnown: ({ context }) => context.coordinator >= 0,
     coordinatorLost: ({ context }) => context.coordinatorLost,
     fatal: ({ context }) => context.fatal !== undefined,
-    needsJoin: ({ context }) => context.memberId === '' || context.generation < 0 || context.joinRequested,
+    // A join or sync that did not finish (timeout, coordinator error) leaves a generation without
+    // an assignment: the member rejoins (AbstractCoordinator's rejoinNeeded after a failed sync).
+    needsJoin: ({ context }) =>
+      context.memberId === '' ||
+      context.generation < 0 ||
+      context.joinRequested ||
+      (context.ownedGeneration !== context.generation && context.pendingAssignment?.generation !== context.generation),
     joinRequested: ({ context }) => context.joinRequested,
     answersJoin: ({ context, event }) => 'requestId' in event && event.requestId === context.joinRequest,
     joinFailed: ({ event }) => 'error' in event && event.error !== undefined,
@@ -657,6 +671,7 @@ export const consumerMachine = setup({
     positions: new Map(),
     offsetFetchInFlight: undefined,
     listOffsetsInFlight: new Map(),
+    lookupAt: 0,
     fetches: new Map(),
     fetched: [],
     batch: undefined,
@@ -710,7 +725,7 @@ export const consumerMachine = setup({
         },
         /** SyncGroup in flight (COMPLETING_REBALANCE). */
         CompletingRebalance: {
-          after: { requestTimeout: { target: 'FindingCoordinator', actions: 'forgetCoordinator' } },
+          after: { syncTimeout: { target: 'FindingCoordinator', actions: 'forgetCoordinator' } },
           on: {
             SyncGroupResponse: [
               { guard: and(['answersJoin', not('joinFailed')]), target: 'Stable', actions: 'onSyncResponse' },
