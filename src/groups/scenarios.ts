@@ -4,7 +4,7 @@ import { consumerNode } from '../cluster/kafka.js';
 import type { ScenarioInput } from '../cluster/scenario.js';
 import type { CommitPolicy } from '../machines/consumer.js';
 import type { Fault } from '../sim/faults.js';
-import { episodeArb, episodesToFaults, type Episode, type SearchSpace } from '../workload/arbitraries.js';
+import { caseToScenario, episodeArb, episodesToFaults, exploreCaseArb, type Episode, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
 
 /**
  * Search spaces for the consumer-group properties: a case is a produce workload with one or two
@@ -157,4 +157,15 @@ export function exploreSpaceFor(
   if (!(groupPropertyIds as readonly string[]).includes(property)) return undefined;
   const o = { ...spaceOptions[property], ...options };
   return { arb: groupCaseArb(space, o), toScenario: (c) => groupCaseToScenario(c, space, base) };
+}
+
+/**
+ * The case space `explore` searches for any property: the group space for a consumer-group
+ * property, else the produce-only space of src/workload/arbitraries.ts. So the search needs one
+ * call: `const { arb, toScenario } = caseSpaceFor(opts.property, space, base)`.
+ */
+export function caseSpaceFor(property: string, space: SearchSpace, base: Base): { arb: fc.Arbitrary<unknown>; toScenario: (c: unknown) => ScenarioInput } {
+  const g = exploreSpaceFor(property, space, base);
+  if (g) return { arb: g.arb, toScenario: (c) => g.toScenario(c as GroupCase) };
+  return { arb: exploreCaseArb(space), toScenario: (c) => caseToScenario(c as ExploreCase, space, base) };
 }

@@ -159,3 +159,15 @@ describe('groups and replay', () => {
     expect(ctx.processed.length).toBeLessThan(60);
   });
 });
+
+describe('determinism', () => {
+  it('a scenario with groups, faults and stalls replays to the same trace hash', () => {
+    const input = base({
+      groups: [{ consumers: 3, protocol: 'cooperative', stalls: [{ consumer: 1, at: 300, durationMs: 200 }] }, { consumers: 1, commit: 'auto' }],
+      faults: [{ at: 400, type: 'crash', node: 'b1' }, { at: 600, type: 'restart', node: 'b1' }],
+    });
+    const a = run(input).summary.traceHash;
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(run(input).summary.traceHash).toBe(a);
+  });
+});
