@@ -6,7 +6,7 @@ import { prepareSearch, propertyIds, type ExploreOptions } from '../explore/sear
 import { storyOf, type StoryStep } from '../explore/story.js';
 import type { TraceEvent } from '../sim/trace.js';
 import type { Invariant, Violation, World } from '../sim/world.js';
-import { exploreCaseArb, type EpisodeKind } from '../workload/arbitraries.js';
+import type { EpisodeKind } from '../workload/arbitraries.js';
 
 /**
  * A check a claim adds to the replication invariants: a fresh, stateful invariant per run,
@@ -82,7 +82,7 @@ function worldWith(scenario: Scenario, check: Check, trace: 'full' | 'off'): Wor
 export function searchCounterexample(opts: SearchOptions): SearchResult {
   if (typeof opts.check === 'string' && !propertyIds().includes(opts.check)) throw new Error(`unknown property ${opts.check}`);
   const p = prepareSearch(exploreOptions(opts));
-  const details = fc.check(fc.property(exploreCaseArb(p.space), p.holds), p.params);
+  const details = fc.check(fc.property(p.arb, p.holds), p.params);
   if (!details.failed || !details.counterexample) return { options: opts, found: false, runs: p.seen.tried, shrinks: 0, scenario: undefined };
   return { options: opts, found: true, runs: p.seen.tried, shrinks: p.seen.shrinks, scenario: p.toScenario(details.counterexample[0]) };
 }

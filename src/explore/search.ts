@@ -8,6 +8,8 @@ import { CONTROLLER, brokerNode } from '../machines/protocol.js';
 import { initialReplicas } from '../machines/controller.js';
 import type { Invariant, Violation } from '../sim/world.js';
 import { caseToScenario, episodeKinds, exploreCaseArb, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
+import { groupPropertyIds } from '../check/groups.js';
+import { exploreSpaceFor, type GroupCase } from '../groups/scenarios.js';
 import { storyOf, type StoryStep } from './story.js';
 import { yieldToEventLoop } from './yield.js';
 
@@ -51,7 +53,7 @@ export interface ExploreResult {
 }
 
 export function propertyIds(): string[] {
-  return replicationInvariants(resolveConfig('default')).map((i) => i.id);
+  return [...replicationInvariants(resolveConfig('default')).map((i) => i.id), ...groupPropertyIds];
 }
 
 export function searchSpace(opts: ExploreOptions): SearchSpace {
@@ -87,7 +89,11 @@ export function prepareSearch(opts: ExploreOptions) {
   const base = { preset: opts.preset, overrides: opts.overrides ?? {}, durationMs: opts.durationMs ?? 1500 };
   // Only the property searched for is checked, so the search is not stopped by another one.
   const properties = opts.check ? [] : all ? undefined : [opts.property];
-  const toScenario = (c: ExploreCase): Scenario => parseScenario({ ...caseToScenario(c, space, base), ...(properties ? { properties } : {}) });
+  // Consumer-group properties are searched with consumers and consumer faults in the case.
+  const group = exploreSpaceFor(opts.property, space, base);
+  const arb: fc.Arbitrary<unknown> = group ? group.arb : exploreCaseArb(space);
+  const toScenario = (c: unknown): Scenario =>
+    parseScenario({ ...(group ? group.toScenario(c as GroupCase) : caseToScenario(c as ExploreCase, space, base)), ...(properties ? { properties } : {}) });
   /** The world of a scenario, with the caller's check installed if there is one. */
   const worldOf = (scenario: Scenario, trace: 'full' | 'off') => {
     const { world, config } = buildWorld(scenario, trace);
@@ -96,7 +102,7 @@ export function prepareSearch(opts: ExploreOptions) {
   };
   const seen = { tried: 0, shrinks: 0, failedAt: undefined as number | undefined };
   /** One run of the search: false when it broke the property. */
-  const holds = (c: ExploreCase): boolean => {
+  const holds = (c: unknown): boolean => {
     if (seen.failedAt === undefined) seen.tried++;
     else if (seen.shrinks >= (opts.maxShrinks ?? Number.POSITIVE_INFINITY)) return true;
     else seen.shrinks++;
@@ -110,17 +116,17 @@ export function prepareSearch(opts: ExploreOptions) {
     return !broken;
   };
   const params = { numRuns: opts.runs, seed: opts.seed | 0, endOnFailure: false };
-  return { space, toScenario, worldOf, seen, holds, params };
+  return { space, arb, toScenario, worldOf, seen, holds, params };
 }
 
-function conclude(opts: ExploreOptions, p: ReturnType<typeof prepareSearch>, counterexample: ExploreCase | undefined): ExploreResult {
+function conclude(opts: ExploreOptions, p: ReturnType<typeof prepareSearch>, counterexample: unknown): ExploreResult {
   const budget = p.space.budget.maxFaulty;
-  if (!counterexample) {
+  if (counterexample === undefined) {
     return { property: opts.property, config: opts.preset, budget, runs: p.seen.tried, found: false, shrinks: 0, shrunkSteps: undefined, violation: undefined, scenario: undefined, story: undefined };
   }
   const shrunk = p.toScenario(counterexample);
   const replayed = runScenario(shrunk, 'full');
-  const story = storyOf(replayed.world.trace.events());
+  const story = storyOf(replayed.world.trace.events(), (groupPropertyIds as readonly string[]).includes(opts.property) ? 'groups' : 'replication');
   const scenario: Scenario = {
     ...shrunk,
     expect: { violation: replayed.summary.violation?.property ?? opts.property, ...(replayed.summary.traceHash ? { traceHash: replayed.summary.traceHash } : {}) },
@@ -146,7 +152,7 @@ function conclude(opts: ExploreOptions, p: ReturnType<typeof prepareSearch>, cou
  */
 export function explore(opts: ExploreOptions): ExploreResult {
   const p = prepareSearch(opts);
-  const details = fc.check(fc.property(exploreCaseArb(p.space), p.holds), p.params);
+  const details = fc.check(fc.property(p.arb, p.holds), p.params);
   return conclude(opts, p, details.failed ? details.counterexample?.[0] : undefined);
 }
 
@@ -158,7 +164,7 @@ export async function exploreAsync(opts: ExploreOptions): Promise<ExploreResult>
   const p = prepareSearch(opts);
   let n = 0;
   const details = await fc.check(
-    fc.asyncProperty(exploreCaseArb(p.space), async (c) => {
+    fc.asyncProperty(p.arb, async (c) => {
       if (++n % 8 === 0) await yieldToEventLoop();
       return p.holds(c);
     }),

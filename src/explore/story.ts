@@ -31,10 +31,19 @@ export function describeFault(f: Fault): string {
   }
 }
 
-/** Notes worth a step: fencing, registration, leadership, accepted ISR changes, truncation. */
-const interestingNote = /fenced|re-registered|leader in epoch|ISR of .* is now|truncated/;
+/**
+ * Notes worth a step: fencing, registration, leadership, accepted ISR changes, truncation; and
+ * for consumer groups, rebalances and generations, stalls, leaves, lost partitions, refused
+ * commits.
+ */
+const replicationNote = /fenced|re-registered|leader in epoch|ISR of .* is now|truncated/;
+const groupNote = /PreparingRebalance|generation \d+:|session expired|Stable in generation|loading|unloaded|stalls for|leaves|lost \[|commit failed|fenced|fencing|removed/;
 
-export function storyOf(trace: readonly TraceEvent[]): StoryStep[] {
+/** What a story is about: replication (the default), or consumer groups (replication left out). */
+export type StoryFocus = 'replication' | 'groups';
+
+export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'replication'): StoryStep[] {
+  const interestingNote = focus === 'groups' ? groupNote : new RegExp(`${replicationNote.source}|${groupNote.source}`);
   const steps: { t: number; text: string; traceIndex: number; kind?: string; nodes: string[]; lost: string[] }[] = [];
   let acks: { t: number; first: string; last: string; count: number; traceIndex: number } | undefined;
   const flushAcks = () => {
@@ -73,13 +82,14 @@ export function storyOf(trace: readonly TraceEvent[]): StoryStep[] {
       case 'disk':
         if (ev.op === 'lost' && ev.n > 0) {
           const last = steps[steps.length - 1];
-          if (last && last.t === ev.t && last.kind === 'crash') last.lost.push(ev.node);
+          if (last && last.t === ev.t && last.kind === 'crash' && !last.lost.includes(ev.node)) last.lost.push(ev.node);
         }
         return;
       case 'note': {
         if (ev.text.startsWith('history ')) {
-          const op = ev.data as { type: string; process: number; value: [string, number, unknown][] };
-          if (op.type !== 'ok' && op.type !== 'info' && op.type !== 'fail') return;
+          const op = ev.data as { type: string; f: string; process: number; value: [string, number, unknown][] };
+          // Sends tell the story of what was acknowledged; polls are in the trace.
+          if (focus === 'groups' || op.f !== 'send' || (op.type !== 'ok' && op.type !== 'info' && op.type !== 'fail')) return;
           const [, key, v] = op.value[0]!;
           const desc = op.type === 'ok' ? `value ${(v as number[])[1]} at ${key}:${(v as number[])[0]}` : `value ${v as number}`;
           if (op.type !== 'ok') {
