@@ -622,7 +622,8 @@ export const consumerMachine = setup({
     onHeartbeatResponse: react(onHeartbeatResponse),
     ackHeartbeatNow: react<ConsumerContext, ConsumerEvent>((c) => ({ lastHeartbeatAck: c.now() })),
     sendLeave: react<ConsumerContext, ConsumerEvent>((c, _e, out) => {
-      if (c.memberId === '' || c.coordinator < 0) return {};
+      // KIP-345: a static member does not send LeaveGroup on close; its session expires instead.
+      if (c.memberId === '' || c.coordinator < 0 || c.options.groupInstanceId !== undefined) return { owned: [], positions: new Map() };
       const [requestId, patch] = nextId(c);
       out.send(coordinatorNode(c), { type: 'LeaveGroup', actor: groupActor(c.options.groupId), requestId, groupId: c.options.groupId, memberId: c.memberId } satisfies LeaveGroup);
       out.note(`${c.name} leaves ${c.options.groupId}`, { consumer: c.name, group: c.options.groupId, revoked: c.owned });
