@@ -1,6 +1,8 @@
 import type { AnyStateMachine } from 'xstate';
 import { brokerMachine } from '../machines/broker.js';
+import { consumerMachine } from '../machines/consumer.js';
 import { controllerMachine } from '../machines/controller.js';
+import { groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { producerMachine } from '../machines/producer.js';
 import { replicaMachine } from '../machines/replica.js';
 import { pingerMachine, pongerMachine } from '../workload/ping-pong.js';
@@ -23,6 +25,8 @@ export function machineRegistry(): RegisteredMachine[] {
     { name: 'broker', title: 'Broker', machine: brokerMachine },
     { name: 'replica', title: 'Partition replica', machine: replicaMachine },
     { name: 'producer', title: 'Producer', machine: producerMachine },
+    { name: 'group-coordinator', title: 'Group coordinator (classic protocol)', machine: groupCoordinatorMachine },
+    { name: 'consumer', title: 'Consumer', machine: consumerMachine },
     { name: 'pinger', title: 'Pinger (kernel workload)', machine: pingerMachine },
     { name: 'ponger', title: 'Ponger (kernel workload)', machine: pongerMachine },
   ];
