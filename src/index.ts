@@ -28,6 +28,24 @@ export { replicationInvariants } from './check/replication.js';
 export { explore, propertyIds, type ExploreOptions, type ExploreResult } from './explore/search.js';
 export { storyOf, formatStory, type StoryStep } from './explore/story.js';
 
+// The replication machines and their messages
+export { controllerMachine, type ControllerContext } from './machines/controller.js';
+export { brokerMachine, type BrokerContext } from './machines/broker.js';
+export { replicaMachine, type ReplicaContext } from './machines/replica.js';
+export { producerMachine, type ProducerContext } from './machines/producer.js';
+export type * from './machines/protocol.js';
+
+// Consumer groups
+export { groupInvariants, groupPropertyIds, type GroupInvariant, type GroupPropertyId } from './check/groups.js';
+export { exploreSpaceFor, caseSpaceFor, groupCaseArb, groupCaseToScenario, type GroupCase, type ConsumerEpisode, type GroupSpaceOptions } from './groups/scenarios.js';
+export { ownershipGaps, type OwnershipGaps } from './groups/measure.js';
+export { groupStoryOf, formatGroupStory } from './groups/story.js';
+export { groupCoordinatorMachine, type CoordinatorContext, type AcceptedCommit } from './machines/group-coordinator.js';
+export { consumerMachine, type ConsumerOptions, type CommitPolicy, type OffsetReset, type ProcessedRecord, type ConsumerContext } from './machines/consumer.js';
+export type * from './machines/group-protocol.js';
+export { consumerNode, groupId } from './cluster/kafka.js';
+export type { GroupSpec } from './cluster/scenario.js';
+
 // Kafka-compatible pure functions
 export { assignors } from './groups/assignors/index.js';
 export type { Assignment, MemberSubscription, PartitionsPerTopic, TopicPartition } from './groups/assignors/types.js';

@@ -31,7 +31,8 @@ const pingPongSchema = z.strictObject({
 });
 
 /** One consumer group reading the data topic (spec/consumer-groups.md). */
-const groupSchema = z.strictObject({
+/** A consumer group in a produce workload. */
+export const groupSchema = z.strictObject({
   consumers: z.number().int().min(1).max(16).default(2),
   /** auto (enable.auto.commit), after-process (at-least-once), before-process (at-most-once). */
   commit: z.enum(['auto', 'after-process', 'before-process']).default('after-process'),

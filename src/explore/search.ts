@@ -10,6 +10,7 @@ import type { Invariant, Violation } from '../sim/world.js';
 import { caseToScenario, episodeKinds, exploreCaseArb, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
 import { groupPropertyIds } from '../check/groups.js';
 import { exploreSpaceFor, type GroupCase } from '../groups/scenarios.js';
+import type { CommitPolicy } from '../machines/consumer.js';
 import { storyOf, type StoryStep } from './story.js';
 import { yieldToEventLoop } from './yield.js';
 
@@ -36,6 +37,8 @@ export interface ExploreOptions {
   readonly check?: (config: ClusterConfig) => Invariant;
   /** Stop shrinking after this many attempts (default: shrink to the end). */
   readonly maxShrinks?: number;
+  /** For consumer-group properties: the commit policy of the consumers (default after-process). */
+  readonly commit?: CommitPolicy;
 }
 
 export interface ExploreResult {
@@ -90,7 +93,7 @@ export function prepareSearch(opts: ExploreOptions) {
   // Only the property searched for is checked, so the search is not stopped by another one.
   const properties = opts.check ? [] : all ? undefined : [opts.property];
   // Consumer-group properties are searched with consumers and consumer faults in the case.
-  const group = exploreSpaceFor(opts.property, space, base);
+  const group = exploreSpaceFor(opts.property, space, base, opts.commit ? { commit: opts.commit } : {});
   const arb: fc.Arbitrary<unknown> = group ? group.arb : exploreCaseArb(space);
   const toScenario = (c: unknown): Scenario =>
     parseScenario({ ...(group ? group.toScenario(c as GroupCase) : caseToScenario(c as ExploreCase, space, base)), ...(properties ? { properties } : {}) });

@@ -136,7 +136,8 @@ export interface ConsumerContext {
   readonly resets: { partition: number; offset: number; time: number }[];
 }
 
-type From = { from: string };
+/** Every delivered message carries its sender (the World adds it). */
+export type From = { from: string };
 export type ConsumerEvent =
   | (MetadataResponse & From)
   | (JoinGroupResponse & From)

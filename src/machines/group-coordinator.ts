@@ -110,7 +110,8 @@ export interface CoordinatorContext {
   readonly accepted: AcceptedCommit[];
 }
 
-type From = { from: string };
+/** Every delivered message carries its sender (the World adds it). */
+export type From = { from: string };
 export type CoordinatorEvent =
   | (BecomeReplica & From)
   | (JoinGroup & From)

@@ -46,12 +46,17 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .option('--faults <list>', `fault kinds to inject: ${episodeKinds.join(',')}`, episodeKinds.join(','))
     .addOption(new Option('--budget <n>', 'brokers that may be faulty at once (default: RF - min.insync.replicas)').argParser(parseNonNegativeInt('budget')))
     .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF)')
+    .option('--commit <policy>', 'consumer-group properties: the consumers\' commit policy, after-process (default), before-process or auto')
     .option('--json', 'print {"property","config","runs","found","shrunkSteps","elapsedMs","scenario"}')
     .option('--out <file>', 'write the counterexample scenario to this file')
-    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; json?: boolean; out?: string }) => {
+    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; commit?: string; json?: boolean; out?: string }) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
       if (opts.runs < 1) throw new InputError('--runs: must be at least 1');
       const faults = parseFaults(opts.faults);
+      const policies = ['after-process', 'before-process', 'auto'] as const;
+      if (opts.commit !== undefined && !(policies as readonly string[]).includes(opts.commit)) {
+        throw new InputError(`--commit: expected ${policies.join(', ')}, got "${opts.commit}"`);
+      }
       const progress = progressLine(io, `exploring ${opts.property} on ${opts.config}`);
       const result = await exploreAsync({
         property: opts.property,
@@ -61,6 +66,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
         faults,
         ...(opts.budget === undefined ? {} : { budget: opts.budget }),
         correlated: opts.correlated ?? false,
+        ...(opts.commit ? { commit: opts.commit as (typeof policies)[number] } : {}),
         onProgress: (p) => progress.update(p.runs, opts.runs, p.shrinks > 0 ? `, shrinking (${p.shrinks})` : ''),
       });
       const elapsedMs = Math.round(progress.done());
