@@ -6,6 +6,7 @@ import { prepareSearch, propertyIds, type ExploreOptions } from '../explore/sear
 import { storyOf, type StoryStep } from '../explore/story.js';
 import type { TraceEvent } from '../sim/trace.js';
 import type { Invariant, Violation, World } from '../sim/world.js';
+import type { CommitPolicy } from '../machines/consumer.js';
 import type { EpisodeKind } from '../workload/arbitraries.js';
 
 /**
@@ -33,6 +34,8 @@ export interface SearchOptions {
   readonly correlated?: boolean;
   readonly durationMs?: number;
   readonly maxEpisodes?: number;
+  /** Consumer-group checks: the consumers' commit policy (default after-process). */
+  readonly commit?: CommitPolicy;
   /**
    * Shrink attempts after the first failure. explore() shrinks to the end; claims cap it so
    * the whole catalogue runs within its time budget, deterministically (a cap in attempts,
@@ -65,6 +68,7 @@ function exploreOptions(opts: SearchOptions): ExploreOptions {
     ...(opts.correlated !== undefined ? { correlated: opts.correlated } : {}),
     ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {}),
     ...(opts.maxEpisodes !== undefined ? { maxEpisodes: opts.maxEpisodes } : {}),
+    ...(opts.commit !== undefined ? { commit: opts.commit } : {}),
   };
 }
 

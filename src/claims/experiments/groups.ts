@@ -1,21 +1,63 @@
-import { notModelled } from './common.js';
+import type { Experiment } from '../types.js';
+import { describeSearch, exhibit, notModelled, safetyVerdict } from './common.js';
 
 /**
  * Claims about the consumer-group runtime (group coordinator, consumers, rebalances, committed
- * offsets). They need the consumer-group machines and the group invariants of
- * src/check/groups.ts; until those land each is not-modelled, and switching one on is
- * replacing its entry here with an experiment (a search over the group invariant named in
- * spec/claims.md, as replication.ts does for no-acked-loss).
+ * offsets), checked by searches over the group invariants of src/check/groups.ts.
  */
-const needsGroups = notModelled('needs consumer groups (issue 4)');
+
+/**
+ * One partition, one consumer: within a generation no partition has two owners (the
+ * coordinator's view); in wall-clock time a member paused past its session timeout (a zombie)
+ * keeps processing until it hears it was removed, alongside the new owner.
+ */
+const exclusiveOwnership: Experiment = (ctx) => {
+  const owned = ctx.search({ check: 'group-exclusive-ownership', preset: 'default', mode: 'hold' });
+  const evidence = [describeSearch(owned, 'two owners in one generation')];
+  if (owned.found) {
+    const cx = exhibit(owned, 'two members own one partition in one generation');
+    return { verdict: 'refuted', conditions: [], evidence, ...(cx ? { counterexample: cx } : {}) };
+  }
+  const zombie = ctx.search({ check: 'no-concurrent-processing', preset: 'default', mode: 'find' });
+  evidence.push(describeSearch(zombie, 'a zombie and the new owner process the same partition at once'));
+  if (!zombie.found) return { verdict: 'holds', conditions: [], evidence };
+  const cx = exhibit(zombie, 'a consumer paused past its session timeout processes alongside the new owner');
+  return {
+    verdict: 'holds-if',
+    conditions: ['per generation (as the coordinator assigns); in wall-clock time a consumer paused past its session timeout keeps processing until it learns it was removed'],
+    evidence,
+    ...(cx ? { counterexample: cx } : {}),
+  };
+};
+
+/** Within one group no record is processed twice: a crash between processing and commit replays it. */
+const processedOnce: Experiment = (ctx) => {
+  const dup = ctx.search({ check: 'processed-at-most-once', preset: 'default', commit: 'after-process', mode: 'find' });
+  const evidence = [describeSearch(dup, 'a record processed twice with commit after processing')];
+  const cx = exhibit(dup, 'a consumer crashes after processing, before its commit; the next owner processes the record again');
+  return dup.found ? { verdict: 'refuted', conditions: [], evidence, ...(cx ? { counterexample: cx } : {}) } : { verdict: 'holds', conditions: [], evidence };
+};
+
+/** Every record is processed after a member crashes, if offsets are committed after processing. */
+const atLeastOnce: Experiment = (ctx) =>
+  safetyVerdict(ctx, { check: 'processed-at-least-once', preset: 'default', commit: 'after-process' }, [
+    {
+      condition: 'offsets are committed after processing (a commit before processing loses the record to a crash in between)',
+      without: { check: 'processed-at-least-once', preset: 'default', commit: 'before-process' },
+    },
+  ]);
 
 export const groupExperiments = {
-  'group-exclusive-ownership': needsGroups,
-  'independent-groups': needsGroups,
-  'processed-at-least-once': needsGroups,
-  'no-concurrent-processing': needsGroups,
-  'rebalance-takeover': needsGroups,
-  replay: needsGroups,
-  'committed-offset-resume': needsGroups,
-  'rolling-restart': needsGroups,
-} as const;
+  'group-exclusive-ownership': exclusiveOwnership,
+  'independent-groups': (ctx) => safetyVerdict(ctx, { check: 'independent-groups', preset: 'default' }, []),
+  'processed-at-least-once': atLeastOnce,
+  'no-concurrent-processing': processedOnce,
+  'rebalance-takeover': atLeastOnce,
+  replay: (ctx) => safetyVerdict(ctx, { check: 'replay', preset: 'default' }, []),
+  'committed-offset-resume': notModelled(
+    'the model commits the next offset to read, as Kafka does, but no experiment yet compares a commit with the read that follows it',
+  ),
+  'rolling-restart': notModelled(
+    'needs a rolling-restart workload: ownershipGaps (src/groups/measure.ts) measures the pauses, but no experiment restarts members one at a time yet',
+  ),
+} satisfies Record<string, Experiment>;
