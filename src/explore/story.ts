@@ -103,7 +103,8 @@ export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'repli
           } else acks = { t: ev.t, first: desc, last: desc, count: 1, traceIndex: i };
           return;
         }
-        if (!interestingNote.test(ev.text)) return;
+        // A group story leaves the controller's replication bookkeeping out.
+        if (!interestingNote.test(ev.text) || (focus === 'groups' && ev.node === 'controller')) return;
         flushAcks();
         steps.push({ t: ev.t, text: `${ev.node}: ${ev.text}`, traceIndex: i, nodes: [], lost: [] });
         return;
