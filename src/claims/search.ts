@@ -6,8 +6,6 @@ import { prepareSearch, propertyIds, type ExploreOptions } from '../explore/sear
 import { storyOf, type StoryStep } from '../explore/story.js';
 import type { TraceEvent } from '../sim/trace.js';
 import type { Invariant, Violation, World } from '../sim/world.js';
-import type { CommitPolicy } from '../machines/consumer.js';
-import type { EpisodeKind } from '../workload/arbitraries.js';
 
 /**
  * A check a claim adds to the replication invariants: a fresh, stateful invariant per run,
@@ -23,26 +21,15 @@ export type Check = string | ClaimCheck;
 
 export const checkId = (c: Check): string => (typeof c === 'string' ? c : c.id);
 
-export interface SearchOptions {
+/**
+ * A claim's search: explore()'s options, with a claim check in place of the property and a
+ * cap on shrinking. explore() shrinks to the end; claims cap it so the whole catalogue runs
+ * within its time budget, deterministically (a cap in attempts, never in wall time).
+ */
+export type SearchOptions = Omit<ExploreOptions, 'property' | 'check' | 'onProgress' | 'maxShrinks'> & {
   readonly check: Check;
-  readonly preset: string;
-  readonly overrides?: Record<string, unknown>;
-  readonly runs: number;
-  readonly seed: number;
-  readonly faults?: readonly EpisodeKind[];
-  readonly budget?: number;
-  readonly correlated?: boolean;
-  readonly durationMs?: number;
-  readonly maxEpisodes?: number;
-  /** Consumer-group checks: the consumers' commit policy (default after-process). */
-  readonly commit?: CommitPolicy;
-  /**
-   * Shrink attempts after the first failure. explore() shrinks to the end; claims cap it so
-   * the whole catalogue runs within its time budget, deterministically (a cap in attempts,
-   * never in wall time).
-   */
   readonly maxShrinks: number;
-}
+};
 
 export interface SearchResult {
   readonly options: SearchOptions;
@@ -55,21 +42,8 @@ export interface SearchResult {
 }
 
 function exploreOptions(opts: SearchOptions): ExploreOptions {
-  return {
-    property: checkId(opts.check),
-    preset: opts.preset,
-    runs: opts.runs,
-    seed: opts.seed,
-    maxShrinks: opts.maxShrinks,
-    ...(typeof opts.check === 'string' ? {} : { check: opts.check.make }),
-    ...(opts.overrides ? { overrides: opts.overrides } : {}),
-    ...(opts.faults ? { faults: opts.faults } : {}),
-    ...(opts.budget !== undefined ? { budget: opts.budget } : {}),
-    ...(opts.correlated !== undefined ? { correlated: opts.correlated } : {}),
-    ...(opts.durationMs !== undefined ? { durationMs: opts.durationMs } : {}),
-    ...(opts.maxEpisodes !== undefined ? { maxEpisodes: opts.maxEpisodes } : {}),
-    ...(opts.commit !== undefined ? { commit: opts.commit } : {}),
-  };
+  const { check, ...rest } = opts;
+  return { ...rest, property: checkId(check), ...(typeof check === 'string' ? {} : { check: check.make }) };
 }
 
 /** Build a world for a scenario with the check installed (a claim check, or only that invariant). */
