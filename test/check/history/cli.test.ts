@@ -2,38 +2,19 @@ import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command, CommanderError } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateHistory } from '../../../src/check/history/generate.js';
-import { registerCheck } from '../../../src/cli/commands/check.js';
-import { InputError } from '../../../src/cli/errors.js';
-import { captureIo } from '../../../src/cli/io.js';
 import type { HistoryOp, OffsetValue } from '../../../src/oracle/history/types.js';
+import { cli } from '../../helpers/cli.js';
 import { H } from './builder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kafka-model-check-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Runs `kafka-model check ...` in process, as src/cli/main.ts does once the command is registered. */
+/** Runs `kafka-model check ...` in process, through the CLI's own entry point. */
 async function check(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = captureIo();
-  let code = 0;
-  const program = new Command('kafka-model')
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
-  registerCheck(program, io, (c) => {
-    code = c;
-  });
-  try {
-    await program.parseAsync(['node', 'kafka-model', 'check', ...args]);
-  } catch (e) {
-    if (e instanceof CommanderError) code = e.exitCode === 0 ? 0 : 2;
-    else if (e instanceof InputError) {
-      io.err(`kafka-model: ${e.message}\n`);
-      code = 2;
-    } else throw e;
-  }
-  return { code, out: io.stdout(), err: io.stderr() };
+  const r = await cli('check', ...args);
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 function jsonl(name: string, ops: readonly HistoryOp[]): string {
