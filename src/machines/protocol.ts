@@ -4,6 +4,7 @@
  * (the partition's name, e.g. `t-0`).
  */
 import type { LogRecord } from '../log/index.js';
+import type { TxnLogEntry } from './txn-protocol.js';
 
 export type BrokerId = number;
 
@@ -39,6 +40,30 @@ export interface ProducedValue {
   readonly producer: string;
   readonly key: string;
   readonly value: number;
+  /**
+   * KIP-98's batch header fields, set by an idempotent or transactional producer (absent for a
+   * plain producer, so its records stay as they were): the producer id, its epoch and the
+   * record's sequence number in this partition (one record per batch in the model).
+   */
+  readonly producerId?: number;
+  readonly producerEpoch?: number;
+  readonly sequence?: number;
+  /** The record belongs to a transaction (the batch's isTransactional flag). */
+  readonly transactional?: boolean;
+  /**
+   * The model's tag of the transaction the record was sent in (the client's transaction
+   * number); lets the properties group a transaction's records across partitions. Not in Kafka.
+   */
+  readonly txnSeq?: number;
+  /** A control record: the transaction marker (EndTransactionMarker) for `producerId`. */
+  readonly control?: 'COMMIT' | 'ABORT';
+  /** The transaction coordinator's log entry (`__transaction_state` records). */
+  readonly txn?: TxnLogEntry;
+  /**
+   * A consume-transform-produce output record: the input record it was made from (the input's
+   * producer and value are `producer` and `value`); here which partition and offset it was read at.
+   */
+  readonly source?: { readonly partition: number; readonly offset: number };
 }
 
 export type Record = LogRecord<ProducedValue>;
@@ -54,7 +79,16 @@ export type ErrorCode =
   | 'STALE_BROKER_EPOCH'
   | 'INVALID_UPDATE_VERSION'
   | 'INELIGIBLE_REPLICA'
-  | 'NETWORK_EXCEPTION';
+  | 'NETWORK_EXCEPTION'
+  // Idempotence and transactions (KIP-98)
+  /** A sequence number that does not follow the producer's last one in this partition. */
+  | 'OUT_OF_ORDER_SEQUENCE_NUMBER'
+  /** The leader has no state for this producer id and the sequence is not 0. */
+  | 'UNKNOWN_PRODUCER_ID'
+  /** The request's producer epoch is older than the partition's for this producer id. */
+  | 'INVALID_PRODUCER_EPOCH'
+  /** A newer epoch of this transactional producer has written here (zombie fencing). */
+  | 'PRODUCER_FENCED';
 
 // Broker <-> controller (KRaft: KIP-500, KIP-631)
 export interface BrokerRegistration { type: 'BrokerRegistration'; brokerId: BrokerId; incarnation: number }
@@ -89,8 +123,12 @@ export interface Fetch {
   replicaId: BrokerId;
   /** Consumer fetches: the actor on the consumer's node the answer is for (its primary when absent). */
   replyTo?: string;
-  /** Consumer fetches: 'LOG_END' for the group coordinator loading its partition (Kafka loads to the log end). */
-  isolation?: 'LOG_END';
+  /**
+   * Consumer fetches: absent for read_uncommitted (to the HW); 'READ_COMMITTED' for
+   * isolation.level=read_committed (to the last stable offset, with the aborted transactions);
+   * 'LOG_END' for a coordinator loading its partition (Kafka loads to the log end).
+   */
+  isolation?: 'LOG_END' | 'READ_COMMITTED';
   brokerEpoch: number;
   fetchOffset: number;
   /** KIP-320: the follower's current leader epoch; -1 when the follower does not send it. */
@@ -107,6 +145,21 @@ export interface FetchResponse {
   highWatermark: number;
   leaderEndOffset: number;
   leaderEpoch: number;
+  /** read_committed fetches: the last stable offset (KIP-98). */
+  lastStableOffset?: number;
+  /**
+   * read_committed fetches: the aborted transactions overlapping the returned records. Kafka
+   * sends each one's producer id and first offset; the model also sends the offset of its
+   * ABORT marker, so the client drops exactly the records in between (spec/transactions.md).
+   */
+  abortedTransactions?: readonly AbortedTxn[];
+}
+/** An entry of the aborted-transaction index (Kafka's AbortedTxn). */
+export interface AbortedTxn {
+  readonly producerId: number;
+  readonly firstOffset: number;
+  /** The offset of the ABORT marker. */
+  readonly lastOffset: number;
 }
 export interface OffsetsForLeaderEpoch { type: 'OffsetsForLeaderEpoch'; actor: string; replicaId: BrokerId; leaderEpoch: number; currentLeaderEpoch: number }
 export interface OffsetsForLeaderEpochResponse { type: 'OffsetsForLeaderEpochResponse'; actor: string; error?: ErrorCode; leaderEpoch: number; endOffset: number }
@@ -125,8 +178,11 @@ export interface Produce {
   replyTo?: string;
 }
 export interface ProduceResponse { type: 'ProduceResponse'; actor?: string; requestId: number; error?: ErrorCode; baseOffset: number }
-/** ListOffsets (latest): the consumer's auto.offset.reset=latest asks the leader for its HW. */
-export interface ListOffsets { type: 'ListOffsets'; actor: string; requestId: number }
+/**
+ * ListOffsets (latest): the consumer's auto.offset.reset=latest asks the leader for its HW, or,
+ * with isolation READ_COMMITTED, for its last stable offset.
+ */
+export interface ListOffsets { type: 'ListOffsets'; actor: string; requestId: number; isolation?: 'READ_COMMITTED' }
 export interface ListOffsetsResponse { type: 'ListOffsetsResponse'; requestId: number; partition: number; error?: ErrorCode; offset: number }
 
 export interface Disconnected { type: 'net.disconnected'; peer: string }

@@ -234,7 +234,7 @@ function onConsumerFetch(c: ReplicaContext, e: Fetch & { from: string; requestId
   const s = c.state!;
   const leo = c.log.logEndOffset;
   const error: ErrorCode | undefined = e.fetchOffset > leo || e.fetchOffset < c.log.logStartOffset ? 'OFFSET_OUT_OF_RANGE' : undefined;
-  const records = error ? [] : c.log.read(e.fetchOffset, 50, e.isolation ?? 'HIGH_WATERMARK');
+  const records = error ? [] : c.log.read(e.fetchOffset, 50, e.isolation === 'LOG_END' ? 'LOG_END' : 'HIGH_WATERMARK');
   out.send(e.from, {
     type: 'FetchResponse',
     actor: e.replyTo,
