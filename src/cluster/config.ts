@@ -57,6 +57,33 @@ export const configSchema = z.strictObject({
   rebalanceTimeoutMs: z.number().int().min(1),
   groupInitialRebalanceDelayMs: z.number().int().min(0),
   autoCommitIntervalMs: z.number().int().min(1),
+  // Idempotence and transactions (spec/transactions.md).
+  /**
+   * enable.idempotence (KIP-98; on by default since Kafka 3.0, KIP-679): producer id, epoch and
+   * per-partition sequence numbers, so a retried batch is written once. Kafka turns it off when
+   * acks is not all (KAFKA-13598); so does the model.
+   */
+  enableIdempotence: z.boolean(),
+  /**
+   * The consumers' isolation.level. Kafka's consumer default is read_uncommitted; the model's
+   * default is read_committed because every exactly-once application sets it (Kafka Streams'
+   * exactly_once_v2 does). read_uncommitted reads to the HW, open and aborted transactions included.
+   */
+  isolationLevel: z.enum(['read_committed', 'read_uncommitted']),
+  /** transaction.timeout.ms: the coordinator aborts a transaction open this long. */
+  transactionTimeoutMs: z.number().int().min(1),
+  /**
+   * Zombie fencing: producer epochs are checked by the transaction coordinator and partition
+   * leaders (a re-initialised transactional.id fences its older producer, KIP-98), and a
+   * TxnOffsetCommit must come from the group's current generation (KIP-447). Off: neither.
+   */
+  producerFencing: z.boolean(),
+  /**
+   * When the transaction coordinator bumps the producer epoch: on every transaction's end
+   * (KIP-890 part 2, Kafka 4.0), so a late request of a finished transaction is fenced; or only
+   * at InitProducerId, as before KIP-890 (a late write joins the next transaction: KAFKA-17754).
+   */
+  txnEpochBump: z.enum(['per-transaction', 'init-only']),
 });
 
 export type ClusterConfig = z.infer<typeof configSchema>;
@@ -90,6 +117,11 @@ const kafkaDefaults: ClusterConfig = {
   rebalanceTimeoutMs: 300, // max.poll.interval.ms = 300000, scaled by 1/1000 so runs stay short
   groupInitialRebalanceDelayMs: 30, // group.initial.rebalance.delay.ms = 3000
   autoCommitIntervalMs: 50, // auto.commit.interval.ms = 5000
+  enableIdempotence: true, // enable.idempotence = true (Kafka 3.0+, KIP-679)
+  isolationLevel: 'read_committed',
+  transactionTimeoutMs: 600, // transaction.timeout.ms = 60000
+  producerFencing: true,
+  txnEpochBump: 'per-transaction', // KIP-890 part 2 (Kafka 4.0)
 };
 
 export interface Preset {
@@ -101,7 +133,8 @@ export interface Preset {
 /** Named configurations. Each historical Kafka bug is a preset that reproduces it. */
 export const presets: readonly Preset[] = [
   { name: 'default', description: 'Kafka 3.x KRaft durability defaults: acks=all, RF=3, min.insync.replicas=2, KIP-101/279/320, broker-epoch fencing, no fsync', overrides: {} },
-  { name: 'acks1', description: 'acks=1: the leader acknowledges before any follower has the record', overrides: { acks: 1 } },
+  // enable.idempotence requires acks=all: with acks=1 Kafka turns it off (KAFKA-13598).
+  { name: 'acks1', description: 'acks=1: the leader acknowledges before any follower has the record', overrides: { acks: 1, enableIdempotence: false } },
   { name: 'min-isr-1', description: 'min.insync.replicas=1: acks=all is satisfied by the leader alone once the ISR shrinks', overrides: { minInsyncReplicas: 1 } },
   { name: 'unclean', description: 'unclean.leader.election.enable=true: an out-of-sync replica may become leader', overrides: { uncleanLeaderElection: true } },
   // The two historical presets model the Kafka of their time (0.10 and 1.x: no broker epochs,
