@@ -6,6 +6,8 @@ import { groupActor } from '../machines/group-protocol.js';
 import { producerMachine, type ProducerWorkload } from '../machines/producer.js';
 import { CONTROLLER, DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName } from '../machines/protocol.js';
 import { recoverLog, replicaMachine } from '../machines/replica.js';
+import { txnCoordinatorMachine } from '../machines/txn-coordinator.js';
+import { OUTPUT_TOPIC, TXN_TOPIC, txnActor } from '../machines/txn-protocol.js';
 import type { NodeId } from '../sim/network.js';
 import type { World } from '../sim/world.js';
 import type { ClusterConfig } from './config.js';
@@ -15,6 +17,13 @@ export interface ProduceWorkload extends ProducerWorkload {
   readonly kind: 'produce';
   readonly producers: number;
   readonly groups?: readonly GroupSpec[] | undefined;
+  readonly transactional?: TransactionalSpec | undefined;
+}
+
+/** Transactional producers: records per transaction, and every how many transactions one is aborted (0: none). */
+export interface TransactionalSpec {
+  readonly recordsPerTxn: number;
+  readonly abortEvery: number;
 }
 
 export interface KafkaNodes {
@@ -31,18 +40,47 @@ export const groupId = (g: number) => `g${g}`;
 export const consumerNode = (g: number, i: number) => `${groupId(g)}-c${i}`;
 
 /**
+ * The transactional.ids of a workload, in a fixed order: the transactional producers, then the
+ * consumers of transactional (consume-transform-produce) groups. Each is its client's node name.
+ */
+export function transactionalIds(workload: ProduceWorkload): string[] {
+  const ids: string[] = [];
+  if (workload.transactional) for (let i = 0; i < workload.producers; i++) ids.push(producerNode(i));
+  (workload.groups ?? []).forEach((g, gi) => {
+    if (g.commit === 'transactional') for (let i = 0; i < g.consumers; i++) ids.push(consumerNode(gi, i));
+  });
+  return ids;
+}
+
+/**
+ * Producer ids. Kafka's brokers get blocks of ids from the controller (KIP-730) and hand them
+ * out on InitProducerId; the model allocates them statically, which keeps them unique without an
+ * RPC: a plain idempotent producer i has id i + 1, the n-th transactional.id has 1000 + n.
+ */
+export const idempotentProducerId = (process: number) => process + 1;
+export const transactionalProducerId = (workload: ProduceWorkload, transactionalId: string) => 1000 + transactionalIds(workload).indexOf(transactionalId);
+
+/**
  * Wire a Kafka cluster into a world: the controller, one node per broker hosting its broker
  * machine and one replica actor per partition it holds, the producers, and, when the workload
  * has consumer groups, the `__consumer_offsets` topic (one partition, the cluster's RF), a
- * group coordinator actor per group on every broker, and the consumers.
+ * group coordinator actor per group on every broker, and the consumers. With transactions:
+ * the `__transaction_state` topic (one partition) and a transaction coordinator actor per
+ * transactional.id on every broker; with consume-transform-produce groups, the `out` topic.
  */
 export function installKafka(world: World, config: ClusterConfig, workload: ProduceWorkload): KafkaNodes {
   const now = () => world.now;
   const groups = workload.groups ?? [];
-  const extraTopics: ExtraTopic[] = groups.length > 0 ? [{ name: OFFSETS_TOPIC, partitions: 1 }] : [];
+  const txnIds = transactionalIds(workload);
+  const extraTopics: ExtraTopic[] = [
+    ...(groups.length > 0 ? [{ name: OFFSETS_TOPIC, partitions: 1 }] : []),
+    ...(txnIds.length > 0 ? [{ name: TXN_TOPIC, partitions: 1 }] : []),
+    ...(groups.some((g) => g.commit === 'transactional') ? [{ name: OUTPUT_TOPIC, partitions: config.partitions }] : []),
+  ];
   world.addNode({ id: CONTROLLER, boot: () => ({ logic: controllerMachine, input: { config, now, ...(extraTopics.length > 0 ? { topics: extraTopics } : {}) } }) });
   const brokers: NodeId[] = [];
   const coordinators = groups.map((_, g) => groupActor(groupId(g)));
+  const txnCoordinators = txnIds.map((id) => txnActor(id));
   for (let b = 1; b <= config.brokers; b++) {
     const id = brokerNode(b);
     brokers.push(id);
@@ -53,13 +91,21 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
     world.addNode({
       id,
       boot: (boot) => [
-        { logic: brokerMachine, input: { config, brokerId: b, incarnation: boot.incarnation, ...(coordinators.length > 0 ? { coordinators } : {}) } },
+        {
+          logic: brokerMachine,
+          input: { config, brokerId: b, incarnation: boot.incarnation, ...(coordinators.length > 0 ? { coordinators } : {}), ...(txnCoordinators.length > 0 ? { txnCoordinators } : {}) },
+        },
         ...hosted.map(({ topic, p }) => ({
           name: partitionName(p, topic),
           logic: replicaMachine,
           input: { config, now, brokerId: b, ...(topic === DATA_TOPIC ? {} : { topic }), partition: p, log: recoverLog(boot.disk, partitionName(p, topic)) },
         })),
         ...coordinators.map((name, g) => ({ name, logic: groupCoordinatorMachine, input: { config, now, groupId: groupId(g), brokerId: b, name } })),
+        ...txnIds.map((transactionalId, n) => ({
+          name: txnCoordinators[n]!,
+          logic: txnCoordinatorMachine,
+          input: { config, now, transactionalId, producerId: transactionalProducerId(workload, transactionalId), brokerId: b, name: txnCoordinators[n]! },
+        })),
       ],
     });
   }
@@ -71,15 +117,23 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
       id,
       boot: () => ({
         logic: producerMachine,
-        input: { config, now, name: id, process: i, workload: { records: workload.records, intervalMs: workload.intervalMs, keys: workload.keys } },
+        input: {
+          config,
+          now,
+          name: id,
+          process: i,
+          workload: { records: workload.records, intervalMs: workload.intervalMs, keys: workload.keys },
+          producerId: workload.transactional ? transactionalProducerId(workload, id) : idempotentProducerId(i),
+          ...(workload.transactional ? { transactional: workload.transactional } : {}),
+        },
       }),
     });
   }
-  const consumers = groups.map((spec, g) => installGroup(world, config, spec, g));
+  const consumers = groups.map((spec, g) => installGroup(world, config, spec, g, workload));
   return { controller: CONTROLLER, brokers, producers, consumers };
 }
 
-function installGroup(world: World, config: ClusterConfig, spec: GroupSpec, g: number): NodeId[] {
+function installGroup(world: World, config: ClusterConfig, spec: GroupSpec, g: number, workload: ProduceWorkload): NodeId[] {
   const now = () => world.now;
   const nodes: NodeId[] = [];
   for (let i = 0; i < spec.consumers; i++) {
@@ -94,6 +148,7 @@ function installGroup(world: World, config: ClusterConfig, spec: GroupSpec, g: n
       ...(spec.static ? { groupInstanceId: `${id}-instance` } : {}),
       ...(spec.protocol ? { protocol: spec.protocol } : {}),
       startAtMs: spec.startAtMs?.[i] ?? 0,
+      ...(spec.commit === 'transactional' ? { transactionalId: id, producerId: transactionalProducerId(workload, id) } : {}),
     };
     world.addNode({ id, boot: () => ({ logic: consumerMachine, input: { config, now, name: id, options, index: g + i } }) });
   }

@@ -34,8 +34,12 @@ const pingPongSchema = z.strictObject({
 /** A consumer group in a produce workload. */
 export const groupSchema = z.strictObject({
   consumers: z.number().int().min(1).max(16).default(2),
-  /** auto (enable.auto.commit), after-process (at-least-once), before-process (at-most-once). */
-  commit: z.enum(['auto', 'after-process', 'before-process']).default('after-process'),
+  /**
+   * auto (enable.auto.commit), after-process (at-least-once), before-process (at-most-once), or
+   * transactional: consume-transform-produce, each poll's output written to the `out` topic and
+   * its input offsets committed in one transaction (sendOffsetsToTransaction; spec/transactions.md).
+   */
+  commit: z.enum(['auto', 'after-process', 'before-process', 'transactional']).default('after-process'),
   /** auto.offset.reset */
   reset: z.enum(['earliest', 'latest']).default('earliest'),
   /** eager or cooperative (KIP-429); the config's rebalanceProtocol when absent. */
@@ -63,6 +67,17 @@ const produceSchema = z.strictObject({
   keys: z.number().int().min(1).max(1000).default(3),
   /** Consumer groups reading the topic; none by default (scenarios without groups run as before). */
   groups: z.array(groupSchema).max(8).optional(),
+  /**
+   * Transactional producers (transactional.id = the producer's node name): the records are sent
+   * in transactions of `recordsPerTxn`, every `abortEvery`-th transaction aborted by the
+   * application (0: none). Absent: plain (idempotent by default) producers.
+   */
+  transactional: z
+    .strictObject({
+      recordsPerTxn: z.number().int().min(1).max(100).default(4),
+      abortEvery: z.number().int().min(0).default(0),
+    })
+    .optional(),
 });
 
 export const workloadSchemas = [produceSchema, pingPongSchema] as const;

@@ -1,6 +1,7 @@
 import { setup } from 'xstate';
 import type { ClusterConfig } from '../cluster/config.js';
 import { react, type Outbox } from './effects.js';
+import { TXN_TOPIC } from './txn-protocol.js';
 import {
   CONTROLLER,
   OFFSETS_TOPIC,
@@ -37,6 +38,12 @@ export interface BrokerContext {
   readonly metadata: readonly PartitionState[];
   /** Group coordinator actors on this node: each is told of `__consumer_offsets` changes. */
   readonly coordinators: readonly string[];
+  /**
+   * Transaction coordinator actors on this node: each is told of `__transaction_state` changes,
+   * and given the whole metadata cache on every change (it needs partition leaders to send
+   * WriteTxnMarkers, as Kafka's TransactionMarkerChannelManager reads the metadata cache).
+   */
+  readonly txnCoordinators: readonly string[];
 }
 
 export type BrokerEvent =
@@ -60,6 +67,7 @@ function sendHeartbeat(c: BrokerContext, _e: unknown, out: Outbox): void {
  */
 function applyMetadata(c: BrokerContext, partitions: readonly PartitionState[], out: Outbox, forceAll = false): Partial<BrokerContext> {
   const metadata = c.metadata.slice();
+  let changed = forceAll;
   for (const p of partitions) {
     // Partitions are identified by name; the first full update fixes the cache's order.
     let i = metadata.findIndex((m) => m.partition === p.partition && topicOf(m) === topicOf(p));
@@ -67,6 +75,7 @@ function applyMetadata(c: BrokerContext, partitions: readonly PartitionState[], 
     const old = metadata[i];
     const newer = !old || p.leaderEpoch > old.leaderEpoch || (p.leaderEpoch === old.leaderEpoch && p.partitionEpoch > old.partitionEpoch);
     if (newer) metadata[i] = p;
+    changed ||= newer;
     if ((newer || forceAll) && p.replicas.includes(c.brokerId)) {
       const s = metadata[i]!;
       const name = nameOf(p);
@@ -74,7 +83,12 @@ function applyMetadata(c: BrokerContext, partitions: readonly PartitionState[], 
       // The group coordinator follows its partition's leadership (GroupCoordinator.onElection /
       // onResignation): it loads when the local replica becomes leader, unloads when it stops.
       if (topicOf(p) === OFFSETS_TOPIC) for (const g of c.coordinators) out.local(g, { type: 'PartitionChange', actor: g, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
+      if (topicOf(p) === TXN_TOPIC) for (const t of c.txnCoordinators) out.local(t, { type: 'PartitionChange', actor: t, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
     }
+  }
+  if (changed && c.txnCoordinators.length > 0) {
+    const live = metadata.filter((p) => p !== undefined);
+    for (const t of c.txnCoordinators) out.local(t, { type: 'MetadataUpdate', actor: t, partitions: live });
   }
   return { metadata };
 }
@@ -82,7 +96,7 @@ function applyMetadata(c: BrokerContext, partitions: readonly PartitionState[], 
 export const brokerMachine = setup({
   types: {} as {
     context: BrokerContext;
-    input: { config: ClusterConfig; brokerId: BrokerId; incarnation: number; coordinators?: readonly string[] };
+    input: { config: ClusterConfig; brokerId: BrokerId; incarnation: number; coordinators?: readonly string[]; txnCoordinators?: readonly string[] };
     events: BrokerEvent;
   },
   delays: {
@@ -106,7 +120,7 @@ export const brokerMachine = setup({
   },
 }).createMachine({
   id: 'broker',
-  context: ({ input }) => ({ config: input.config, brokerId: input.brokerId, incarnation: input.incarnation, brokerEpoch: -1, metadata: [], coordinators: input.coordinators ?? [] }),
+  context: ({ input }) => ({ config: input.config, brokerId: input.brokerId, incarnation: input.incarnation, brokerEpoch: -1, metadata: [], coordinators: input.coordinators ?? [], txnCoordinators: input.txnCoordinators ?? [] }),
   initial: 'Starting',
   on: {
     Metadata: { actions: 'answerMetadata' },

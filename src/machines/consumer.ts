@@ -52,7 +52,7 @@ import {
  * (KIP-429, cooperative-sticky) keeps processing owned partitions through the rebalance,
  * revokes only what moved, and rejoins at once when it revoked anything.
  */
-export type CommitPolicy = 'auto' | 'after-process' | 'before-process';
+export type CommitPolicy = 'auto' | 'after-process' | 'before-process' | 'transactional';
 export type OffsetReset = 'earliest' | 'latest';
 
 export interface ConsumerOptions {
@@ -68,6 +68,9 @@ export interface ConsumerOptions {
   readonly protocol?: 'eager' | 'cooperative' | undefined;
   /** The application subscribes and polls from this time on (a member that joins later). */
   readonly startAtMs?: number | undefined;
+  /** commit 'transactional': this consumer's transactional.id (its node name) and producer id. */
+  readonly transactionalId?: string | undefined;
+  readonly producerId?: number | undefined;
 }
 
 /** A record processed by the application (the model's processing marker). */

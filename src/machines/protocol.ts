@@ -96,7 +96,12 @@ export interface BrokerRegistrationResponse { type: 'BrokerRegistrationResponse'
 export interface BrokerHeartbeat { type: 'BrokerHeartbeat'; brokerId: BrokerId; brokerEpoch: number }
 export interface BrokerHeartbeatResponse { type: 'BrokerHeartbeatResponse'; fenced: boolean; error?: ErrorCode; partitions: readonly PartitionState[] }
 /** The controller pushes every metadata change (in KRaft, brokers fetch the metadata log). */
-export interface MetadataUpdate { type: 'MetadataUpdate'; partitions: readonly PartitionState[] }
+export interface MetadataUpdate {
+  type: 'MetadataUpdate';
+  /** Set when a broker forwards its metadata cache to a local actor (a transaction coordinator). */
+  actor?: string;
+  partitions: readonly PartitionState[];
+}
 export interface AlterPartition {
   type: 'AlterPartition';
   actor?: undefined;
