@@ -1,7 +1,9 @@
 import { and, not, setup } from 'xstate';
 import type { ClusterConfig } from '../cluster/config.js';
 import { assignorsByKafkaName, type MemberSubscription } from '../groups/assignors/index.js';
+import { visibleRecords } from '../client/read-committed.js';
 import { react, type Outbox } from './effects.js';
+import { newTxnClient, txnActions, txnGuards, type EndedTxn, type TxnClient, type TxnEvent } from './consumer-txn.js';
 import {
   groupActor,
   type GroupErrorCode,
@@ -32,6 +34,7 @@ import {
   type MetadataResponse,
   type PartitionState,
 } from './protocol.js';
+import { OUTPUT_TOPIC, TXN_TOPIC } from './txn-protocol.js';
 
 /**
  * A consumer in a group (Kafka's KafkaConsumer + ConsumerCoordinator + AbstractCoordinator +
@@ -71,6 +74,12 @@ export interface ConsumerOptions {
   /** commit 'transactional': this consumer's transactional.id (its node name) and producer id. */
   readonly transactionalId?: string | undefined;
   readonly producerId?: number | undefined;
+  /**
+   * The cluster has transactions: fetch and ListOffsets carry isolation READ_COMMITTED when
+   * config.isolationLevel is read_committed. Absent in runs without transactions, whose
+   * requests stay as they were (and so their traces).
+   */
+  readonly readCommitted?: boolean | undefined;
 }
 
 /** A record processed by the application (the model's processing marker). */
@@ -82,8 +91,17 @@ export interface ProcessedRecord {
   readonly time: number;
 }
 
+/** A record handed to the application; `producer` and `key` are what a transform needs. */
+export interface PolledRecord {
+  readonly partition: number;
+  readonly offset: number;
+  readonly value: number;
+  readonly producer: string;
+  readonly key: string;
+}
+
 export interface Batch {
-  readonly records: readonly { partition: number; offset: number; value: number }[];
+  readonly records: readonly PolledRecord[];
   /** Per partition, the position before and after the batch. */
   readonly ranges: readonly { partition: number; from: number; to: number }[];
 }
@@ -119,7 +137,11 @@ export interface ConsumerContext {
   /** When the last OffsetFetch / ListOffsets was sent: unanswered lookups expire after a request timeout. */
   readonly lookupAt: number;
   readonly fetches: ReadonlyMap<number, number>;
-  readonly fetched: readonly { partition: number; records: readonly [number, number][] }[];
+  /**
+   * Fetch answers not yet handed over: the records the application may see, and the offsets
+   * the answer covered (`first`, `end`), dropped control and aborted records included.
+   */
+  readonly fetched: readonly { partition: number; first: number; end: number; records: readonly PolledRecord[] }[];
   readonly batch: Batch | undefined;
   /** The batch being processed, and until when (model time). */
   readonly processing: (Batch & { readonly generation: number; readonly until: number }) | undefined;
@@ -137,6 +159,14 @@ export interface ConsumerContext {
   readonly processed: ProcessedRecord[];
   /** Grows in place: every position reset by auto.offset.reset (no committed offset). */
   readonly resets: { partition: number; offset: number; time: number }[];
+  /** commit 'transactional': the transaction coordinator's broker (leader of `__transaction_state-0`); -1 unknown. */
+  readonly txnCoordinator: number;
+  /** commit 'transactional': the leaders of the `out` topic's partitions. */
+  readonly outMetadata: readonly (PartitionState | undefined)[];
+  /** commit 'transactional': the producer side (KIP-98, KIP-447); undefined for other policies. */
+  readonly txn: TxnClient | undefined;
+  /** Grows in place: every transaction this incarnation ended (committed or aborted), for the properties. */
+  readonly txns: EndedTxn[];
 }
 
 /** Every delivered message carries its sender (the World adds it). */
@@ -151,6 +181,7 @@ export type ConsumerEvent =
   | (OffsetFetchResponse & From)
   | (ListOffsetsResponse & From)
   | (FetchResponse & From & { requestId?: number })
+  | TxnEvent
   /** A stop-the-world pause (a GC pause, a stalled host): nothing runs for durationMs. */
   | { type: 'Stall'; durationMs: number }
   /** KafkaConsumer.close(): leave the group (dynamic members send LeaveGroup). */
@@ -160,34 +191,47 @@ export type ConsumerEvent =
 const coordinatorErrors: ReadonlySet<GroupErrorCode> = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'COORDINATOR_LOAD_IN_PROGRESS', 'REQUEST_TIMED_OUT']);
 const protocolOf = (c: ConsumerContext) => c.options.protocol ?? c.config.rebalanceProtocol;
 const paused = (c: ConsumerContext) => c.now() < c.pausedUntil;
-const coordinatorNode = (c: ConsumerContext) => brokerNode(c.coordinator);
+export const coordinatorNode = (c: ConsumerContext) => brokerNode(c.coordinator);
+/** isolation.level=read_committed, in a cluster with transactions (KIP-98). */
+const readCommitted = (c: ConsumerContext) => c.options.readCommitted === true && c.config.isolationLevel === 'read_committed';
 
-function nextId(c: ConsumerContext): [number, Partial<ConsumerContext>] {
+export function nextId(c: ConsumerContext): [number, Partial<ConsumerContext>] {
   return [c.nextRequestId, { nextRequestId: c.nextRequestId + 1 }];
 }
 
 // ---------------------------------------------------------------------------------------
 // Metadata and the coordinator (FindCoordinator: the leader of the group's offsets partition)
 
-function requestMetadata(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
+export function requestMetadata(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
   const [requestId, patch] = nextId(c);
   const broker = (c.metadataBroker % c.config.brokers) + 1;
   out.send(brokerNode(broker), { type: 'Metadata', requestId } satisfies MetadataRequest);
   return { ...patch, metadataBroker: c.metadataBroker + 1 };
 }
 
+/**
+ * The data topic's leaders, the group coordinator (leader of `__consumer_offsets-0`), and for a
+ * transactional consumer the transaction coordinator (leader of `__transaction_state-0`) and
+ * the `out` topic's leaders.
+ */
 function onMetadata(c: ConsumerContext, e: MetadataResponse): Partial<ConsumerContext> {
   const metadata = c.metadata.slice();
+  const outMetadata = c.outMetadata.slice();
   let coordinator = c.coordinator;
+  let txnCoordinator = c.txnCoordinator;
   for (const p of e.partitions) {
-    if (topicOf(p) === OFFSETS_TOPIC) {
+    const topic = topicOf(p);
+    if (topic === OFFSETS_TOPIC) {
       if (p.partition === 0) coordinator = p.leader;
-      continue;
+    } else if (topic === TXN_TOPIC) {
+      if (p.partition === 0) txnCoordinator = p.leader;
+    } else if (topic === DATA_TOPIC || topic === OUTPUT_TOPIC) {
+      const into = topic === DATA_TOPIC ? metadata : outMetadata;
+      const old = into[p.partition];
+      if (!old || p.leaderEpoch >= old.leaderEpoch) into[p.partition] = p;
     }
-    const old = metadata[p.partition];
-    if (!old || p.leaderEpoch >= old.leaderEpoch) metadata[p.partition] = p;
   }
-  return { metadata, coordinator };
+  return { metadata, coordinator, ...(c.txn ? { outMetadata, txnCoordinator } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -255,7 +299,7 @@ function onSyncResponse(c: ConsumerContext, e: SyncGroupResponse, out: Outbox): 
  * UNKNOWN_MEMBER_ID -> the partitions are lost (onPartitionsLost, no commit) and it rejoins,
  * as a new member for UNKNOWN_MEMBER_ID; FENCED_INSTANCE_ID (KIP-345) is fatal.
  */
-function groupError(c: ConsumerContext, error: GroupErrorCode, out: Outbox, what: string): Partial<ConsumerContext> {
+export function groupError(c: ConsumerContext, error: GroupErrorCode, out: Outbox, what: string): Partial<ConsumerContext> {
   if (coordinatorErrors.has(error)) return { coordinatorLost: true };
   if (error === 'REBALANCE_IN_PROGRESS') return { rejoinNeeded: true };
   if (error === 'FENCED_INSTANCE_ID') {
@@ -330,7 +374,8 @@ function diff(before: ConsumerContext, after: ConsumerContext): Partial<Consumer
  * committed them. The commit is synchronous: the consumer rejoins only once it is answered.
  */
 function commitRevoked(c: ConsumerContext, revoked: readonly number[], out: Outbox): Partial<ConsumerContext> {
-  if (c.options.commit === 'before-process' || c.coordinator < 0 || c.generation < 0) return {};
+  // transactional: offsets are committed only inside transactions (KIP-98 sendOffsetsToTransaction).
+  if (c.options.commit === 'before-process' || c.options.commit === 'transactional' || c.coordinator < 0 || c.generation < 0) return {};
   const offsets = revoked.filter((p) => c.positions.has(p)).map((p) => ({ partition: p, offset: c.positions.get(p)! }));
   if (offsets.length === 0) return {};
   const [requestId, patch] = nextId(c);
@@ -436,7 +481,8 @@ function resetPosition(c: ConsumerContext, p: number, out: Outbox): Partial<Cons
   const leader = c.metadata[p]?.leader ?? -1;
   if (leader < 0) return {};
   const [requestId, patch] = nextId(c);
-  out.send(brokerNode(leader), { type: 'ListOffsets', actor: partitionName(p), requestId } satisfies ListOffsets);
+  // KIP-98: under read_committed, latest is the last stable offset.
+  out.send(brokerNode(leader), { type: 'ListOffsets', actor: partitionName(p), requestId, ...(readCommitted(c) ? { isolation: 'READ_COMMITTED' } : {}) } satisfies ListOffsets);
   const inFlight = new Map(c.listOffsetsInFlight);
   inFlight.set(p, requestId);
   return { ...patch, listOffsetsInFlight: inFlight, lookupAt: c.now() };
@@ -469,7 +515,16 @@ function sendFetches(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> 
     }
     const requestId = next.nextRequestId;
     next = { ...next, nextRequestId: requestId + 1 };
-    out.send(brokerNode(leader), { type: 'Fetch', actor: partitionName(p), requestId, replicaId: -1, brokerEpoch: -1, fetchOffset: pos, currentLeaderEpoch: -1 } satisfies Fetch & { requestId: number });
+    out.send(brokerNode(leader), {
+      type: 'Fetch',
+      actor: partitionName(p),
+      requestId,
+      replicaId: -1,
+      ...(readCommitted(c) ? { isolation: 'READ_COMMITTED' } : {}),
+      brokerEpoch: -1,
+      fetchOffset: pos,
+      currentLeaderEpoch: -1,
+    } satisfies Fetch & { requestId: number });
     fetches.set(requestId, p);
   }
   if (needMetadata) next = { ...next, ...requestMetadata(next, undefined, out) };
@@ -488,29 +543,39 @@ function onFetchResponse(c: ConsumerContext, e: FetchResponse & { requestId?: nu
     return { fetches, positions, ...resetPosition({ ...c, positions }, p, out) };
   }
   if (e.error) return { fetches, ...requestMetadata(c, e, out) };
-  const records = e.records.map((r) => [r.offset, r.value.value] as [number, number]);
-  return { fetches, fetched: records.length > 0 ? [...c.fetched, { partition: p, records }] : c.fetched };
+  if (e.records.length === 0) return { fetches };
+  // Control records never reach the application; under read_committed neither do aborted ones (KIP-98).
+  const records = visibleRecords(e.records, readCommitted(c), e.abortedTransactions).map((r) => ({
+    partition: p,
+    offset: r.offset,
+    value: r.value.value,
+    producer: r.value.producer,
+    key: r.value.key,
+  }));
+  const first = e.records[0]!.offset;
+  const end = e.records[e.records.length - 1]!.offset + 1;
+  return { fetches, fetched: [...c.fetched, { partition: p, first, end, records }] };
 }
 
 /** The poll returns its records to the application: the Jepsen `poll` op; positions move past them. */
 function handOver(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
   const positions = new Map(c.positions);
   const ranges: { partition: number; from: number; to: number }[] = [];
-  const records: { partition: number; offset: number; value: number }[] = [];
+  const records: PolledRecord[] = [];
   const value: Record<string, [number, number][]> = {};
   for (const f of c.fetched) {
     const pos = positions.get(f.partition);
-    // Only owned partitions, and only records at the position (a late answer is dropped).
-    if (!c.owned.includes(f.partition) || pos === undefined) continue;
-    const fresh = f.records.filter(([o]) => o >= pos);
-    if (fresh.length === 0 || fresh[0]![0] !== pos) continue;
-    const to = fresh[fresh.length - 1]![0] + 1;
-    ranges.push({ partition: f.partition, from: pos, to });
-    positions.set(f.partition, to);
-    for (const [offset, v] of fresh) records.push({ partition: f.partition, offset, value: v });
-    value[String(f.partition)] = fresh;
+    // Only owned partitions, and only answers that cover the position (a late answer is dropped).
+    if (!c.owned.includes(f.partition) || pos === undefined || pos < f.first || pos >= f.end) continue;
+    // The position moves past the answer, records the application does not see included.
+    positions.set(f.partition, f.end);
+    const fresh = f.records.filter((r) => r.offset >= pos);
+    if (fresh.length === 0) continue;
+    ranges.push({ partition: f.partition, from: pos, to: f.end });
+    records.push(...fresh);
+    value[String(f.partition)] = fresh.map((r) => [r.offset, r.value]);
   }
-  if (records.length === 0) return { fetched: [], batch: undefined };
+  if (records.length === 0) return { fetched: [], positions, batch: undefined };
   out.history({ time: 0, process: c.name, type: 'invoke', f: 'poll', value: [['poll']] });
   out.history({ time: 0, process: c.name, type: 'ok', f: 'poll', value: [['poll', value]] });
   return { fetched: [], positions, batch: { records, ranges } };
@@ -561,7 +626,8 @@ function finishProcessing(c: ConsumerContext, _e: unknown, out: Outbox): Partial
   const now = c.now();
   for (const r of b.records) c.processed.push({ partition: r.partition, offset: r.offset, value: r.value, generation: b.generation, time: now });
   out.note(`${c.name} processed ${b.records.length} record(s)`, { consumer: c.name, group: c.options.groupId, process: 'done', ranges: b.ranges });
-  return { processing: undefined, batch: c.options.commit === 'after-process' ? { records: b.records, ranges: b.ranges } : undefined };
+  const keep = c.options.commit === 'after-process' || c.options.commit === 'transactional';
+  return { processing: undefined, batch: keep ? { records: b.records, ranges: b.ranges } : undefined };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -582,6 +648,9 @@ export const consumerMachine = setup({
     pollInterval: ({ context }) => context.options.pollIntervalMs,
     fetchTimeout: ({ context }) => Math.floor(context.config.requestTimeoutMs / 6),
     processingLeft: ({ context }) => Math.max(0, Math.max(context.processing?.until ?? 0, context.pausedUntil) - context.now()),
+    /** Transaction RPCs (the model's choice: a third of request.timeout.ms, as they wait for a replicated write). */
+    txnRequestTimeout: ({ context }) => Math.floor(context.config.requestTimeoutMs / 3),
+    retryBackoff: ({ context }) => context.config.retryBackoffMs,
   },
   guards: {
     coordinatorKnown: ({ context }) => context.coordinator >= 0,
@@ -608,6 +677,7 @@ export const consumerMachine = setup({
     stillPaused: ({ context }) => context.now() < context.pausedUntil,
     processingOver: ({ context }) => context.processing !== undefined && context.now() >= Math.max(context.processing.until, context.pausedUntil),
     isStatic: ({ context }) => context.options.groupInstanceId !== undefined,
+    ...txnGuards(),
   },
   actions: {
     requestMetadata: react(requestMetadata),
@@ -650,6 +720,7 @@ export const consumerMachine = setup({
       out.note(`${c.name} stalls for ${e.durationMs} ms`);
       return { pausedUntil: Math.max(c.pausedUntil, c.now() + e.durationMs) };
     }),
+    ...txnActions(),
   },
 }).createMachine({
   id: 'consumer',
@@ -692,6 +763,10 @@ export const consumerMachine = setup({
     joinRequest: -1,
     processed: [],
     resets: [],
+    txnCoordinator: -1,
+    outMetadata: [],
+    txn: input.options.commit === 'transactional' ? newTxnClient(input.options) : undefined,
+    txns: [],
   }),
   on: {
     Stall: { actions: 'stall' },
@@ -779,7 +854,10 @@ export const consumerMachine = setup({
         /** Between polls. */
         Idle: {
           after: { pollInterval: { target: 'Idle', reenter: true, actions: 'poll' } },
-          always: { guard: 'haveFetches', target: 'Fetching' },
+          always: [
+            { guard: 'needsProducerId', target: 'InitializingProducer' },
+            { guard: 'haveFetches', target: 'Fetching' },
+          ],
         },
         /** Fetch requests out to the partitions' leaders. */
         Fetching: {
@@ -817,7 +895,7 @@ export const consumerMachine = setup({
         },
         Processed: {
           entry: 'finishProcessing',
-          always: [{ guard: 'afterProcess', target: 'CommittingAfterProcessing' }, { target: 'Idle' }],
+          always: [{ guard: 'afterProcess', target: 'CommittingAfterProcessing' }, { guard: 'transactional', target: 'Transaction' }, { target: 'Idle' }],
         },
         /** at-least-once: the batch's offsets are committed after it was processed. */
         CommittingAfterProcessing: {
@@ -825,8 +903,75 @@ export const consumerMachine = setup({
           after: { requestTimeout: { target: 'Idle', actions: ['commitTimedOut', 'clearBatch'] } },
           always: [{ guard: 'commitOk', target: 'Idle', actions: 'clearBatch' }, { guard: 'commitFailed', target: 'Idle', actions: 'clearBatch' }],
         },
+        /** commit 'transactional': initTransactions() (InitProducerId), before the first poll and after an abort. */
+        InitializingProducer: {
+          on: { 'net.disconnected': { actions: 'onTxnDisconnected' } },
+          ...txnStep('sendInitProducerId', { InitProducerIdResponse: { actions: 'onInitProducerIdResponse' } }, '#consumer.app.Idle'),
+        },
+        /**
+         * commit 'transactional': the processed batch's outputs and input offsets in one
+         * transaction (KIP-98, KIP-447). No poll runs meanwhile, so no rebalance revokes its partitions.
+         */
+        Transaction: {
+          entry: 'beginTxn',
+          initial: 'AddingPartitions',
+          on: { 'net.disconnected': { actions: 'onTxnDisconnected' } },
+          states: {
+            AddingPartitions: txnStep('sendAddPartitions', { AddPartitionsToTxnResponse: { actions: 'onAddResponse' } }, '#consumer.app.Transaction.Producing'),
+            /** Every output sent (acks=all) and acknowledged; retried with its sequence. */
+            Producing: {
+              entry: 'dispatchProduces',
+              after: { retryBackoff: { target: 'Producing', reenter: true } },
+              on: { ProduceResponse: { actions: 'onTxnProduceResponse' } },
+              always: [
+                { guard: 'txnAbort', target: '#consumer.app.Aborting' },
+                { guard: 'outputsAcked', target: 'AddingOffsets' },
+              ],
+            },
+            AddingOffsets: txnStep('sendAddOffsets', { AddOffsetsToTxnResponse: { actions: 'onAddResponse' } }, '#consumer.app.Transaction.CommittingOffsets'),
+            CommittingOffsets: txnStep('sendTxnOffsetCommit', { TxnOffsetCommitResponse: { actions: 'onTxnOffsetCommitResponse' } }, '#consumer.app.Transaction.Ending'),
+            Ending: txnStep('sendEndTxn', { EndTxnResponse: { actions: 'onEndTxnResponse' } }, '#consumer.app.Idle'),
+          },
+        },
+        /** abortTransaction(): EndTxn(abort) unless fenced; InitProducerId follows whatever happens. */
+        Aborting: {
+          entry: 'sendAbortTxn',
+          after: { txnRequestTimeout: 'Rewinding' },
+          on: { EndTxnResponse: { actions: 'onAbortResponse' } },
+          always: { guard: 'txnOk', target: 'Rewinding' },
+        },
+        /** Seek back to the group's committed offsets (the next poll's OffsetFetch). */
+        Rewinding: {
+          entry: 'rewindAfterAbort',
+          always: 'InitializingProducer',
+        },
         Closed: { type: 'final' },
       },
     },
   },
 });
+
+/**
+ * One transaction RPC as two states: `Sending` (the request out; the answer says go on, retry or
+ * abort) and `Backoff` (retry.backoff.ms, unless the transaction outlived delivery.timeout.ms).
+ */
+function txnStep<const S extends string, const On extends object, const N extends string>(send: S, on: On, next: N) {
+  return {
+    initial: 'Sending',
+    states: {
+      Sending: {
+        entry: send,
+        after: { txnRequestTimeout: { target: 'Backoff', actions: 'txnRequestTimedOut' } },
+        on,
+        always: [
+          { guard: 'txnOk', target: next },
+          { guard: 'txnAbort', target: '#consumer.app.Aborting' },
+          { guard: 'txnRetry', target: 'Backoff' },
+        ],
+      },
+      Backoff: {
+        after: { retryBackoff: [{ guard: 'txnExpired', target: '#consumer.app.Aborting', actions: 'abortExpiredTxn' }, { target: 'Sending' }] },
+      },
+    },
+  } as const;
+}
