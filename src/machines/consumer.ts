@@ -459,6 +459,8 @@ function findPositions(c: ConsumerContext, out: Outbox): Partial<ConsumerContext
 /** Committed offsets, or auto.offset.reset where there is none. */
 function onOffsetFetchResponse(c: ConsumerContext, e: OffsetFetchResponse, out: Outbox): Partial<ConsumerContext> {
   if (e.requestId !== c.offsetFetchInFlight) return {};
+  // Any error is retried by the next poll; KIP-447's UNSTABLE_OFFSET_COMMIT (a transaction with
+  // offsets for the partition is not decided yet) too, so no position is taken from before it ends.
   if (e.error) return { offsetFetchInFlight: undefined, ...(coordinatorErrors.has(e.error) ? { coordinatorLost: true } : {}) };
   const positions = new Map(c.positions);
   let next: ConsumerContext = { ...c, offsetFetchInFlight: undefined };
