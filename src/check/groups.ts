@@ -3,9 +3,9 @@ import type { ClusterConfig } from '../cluster/config.js';
 import { consumerNode, groupId, type ProduceWorkload } from '../cluster/kafka.js';
 import type { GroupSpec } from '../cluster/scenario.js';
 import type { ConsumerContext } from '../machines/consumer.js';
-import type { CoordinatorContext } from '../machines/group-coordinator.js';
+import type { AcceptedCommit, CoordinatorContext, TxnDecision } from '../machines/group-coordinator.js';
 import { groupActor } from '../machines/group-protocol.js';
-import { brokerNode, partitionName } from '../machines/protocol.js';
+import { brokerNode, partitionName, type ProducedValue } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
 import type { Invariant, World } from '../sim/world.js';
 
@@ -65,8 +65,14 @@ function coordinators(world: World, config: ClusterConfig, g: number): { ref: An
   return out;
 }
 
+interface Retained {
+  readonly hw: number;
+  readonly logStart: number;
+  readonly value: (o: number) => ProducedValue | undefined;
+}
+
 /** The data topic's committed records: the log of the replica that leads (or any), below its HW. */
-function retained(world: World, config: ClusterConfig, p: number): { hw: number; logStart: number; value: (o: number) => number | undefined } | undefined {
+function retained(world: World, config: ClusterConfig, p: number): Retained | undefined {
   let best: ReplicaContext | undefined;
   for (let b = 1; b <= config.brokers; b++) {
     const ref = world.actor(brokerNode(b), partitionName(p));
@@ -76,7 +82,31 @@ function retained(world: World, config: ClusterConfig, p: number): { hw: number;
   }
   if (!best) return undefined;
   const log = best.log;
-  return { hw: log.highWatermark, logStart: log.logStartOffset, value: (o) => log.recordAt(o)?.value.value };
+  return { hw: log.highWatermark, logStart: log.logStartOffset, value: (o) => log.recordAt(o)?.value };
+}
+
+/**
+ * What a consumer is ever handed of a retained log (KIP-98): never a control record (a
+ * transaction marker); with read_committed, no record of an aborted transaction, and nothing
+ * from the first transaction still open below the HW on (the last stable offset). A log without
+ * transactions: everything below the HW.
+ */
+export function deliverable(r: Retained, readCommitted: boolean): { readonly limit: number; readonly skip: ReadonlySet<number> } {
+  const skip = new Set<number>();
+  const open = new Map<number, number[]>();
+  for (let o = r.logStart; o < r.hw; o++) {
+    const v = r.value(o);
+    if (v?.producerId === undefined) continue;
+    if (v.control !== undefined) {
+      skip.add(o);
+      if (v.control === 'ABORT' && readCommitted) for (const x of open.get(v.producerId) ?? []) skip.add(x);
+      open.delete(v.producerId);
+    } else if (v.transactional) {
+      open.set(v.producerId, [...(open.get(v.producerId) ?? []), o]);
+    }
+  }
+  const firstOpen = Math.min(r.hw, ...[...open.values()].map((os) => os[0]!));
+  return { limit: readCommitted ? firstOpen : r.hw, skip };
 }
 
 export function groupInvariants(config: ClusterConfig, workload: ProduceWorkload): GroupInvariant[] {
@@ -84,6 +114,7 @@ export function groupInvariants(config: ClusterConfig, workload: ProduceWorkload
   if (groups.length === 0) return [];
   const parts = Array.from({ length: config.partitions }, (_, p) => p);
   const key = (g: number, p: number) => `${g}/${p}`;
+  const readCommitted = config.isolationLevel === 'read_committed';
 
   // Shared, incremental observations (each is read once per new item).
   /** Per group/partition: offset -> how many times the group processed it. */
@@ -96,6 +127,8 @@ export function groupInvariants(config: ClusterConfig, workload: ProduceWorkload
   const acceptedRead = new WeakMap<AnyActorRef, number>();
   /** Per group/partition: the latest committed offset, as written. */
   const committed = new Map<string, number>();
+  /** Per group/producer id: transactional commits written, not yet decided by their marker (KIP-98). */
+  const txnWritten = new Map<string, AcceptedCommit[]>();
   /** Per group/partition: the offsets the group's consumers were handed by a poll (read). */
   const polled = new Map<string, Set<number>>();
   let historyRead = 0;
@@ -143,18 +176,44 @@ export function groupInvariants(config: ClusterConfig, workload: ProduceWorkload
     groups.forEach((_, g) => {
       for (const co of coordinators(world, config, g)) {
         let i = acceptedRead.get(co.ref) ?? 0;
-        for (; i < co.ctx.accepted.length; i++) {
-          const a = co.ctx.accepted[i]!;
-          for (const o of a.offsets) committed.set(key(g, o.partition), o.offset);
-          const stale = a.generation >= 0 ? a.generation !== a.groupGeneration || !a.knownMember : a.groupState !== 'Empty';
-          if (stale && pendingStale === undefined) {
-            const moves = a.offsets.map((o, j) => `${partitionName(o.partition)} ${a.previous[j]} -> ${o.offset}${o.offset < (a.previous[j] ?? -1) ? ' (backwards)' : ''}`).join(', ');
-            pendingStale = `${groupId(g)}: a commit from ${a.memberId || '(no member)'} in generation ${a.generation} was accepted while the group was in generation ${a.groupGeneration} (${a.groupState}${a.knownMember ? '' : ', unknown member'}): ${moves}`;
-          }
-        }
+        for (; i < co.ctx.accepted.length; i++) observeCommit(g, co.ctx.accepted[i]!);
         acceptedRead.set(co.ref, i);
       }
     });
+  }
+
+  /**
+   * A commit the coordinator wrote. A TxnOffsetCommit (KIP-98, KIP-447) is validated when it is
+   * written but moves the group's offsets only with its producer's COMMIT marker, possibly
+   * written by a later coordinator: it is judged then, and forgotten on ABORT.
+   */
+  function observeCommit(g: number, a: AcceptedCommit | TxnDecision): void {
+    if ('result' in a) return observeTxnDecision(g, a);
+    if (a.txn) {
+      const k = `${g}/${a.txn.producerId}`;
+      txnWritten.set(k, [...(txnWritten.get(k) ?? []), a]);
+      return;
+    }
+    for (const o of a.offsets) committed.set(key(g, o.partition), o.offset);
+    judgeStale(g, a, a);
+  }
+
+  function observeTxnDecision(g: number, d: TxnDecision): void {
+    const k = `${g}/${d.producerId}`;
+    const written = txnWritten.get(k) ?? [];
+    txnWritten.delete(k);
+    if (d.result === 'ABORT') return;
+    for (const o of d.offsets) committed.set(key(g, o.partition), o.offset);
+    for (const a of written) judgeStale(g, a, d);
+  }
+
+  /** stale-commit-fenced: `a` was validated against its group's generation; `moved` is what it did to the offsets. */
+  function judgeStale(g: number, a: AcceptedCommit, moved: { offsets: AcceptedCommit['offsets']; previous: readonly number[] }): void {
+    const stale = a.generation >= 0 ? a.generation !== a.groupGeneration || !a.knownMember : a.groupState !== 'Empty';
+    if (!stale || pendingStale !== undefined) return;
+    const moves = moved.offsets.map((o, j) => `${partitionName(o.partition)} ${moved.previous[j]} -> ${o.offset}${o.offset < (moved.previous[j] ?? -1) ? ' (backwards)' : ''}`).join(', ');
+    const what = a.txn ? `a transactional commit (producer id ${a.txn.producerId}, committed by its COMMIT marker)` : 'a commit';
+    pendingStale = `${groupId(g)}: ${what} from ${a.memberId || '(no member)'} in generation ${a.generation} was accepted while the group was in generation ${a.groupGeneration} (${a.groupState}${a.knownMember ? '' : ', unknown member'}): ${moves}`;
   }
 
   const startOf = (g: number, p: number) => start.get(key(g, p)) ?? (groups[g]!.reset === 'earliest' ? 0 : undefined);
@@ -167,8 +226,11 @@ export function groupInvariants(config: ClusterConfig, workload: ProduceWorkload
       if (c.group !== g) continue;
       for (const b of [c.ctx.processing, c.ctx.batch]) for (const r of b?.records ?? []) if (r.partition === p) inHand.add(r.offset);
     }
+    // Control records and aborted records are never handed to the application (KIP-98).
+    const r = retained(world, config, p);
+    const skip = r ? deliverable(r, readCommitted).skip : new Set<number>();
     const missing: number[] = [];
-    for (let o = from; o < to; o++) if (!(counts?.get(o)) && !inHand.has(o)) missing.push(o);
+    for (let o = from; o < to; o++) if (!(counts?.get(o)) && !inHand.has(o) && !skip.has(o)) missing.push(o);
     return missing;
   }
 
@@ -187,9 +249,11 @@ export function groupInvariants(config: ClusterConfig, workload: ProduceWorkload
       const from = startOf(g, p);
       if (!r || from === undefined) continue;
       const seen = polled.get(key(g, p));
+      const { limit, skip } = deliverable(r, readCommitted);
       const missing: number[] = [];
-      for (let o = from; o < r.hw; o++) if (!seen?.has(o)) missing.push(o);
-      if (missing.length > 0) return `${groupId(g)} never read ${partitionName(p)} offsets ${show(missing)} (it started at ${from}; the partition's HW is ${r.hw})`;
+      for (let o = from; o < limit; o++) if (!seen?.has(o) && !skip.has(o)) missing.push(o);
+      const bound = limit < r.hw ? `its last stable offset is ${limit}, its HW ${r.hw}` : `the partition's HW is ${r.hw}`;
+      if (missing.length > 0) return `${groupId(g)} never read ${partitionName(p)} offsets ${show(missing)} (it started at ${from}; ${bound})`;
     }
     return undefined;
   }

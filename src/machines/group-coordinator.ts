@@ -4,6 +4,7 @@ import { react, type Outbox } from './effects.js';
 import {
   groupKey,
   offsetKey,
+  txnMarkerKey,
   type GroupErrorCode,
   type Heartbeat,
   type HeartbeatResponse,
@@ -19,7 +20,20 @@ import {
   type SyncGroup,
   type SyncGroupResponse,
 } from './group-protocol.js';
-import { OFFSETS_TOPIC, partitionName, type BecomeReplica, type BrokerId, type Fetch, type FetchResponse, type Produce, type ProduceResponse } from './protocol.js';
+import {
+  OFFSETS_TOPIC,
+  partitionName,
+  type BecomeReplica,
+  type BrokerId,
+  type ErrorCode,
+  type Fetch,
+  type FetchResponse,
+  type Produce,
+  type ProducedValue,
+  type ProduceResponse,
+  type Record,
+} from './protocol.js';
+import type { TxnOffsetCommit, TxnOffsetCommitResponse, TxnResult, WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
 
 /**
  * The group coordinator for one consumer group on one broker (Kafka's classic GroupCoordinator
@@ -36,6 +50,12 @@ import { OFFSETS_TOPIC, partitionName, type BecomeReplica, type BrokerId, type F
  *   CompletingRebalance -> Stable | PreparingRebalance; Stable -> PreparingRebalance;
  *   any -> Dead (unloaded).
  * Handlers only decide (set `rebalance` / `stored`); `always` transitions move.
+ *
+ * Transactional offset commits (KIP-98, KIP-447): TxnOffsetCommit writes the offsets as
+ * transactional records of the producer id; they stay pending for that producer (OffsetFetch of
+ * their partitions answers UNSTABLE_OFFSET_COMMIT) until the transaction coordinator's
+ * WriteTxnMarkers has the coordinator write the COMMIT marker (the offsets become the group's)
+ * or the ABORT marker (they are dropped).
  */
 export interface Member {
   readonly memberId: string;
@@ -66,6 +86,34 @@ export interface AcceptedCommit {
   readonly offsets: readonly { partition: number; offset: number }[];
   /** The offsets the group had before, per partition (-1: none). */
   readonly previous: readonly number[];
+  /**
+   * Set for a TxnOffsetCommit (KIP-98, KIP-447): validated (the fields above) and replicated,
+   * but pending: its offsets become the group's only with its producer's COMMIT marker
+   * ({@link TxnDecision}), so the invariant judges it then.
+   */
+  readonly txn?: { readonly producerId: number; readonly producerEpoch: number };
+}
+
+/**
+ * KIP-98: a producer's transaction marker in `__consumer_offsets-0` (written here, or found while
+ * loading): its pending offsets became the group's (COMMIT: `offsets`, with `previous`) or were
+ * dropped (ABORT: `offsets` empty).
+ */
+export interface TxnDecision {
+  readonly time: number;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly result: TxnResult;
+  readonly offsets: readonly { partition: number; offset: number }[];
+  readonly previous: readonly number[];
+}
+
+/** KIP-98: an offset of a transactional commit, pending until its producer's marker. */
+export interface PendingTxnOffset {
+  readonly partition: number;
+  readonly offset: number;
+  /** Its record's offset in `__consumer_offsets-0` (Kafka's appendedBatchOffset). */
+  readonly position: number;
 }
 
 type PendingWrite =
@@ -75,7 +123,25 @@ type PendingWrite =
       readonly requestId: number;
       readonly entry: Omit<AcceptedCommit, 'previous'>;
     }
-  | { readonly kind: 'group'; readonly generation: number };
+  | { readonly kind: 'group'; readonly generation: number }
+  | {
+      readonly kind: 'txnCommit';
+      readonly client: string;
+      readonly requestId: number;
+      readonly entry: Omit<AcceptedCommit, 'previous'>;
+    }
+  | {
+      readonly kind: 'marker';
+      /** The transaction coordinator's node and actor, and its request. */
+      readonly client: string;
+      readonly replyTo: string;
+      readonly requestId: number;
+      readonly topic: string;
+      readonly partition: number;
+      readonly producerId: number;
+      readonly producerEpoch: number;
+      readonly result: TxnResult;
+    };
 
 export interface CoordinatorContext {
   readonly config: ClusterConfig;
@@ -103,11 +169,18 @@ export interface CoordinatorContext {
   /** Set when the group's metadata for this generation is replicated: CompletingRebalance -> Stable. */
   readonly stored: number | undefined;
   readonly offsets: ReadonlyMap<number, number>;
+  /** Per partition, the `__consumer_offsets-0` offset of the record that set `offsets` (KIP-98's ordering of commits). */
+  readonly offsetPositions: ReadonlyMap<number, number>;
+  /** KIP-98/447: per producer id, its transactional offsets not decided yet, in log order. */
+  readonly txnOffsets: ReadonlyMap<number, readonly PendingTxnOffset[]>;
   readonly pending: ReadonlyMap<number, PendingWrite>;
   readonly nextRequestId: number;
   readonly nextMemberSeq: number;
-  /** Every commit written in this incarnation, in order (read by invariants; grows in place). */
-  readonly accepted: AcceptedCommit[];
+  /**
+   * Every commit written in this incarnation, and every transaction marker that decided pending
+   * transactional offsets, in order (read by invariants; grows in place).
+   */
+  readonly accepted: (AcceptedCommit | TxnDecision)[];
 }
 
 /** Every delivered message carries its sender (the World adds it). */
@@ -120,6 +193,8 @@ export type CoordinatorEvent =
   | (LeaveGroup & From)
   | (OffsetCommit & From)
   | (OffsetFetch & From)
+  | (TxnOffsetCommit & From)
+  | (WriteTxnMarkers & From)
   | (FetchResponse & From & { requestId?: number })
   | (ProduceResponse & From)
   | { type: 'Tick' }
@@ -144,6 +219,8 @@ function startLoad(c: CoordinatorContext, e: BecomeReplica, out: Outbox): Partia
     members: new Map(),
     staticMembers: new Map(),
     offsets: new Map(),
+    offsetPositions: new Map(),
+    txnOffsets: new Map(),
     pending: new Map(),
     rebalance: undefined,
     stored: undefined,
@@ -167,22 +244,84 @@ function sendLoadFetch(c: CoordinatorContext, out: Outbox): Partial<CoordinatorC
   return { nextRequestId: requestId + 1 };
 }
 
-/** Replay the partition's records of this group: the latest generation and offset per partition win. */
+/** The group's offsets as a load or a marker changes them (fresh copies, updated in place). */
+interface OffsetState {
+  readonly offsets: Map<number, number>;
+  readonly offsetPositions: Map<number, number>;
+  readonly txnOffsets: Map<number, readonly PendingTxnOffset[]>;
+}
+
+const copyOffsets = (c: CoordinatorContext): OffsetState => ({ offsets: new Map(c.offsets), offsetPositions: new Map(c.offsetPositions), txnOffsets: new Map(c.txnOffsets) });
+
+/**
+ * Replay the partition's records of this group: the latest generation and offset per partition
+ * win (GroupMetadataManager.loadGroupsAndOffsets). KIP-98: transactional offset records stay
+ * pending for their producer id until a control record of that producer id commits or aborts
+ * them. The leader's LOG_END fetch returns control records too.
+ */
 function onLoadFetch(c: CoordinatorContext, e: FetchResponse, out: Outbox): Partial<CoordinatorContext> {
   if (e.error) return {}; // retried by the Loading state's timer
-  const offsets = new Map(c.offsets);
+  const s = copyOffsets(c);
   let generation = c.generation;
   let loadOffset = c.loadOffset;
   for (const r of e.records) {
     loadOffset = r.offset + 1;
-    const k = r.value.key;
-    if (k === groupKey(c.groupId)) generation = Math.max(generation, r.value.value);
-    else if (k.startsWith(`offset/${c.groupId}/`)) offsets.set(Number(k.slice(k.lastIndexOf('/') + 1)), r.value.value);
+    if (r.value.key === groupKey(c.groupId)) generation = Math.max(generation, r.value.value);
+    else replayOffsetRecord(c, s, r);
   }
-  const patch = { offsets, generation, loadOffset };
+  const patch = { ...s, generation, loadOffset };
   if (loadOffset < e.leaderEndOffset) return { ...patch, ...sendLoadFetch({ ...c, ...patch }, out) };
-  out.note(`${c.name} loaded: generation ${generation}, offsets ${JSON.stringify([...offsets])}`);
+  out.note(`${c.name} loaded: generation ${generation}, offsets ${JSON.stringify([...s.offsets])}${describePendingTxns(s.txnOffsets)}`);
   return { ...patch, loaded: true };
+}
+
+/** Nothing for a group without pending transactional offsets (its note stays as it was). */
+function describePendingTxns(txnOffsets: ReadonlyMap<number, readonly PendingTxnOffset[]>): string {
+  if (txnOffsets.size === 0) return '';
+  const each = [...txnOffsets].map(([producerId, os]) => [producerId, os.map((o) => [o.partition, o.offset])]);
+  return `, pending transactional offsets ${JSON.stringify(each)}`;
+}
+
+/**
+ * One offset record or control record while loading. A control record completes its producer's
+ * pending offsets in this group whichever group it was written for: Kafka's loader does the
+ * same for every group of the partition (a producer id is one transactional.id, in one group).
+ */
+function replayOffsetRecord(c: CoordinatorContext, s: OffsetState, r: Record): void {
+  const v = r.value;
+  if (v.control !== undefined && v.producerId !== undefined) {
+    if (s.txnOffsets.has(v.producerId)) completeTxn(c, s, v.producerId, v.producerEpoch ?? -1, v.control);
+    return;
+  }
+  const prefix = `offset/${c.groupId}/`;
+  if (!v.key.startsWith(prefix)) return;
+  const partition = Number(v.key.slice(prefix.length));
+  if (v.transactional && v.producerId !== undefined) {
+    s.txnOffsets.set(v.producerId, [...(s.txnOffsets.get(v.producerId) ?? []), { partition, offset: v.value, position: r.offset }]);
+  } else {
+    s.offsets.set(partition, v.value);
+    s.offsetPositions.set(partition, r.offset);
+  }
+}
+
+/**
+ * A producer's marker is in the log (GroupMetadata.completePendingTxnOffsetCommit, KIP-98):
+ * COMMIT makes each of its pending offsets the group's, unless a record written after it (a
+ * plain OffsetCommit) already set that partition; ABORT drops them. Recorded in `accepted`.
+ */
+function completeTxn(c: CoordinatorContext, s: OffsetState, producerId: number, producerEpoch: number, result: TxnResult): void {
+  const mine = s.txnOffsets.get(producerId) ?? [];
+  s.txnOffsets.delete(producerId);
+  const offsets: { partition: number; offset: number }[] = [];
+  const previous: number[] = [];
+  for (const o of result === 'COMMIT' ? mine : []) {
+    if ((s.offsetPositions.get(o.partition) ?? -1) > o.position) continue;
+    previous.push(s.offsets.get(o.partition) ?? -1);
+    offsets.push({ partition: o.partition, offset: o.offset });
+    s.offsets.set(o.partition, o.offset);
+    s.offsetPositions.set(o.partition, o.position);
+  }
+  c.accepted.push({ time: c.now(), producerId, producerEpoch, result, offsets, previous });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -436,8 +575,11 @@ function expireSessions(state: GroupState) {
 // ---------------------------------------------------------------------------------------
 // Offsets
 
-/** Append records to `__consumer_offsets-0` (acks=all); `then` runs when the write is answered. */
-function write(c: CoordinatorContext, records: { key: string; value: number }[], then: PendingWrite, out: Outbox): Partial<CoordinatorContext> {
+/**
+ * Append records to `__consumer_offsets-0` (acks=all); `then` runs when the write is answered.
+ * The coordinator is each record's `producer`; transactional records carry KIP-98's fields.
+ */
+function write(c: CoordinatorContext, records: Omit<ProducedValue, 'producer'>[], then: PendingWrite, out: Outbox): Partial<CoordinatorContext> {
   const requestId = c.nextRequestId;
   out.local(OFFSETS_PARTITION, {
     type: 'Produce',
@@ -445,7 +587,7 @@ function write(c: CoordinatorContext, records: { key: string; value: number }[],
     requestId,
     acks: 'all',
     timeoutMs: c.config.requestTimeoutMs,
-    records: records.map((r) => ({ key: r.key, value: { producer: c.name, key: r.key, value: r.value } })),
+    records: records.map((r) => ({ key: r.key, value: { producer: c.name, ...r } })),
     replyTo: c.name,
   } satisfies Produce);
   const pending = new Map(c.pending);
@@ -490,42 +632,164 @@ function onCommit(state: GroupState) {
   };
 }
 
-/** The offsets partition answered a write: apply it (commit or group metadata) and answer. */
+/**
+ * TxnOffsetCommit (GroupCoordinator.handleTxnCommitOffsets, KIP-98 and KIP-447). Validated as
+ * Kafka's validateOffsetCommit(isTransactional = true): with a member id or a generation, the
+ * member must be known (UNKNOWN_MEMBER_ID) and in the group's generation (ILLEGAL_GENERATION):
+ * KIP-447's zombie fence; without either (the pre-KIP-447 API) it is not checked; unlike
+ * OffsetCommit, never REBALANCE_IN_PROGRESS. Checked only with both `generationFencing` and
+ * `producerFencing` (the `no-fencing` preset writes every one). Written as transactional records
+ * of the producer id; pending until its marker.
+ */
+function onTxnCommit(state: GroupState) {
+  return (c: CoordinatorContext, e: TxnOffsetCommit & From, out: Outbox): Partial<CoordinatorContext> | void => {
+    const error = c.config.generationFencing && c.config.producerFencing ? txnCommitError(c, state, e) : undefined;
+    if (error) return void out.send(e.from, { type: 'TxnOffsetCommitResponse', requestId: e.requestId, error } satisfies TxnOffsetCommitResponse);
+    const entry: Omit<AcceptedCommit, 'previous'> = {
+      time: c.now(),
+      memberId: e.memberId,
+      generation: e.generationId,
+      groupGeneration: c.generation,
+      groupState: state,
+      knownMember: c.members.has(e.memberId),
+      offsets: e.offsets,
+      txn: { producerId: e.producerId, producerEpoch: e.producerEpoch },
+    };
+    const records = e.offsets.map((o) => ({
+      key: offsetKey(c.groupId, o.partition),
+      value: o.offset,
+      producerId: e.producerId,
+      producerEpoch: e.producerEpoch,
+      transactional: true,
+    }));
+    return write(c, records, { kind: 'txnCommit', client: e.from, requestId: e.requestId, entry }, out);
+  };
+}
+
+function txnCommitError(c: CoordinatorContext, state: GroupState, e: TxnOffsetCommit): GroupErrorCode | undefined {
+  if (e.generationId < 0 && e.memberId === '') return undefined;
+  if (state === 'Empty') return 'UNKNOWN_MEMBER_ID';
+  return memberError(c, e.memberId, undefined) ?? (e.generationId !== c.generation ? 'ILLEGAL_GENERATION' : undefined);
+}
+
+/**
+ * WriteTxnMarkers for `__consumer_offsets-0` (KIP-98): the transaction coordinator ends a
+ * transaction that committed offsets for this group. The coordinator appends the control record
+ * (acks=all); once it is replicated the producer's pending offsets are committed or dropped and
+ * the transaction coordinator is answered. A marker for a producer with nothing pending is
+ * written and answered all the same (a retried marker).
+ */
+function onTxnMarker(c: CoordinatorContext, e: WriteTxnMarkers & From, out: Outbox): Partial<CoordinatorContext> {
+  const marker = { key: txnMarkerKey(c.groupId), value: -1, producerId: e.producerId, producerEpoch: e.producerEpoch, control: e.result };
+  return write(
+    c,
+    [marker],
+    {
+      kind: 'marker',
+      client: e.from,
+      replyTo: e.replyTo,
+      requestId: e.requestId,
+      topic: e.topic,
+      partition: e.partition,
+      producerId: e.producerId,
+      producerEpoch: e.producerEpoch,
+      result: e.result,
+    },
+    out,
+  );
+}
+
+/** Kafka maps the append's errors for the client: NOT_LEADER_OR_FOLLOWER -> NOT_COORDINATOR, ... */
+function appendError(error: ErrorCode | undefined): GroupErrorCode | undefined {
+  if (!error) return undefined;
+  if (error === 'NOT_LEADER_OR_FOLLOWER' || error === 'FENCED_LEADER_EPOCH') return 'NOT_COORDINATOR';
+  return error === 'REQUEST_TIMED_OUT' ? 'REQUEST_TIMED_OUT' : 'COORDINATOR_NOT_AVAILABLE';
+}
+
+/** KIP-98: a transactional append refused for its producer epoch is answered with that error (the client is fenced). */
+const producerErrors: ReadonlySet<ErrorCode> = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+
+/** The offsets partition answered a write: apply it (commit, transactional commit, marker or group metadata) and answer. */
 function onWritten(c: CoordinatorContext, e: ProduceResponse, out: Outbox): Partial<CoordinatorContext> | void {
   const w = c.pending.get(e.requestId);
   if (!w) return;
   const pending = new Map(c.pending);
   pending.delete(e.requestId);
-  // Kafka maps the append's errors for the client: NOT_LEADER_OR_FOLLOWER -> NOT_COORDINATOR, ...
-  const error: GroupErrorCode | undefined = !e.error
-    ? undefined
-    : e.error === 'NOT_LEADER_OR_FOLLOWER' || e.error === 'FENCED_LEADER_EPOCH'
-      ? 'NOT_COORDINATOR'
-      : e.error === 'REQUEST_TIMED_OUT'
-        ? 'REQUEST_TIMED_OUT'
-        : 'COORDINATOR_NOT_AVAILABLE';
-  if (w.kind === 'group') {
-    if (error) {
-      out.note(`${c.name} storing generation ${w.generation} failed: ${e.error}`);
-      const members = new Map(c.members);
-      for (const m of members.values()) {
-        if (m.syncRequest !== undefined) syncReply(out, m.client, m.syncRequest, error);
-        members.set(m.memberId, { ...m, syncRequest: undefined });
-      }
-      return { pending, members, ...(w.generation === c.generation ? { rebalance: `storing generation ${w.generation} failed` } : {}) };
-    }
-    return { pending, ...(w.generation === c.generation ? { stored: w.generation } : {}) };
-  }
-  out.send(w.client, { type: 'OffsetCommitResponse', requestId: w.requestId, ...(error ? { error } : {}) } satisfies OffsetCommitResponse);
-  if (error) return { pending };
-  const offsets = new Map(c.offsets);
-  const previous = w.entry.offsets.map((o) => c.offsets.get(o.partition) ?? -1);
-  for (const o of w.entry.offsets) offsets.set(o.partition, o.offset);
-  c.accepted.push({ ...w.entry, previous });
-  return { pending, offsets };
+  const cc = { ...c, pending };
+  if (w.kind === 'group') return groupWritten(cc, w, e, out);
+  if (w.kind === 'commit') return commitWritten(cc, w, e, out);
+  if (w.kind === 'txnCommit') return txnCommitWritten(cc, w, e, out);
+  return markerWritten(cc, w, e, out);
 }
 
+type Written<K extends PendingWrite['kind']> = (c: CoordinatorContext, w: Extract<PendingWrite, { kind: K }>, e: ProduceResponse, out: Outbox) => Partial<CoordinatorContext>;
+
+const groupWritten: Written<'group'> = (c, w, e, out) => {
+  const error = appendError(e.error);
+  if (error) {
+    out.note(`${c.name} storing generation ${w.generation} failed: ${e.error}`);
+    const members = new Map(c.members);
+    for (const m of members.values()) {
+      if (m.syncRequest !== undefined) syncReply(out, m.client, m.syncRequest, error);
+      members.set(m.memberId, { ...m, syncRequest: undefined });
+    }
+    return { pending: c.pending, members, ...(w.generation === c.generation ? { rebalance: `storing generation ${w.generation} failed` } : {}) };
+  }
+  return { pending: c.pending, ...(w.generation === c.generation ? { stored: w.generation } : {}) };
+};
+
+const commitWritten: Written<'commit'> = (c, w, e, out) => {
+  const error = appendError(e.error);
+  out.send(w.client, { type: 'OffsetCommitResponse', requestId: w.requestId, ...(error ? { error } : {}) } satisfies OffsetCommitResponse);
+  if (error) return { pending: c.pending };
+  const offsets = new Map(c.offsets);
+  const offsetPositions = new Map(c.offsetPositions);
+  const previous = w.entry.offsets.map((o) => c.offsets.get(o.partition) ?? -1);
+  w.entry.offsets.forEach((o, i) => {
+    offsets.set(o.partition, o.offset);
+    offsetPositions.set(o.partition, e.baseOffset + i);
+  });
+  c.accepted.push({ ...w.entry, previous });
+  return { pending: c.pending, offsets, offsetPositions };
+};
+
+/** The transactional records are replicated: answer, and keep the offsets pending for their producer id. */
+const txnCommitWritten: Written<'txnCommit'> = (c, w, e, out) => {
+  const error = e.error && producerErrors.has(e.error) ? e.error : appendError(e.error);
+  out.send(w.client, { type: 'TxnOffsetCommitResponse', requestId: w.requestId, ...(error ? { error } : {}) } satisfies TxnOffsetCommitResponse);
+  if (error) return { pending: c.pending };
+  const producerId = w.entry.txn!.producerId;
+  const txnOffsets = new Map(c.txnOffsets);
+  const added = w.entry.offsets.map((o, i) => ({ partition: o.partition, offset: o.offset, position: e.baseOffset + i }));
+  txnOffsets.set(producerId, [...(c.txnOffsets.get(producerId) ?? []), ...added]);
+  c.accepted.push({ ...w.entry, previous: w.entry.offsets.map((o) => c.offsets.get(o.partition) ?? -1) });
+  return { pending: c.pending, txnOffsets };
+};
+
+/** The marker is replicated: commit or drop the producer's pending offsets, then answer the transaction coordinator. */
+const markerWritten: Written<'marker'> = (c, w, e, out) => {
+  const reply: WriteTxnMarkersResponse = { type: 'WriteTxnMarkersResponse', actor: w.replyTo, requestId: w.requestId, topic: w.topic, partition: w.partition };
+  // The partition's own error (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, ...): the transaction coordinator retries.
+  if (e.error) {
+    out.send(w.client, { ...reply, error: e.error } satisfies WriteTxnMarkersResponse);
+    return { pending: c.pending };
+  }
+  const s = copyOffsets(c);
+  completeTxn(c, s, w.producerId, w.producerEpoch, w.result);
+  out.note(`${c.name} ${w.result} marker for producer ${w.producerId}: offsets ${JSON.stringify([...s.offsets])}`);
+  out.send(w.client, reply);
+  return { pending: c.pending, ...s };
+};
+
+/**
+ * OffsetFetch: the committed offsets (-1 when none). KIP-447 (require_stable): while a
+ * transactional commit of a requested partition is pending (being written, or waiting for its
+ * marker), UNSTABLE_OFFSET_COMMIT: the consumer retries.
+ */
 function onOffsetFetch(c: CoordinatorContext, e: OffsetFetch & From, out: Outbox): void {
+  if (e.partitions.some((p) => hasPendingTxnOffset(c, p))) {
+    return void out.send(e.from, { type: 'OffsetFetchResponse', requestId: e.requestId, error: 'UNSTABLE_OFFSET_COMMIT', offsets: [] } satisfies OffsetFetchResponse);
+  }
   out.send(e.from, {
     type: 'OffsetFetchResponse',
     requestId: e.requestId,
@@ -533,9 +797,23 @@ function onOffsetFetch(c: CoordinatorContext, e: OffsetFetch & From, out: Outbox
   } satisfies OffsetFetchResponse);
 }
 
-/** Any group request to a broker that is not (yet) coordinating the group. */
-function reject(error: GroupErrorCode) {
+/** GroupMetadata.hasPendingOffsetCommitsForTopicPartition, for transactional commits only. */
+function hasPendingTxnOffset(c: CoordinatorContext, partition: number): boolean {
+  for (const os of c.txnOffsets.values()) if (os.some((o) => o.partition === partition)) return true;
+  for (const w of c.pending.values()) if (w.kind === 'txnCommit' && w.entry.offsets.some((o) => o.partition === partition)) return true;
+  return false;
+}
+
+/**
+ * Any group request to a broker that is not (yet) coordinating the group; WriteTxnMarkers too,
+ * so that the transaction coordinator retries (KIP-98).
+ */
+function reject(error: 'NOT_COORDINATOR' | 'COORDINATOR_LOAD_IN_PROGRESS') {
   return (_c: CoordinatorContext, e: CoordinatorEvent, out: Outbox): void => {
+    if (e.type === 'WriteTxnMarkers') {
+      const reply: WriteTxnMarkersResponse = { type: 'WriteTxnMarkersResponse', actor: e.replyTo, requestId: e.requestId, topic: e.topic, partition: e.partition, error };
+      return void out.send(e.from, reply);
+    }
     const ev = e as { type: string; requestId: number; from: string; memberId?: string; protocol?: string };
     const type = `${ev.type}Response`;
     const body =
@@ -553,7 +831,7 @@ function reject(error: GroupErrorCode) {
 // ---------------------------------------------------------------------------------------
 // The machine
 
-const requests = ['JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch'] as const;
+const requests = ['JoinGroup', 'SyncGroup', 'Heartbeat', 'LeaveGroup', 'OffsetCommit', 'OffsetFetch', 'TxnOffsetCommit', 'WriteTxnMarkers'] as const;
 const rejectAll = (action: string) => Object.fromEntries(requests.map((r) => [r, { actions: action }]));
 
 /** While loading or coordinating: a new election here reloads; a leader elsewhere unloads (Dead). */
@@ -575,6 +853,8 @@ function handlers(state: GroupState): any {
     LeaveGroup: { actions: `leave${state}` },
     OffsetCommit: { actions: `commit${state}` },
     OffsetFetch: { actions: 'offsetFetch' },
+    TxnOffsetCommit: { actions: `txnCommit${state}` },
+    WriteTxnMarkers: { actions: 'txnMarker' },
     Tick: { actions: ['tick', `expire${state}`] },
   } as const;
 }
@@ -619,12 +899,14 @@ export const groupCoordinatorMachine = setup({
     propagateAssignment: react(propagateAssignment),
     offsetFetch: react(onOffsetFetch),
     onWritten: react(onWritten),
+    txnMarker: react(onTxnMarker),
     tick: raise({ type: 'Tick' }, { delay: 'tick', id: 'tick' }),
     ...perState('join', onJoin),
     ...perState('sync', onSync),
     ...perState('heartbeat', onHeartbeat),
     ...perState('leave', onLeave),
     ...perState('commit', onCommit),
+    ...perState('txnCommit', onTxnCommit),
     ...perState('expire', expireSessions),
   },
 }).createMachine({
@@ -648,6 +930,8 @@ export const groupCoordinatorMachine = setup({
     rebalance: undefined,
     stored: undefined,
     offsets: new Map(),
+    offsetPositions: new Map(),
+    txnOffsets: new Map(),
     pending: new Map(),
     nextRequestId: 1,
     nextMemberSeq: 0,

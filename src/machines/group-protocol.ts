@@ -19,6 +19,12 @@ export type GroupErrorCode =
   | 'REBALANCE_IN_PROGRESS'
   /** KIP-345: another member took over this group.instance.id. */
   | 'FENCED_INSTANCE_ID'
+  /**
+   * KIP-447 (require_stable): OffsetFetch for a partition with a transactional offset commit
+   * that is not decided yet (no COMMIT/ABORT marker): retry, so that a new owner never starts
+   * from an offset the pending transaction is about to move.
+   */
+  | 'UNSTABLE_OFFSET_COMMIT'
   | 'REQUEST_TIMED_OUT';
 
 /** The actor that coordinates group `g` on every broker node. */
@@ -106,3 +112,9 @@ export type GroupResponseEvent =
 /** `__consumer_offsets` record keys: an offset commit (OffsetCommitKey) and group metadata (GroupMetadataKey). */
 export const offsetKey = (groupId: string, partition: number) => `offset/${groupId}/${partition}`;
 export const groupKey = (groupId: string) => `group/${groupId}`;
+/**
+ * The key of the transaction markers (control records, KIP-98) a group's coordinator writes to
+ * `__consumer_offsets` when a transaction with offsets for the group ends. In Kafka a control
+ * record's key is the marker type; the model names the group so that the log reads plainly.
+ */
+export const txnMarkerKey = (groupId: string) => `txn-marker/${groupId}`;
