@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { resolveConfig, type ClusterConfig } from '../../src/cluster/config.js';
-import { groupInvariants } from '../../src/check/groups.js';
+import { deliverable, groupInvariants } from '../../src/check/groups.js';
 import { groupCoordinatorMachine, type CoordinatorContext } from '../../src/machines/group-coordinator.js';
 import { OFFSETS_TOPIC, type ProducedValue, type Record } from '../../src/machines/protocol.js';
 import type { TxnResult } from '../../src/machines/txn-protocol.js';
@@ -329,5 +329,30 @@ describe('stale-commit-fenced with transactional commits', () => {
     h.marker('COMMIT');
     h.answer(h.produced()[0]!);
     expect(check()).toMatch(/transactional commit \(producer id 1000.*in generation 0 was accepted while the group was in generation 1 .*t-0 4 -> 2 \(backwards\)/);
+  });
+});
+
+describe('what a consumer is owed of a data partition with transactions (KIP-98)', () => {
+  const v = (producer: string, extra: Partial<ProducedValue> = {}): ProducedValue => ({ producer, key: 'k', value: 0, ...extra });
+  const log: ProducedValue[] = [
+    v('p0'), // 0 plain
+    v('t1', { producerId: 1, producerEpoch: 0, transactional: true }), // 1 committed below
+    v('t2', { producerId: 2, producerEpoch: 0, transactional: true }), // 2 aborted below
+    v('t1', { producerId: 1, producerEpoch: 0, control: 'COMMIT' }), // 3 marker
+    v('t2', { producerId: 2, producerEpoch: 0, control: 'ABORT' }), // 4 marker
+    v('t1', { producerId: 1, producerEpoch: 1, transactional: true }), // 5 open: the LSO
+    v('p0'), // 6 plain, above the LSO
+  ];
+  const retained = { hw: log.length, logStart: 0, value: (o: number) => log[o] };
+
+  it('never control records; with read_committed not aborted records, and nothing from the last stable offset on', () => {
+    const rc = deliverable(retained, true);
+    expect(rc.limit).toBe(5);
+    expect([...rc.skip].sort()).toEqual([2, 3, 4]);
+    const ru = deliverable(retained, false);
+    expect(ru.limit).toBe(7);
+    expect([...ru.skip].sort()).toEqual([3, 4]);
+    const plain = deliverable({ hw: 2, logStart: 0, value: () => v('p0') }, true);
+    expect(plain).toEqual({ limit: 2, skip: new Set() });
   });
 });
