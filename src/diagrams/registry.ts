@@ -5,6 +5,7 @@ import { controllerMachine } from '../machines/controller.js';
 import { groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { producerMachine } from '../machines/producer.js';
 import { replicaMachine } from '../machines/replica.js';
+import { txnCoordinatorMachine } from '../machines/txn-coordinator.js';
 import { pingerMachine, pongerMachine } from '../workload/ping-pong.js';
 
 export interface RegisteredMachine {
@@ -27,6 +28,7 @@ export function machineRegistry(): RegisteredMachine[] {
     { name: 'producer', title: 'Producer', machine: producerMachine },
     { name: 'group-coordinator', title: 'Group coordinator (classic protocol)', machine: groupCoordinatorMachine },
     { name: 'consumer', title: 'Consumer', machine: consumerMachine },
+    { name: 'txn-coordinator', title: 'Transaction coordinator', machine: txnCoordinatorMachine },
     { name: 'pinger', title: 'Pinger (kernel workload)', machine: pingerMachine },
     { name: 'ponger', title: 'Ponger (kernel workload)', machine: pongerMachine },
   ];

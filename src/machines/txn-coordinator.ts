@@ -521,7 +521,15 @@ const serving = {
 } as const;
 
 /** The moves a state may take (TransactionMetadata.validPreviousStates), each once `state` says so. */
-const moves = (...targets: TxnState[]) => targets.map((t) => ({ guard: { type: 'stateIs' as const, params: { state: t } }, target: t }));
+type StateGuard = `is${TxnState}`;
+const moves = (...targets: TxnState[]) => targets.map((t) => ({ guard: `is${t}` as StateGuard, target: t }));
+
+const TXN_STATES: readonly TxnState[] = ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'PrepareEpochFence', 'Dead'];
+/** `isOngoing`, ...: the coordinator decided (the entry is replicated, or a fence began) to be in that state. */
+const stateGuards = Object.fromEntries(TXN_STATES.map((s) => [`is${s}`, ({ context }: { context: TxnCoordinatorContext }) => context.state === s])) as Record<
+  StateGuard,
+  (args: { context: TxnCoordinatorContext }) => boolean
+>;
 
 /** Prepare*: markers are (re)sent on entry and on every tick until all are written; then Complete is written. */
 // The actions are registered by name in setup below; XState cannot type a state config built apart.
@@ -547,7 +555,7 @@ export const txnCoordinatorMachine = setup({
     answersLoad: ({ context, event }) => event.type === 'FetchResponse' && event.requestId === context.nextRequestId - 1,
     loaded: ({ context }) => context.loaded,
     writeIdle: ({ context }) => context.pending === undefined,
-    stateIs: ({ context }, params: { state: TxnState }) => context.state === params.state,
+    ...stateGuards,
   },
   actions: {
     startLoad: react<TxnCoordinatorContext, BecomeReplica>(startLoad),
@@ -604,7 +612,7 @@ export const txnCoordinatorMachine = setup({
         FetchResponse: { guard: 'answersLoad', actions: 'onLoadFetch' },
       },
       always: (['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort'] as const).map((t) => ({
-        guard: and(['loaded', { type: 'stateIs', params: { state: t } }]),
+        guard: and(['loaded', `is${t}` as StateGuard]),
         target: t,
       })),
     },
