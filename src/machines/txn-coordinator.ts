@@ -232,7 +232,8 @@ function onWritten(c: TxnCoordinatorContext, e: ProduceResponse, out: Outbox): P
 
 function answer(out: Outbox, r: Reply, error: TxnErrorCode | undefined, done?: TxnLogEntry): void {
   const err = error ? { error } : {};
-  const ids = { producerId: error ? -1 : done!.producerId, producerEpoch: error ? -1 : done!.producerEpoch };
+  // InitProducerId and EndTxn carry the producer id and epoch (-1 with an error).
+  const ids = { producerId: error || !done ? -1 : done.producerId, producerEpoch: error || !done ? -1 : done.producerEpoch };
   switch (r.kind) {
     case 'InitProducerId':
     case 'Fence':

@@ -214,6 +214,10 @@ describe('transaction coordinator', () => {
     expect(h.add(0).error).toBeUndefined();
     expect(h.addOffsets(0).error).toBeUndefined();
     expect(h.snapshot().context.txn?.partitions).toEqual([T0, T1, { topic: OFFSETS_TOPIC, partition: 0, groupId: 'g0' }]);
+    // Adding what is already in the transaction is answered without a write.
+    expect(h.addOffsets(0).error).toBeUndefined();
+    expect(h.add(0, [T1]).error).toBeUndefined();
+    expect(h.entries()).toHaveLength(3);
     const end = h.end(0, true);
     // Answered once PrepareCommit is replicated, with the bumped epoch (KIP-890), before any marker is acknowledged.
     expect(end).toMatchObject({ producerId: PID, producerEpoch: 1 });
