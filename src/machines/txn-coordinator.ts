@@ -304,9 +304,9 @@ function producerError(c: TxnCoordinatorContext, producerId: number, producerEpo
 }
 
 /** Empty/Complete* -> Ongoing (a new transaction starts now); Ongoing: add what is not in it yet. */
-function addPartitions(c: TxnCoordinatorContext, e: TxnRequest, producerEpoch: number, partitions: readonly TxnPartition[], out: Outbox): Partial<TxnCoordinatorContext> | void {
+function addPartitions(c: TxnCoordinatorContext, e: (AddPartitionsToTxn | AddOffsetsToTxn) & From, partitions: readonly TxnPartition[], out: Outbox): Partial<TxnCoordinatorContext> | void {
   const reply = replyTo(e);
-  const error = producerError(c, (e as AddPartitionsToTxn).producerId, producerEpoch) ?? (c.pending || isPrepare(c.state) ? 'CONCURRENT_TRANSACTIONS' : undefined);
+  const error = producerError(c, e.producerId, e.producerEpoch) ?? (c.pending || isPrepare(c.state) ? 'CONCURRENT_TRANSACTIONS' : undefined);
   if (error) return answer(out, reply, error);
   const ongoing = c.state === 'Ongoing';
   const current = ongoing ? c.txn!.partitions : [];
@@ -315,11 +315,11 @@ function addPartitions(c: TxnCoordinatorContext, e: TxnRequest, producerEpoch: n
   return write(c, entry(c, { state: 'Ongoing', partitions: [...current, ...added], startMs: ongoing ? c.txn!.startMs : c.now() }), reply, out);
 }
 
-const onAddPartitions = (c: TxnCoordinatorContext, e: AddPartitionsToTxn & From, out: Outbox) => addPartitions(c, e, e.producerEpoch, e.partitions, out);
+const onAddPartitions = (c: TxnCoordinatorContext, e: AddPartitionsToTxn & From, out: Outbox) => addPartitions(c, e, e.partitions, out);
 
 /** KIP-98/KIP-447: sendOffsetsToTransaction adds `__consumer_offsets-0`, whose marker goes to the group's coordinator. */
 const onAddOffsets = (c: TxnCoordinatorContext, e: AddOffsetsToTxn & From, out: Outbox) =>
-  addPartitions(c, e, e.producerEpoch, [{ topic: OFFSETS_TOPIC, partition: 0, groupId: e.groupId }], out);
+  addPartitions(c, e, [{ topic: OFFSETS_TOPIC, partition: 0, groupId: e.groupId }], out);
 
 // ---------------------------------------------------------------------------------------
 // EndTxn (TransactionCoordinator.endTransaction)
