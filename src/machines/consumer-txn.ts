@@ -336,38 +336,52 @@ function outputFor(c: ConsumerContext, r: PolledRecord, txnSeq: number, sequence
 
 /**
  * The Sender's loop for the open transaction: expire unanswered Produces (request.timeout.ms),
- * give up at delivery.timeout.ms, and send each partition's next record, one in flight per
- * partition so sequences reach the leader in order.
+ * give up at delivery.timeout.ms, and send each partition's next records in sequence order, up
+ * to max.in.flight.requests.per.connection of them in flight (KIP-98 idempotence keeps order
+ * with up to 5, KAFKA-5494).
  */
 function dispatchProduces(c: ConsumerContext, _e: unknown, out: Outbox): Patch {
   const t = txnOf(c);
   if (t.step === 'abort' || !t.open) return {};
   const now = c.now();
   if (now >= t.open.deadline && t.open.outputs.some((o) => !o.acked)) return abortWith(c, out, 'delivery timeout');
-  let expired = false;
-  const outputs = t.open.outputs.map((o) => {
-    if (!o.inFlight || now - o.inFlight.sentAt < c.config.requestTimeoutMs) return o;
-    expired = true;
-    return { ...o, inFlight: undefined, notBefore: now };
-  });
+  let outputs = t.open.outputs;
+  const late = outputs.findIndex((o) => o.inFlight !== undefined && now - o.inFlight.sentAt >= c.config.requestTimeoutMs);
+  const expired = late >= 0;
+  if (expired) outputs = resendFrom(outputs, late, now);
   let next: ConsumerContext = { ...c, ...withOpen(c, { outputs }) };
   if (expired) next = { ...next, ...requestMetadata(next, undefined, out) };
   return diffFrom(c, sendDue(next, out));
+}
+
+/**
+ * Record `i` is sent again, and so are the later records of its partition that are in flight:
+ * they would reach the leader out of sequence. Their answers are ignored from now on (the
+ * leader dedupes whatever of them it already wrote).
+ */
+function resendFrom(outputs: readonly OutputRecord[], i: number, notBefore: number): OutputRecord[] {
+  const p = outputs[i]!.partition;
+  return outputs.map((o, j) => (j >= i && o.partition === p && !o.acked && o.inFlight ? { ...o, inFlight: undefined, notBefore } : o));
 }
 
 function sendDue(c: ConsumerContext, out: Outbox): ConsumerContext {
   if (paused(c)) return c;
   const now = c.now();
   const outputs = txnOf(c).open!.outputs.slice();
-  const busy = new Set(outputs.filter((o) => o.inFlight).map((o) => o.partition));
+  const inFlight = new Map<number, number>();
+  for (const o of outputs) if (o.inFlight) inFlight.set(o.partition, (inFlight.get(o.partition) ?? 0) + 1);
+  /** Partitions where an earlier record waits to be (re)sent: later ones wait behind it. */
+  const blocked = new Set<number>();
   let nextRequestId = c.nextRequestId;
   let needMetadata = false;
   for (const [i, o] of outputs.entries()) {
-    if (o.acked || o.inFlight || busy.has(o.partition)) continue;
-    busy.add(o.partition); // later records of the partition wait for this one
+    if (o.acked || o.inFlight || blocked.has(o.partition)) continue;
+    blocked.add(o.partition);
     const leader = c.outMetadata[o.partition]?.leader ?? -1;
     if (leader < 0) needMetadata = true;
-    if (leader < 0 || now < o.notBefore) continue;
+    if (leader < 0 || now < o.notBefore || (inFlight.get(o.partition) ?? 0) >= c.config.maxInFlightRequestsPerConnection) continue;
+    blocked.delete(o.partition);
+    inFlight.set(o.partition, (inFlight.get(o.partition) ?? 0) + 1);
     const requestId = nextRequestId++;
     out.send(brokerNode(leader), {
       type: 'Produce',
@@ -399,10 +413,11 @@ function onProduceResponse(c: ConsumerContext, e: ProduceResponse, out: Outbox):
     outputs[i] = { ...o, acked: true, inFlight: undefined };
     return diffFrom(c, sendDue({ ...c, ...withOpen(c, { outputs }) }, out));
   }
-  if (!retriableProduceErrors.has(e.error)) return abortWith(c, out, `${e.error} on Produce to ${partitionName(o.partition, OUTPUT_TOPIC)}`, fencingErrors.has(e.error));
+  // Out of sequence behind an earlier record still unacknowledged: it is resent after that one.
+  const behind = (e.error === 'OUT_OF_ORDER_SEQUENCE_NUMBER' || e.error === 'UNKNOWN_PRODUCER_ID') && open.outputs.some((x, j) => j < i && x.partition === o.partition && !x.acked);
+  if (!retriableProduceErrors.has(e.error) && !behind) return abortWith(c, out, `${e.error} on Produce to ${partitionName(o.partition, OUTPUT_TOPIC)}`, fencingErrors.has(e.error));
   // Retried with the same sequence: the leader writes it once (KIP-98 idempotence).
-  outputs[i] = { ...o, inFlight: undefined, notBefore: c.now() + c.config.retryBackoffMs };
-  let next: ConsumerContext = { ...c, ...withOpen(c, { outputs }) };
+  let next: ConsumerContext = { ...c, ...withOpen(c, { outputs: resendFrom(open.outputs, i, c.now() + c.config.retryBackoffMs) }) };
   if (leaderErrors.has(e.error)) next = { ...next, ...requestMetadata(next, undefined, out) };
   return diffFrom(c, next);
 }

@@ -85,6 +85,12 @@ function harness(options: Partial<ConsumerOptions> = {}, overrides: Partial<Clus
       return req;
     },
     types: (from = 0) => sent.slice(from).map((s) => s.msg.type),
+    /** The requests of `type` sent since `from` (an index into `sent`). */
+    since: (type: string, from: number) => sent.slice(from).filter((s) => s.msg.type === type),
+    /** Answer one request. */
+    answer(req: Sent, response: object, from = 'b1') {
+      actor.send({ ...response, requestId: req.msg.requestId, from } as never);
+    },
   };
   return h;
 }
@@ -137,9 +143,9 @@ function pollAndProcess(h: H, records: Record[], extra: object = {}) {
 
 /** Answer every step of the open transaction successfully; EndTxn gives epoch `nextEpoch`. */
 function commitTxn(h: H, nextEpoch: number) {
+  const from = h.sent.length;
   h.reply('AddPartitionsToTxn', { type: 'AddPartitionsToTxnResponse' }, 'b2');
-  const n = h.ctx().txn!.open!.outputs.length;
-  for (let i = 0; i < n; i++) h.reply('Produce', { type: 'ProduceResponse', baseOffset: i }, 'b3');
+  h.since('Produce', from).forEach((p, i) => h.answer(p, { type: 'ProduceResponse', baseOffset: i }, 'b3'));
   h.reply('AddOffsetsToTxn', { type: 'AddOffsetsToTxnResponse' }, 'b2');
   h.reply('TxnOffsetCommit', { type: 'TxnOffsetCommitResponse' });
   h.reply('EndTxn', { type: 'EndTxnResponse', producerId: 1000, producerEpoch: nextEpoch }, 'b2');
@@ -160,10 +166,12 @@ describe('consume-transform-produce (commit transactional)', () => {
     expect(h.state()).toContain('AddingPartitions');
     const add = h.last('AddPartitionsToTxn')!;
     expect(add.msg).toMatchObject({ actor: 'txn-g0-c0', transactionalId: 'g0-c0', producerId: 1000, producerEpoch: 0, partitions: [{ topic: 'out', partition: 0 }] });
+    const beforeProduce = h.sent.length;
     h.reply('AddPartitionsToTxn', { type: 'AddPartitionsToTxnResponse' }, 'b2');
-    // One Produce in flight per partition: the next goes once the previous is acknowledged.
-    for (let i = 0; i < 3; i++) {
-      const p = h.last('Produce')!;
+    // Pipelined in sequence order (max.in.flight.requests.per.connection = 5).
+    const produces = h.since('Produce', beforeProduce);
+    expect(produces).toHaveLength(3);
+    for (const [i, p] of produces.entries()) {
       expect(p.to).toBe('b3');
       expect(p.msg).toMatchObject({ actor: 'out-0', acks: 'all' });
       expect((p.msg.records as { value: ProducedValue }[])[0]!.value).toEqual({
@@ -177,8 +185,12 @@ describe('consume-transform-produce (commit transactional)', () => {
         txnSeq: 0,
         source: { partition: 0, offset: i },
       });
-      h.reply('Produce', { type: 'ProduceResponse', baseOffset: i }, 'b3');
     }
+    // Acknowledged out of order: the transaction goes on once all are.
+    h.answer(produces[2]!, { type: 'ProduceResponse', baseOffset: 2 }, 'b3');
+    h.answer(produces[0]!, { type: 'ProduceResponse', baseOffset: 0 }, 'b3');
+    expect(h.state()).toContain('Producing');
+    h.answer(produces[1]!, { type: 'ProduceResponse', baseOffset: 1 }, 'b3');
     h.reply('AddOffsetsToTxn', { type: 'AddOffsetsToTxnResponse' }, 'b2');
     expect(h.last('AddOffsetsToTxn')!.msg).toMatchObject({ groupId: 'g0', producerId: 1000, producerEpoch: 0 });
     const commit = h.reply('TxnOffsetCommit', { type: 'TxnOffsetCommitResponse' });
@@ -215,14 +227,35 @@ describe('consume-transform-produce (commit transactional)', () => {
     expect(h.state()).toContain('AddingOffsets');
   });
 
+  it('a failed Produce is resent with the later ones of its partition, in sequence order; OUT_OF_ORDER_SEQUENCE_NUMBER behind it is not fatal', () => {
+    const h = harness();
+    initProducer(h);
+    join(h);
+    pollAndProcess(h, [rec(0, 10), rec(1, 11), rec(2, 12)]);
+    let from = h.sent.length;
+    h.reply('AddPartitionsToTxn', { type: 'AddPartitionsToTxnResponse' }, 'b2');
+    const [p0, p1, p2] = h.since('Produce', from);
+    const seq = (s: Sent) => (s.msg.records as { value: ProducedValue }[])[0]!.value.sequence;
+    h.answer(p0!, { type: 'ProduceResponse', baseOffset: 0 }, 'b3');
+    h.answer(p1!, { type: 'ProduceResponse', error: 'NOT_ENOUGH_REPLICAS', baseOffset: -1 }, 'b3');
+    h.answer(p2!, { type: 'ProduceResponse', error: 'OUT_OF_ORDER_SEQUENCE_NUMBER', baseOffset: -1 }, 'b3');
+    expect(h.state()).toContain('Producing');
+    from = h.sent.length;
+    h.advance(h.ctx().config.retryBackoffMs);
+    const resent = h.since('Produce', from);
+    expect(resent.map(seq)).toEqual([1, 2]);
+    resent.forEach((p, i) => h.answer(p, { type: 'ProduceResponse', baseOffset: 1 + i }, 'b3'));
+    expect(h.state()).toContain('AddingOffsets');
+  });
+
   it('ILLEGAL_GENERATION on TxnOffsetCommit: EndTxn(abort), InitProducerId, rejoin, and a rewind to the committed offsets (retrying UNSTABLE_OFFSET_COMMIT)', () => {
     const h = harness();
     initProducer(h);
     join(h, 1, 0);
     pollAndProcess(h, [rec(0, 10), rec(1, 11)]);
+    const beforeProduce = h.sent.length;
     h.reply('AddPartitionsToTxn', { type: 'AddPartitionsToTxnResponse' }, 'b2');
-    h.reply('Produce', { type: 'ProduceResponse', baseOffset: 0 }, 'b3');
-    h.reply('Produce', { type: 'ProduceResponse', baseOffset: 1 }, 'b3');
+    h.since('Produce', beforeProduce).forEach((p, i) => h.answer(p, { type: 'ProduceResponse', baseOffset: i }, 'b3'));
     h.reply('AddOffsetsToTxn', { type: 'AddOffsetsToTxnResponse' }, 'b2');
     const from = h.sent.length;
     h.reply('TxnOffsetCommit', { type: 'TxnOffsetCommitResponse', error: 'ILLEGAL_GENERATION' });
@@ -256,9 +289,13 @@ describe('consume-transform-produce (commit transactional)', () => {
     // The batch is read and processed again, in a new transaction of the new epoch, from sequence 0.
     pollAndProcess(h, [rec(0, 10), rec(1, 11)]);
     expect(h.ctx().processed.map((p) => p.offset)).toEqual([0, 1, 0, 1]);
+    const again2 = h.sent.length;
     h.reply('AddPartitionsToTxn', { type: 'AddPartitionsToTxnResponse' }, 'b2');
-    const v = (h.last('Produce')!.msg.records as { value: ProducedValue }[])[0]!.value;
-    expect(v).toMatchObject({ producerEpoch: 2, sequence: 0, txnSeq: 1, source: { partition: 0, offset: 0 } });
+    const values = h.since('Produce', again2).map((p) => (p.msg.records as { value: ProducedValue }[])[0]!.value);
+    expect(values).toMatchObject([
+      { producerEpoch: 2, sequence: 0, txnSeq: 1, source: { partition: 0, offset: 0 } },
+      { producerEpoch: 2, sequence: 1, txnSeq: 1, source: { partition: 0, offset: 1 } },
+    ]);
   });
 
   it('PRODUCER_FENCED on Produce: no EndTxn(abort), InitProducerId at once', () => {
@@ -284,14 +321,15 @@ describe('consume-transform-produce (commit transactional)', () => {
       pollAndProcess(h, [rec(0, 10), rec(1, 11)]);
       commitTxn(h, bump ? 1 : 0);
       pollAndProcess(h, [rec(2, 12), rec(3, 13)]);
+      const from = h.sent.length;
       h.reply('AddPartitionsToTxn', { type: 'AddPartitionsToTxnResponse' }, 'b2');
       const seqs: number[] = [];
-      for (let i = 0; i < 2; i++) {
-        const v = (h.last('Produce')!.msg.records as { value: ProducedValue }[])[0]!.value;
+      for (const [i, p] of h.since('Produce', from).entries()) {
+        const v = (p.msg.records as { value: ProducedValue }[])[0]!.value;
         expect(v.producerEpoch).toBe(expected.producerEpoch);
         expect(v.txnSeq).toBe(1);
         seqs.push(v.sequence!);
-        h.reply('Produce', { type: 'ProduceResponse', baseOffset: 10 + i }, 'b3');
+        h.answer(p, { type: 'ProduceResponse', baseOffset: 10 + i }, 'b3');
       }
       expect(seqs).toEqual(expected.sequences);
       expect(h.last('AddOffsetsToTxn')!.msg.producerEpoch).toBe(expected.producerEpoch);
