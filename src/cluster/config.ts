@@ -138,12 +138,13 @@ export const presets: readonly Preset[] = [
   { name: 'min-isr-1', description: 'min.insync.replicas=1: acks=all is satisfied by the leader alone once the ISR shrinks', overrides: { minInsyncReplicas: 1 } },
   { name: 'unclean', description: 'unclean.leader.election.enable=true: an out-of-sync replica may become leader', overrides: { uncleanLeaderElection: true } },
   // The two historical presets model the Kafka of their time (0.10 and 1.x: no broker epochs,
-  // KIP-380/841/903, no fetch fencing, KIP-320) and fsync every append, so that the truncation
-  // rule is the only way data can be lost: the bugs they reproduce did not need a power loss.
+  // KIP-380/841/903, no fetch fencing, KIP-320, idempotence off by default before 3.0) and
+  // fsync every append, so that the truncation rule is the only way data can be lost: the bugs
+  // they reproduce did not need a power loss.
   {
     name: 'hw-truncation',
     description: 'before KIP-101 (Kafka 0.10): a follower truncates to its high watermark when it restarts or follows a new leader',
-    overrides: { truncation: 'high-watermark', fetchEpochFencing: false, brokerEpochFencing: false, fsync: 'always' },
+    overrides: { truncation: 'high-watermark', fetchEpochFencing: false, brokerEpochFencing: false, fsync: 'always', enableIdempotence: false },
   },
   {
     // As KIP-279's own acceptance test (two brokers, fast leader changes with unclean election
@@ -156,6 +157,7 @@ export const presets: readonly Preset[] = [
       fetchEpochFencing: false,
       brokerEpochFencing: false,
       fsync: 'always',
+      enableIdempotence: false,
       uncleanLeaderElection: true,
       brokers: 2,
       replicationFactor: 2,
@@ -166,6 +168,19 @@ export const presets: readonly Preset[] = [
   { name: 'fsync-always', description: 'default, plus an fsync after every append (flush.messages=1)', overrides: { fsync: 'always' } },
   { name: 'eager', description: 'default, stated: consumer groups rebalance eagerly (range assignor; every member revokes everything before joining)', overrides: { rebalanceProtocol: 'eager' } },
   { name: 'cooperative', description: 'consumer groups rebalance incrementally (KIP-429, cooperative-sticky): only the moved partitions stop', overrides: { rebalanceProtocol: 'cooperative' } },
+  // Transactions and idempotence (spec/transactions.md): each preset removes one guard.
+  { name: 'no-idempotence', description: 'enable.idempotence=false (the default before Kafka 3.0): a retried send can be written twice', overrides: { enableIdempotence: false } },
+  { name: 'read-uncommitted', description: 'isolation.level=read_uncommitted: consumers read open and aborted transactions', overrides: { isolationLevel: 'read_uncommitted' } },
+  {
+    name: 'no-fencing',
+    description: 'no zombie fencing: producer epochs unchecked and TxnOffsetCommit accepted from any generation (KIP-98/KIP-447 guards removed)',
+    overrides: { producerFencing: false },
+  },
+  {
+    name: 'late-endtxn',
+    description: 'producer epochs bumped only at InitProducerId, as before KIP-890: a late write of a finished transaction joins the next one (KAFKA-17754)',
+    overrides: { txnEpochBump: 'init-only' },
+  },
   {
     name: 'no-generation-fencing',
     description: 'the group coordinator accepts OffsetCommit from any member of any generation: a zombie consumer commits over the new owner',

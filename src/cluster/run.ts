@@ -6,6 +6,7 @@ import { World, type Violation } from '../sim/world.js';
 import { installPingPong } from '../workload/ping-pong.js';
 import { replicationInvariants } from '../check/replication.js';
 import { groupInvariants, type GroupInvariant } from '../check/groups.js';
+import { transactionInvariants } from '../check/transactions.js';
 import { resolveConfig, type ClusterConfig } from './config.js';
 import { installKafka } from './kafka.js';
 import type { Scenario } from './scenario.js';
@@ -42,7 +43,7 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
     config = resolveConfig(scenario.config.preset, scenario.config.overrides, `${where}: config`);
     budgetNodes = installKafka(world, config, scenario.workload).brokers;
     // Consumer-group properties exist only when the scenario has groups (spec/consumer-groups.md).
-    const all: GroupInvariant[] = [...replicationInvariants(config), ...groupInvariants(config, scenario.workload)];
+    const all: GroupInvariant[] = [...replicationInvariants(config), ...groupInvariants(config, scenario.workload), ...transactionInvariants(config, scenario.workload)];
     const wanted = scenario.properties;
     if (wanted) {
       const known = all.map((i) => i.id);

@@ -88,7 +88,9 @@ export type ErrorCode =
   /** The request's producer epoch is older than the partition's for this producer id. */
   | 'INVALID_PRODUCER_EPOCH'
   /** A newer epoch of this transactional producer has written here (zombie fencing). */
-  | 'PRODUCER_FENCED';
+  | 'PRODUCER_FENCED'
+  /** A plain write from a producer whose transaction is open in this partition. */
+  | 'INVALID_TXN_STATE';
 
 // Broker <-> controller (KRaft: KIP-500, KIP-631)
 export interface BrokerRegistration { type: 'BrokerRegistration'; brokerId: BrokerId; incarnation: number }

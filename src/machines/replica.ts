@@ -1,6 +1,7 @@
 import { and, not, raise, setup } from 'xstate';
 import type { ClusterConfig } from '../cluster/config.js';
 import { PartitionLog } from '../log/index.js';
+import { ProducerState } from '../log/producer-state.js';
 import type { Disk } from '../sim/disk.js';
 import { react, type Outbox } from './effects.js';
 import {
@@ -26,6 +27,7 @@ import {
   type ProduceResponse,
   type Record,
 } from './protocol.js';
+import type { WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
 
 /**
  * One replica of one partition on one broker (Kafka's Partition + ReplicaFetcherThread).
@@ -59,6 +61,8 @@ interface WaitingProduce {
   readonly requiredOffset: number;
   readonly baseOffset: number;
   readonly deadline: number;
+  /** Set for a transaction marker (WriteTxnMarkers, written with acks=all): answered in kind. */
+  readonly marker?: { readonly topic: string; readonly partition: number } | undefined;
 }
 
 export interface ReplicaContext {
@@ -82,6 +86,8 @@ export interface ReplicaContext {
   readonly requestId: number;
   /** Bumped on every truncation, so observers can tell a log that shrank and regrew. */
   readonly truncations: number;
+  /** KIP-98 producer state, derived from the log (mutated in place on append, rebuilt on truncation). */
+  readonly producers: ProducerState;
 }
 
 export type ReplicaEvent =
@@ -93,6 +99,7 @@ export type ReplicaEvent =
   | (OffsetsForLeaderEpoch & { from: string; requestId?: number })
   | (OffsetsForLeaderEpochResponse & { from: string; requestId?: number })
   | (AlterPartitionResponse & { from: string })
+  | (WriteTxnMarkers & { from: string })
   | { type: 'CheckpointHw' }
   | { type: 'net.disconnected'; peer: string };
 
@@ -122,7 +129,8 @@ function truncate(c: ReplicaContext, offset: number, out: Outbox, why: string): 
   out.truncate(logFile(c), offset);
   if (c.config.fsync === 'always') out.fsync(logFile(c));
   out.note(`${c.name} truncated ${from} -> ${offset} (${why})`);
-  return { truncations: c.truncations + 1 };
+  // Kafka truncates its producer state with the log (ProducerStateManager.truncateAndReload).
+  return { truncations: c.truncations + 1, producers: ProducerState.fromLog(c.log.storedRecords()) };
 }
 
 /** Kafka checkpoints every partition's HW to one file, fsynced, every few seconds. */
@@ -137,8 +145,17 @@ function checkpointHw(c: ReplicaContext, _e: unknown, out: Outbox): void {
 const isNewer = (c: ReplicaContext, s: PartitionState) =>
   !c.state || s.leaderEpoch > c.state.leaderEpoch || (s.leaderEpoch === c.state.leaderEpoch && s.partitionEpoch > c.state.partitionEpoch);
 
+/** Answer a waiting produce (or marker write): `error` absent means written and replicated. */
+function answer(c: ReplicaContext, w: WaitingProduce, out: Outbox, error: ErrorCode | undefined, baseOffset: number): void {
+  if (w.marker) {
+    out.send(w.client, { type: 'WriteTxnMarkersResponse', actor: w.replyTo!, requestId: w.requestId, topic: w.marker.topic, partition: w.marker.partition, ...(error ? { error } : {}) } satisfies WriteTxnMarkersResponse);
+    return;
+  }
+  out.send(w.client, { type: 'ProduceResponse', ...replyActor(w.replyTo), requestId: w.requestId, ...(error ? { error } : {}), baseOffset } satisfies ProduceResponse);
+}
+
 function failWaiting(c: ReplicaContext, out: Outbox, error: ErrorCode): Partial<ReplicaContext> {
-  for (const w of c.waiting) out.send(w.client, { type: 'ProduceResponse', ...replyActor(w.replyTo), requestId: w.requestId, error, baseOffset: -1 } satisfies ProduceResponse);
+  for (const w of c.waiting) answer(c, w, out, error, -1);
   return { waiting: [] };
 }
 
@@ -186,9 +203,9 @@ function completeWaiting(c: ReplicaContext, out: Outbox): Partial<ReplicaContext
     if (hw >= w.requiredOffset) {
       // Partition.checkEnoughReplicasReachOffset: committed, but did enough replicas have it?
       const error: ErrorCode | undefined = isrSize < c.config.minInsyncReplicas ? 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' : undefined;
-      out.send(w.client, { type: 'ProduceResponse', ...replyActor(w.replyTo), requestId: w.requestId, baseOffset: w.baseOffset, ...(error ? { error } : {}) } satisfies ProduceResponse);
+      answer(c, w, out, error, w.baseOffset);
     } else if (now >= w.deadline) {
-      out.send(w.client, { type: 'ProduceResponse', ...replyActor(w.replyTo), requestId: w.requestId, error: 'REQUEST_TIMED_OUT', baseOffset: -1 } satisfies ProduceResponse);
+      answer(c, w, out, 'REQUEST_TIMED_OUT', -1);
     } else {
       rest.push(w);
     }
@@ -202,16 +219,57 @@ function onProduce(c: ReplicaContext, e: Produce & { from: string }, out: Outbox
   };
   const s = c.state!;
   if (e.acks === 'all' && s.isr.length < c.config.minInsyncReplicas) return reply('NOT_ENOUGH_REPLICAS');
+  // KIP-98: a retried batch is answered with the offset it already has; a sequence gap or an
+  // older producer epoch is refused (ProducerAppendInfo). One record is one batch here.
+  const decisions = e.records.map((r) => c.producers.check(r.value, { fencing: c.config.producerFencing }));
+  const rejected = decisions.find((d) => d.kind === 'reject');
+  if (rejected?.kind === 'reject') {
+    out.note(`${c.name} refused ${e.records[0]!.value.producer}'s write: ${rejected.error}`);
+    return reply(rejected.error);
+  }
   const now = c.now();
-  const { firstOffset, lastOffset } = c.log.appendAsLeader(
-    e.records.map((r) => ({ key: r.key, value: r.value, timestamp: now })),
-    s.leaderEpoch,
-  );
-  persistAppend(c, c.log.read(firstOffset), out);
-  maybeIncrementHw(c);
+  let firstOffset: number;
+  let lastOffset: number;
+  const dup = decisions[0];
+  if (e.records.length === 1 && dup?.kind === 'duplicate') {
+    firstOffset = lastOffset = dup.offset;
+  } else {
+    ({ firstOffset, lastOffset } = c.log.appendAsLeader(
+      e.records.map((r) => ({ key: r.key, value: r.value, timestamp: now })),
+      s.leaderEpoch,
+    ));
+    const appended = c.log.read(firstOffset);
+    for (const r of appended) c.producers.onAppend(r);
+    persistAppend(c, appended, out);
+    maybeIncrementHw(c);
+  }
   if (e.acks === 1) out.send(e.from, { type: 'ProduceResponse', ...replyActor(e.replyTo), requestId: e.requestId, baseOffset: firstOffset } satisfies ProduceResponse);
   if (e.acks !== 'all') return;
   const w: WaitingProduce = { requestId: e.requestId, client: e.from, ...(e.replyTo === undefined ? {} : { replyTo: e.replyTo }), requiredOffset: lastOffset + 1, baseOffset: firstOffset, deadline: now + e.timeoutMs };
+  const next = { ...c, waiting: [...c.waiting, w] };
+  return { waiting: completeWaiting(next, out).waiting ?? next.waiting };
+}
+
+/**
+ * WriteTxnMarkers: append the transaction's COMMIT or ABORT control record for the producer,
+ * with acks=all, and answer once replicated (Kafka's ReplicaManager.appendRecords for markers).
+ * A marker with an older producer epoch than the partition's is refused (KIP-98 fencing).
+ */
+function onWriteTxnMarkers(c: ReplicaContext, e: WriteTxnMarkers & { from: string }, out: Outbox): Partial<ReplicaContext> | void {
+  const value: ProducedValue = { producer: e.replyTo, key: '', value: -1, producerId: e.producerId, producerEpoch: e.producerEpoch, control: e.result };
+  const decision = c.producers.check(value, { fencing: c.config.producerFencing });
+  const marker = { topic: e.topic, partition: e.partition };
+  const w0 = { requestId: e.requestId, client: e.from, replyTo: e.replyTo, marker, requiredOffset: 0, baseOffset: -1, deadline: 0 };
+  if (decision.kind === 'reject') return answer(c, w0, out, decision.error, -1);
+  if (c.state!.isr.length < c.config.minInsyncReplicas) return answer(c, w0, out, 'NOT_ENOUGH_REPLICAS', -1);
+  const now = c.now();
+  const { firstOffset } = c.log.appendAsLeader([{ key: null, value, timestamp: now }], c.state!.leaderEpoch);
+  const appended = c.log.read(firstOffset);
+  for (const r of appended) c.producers.onAppend(r);
+  persistAppend(c, appended, out);
+  maybeIncrementHw(c);
+  out.note(`${c.name} ${e.result} marker for producer ${e.producerId} (epoch ${e.producerEpoch}) at ${firstOffset}`);
+  const w: WaitingProduce = { ...w0, requiredOffset: firstOffset + 1, baseOffset: firstOffset, deadline: now + c.config.requestTimeoutMs };
   const next = { ...c, waiting: [...c.waiting, w] };
   return { waiting: completeWaiting(next, out).waiting ?? next.waiting };
 }
@@ -234,7 +292,15 @@ function onConsumerFetch(c: ReplicaContext, e: Fetch & { from: string; requestId
   const s = c.state!;
   const leo = c.log.logEndOffset;
   const error: ErrorCode | undefined = e.fetchOffset > leo || e.fetchOffset < c.log.logStartOffset ? 'OFFSET_OUT_OF_RANGE' : undefined;
-  const records = error ? [] : c.log.read(e.fetchOffset, 50, e.isolation === 'LOG_END' ? 'LOG_END' : 'HIGH_WATERMARK');
+  let records = error ? [] : c.log.read(e.fetchOffset, 50, e.isolation === 'LOG_END' ? 'LOG_END' : 'HIGH_WATERMARK');
+  // read_committed (KIP-98): up to the last stable offset, with the aborted transactions in range.
+  let committed: Pick<FetchResponse, 'lastStableOffset' | 'abortedTransactions'> = {};
+  if (e.isolation === 'READ_COMMITTED') {
+    const lso = c.producers.lastStableOffset(c.log.highWatermark);
+    records = records.filter((r) => r.offset < lso);
+    const upTo = records.length > 0 ? records[records.length - 1]!.offset + 1 : e.fetchOffset;
+    committed = { lastStableOffset: lso, abortedTransactions: c.producers.abortedOverlapping(e.fetchOffset, upTo) };
+  }
   out.send(e.from, {
     type: 'FetchResponse',
     actor: e.replyTo,
@@ -244,6 +310,7 @@ function onConsumerFetch(c: ReplicaContext, e: Fetch & { from: string; requestId
     leaderEndOffset: leo,
     highWatermark: c.log.highWatermark,
     records,
+    ...committed,
     ...(error ? { error } : {}),
   } as FetchResponse);
 }
@@ -431,6 +498,7 @@ function onFetchResponse(c: ReplicaContext, e: FetchResponse, out: Outbox): Part
   const fresh = e.records.filter((r) => r.offset >= c.log.logEndOffset);
   if (fresh.length > 0 && fresh[0]!.offset === c.log.logEndOffset) {
     c.log.appendAsFollower(fresh);
+    for (const r of fresh) c.producers.onAppend(r);
     persistAppend(c, fresh, out);
   }
   c.log.maybeUpdateHighWatermark(Math.min(e.highWatermark, c.log.logEndOffset));
@@ -490,8 +558,14 @@ export const replicaMachine = setup({
       out.send(e.from, { type: 'ListOffsetsResponse', requestId: e.requestId, partition: c.partition, error: 'NOT_LEADER_OR_FOLLOWER', offset: -1 } satisfies ListOffsetsResponse),
     ),
     /** ListOffsets(LATEST) for a read_uncommitted consumer: the HW (Kafka's Partition.fetchOffsetForTimestamp). */
-    onListOffsets: react<ReplicaContext, ListOffsets & { from: string }>((c, e, out) =>
-      out.send(e.from, { type: 'ListOffsetsResponse', requestId: e.requestId, partition: c.partition, offset: c.log.highWatermark } satisfies ListOffsetsResponse),
+    onListOffsets: react<ReplicaContext, ListOffsets & { from: string }>((c, e, out) => {
+      // read_committed asks for the last stable offset (KIP-98: ListOffsets with isolation level).
+      const offset = e.isolation === 'READ_COMMITTED' ? c.producers.lastStableOffset(c.log.highWatermark) : c.log.highWatermark;
+      out.send(e.from, { type: 'ListOffsetsResponse', requestId: e.requestId, partition: c.partition, offset } satisfies ListOffsetsResponse);
+    }),
+    onWriteTxnMarkers: react(onWriteTxnMarkers),
+    rejectWriteTxnMarkers: react<ReplicaContext, WriteTxnMarkers & { from: string }>((c, e, out) =>
+      answer(c, { requestId: e.requestId, client: e.from, replyTo: e.replyTo, marker: { topic: e.topic, partition: e.partition }, requiredOffset: 0, baseOffset: -1, deadline: 0 }, out, 'NOT_LEADER_OR_FOLLOWER', -1),
     ),
     rejectFetch: react<ReplicaContext, Fetch & { from: string; requestId?: number }>((c, e, out) =>
       out.send(e.from, { type: 'FetchResponse', actor: e.replicaId < 0 ? e.replyTo : c.name, ...(e.replicaId < 0 ? { partition: c.partition } : {}), requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', records: [], highWatermark: -1, leaderEndOffset: -1, leaderEpoch: c.state?.leaderEpoch ?? -1 } as FetchResponse),
@@ -528,6 +602,7 @@ export const replicaMachine = setup({
     waiting: [],
     requestId: 0,
     truncations: 0,
+    producers: ProducerState.fromLog(input.log.storedRecords()),
   }),
   initial: 'Offline',
   // The HW checkpoint runs in every role (ReplicaManager's periodic checkpoint task).
@@ -544,6 +619,7 @@ export const replicaMachine = setup({
     ListOffsets: { actions: 'rejectListOffsets' },
     Fetch: { actions: 'rejectFetch' },
     OffsetsForLeaderEpoch: { actions: 'rejectOffsetsForLeaderEpoch' },
+    WriteTxnMarkers: { actions: 'rejectWriteTxnMarkers' },
   },
   states: {
     /** No role: not yet told its partition's state, or the partition has no leader. */
@@ -556,6 +632,7 @@ export const replicaMachine = setup({
         Fetch: { actions: 'onFetch' },
         OffsetsForLeaderEpoch: { actions: 'onOffsetsForLeaderEpoch' },
         AlterPartitionResponse: { actions: 'onAlterPartitionResponse' },
+        WriteTxnMarkers: { actions: 'onWriteTxnMarkers' },
       },
     },
     Follower: {

@@ -1,0 +1,208 @@
+import type { ClusterConfig } from '../cluster/config.js';
+import { transactionalIds, type ProduceWorkload } from '../cluster/kafka.js';
+import type { ControllerContext } from '../machines/controller.js';
+import type { ConsumerContext } from '../machines/consumer.js';
+import type { CoordinatorContext } from '../machines/group-coordinator.js';
+import { groupActor } from '../machines/group-protocol.js';
+import type { EndedTxn, ProducerContext } from '../machines/producer.js';
+import { CONTROLLER, DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName, topicOf, type ProducedValue, type Record } from '../machines/protocol.js';
+import type { ReplicaContext } from '../machines/replica.js';
+import { OUTPUT_TOPIC } from '../machines/txn-protocol.js';
+import type { World } from '../sim/world.js';
+import type { GroupInvariant } from './groups.js';
+
+/**
+ * The idempotence and transaction properties of spec/transactions.md. They judge what a reader
+ * can see, so they look at the end of a run (`atEnd`): every partition's log as its acting
+ * leader holds it, read as a read_committed consumer would (below the last stable offset,
+ * without control records and without records of aborted transactions).
+ */
+export const transactionPropertyIds = ['no-duplicates', 'exactly-once', 'no-aborted-reads', 'atomic-visibility'] as const;
+
+type Snap<C> = { value: unknown; context: C };
+
+interface PartitionView {
+  readonly topic: string;
+  readonly partition: number;
+  /** What a read_committed consumer reads, in offset order. */
+  readonly visible: readonly Record[];
+  /** Every data record below the HW (no control records), aborted or not. */
+  readonly committed: readonly Record[];
+}
+
+/** The acting leader's replica of a partition, by the controller's metadata. */
+function leaderReplica(world: World, topic: string, p: number): ReplicaContext | undefined {
+  const controller = (world.actor(CONTROLLER)?.getSnapshot() as Snap<ControllerContext> | undefined)?.context;
+  const state = controller?.partitions.find((s) => s.partition === p && topicOf(s) === topic);
+  if (!state || state.leader < 0) return undefined;
+  return (world.actor(brokerNode(state.leader), partitionName(p, topic))?.getSnapshot() as Snap<ReplicaContext> | undefined)?.context;
+}
+
+/** A partition as read_committed sees it now; undefined when it has no leader. */
+export function partitionView(world: World, topic: string, p: number): PartitionView | undefined {
+  const r = leaderReplica(world, topic, p);
+  if (!r) return undefined;
+  const hw = r.log.highWatermark;
+  const lso = r.producers.lastStableOffset(hw);
+  const records = r.log.read(r.log.logStartOffset, Infinity, 'HIGH_WATERMARK').filter((x) => x.value.control === undefined);
+  const aborted = r.producers.abortedOverlapping(r.log.logStartOffset, hw);
+  const isAborted = (x: Record) => x.value.transactional === true && aborted.some((a) => a.producerId === x.value.producerId && a.firstOffset <= x.offset && x.offset <= a.lastOffset);
+  return { topic, partition: p, committed: records, visible: records.filter((x) => x.offset < lso && !isAborted(x)) };
+}
+
+const identity = (v: ProducedValue) => `${v.producer}:${v.value}`;
+
+/** Every transaction a transactional client ended, by producer id: its ends as it learnt them. */
+function endedTransactions(world: World, workload: ProduceWorkload): Map<number, { name: string; ended: readonly EndedTxn[] }> {
+  const out = new Map<number, { name: string; ended: readonly EndedTxn[] }>();
+  for (const id of transactionalIds(workload)) {
+    const ctx = (world.actor(id)?.getSnapshot() as Snap<ProducerContext & ConsumerContext> | undefined)?.context;
+    if (!ctx) continue;
+    // A producer keeps them in txn.ended; a consume-transform-produce consumer in txns.
+    const ended: EndedTxn[] = ctx.txn?.ended ?? ((ctx as unknown as { txns?: EndedTxn[] }).txns ?? []);
+    const pid = ctx.producerId ?? (ctx as unknown as { options: { producerId?: number } }).options?.producerId;
+    if (pid !== undefined) out.set(pid, { name: id, ended });
+  }
+  return out;
+}
+
+export function transactionInvariants(config: ClusterConfig, workload: ProduceWorkload): GroupInvariant[] {
+  const parts = Array.from({ length: config.partitions }, (_, p) => p);
+  const hasTxns = transactionalIds(workload).length > 0;
+  const ctpGroups = (workload.groups ?? []).flatMap((g, i) => (g.commit === 'transactional' ? [i] : []));
+  const topics = ctpGroups.length > 0 ? [DATA_TOPIC, OUTPUT_TOPIC] : [DATA_TOPIC];
+  const views = (world: World) => topics.flatMap((t) => parts.map((p) => partitionView(world, t, p)).filter((v): v is PartitionView => v !== undefined));
+
+  const invariants: GroupInvariant[] = [
+    {
+      // KIP-98: a retried batch is written once. Judged on what a reader sees: the same
+      // (producer, value) twice in a topic's read_committed view is a duplicate.
+      id: 'no-duplicates',
+      check: () => undefined,
+      atEnd: (world) => {
+        for (const topic of topics) {
+          const seen = new Map<string, string>();
+          for (const v of views(world).filter((x) => x.topic === topic)) {
+            for (const x of v.visible) {
+              const id = identity(x.value);
+              const where = `${partitionName(v.partition, topic)}@${x.offset}`;
+              const first = seen.get(id);
+              if (first !== undefined) return `${id} appears twice in ${topic}: at ${first} and at ${where}`;
+              seen.set(id, where);
+            }
+          }
+        }
+        return undefined;
+      },
+    },
+  ];
+  if (!hasTxns) return invariants;
+  invariants.push(
+    {
+      // A record of a transaction its writer aborted is never read: not by a read_committed
+      // consumer, and not as visible in a partition (KIP-98's read_committed guarantee).
+      id: 'no-aborted-reads',
+      check: () => undefined,
+      atEnd: (world) => {
+        const ended = endedTransactions(world, workload);
+        const abortedBy = (v: ProducedValue) => {
+          if (v.producerId === undefined || v.txnSeq === undefined) return undefined;
+          const w = ended.get(v.producerId);
+          return w?.ended.some((t) => t.txnSeq === v.txnSeq && t.result === 'ABORT') ? w.name : undefined;
+        };
+        for (const v of views(world)) {
+          for (const x of v.visible) {
+            const writer = abortedBy(x.value);
+            if (writer) return `${partitionName(v.partition, v.topic)}@${x.offset} (${identity(x.value)}) is visible to read_committed, but ${writer} aborted its transaction ${x.value.txnSeq}`;
+          }
+        }
+        // What consumers processed from the input topic (any isolation level in force).
+        const input = new Map(parts.map((p) => [p, partitionView(world, DATA_TOPIC, p)]));
+        for (const node of world.nodeIds()) {
+          const ctx = (world.actor(node)?.getSnapshot() as Snap<ConsumerContext> | undefined)?.context;
+          if (!ctx || !Array.isArray(ctx.processed)) continue;
+          for (const pr of ctx.processed) {
+            const rec = input.get(pr.partition)?.committed.find((x) => x.offset === pr.offset);
+            const writer = rec && abortedBy(rec.value);
+            if (writer) return `${node} processed ${partitionName(pr.partition)}@${pr.offset} (${identity(rec.value)}) from transaction ${rec.value.txnSeq}, which ${writer} aborted`;
+            if (rec && rec.value.transactional && isAbortedAtLeader(world, pr.partition, rec.offset)) {
+              return `${node} processed ${partitionName(pr.partition)}@${pr.offset} (${identity(rec.value)}), a record of an aborted transaction`;
+            }
+          }
+        }
+        return undefined;
+      },
+    },
+    {
+      // A transaction's records become visible together or not at all: once it is decided, a
+      // read_committed reader sees all of its records or none, across partitions (KIP-98).
+      id: 'atomic-visibility',
+      check: () => undefined,
+      atEnd: (world) => {
+        const ended = endedTransactions(world, workload);
+        const txns = new Map<string, { visible: string[]; hidden: string[] }>();
+        for (const v of views(world)) {
+          const visible = new Set(v.visible.map((x) => x.offset));
+          for (const x of v.committed) {
+            if (x.value.producerId === undefined || x.value.txnSeq === undefined) continue;
+            const w = ended.get(x.value.producerId);
+            // Only decided transactions are judged: the writer learnt their end.
+            if (!w?.ended.some((t) => t.txnSeq === x.value.txnSeq && t.result !== 'UNKNOWN')) continue;
+            const k = `${w.name} transaction ${x.value.txnSeq}`;
+            const e = txns.get(k) ?? { visible: [], hidden: [] };
+            (visible.has(x.offset) ? e.visible : e.hidden).push(`${partitionName(v.partition, v.topic)}@${x.offset}`);
+            txns.set(k, e);
+          }
+        }
+        for (const [k, e] of txns) {
+          if (e.visible.length > 0 && e.hidden.length > 0) return `${k} is half visible: ${e.visible.join(', ')} visible, ${e.hidden.join(', ')} not`;
+        }
+        return undefined;
+      },
+    },
+  );
+  if (ctpGroups.length > 0) {
+    invariants.push({
+      // Consume-transform-produce: every input record below the group's committed offset has
+      // exactly one output visible, and no input has more than one (KIP-98 + KIP-447).
+      id: 'exactly-once',
+      check: () => undefined,
+      atEnd: (world) => {
+        const outputs = new Map<string, number>();
+        for (const p of parts) for (const x of partitionView(world, OUTPUT_TOPIC, p)?.visible ?? []) outputs.set(identity(x.value), (outputs.get(identity(x.value)) ?? 0) + 1);
+        for (const [id, n] of outputs) if (n > 1) return `input ${id} has ${n} outputs in ${OUTPUT_TOPIC}`;
+        for (const g of ctpGroups) {
+          const committed = committedOffsets(world, `g${g}`);
+          if (!committed) continue;
+          for (const p of parts) {
+            const upTo = committed.get(p) ?? 0;
+            for (const x of partitionView(world, DATA_TOPIC, p)?.visible ?? []) {
+              if (x.offset >= upTo) break;
+              if (!outputs.has(identity(x.value))) return `g${g} committed ${partitionName(p)} up to ${upTo}, but input ${identity(x.value)} at offset ${x.offset} has no output in ${OUTPUT_TOPIC}`;
+            }
+          }
+        }
+        return undefined;
+      },
+    });
+  }
+  return invariants;
+}
+
+/** A transactional record the partition's leader counts in an aborted transaction. */
+function isAbortedAtLeader(world: World, p: number, offset: number): boolean {
+  const r = leaderReplica(world, DATA_TOPIC, p);
+  const x = r?.log.recordAt(offset);
+  if (!r || !x || x.value.producerId === undefined) return false;
+  return r.producers.abortedOverlapping(offset, offset + 1).some((a) => a.producerId === x.value.producerId);
+}
+
+/** The group's committed offsets, from its coordinator on the leader of `__consumer_offsets-0`. */
+function committedOffsets(world: World, groupId: string): ReadonlyMap<number, number> | undefined {
+  const controller = (world.actor(CONTROLLER)?.getSnapshot() as Snap<ControllerContext> | undefined)?.context;
+  const state = controller?.partitions.find((s) => s.partition === 0 && topicOf(s) === OFFSETS_TOPIC);
+  if (!state || state.leader < 0) return undefined;
+  const snap = world.actor(brokerNode(state.leader), groupActor(groupId))?.getSnapshot() as Snap<CoordinatorContext> | undefined;
+  if (!snap || snap.value === 'Loading' || snap.value === 'Unloaded' || snap.value === 'Dead') return undefined;
+  return snap.context.offsets;
+}
