@@ -298,6 +298,26 @@ describe('consume-transform-produce (commit transactional)', () => {
     ]);
   });
 
+  it('a rebalance waits for the open transaction: no revocation and no JoinGroup until EndTxn is answered, and no plain OffsetCommit on revocation', () => {
+    const h = harness();
+    initProducer(h);
+    join(h);
+    pollAndProcess(h, [rec(0, 10)]);
+    const from = h.sent.length;
+    h.advance(h.ctx().config.heartbeatIntervalMs);
+    h.reply('Heartbeat', { type: 'HeartbeatResponse', error: 'REBALANCE_IN_PROGRESS' });
+    expect(h.ctx().rejoinNeeded).toBe(true);
+    h.advance(10);
+    expect(h.types(from)).not.toContain('JoinGroup');
+    expect(h.ctx().owned).toEqual([0]);
+    commitTxn(h, 1);
+    expect(h.types(from)).not.toContain('JoinGroup');
+    h.advance(10); // the next poll: eager revocation, then JoinGroup
+    expect(h.ctx().owned).toEqual([]);
+    expect(h.types(from)).toContain('JoinGroup');
+    expect(h.types(from)).not.toContain('OffsetCommit');
+  });
+
   it('PRODUCER_FENCED on Produce: no EndTxn(abort), InitProducerId at once', () => {
     const h = harness();
     initProducer(h);
@@ -428,4 +448,57 @@ describe('read_committed and read_uncommitted fetches (KIP-98)', () => {
       expect('isolation' in fetch.msg).toBe(readCommitted === true);
     }
   });
+});
+
+describe('consume-transform-produce end to end (runScenario)', () => {
+  /** The committed view of the `out` topic: for each output, its input (partition:offset), per COMMIT marker. */
+  function committedSources(world: import('../../src/sim/world.js').World, partitions: number): Map<string, number> {
+    const seen = new Map<string, number>();
+    for (let p = 0; p < partitions; p++) {
+      type Snap = { context: { log: { highWatermark: number; read(from: number, max: number, isolation: string): Record[] } } };
+      const replicas = ['b1', 'b2', 'b3'].map((b) => world.actor(b, `out-${p}`)?.getSnapshot() as Snap | undefined).filter((s): s is Snap => s !== undefined);
+      const leader = replicas.sort((a, b) => b.context.log.highWatermark - a.context.log.highWatermark)[0]!;
+      const pending = new Map<number, ProducedValue[]>();
+      for (const r of leader.context.log.read(0, leader.context.log.highWatermark, 'LOG_END')) {
+        const v = r.value;
+        if (v.control === undefined) {
+          pending.set(v.producerId!, [...(pending.get(v.producerId!) ?? []), v]);
+          continue;
+        }
+        if (v.control === 'COMMIT') for (const x of pending.get(v.producerId!) ?? []) seen.set(`${x.source!.partition}:${x.source!.offset}`, (seen.get(`${x.source!.partition}:${x.source!.offset}`) ?? 0) + 1);
+        pending.delete(v.producerId!);
+      }
+    }
+    return seen;
+  }
+
+  for (const [name, faults] of [
+    ['no faults', []],
+    ['a consumer crashing mid-transaction', [{ at: 200, type: 'crash', node: 'g0-c0' }, { at: 260, type: 'restart', node: 'g0-c0' }]],
+  ] as const) {
+    it(`every input is in exactly one committed transaction's output (${name})`, async () => {
+      const { runScenario } = await import('../../src/cluster/run.js');
+      const { parseScenario } = await import('../../src/cluster/scenario.js');
+      const { world } = runScenario(
+        parseScenario({
+          seed: 2,
+          durationMs: 3000,
+          config: { preset: 'default', overrides: { partitions: 2 } },
+          workload: { kind: 'produce', records: 40, intervalMs: 5, keys: 6, groups: [{ consumers: 2, commit: 'transactional' }] },
+          faults: faults as never,
+          // Processing is at-least-once (an aborted batch is processed again); the output is exactly-once.
+          properties: ['group-exclusive-ownership'],
+        } as never),
+        'full',
+      );
+      const seen = committedSources(world, 2);
+      expect(seen.size).toBe(40);
+      expect([...seen.values()].every((n) => n === 1)).toBe(true);
+      const txns = ['g0-c0', 'g0-c1'].flatMap((n) => (world.actor(n)?.getSnapshot() as { context: ConsumerContext }).context.txns);
+      // The consumers' own logs (this incarnation's transactions) agree: a crashed incarnation's are gone.
+      const committedOutputs = txns.filter((t) => t.committed).reduce((n, t) => n + t.outputs, 0);
+      if (faults.length === 0) expect(committedOutputs).toBe(40);
+      else expect(committedOutputs).toBeLessThanOrEqual(40);
+    });
+  }
 });
