@@ -9,6 +9,8 @@ import { initialReplicas } from '../machines/controller.js';
 import type { Invariant, Violation } from '../sim/world.js';
 import { caseToScenario, episodeKinds, exploreCaseArb, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
 import { groupPropertyIds } from '../check/groups.js';
+import { transactionPropertyIds } from '../check/transactions.js';
+import { txnSpaceFor } from '../transactions/scenarios.js';
 import { exploreSpaceFor, type GroupCase } from '../groups/scenarios.js';
 import type { CommitPolicy } from '../machines/consumer.js';
 import { storyOf, type StoryStep } from './story.js';
@@ -55,8 +57,15 @@ export interface ExploreResult {
   readonly story: readonly StoryStep[] | undefined;
 }
 
+/** Which notes a counterexample's story keeps, by the property it breaks. */
+export function storyFocusOf(property: string): 'replication' | 'groups' | 'transactions' {
+  if ((groupPropertyIds as readonly string[]).includes(property)) return 'groups';
+  if ((transactionPropertyIds as readonly string[]).includes(property)) return 'transactions';
+  return 'replication';
+}
+
 export function propertyIds(): string[] {
-  return [...replicationInvariants(resolveConfig('default')).map((i) => i.id), ...groupPropertyIds];
+  return [...replicationInvariants(resolveConfig('default')).map((i) => i.id), ...groupPropertyIds, ...transactionPropertyIds];
 }
 
 export function searchSpace(opts: ExploreOptions): SearchSpace {
@@ -93,10 +102,11 @@ export function prepareSearch(opts: ExploreOptions) {
   // Only the property searched for is checked, so the search is not stopped by another one.
   const properties = opts.check ? [] : all ? undefined : [opts.property];
   // Consumer-group properties are searched with consumers and consumer faults in the case.
-  const group = exploreSpaceFor(opts.property, space, base, opts.commit ? { commit: opts.commit } : {});
-  const arb: fc.Arbitrary<unknown> = group ? group.arb : exploreCaseArb(space);
+  // Transaction properties, with a transactional producer and a consume-transform-produce group.
+  const special = exploreSpaceFor(opts.property, space, base, opts.commit ? { commit: opts.commit } : {}) ?? txnSpaceFor(opts.property, space, base);
+  const arb: fc.Arbitrary<unknown> = special ? special.arb : exploreCaseArb(space);
   const toScenario = (c: unknown): Scenario =>
-    parseScenario({ ...(group ? group.toScenario(c as GroupCase) : caseToScenario(c as ExploreCase, space, base)), ...(properties ? { properties } : {}) });
+    parseScenario({ ...(special ? special.toScenario(c as never) : caseToScenario(c as ExploreCase, space, base)), ...(properties ? { properties } : {}) });
   /** The world of a scenario, with the caller's check installed if there is one. */
   const worldOf = (scenario: Scenario, trace: 'full' | 'off') => {
     const { world, config } = buildWorld(scenario, trace);
@@ -129,7 +139,7 @@ function conclude(opts: ExploreOptions, p: ReturnType<typeof prepareSearch>, cou
   }
   const shrunk = p.toScenario(counterexample);
   const replayed = runScenario(shrunk, 'full');
-  const story = storyOf(replayed.world.trace.events(), (groupPropertyIds as readonly string[]).includes(opts.property) ? 'groups' : 'replication');
+  const story = storyOf(replayed.world.trace.events(), storyFocusOf(opts.property));
   const scenario: Scenario = {
     ...shrunk,
     expect: { violation: replayed.summary.violation?.property ?? opts.property, ...(replayed.summary.traceHash ? { traceHash: replayed.summary.traceHash } : {}) },

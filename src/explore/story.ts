@@ -39,11 +39,19 @@ export function describeFault(f: Fault): string {
 const replicationNote = /fenced|re-registered|leader in epoch|ISR of .* is now|truncated/;
 const groupNote = /PreparingRebalance|generation \d+:|session expired|Stable in generation|loading|unloaded|stalls for|leaves|lost \[|commit failed|fenced|fencing|removed/;
 
-/** What a story is about: replication (the default), or consumer groups (replication left out). */
-export type StoryFocus = 'replication' | 'groups';
+/** Idempotence and transactions: refused writes, epochs, transaction ends, markers, coordinator moves. */
+const txnNote = /refused|producer epoch|producer id|ends transaction|marker|transaction \d+|aborts|PrepareCommit|PrepareAbort|CompleteCommit|CompleteAbort|PrepareEpochFence|timed out|initialising again/;
+
+/** What a story is about: replication (the default), consumer groups (replication left out), or transactions. */
+export type StoryFocus = 'replication' | 'groups' | 'transactions';
 
 export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'replication'): StoryStep[] {
-  const interestingNote = focus === 'groups' ? groupNote : new RegExp(`${replicationNote.source}|${groupNote.source}`);
+  const interestingNote =
+    focus === 'groups'
+      ? groupNote
+      : focus === 'transactions'
+        ? new RegExp(`${groupNote.source}|${txnNote.source}`)
+        : new RegExp(`${replicationNote.source}|${groupNote.source}`);
   const steps: { t: number; text: string; traceIndex: number; kind?: string; nodes: string[]; lost: string[] }[] = [];
   let acks: { t: number; first: string; last: string; count: number; traceIndex: number } | undefined;
   const flushAcks = () => {

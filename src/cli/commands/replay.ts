@@ -1,6 +1,6 @@
 import { runScenario } from '../../cluster/run.js';
 import { renderScenarioDiagram } from '../../diagrams/index.js';
-import { groupPropertyIds } from '../../check/groups.js';
+import { storyFocusOf } from '../../explore/search.js';
 import { formatStory, storyOf } from '../../explore/story.js';
 import { InputError } from '../errors.js';
 import type { RegisterCommand } from './index.js';
@@ -20,8 +20,7 @@ export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
       }
       const scenario = loadScenarioFile(file);
       const { world, summary } = runScenario(scenario, 'full', file);
-      const groups = summary.violation !== undefined && (groupPropertyIds as readonly string[]).includes(summary.violation.property);
-      const story = storyOf(world.trace.events(), groups ? 'groups' : 'replication');
+      const story = storyOf(world.trace.events(), summary.violation ? storyFocusOf(summary.violation.property) : 'replication');
       const expected = scenario.expect;
       const mismatches: string[] = [];
       if (expected?.violation !== undefined && summary.violation?.property !== expected.violation) {

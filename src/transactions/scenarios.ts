@@ -1,0 +1,104 @@
+import fc from 'fast-check';
+import { transactionPropertyIds } from '../check/transactions.js';
+import { consumerNode, producerNode } from '../cluster/kafka.js';
+import type { ScenarioInput } from '../cluster/scenario.js';
+import type { Base } from '../groups/scenarios.js';
+import type { Fault } from '../sim/faults.js';
+import { episodeArb, episodesToFaults, type Episode, type SearchSpace } from '../workload/arbitraries.js';
+
+/**
+ * Search spaces for the transaction properties (spec/transactions.md): a transactional producer
+ * writing the input topic in transactions (some aborted by the application), a
+ * consume-transform-produce group turning it into the `out` topic, broker fault episodes within
+ * the budget, and client episodes: a producer or consumer crash and restart (the restarted
+ * client re-initialises its transactional.id, fencing its former self), and a consumer stall
+ * longer than the session timeout (a zombie that wakes up still holding a transaction).
+ */
+export type ClientEpisodeKind = 'crash-producer' | 'crash-consumer' | 'stall-consumer';
+
+export interface ClientEpisode {
+  kind: ClientEpisodeKind;
+  consumer: number;
+  at: number;
+  durationMs: number;
+}
+
+export interface TxnCase {
+  seed: number;
+  records: number;
+  intervalMs: number;
+  recordsPerTxn: number;
+  abortEvery: number;
+  consumers: number;
+  processingMs: number;
+  episodes: Episode[];
+  clientEpisodes: ClientEpisode[];
+}
+
+/** Three partitions, so that a transaction spans several and atomic visibility means something. */
+const PARTITIONS = 3;
+/** Time after the last fault and record for transactions to finish and consumers to catch up. */
+const SETTLE_MS = 900;
+
+export function txnCaseArb(space: SearchSpace): fc.Arbitrary<TxnCase> {
+  const clientHorizon = Math.max(100, Math.floor(space.horizonMs * 0.6));
+  return fc.record({
+    seed: fc.nat({ max: 1_000_000 }),
+    records: fc.integer({ min: 2, max: 36 }),
+    intervalMs: fc.integer({ min: 1, max: 15 }),
+    recordsPerTxn: fc.integer({ min: 1, max: 6 }),
+    abortEvery: fc.integer({ min: 0, max: 3 }),
+    consumers: fc.integer({ min: 1, max: 3 }),
+    processingMs: fc.integer({ min: 1, max: 20 }),
+    episodes: fc.array(episodeArb(space), { maxLength: space.maxEpisodes }),
+    clientEpisodes: fc.array(
+      fc.record({
+        kind: fc.constantFrom<ClientEpisodeKind>('crash-producer', 'crash-consumer', 'stall-consumer'),
+        consumer: fc.integer({ min: 0, max: 2 }),
+        at: fc.integer({ min: 50, max: clientHorizon }),
+        // Stalls longer than session.timeout.ms make zombies; crashes last until the restart.
+        durationMs: fc.integer({ min: 1, max: 400 }),
+      }),
+      { maxLength: 3 },
+    ),
+  });
+}
+
+export function txnCaseToScenario(c: TxnCase, space: SearchSpace, base: Base): ScenarioInput {
+  const consumers = Array.from({ length: c.consumers }, (_, i) => consumerNode(0, i));
+  const brokerFaults = episodesToFaults(c.episodes, { ...space, others: [...space.others, ...consumers] });
+  const clientFaults: Fault[] = [];
+  const stalls: { consumer: number; at: number; durationMs: number }[] = [];
+  for (const e of c.clientEpisodes) {
+    if (e.kind === 'crash-producer') {
+      clientFaults.push({ at: e.at, type: 'crash', node: producerNode(0) }, { at: e.at + e.durationMs, type: 'restart', node: producerNode(0) });
+    } else if (e.consumer < c.consumers) {
+      const node = consumerNode(0, e.consumer);
+      if (e.kind === 'crash-consumer') clientFaults.push({ at: e.at, type: 'crash', node }, { at: e.at + e.durationMs, type: 'restart', node });
+      else stalls.push({ consumer: e.consumer, at: e.at, durationMs: e.durationMs });
+    }
+  }
+  const faults = [...brokerFaults, ...clientFaults].sort((a, b) => a.at - b.at);
+  const lastFault = Math.max(0, ...faults.map((f) => f.at + ('durationMs' in f ? f.durationMs : 0)), ...stalls.map((s) => s.at + s.durationMs));
+  return {
+    seed: c.seed,
+    durationMs: Math.max(base.durationMs, Math.max(c.records * c.intervalMs, lastFault) + SETTLE_MS),
+    config: { preset: base.preset, overrides: { partitions: PARTITIONS, ...base.overrides } },
+    workload: {
+      kind: 'produce',
+      producers: 1,
+      records: c.records,
+      intervalMs: c.intervalMs,
+      keys: 8,
+      transactional: { recordsPerTxn: c.recordsPerTxn, abortEvery: c.abortEvery },
+      groups: [{ consumers: c.consumers, commit: 'transactional', reset: 'earliest', processingMs: c.processingMs, stalls }],
+    },
+    faults,
+  };
+}
+
+/** The search space for a transaction property other than no-duplicates (which the produce space searches), else undefined. */
+export function txnSpaceFor(property: string, space: SearchSpace, base: Base): { arb: fc.Arbitrary<TxnCase>; toScenario: (c: TxnCase) => ScenarioInput } | undefined {
+  if (property === 'no-duplicates' || !(transactionPropertyIds as readonly string[]).includes(property)) return undefined;
+  return { arb: txnCaseArb(space), toScenario: (c) => txnCaseToScenario(c, space, base) };
+}
