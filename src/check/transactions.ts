@@ -56,12 +56,17 @@ const identity = (v: ProducedValue) => `${v.producer}:${v.value}`;
 function endedTransactions(world: World, workload: ProduceWorkload): Map<number, { name: string; ended: readonly EndedTxn[] }> {
   const out = new Map<number, { name: string; ended: readonly EndedTxn[] }>();
   for (const id of transactionalIds(workload)) {
-    const ctx = (world.actor(id)?.getSnapshot() as Snap<ProducerContext & ConsumerContext> | undefined)?.context;
+    const snap = world.actor(id)?.getSnapshot() as Snap<Partial<ProducerContext> & Partial<ConsumerContext>> | undefined;
+    const ctx = snap?.context;
     if (!ctx) continue;
-    // A producer keeps them in txn.ended; a consume-transform-produce consumer in txns.
-    const ended: EndedTxn[] = ctx.txn?.ended ?? ((ctx as unknown as { txns?: EndedTxn[] }).txns ?? []);
-    const pid = ctx.producerId ?? (ctx as unknown as { options: { producerId?: number } }).options?.producerId;
-    if (pid !== undefined) out.set(pid, { name: id, ended });
+    if (ctx.txn && 'ended' in ctx.txn && ctx.producerId !== undefined) {
+      // A transactional producer.
+      out.set(ctx.producerId, { name: id, ended: ctx.txn.ended });
+    } else if (ctx.txns && ctx.options?.producerId !== undefined) {
+      // A consume-transform-produce consumer: committed, or not (aborted, or maybe committed).
+      const ended = ctx.txns.map((t): EndedTxn => ({ txnSeq: t.txnSeq, producerEpoch: t.producerEpoch, result: t.committed ? 'COMMIT' : t.ambiguous ? 'UNKNOWN' : 'ABORT' }));
+      out.set(ctx.options.producerId, { name: id, ended });
+    }
   }
   return out;
 }

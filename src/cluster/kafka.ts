@@ -149,6 +149,8 @@ function installGroup(world: World, config: ClusterConfig, spec: GroupSpec, g: n
       ...(spec.protocol ? { protocol: spec.protocol } : {}),
       startAtMs: spec.startAtMs?.[i] ?? 0,
       ...(spec.commit === 'transactional' ? { transactionalId: id, producerId: transactionalProducerId(workload, id) } : {}),
+      // Only a cluster with transactions sends isolation levels, so older runs trace as before.
+      ...(transactionalIds(workload).length > 0 ? { readCommitted: true } : {}),
     };
     world.addNode({ id, boot: () => ({ logic: consumerMachine, input: { config, now, name: id, options, index: g + i } }) });
   }
