@@ -9,6 +9,8 @@
 import { describe, expect, it } from 'vitest';
 import { setup } from 'xstate';
 import { resolveConfig, type ClusterConfig } from '../../src/cluster/config.js';
+import { runScenario } from '../../src/cluster/run.js';
+import { parseScenario } from '../../src/cluster/scenario.js';
 import { react } from '../../src/machines/effects.js';
 import { groupActor } from '../../src/machines/group-protocol.js';
 import { DATA_TOPIC, OFFSETS_TOPIC, partitionName, type ErrorCode, type Fetch, type PartitionState, type Produce, type Record } from '../../src/machines/protocol.js';
@@ -477,5 +479,50 @@ describe('transaction coordinator', () => {
       check(h);
     }
     for (const to of ['Empty', 'Ongoing', 'PrepareCommit', 'PrepareAbort', 'CompleteCommit', 'CompleteAbort', 'PrepareEpochFence', 'Dead']) expect([...seen].some((x) => x.endsWith(`->${to}`)), to).toBe(true);
+  });
+});
+
+describe('transaction coordinator end to end (transactional producer, runScenario)', () => {
+  const scenario = (faults: unknown[]) =>
+    runScenario(
+      parseScenario({
+        seed: 3,
+        durationMs: 2500,
+        config: { preset: 'default', overrides: { partitions: 2 } },
+        workload: { kind: 'produce', records: 30, intervalMs: 10, keys: 8, transactional: { recordsPerTxn: 3, abortEvery: 2 } },
+        faults: faults as never,
+      }),
+      'full',
+    );
+
+  /** The coordinators' Prepare* -> Complete* moves: each a transaction ended (once, whichever broker ended it). */
+  const ended = (world: World) =>
+    world.trace.events().flatMap((e) => (e.e === 'state' && /\/txn-producer0$/.test(e.node) && String(e.from).startsWith('Prepare') ? [String(e.to)] : []));
+
+  /** The outcomes of the producer's EndTxn requests that were answered without error, in order. */
+  function answeredEnds(world: World): string[] {
+    const asked = new Map<number, boolean>();
+    const outcomes: string[] = [];
+    for (const e of world.trace.events()) {
+      if (e.e !== 'deliver') continue;
+      const m = e.msg as { type: string; requestId: number; committed?: boolean; error?: string };
+      if (m.type === 'EndTxn' && e.from === 'producer0') asked.set(m.requestId, m.committed!);
+      if (m.type === 'EndTxnResponse' && e.to === 'producer0' && !m.error) outcomes.push(asked.get(m.requestId) ? 'CompleteCommit' : 'CompleteAbort');
+    }
+    return outcomes;
+  }
+
+  it('ten transactions of three records, every second aborted: each ends as the producer was told, also when the coordinator moves with a crash', () => {
+    for (const faults of [[], [{ at: 300, type: 'crash', node: 'b1' }, { at: 600, type: 'restart', node: 'b1' }]]) {
+      const { world, summary } = scenario(faults);
+      expect(summary.violation).toBeUndefined();
+      const moves = world.trace.events().flatMap((e) => (e.e === 'state' && /\/txn-producer0$/.test(e.node) ? [{ node: e.node, from: e.from as string | null, to: e.to as string }] : []));
+      for (const m of moves) expect(legal[m.to]!.includes(m.from), `${m.node} ${m.from} -> ${m.to}`).toBe(true);
+      const done = ended(world);
+      expect(done).toEqual(answeredEnds(world));
+      if (faults.length === 0) expect(done).toEqual(Array.from({ length: 10 }, (_, k) => (k % 2 === 0 ? 'CompleteCommit' : 'CompleteAbort')));
+      // b1 coordinated first (it leads __transaction_state-0); after its crash another broker's coordinator loaded the log and went on.
+      else expect(new Set(moves.filter((m) => m.to === 'Ongoing').map((m) => m.node.split('/')[0])).size).toBe(2);
+    }
   });
 });
