@@ -71,6 +71,12 @@ function endedTransactions(world: World, workload: ProduceWorkload): Map<number,
   return out;
 }
 
+/**
+ * A client numbers its transactions from 0 in each incarnation, and every incarnation has its own
+ * producer epoch (InitProducerId bumps it): a record belongs to the transaction with its epoch and number.
+ */
+const sameTxn = (t: EndedTxn, v: ProducedValue) => t.txnSeq === v.txnSeq && t.producerEpoch === v.producerEpoch;
+
 export function transactionInvariants(config: ClusterConfig, workload: ProduceWorkload): GroupInvariant[] {
   const parts = Array.from({ length: config.partitions }, (_, p) => p);
   const hasTxns = transactionalIds(workload).length > 0;
@@ -113,12 +119,12 @@ export function transactionInvariants(config: ClusterConfig, workload: ProduceWo
         const abortedBy = (v: ProducedValue) => {
           if (v.producerId === undefined || v.txnSeq === undefined) return undefined;
           const w = ended.get(v.producerId);
-          return w?.ended.some((t) => t.txnSeq === v.txnSeq && t.result === 'ABORT') ? w.name : undefined;
+          return w?.ended.some((t) => sameTxn(t, v) && t.result === 'ABORT') ? w.name : undefined;
         };
         for (const v of views(world)) {
           for (const x of v.visible) {
             const writer = abortedBy(x.value);
-            if (writer) return `${partitionName(v.partition, v.topic)}@${x.offset} (${identity(x.value)}) is visible to read_committed, but ${writer} aborted its transaction ${x.value.txnSeq}`;
+            if (writer) return `${partitionName(v.partition, v.topic)}@${x.offset} (${identity(x.value)}) is visible to read_committed, but ${writer} aborted its transaction ${x.value.txnSeq} (epoch ${x.value.producerEpoch})`;
           }
         }
         // What consumers processed from the input topic (any isolation level in force).
@@ -152,8 +158,8 @@ export function transactionInvariants(config: ClusterConfig, workload: ProduceWo
             if (x.value.producerId === undefined || x.value.txnSeq === undefined) continue;
             const w = ended.get(x.value.producerId);
             // Only decided transactions are judged: the writer learnt their end.
-            if (!w?.ended.some((t) => t.txnSeq === x.value.txnSeq && t.result !== 'UNKNOWN')) continue;
-            const k = `${w.name} transaction ${x.value.txnSeq}`;
+            if (!w?.ended.some((t) => sameTxn(t, x.value) && t.result !== 'UNKNOWN')) continue;
+            const k = `${w.name} transaction ${x.value.txnSeq} (epoch ${x.value.producerEpoch})`;
             const e = txns.get(k) ?? { visible: [], hidden: [] };
             (visible.has(x.offset) ? e.visible : e.hidden).push(`${partitionName(v.partition, v.topic)}@${x.offset}`);
             txns.set(k, e);

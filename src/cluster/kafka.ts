@@ -115,13 +115,14 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
     producers.push(id);
     world.addNode({
       id,
-      boot: () => ({
+      boot: (boot) => ({
         logic: producerMachine,
         input: {
           config,
           now,
           name: id,
           process: i,
+          incarnation: boot.incarnation,
           workload: { records: workload.records, intervalMs: workload.intervalMs, keys: workload.keys },
           producerId: workload.transactional ? transactionalProducerId(workload, id) : idempotentProducerId(i),
           ...(workload.transactional ? { transactional: workload.transactional } : {}),

@@ -123,6 +123,11 @@ export interface ProducerContext {
   readonly now: () => number;
   readonly name: string;
   readonly process: number;
+  /**
+   * A restarted producer sends new values: incarnation i numbers its records from i x 1,000,000,
+   * so a value names one send of one incarnation (the application resends nothing).
+   */
+  readonly valueBase: number;
   readonly workload: ProducerWorkload;
   readonly metadata: readonly (PartitionState | undefined)[];
   readonly produced: number;
@@ -166,8 +171,8 @@ function sendNext(c: ProducerContext, _e: unknown, out: Outbox): Partial<Produce
   const n = c.produced;
   const key = `k${n % c.workload.keys}`;
   const partition = partitionForKey(encoder.encode(key), c.config.partitions);
-  const value: ProducedValue = { producer: c.name, key, value: n };
-  out.history({ time: 0, process: c.process, type: 'invoke', f: 'send', value: [['send', partition, n]] });
+  const value: ProducedValue = { producer: c.name, key, value: c.valueBase + n };
+  out.history({ time: 0, process: c.process, type: 'invoke', f: 'send', value: [['send', partition, c.valueBase + n]] });
   const rec: PendingRecord = {
     value,
     partition,
@@ -528,7 +533,7 @@ function txnTick(c: ProducerContext, out: Outbox): ProducerContext {
 export const producerMachine = setup({
   types: {} as {
     context: ProducerContext;
-    input: { config: ClusterConfig; now: () => number; name: string; process: number; workload: ProducerWorkload; producerId?: number; transactional?: TransactionalSpec };
+    input: { config: ClusterConfig; now: () => number; name: string; process: number; workload: ProducerWorkload; producerId?: number; transactional?: TransactionalSpec; incarnation?: number };
     events: ProducerEvent;
   },
   delays: {
@@ -579,6 +584,7 @@ export const producerMachine = setup({
     now: input.now,
     name: input.name,
     process: input.process,
+    valueBase: (input.incarnation ?? 0) * 1_000_000,
     workload: input.workload,
     metadata: [],
     produced: 0,
