@@ -97,6 +97,8 @@ export interface TxnClient {
   readonly notBefore: number;
   /** After the current transaction, get a new epoch (sequences could not continue). */
   readonly reinit: boolean;
+  /** `ending`: the outcome asked for (EndTxn is sent again with it after a retriable error). */
+  readonly commit: boolean;
   /** Per record (its value number) of the current transaction: how it ended at the partition. Mutated in place. */
   readonly outcomes: Map<number, { readonly record: PendingRecord; readonly type: 'ok' | 'fail' | 'info'; readonly offset: number | undefined }>;
   /** Every transaction this producer ended, in order (grows in place). */
@@ -423,8 +425,9 @@ function sendToCoordinator(c: ProducerContext, out: Outbox, type: CoordinatorReq
 /** Move the transaction on: initialise, add partitions, end it when every record is answered. */
 function advanceTxn(c: ProducerContext, out: Outbox): ProducerContext {
   const t = c.txn!;
-  if (t.request || c.now() < t.notBefore || t.phase === 'done' || t.phase === 'ending') return c;
+  if (t.request || c.now() < t.notBefore || t.phase === 'done') return c;
   if (t.phase === 'init') return sendToCoordinator(c, out, 'InitProducerId', {});
+  if (t.phase === 'ending') return sendToCoordinator(c, out, 'EndTxn', { commit: t.commit });
   const k = t.current;
   const appDone = c.produced >= c.workload.records;
   const mine = (r: PendingRecord) => r.txnSeq === k;
@@ -440,8 +443,10 @@ function advanceTxn(c: ProducerContext, out: Outbox): ProducerContext {
   const appAborts = t.spec.abortEvery > 0 && (k + 1) % t.spec.abortEvery === 0;
   const commit = !failed && !appAborts;
   out.note(`${c.name} ends transaction ${k}: ${commit ? 'commit' : failed ? 'abort (a send failed)' : 'abort (the application aborts it)'}`);
-  const sent = sendToCoordinator(c, out, 'EndTxn', { commit });
-  return sent.txn!.request ? { ...sent, txn: { ...sent.txn!, phase: 'ending' } } : sent;
+  // Nothing reached a partition: the client aborts on its own, as the Java client does.
+  if (t.added.size === 0) return endTxn(c, out, 'ABORT', c.producerEpoch);
+  const sent = sendToCoordinator({ ...c, txn: { ...t, phase: 'ending', commit } }, out, 'EndTxn', { commit });
+  return sent;
 }
 
 /**
@@ -612,6 +617,7 @@ export const producerMachine = setup({
           request: undefined,
           notBefore: 0,
           reinit: false,
+          commit: false,
           outcomes: new Map(),
           ended: [],
         }

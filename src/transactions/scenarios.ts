@@ -12,9 +12,11 @@ import { episodeArb, episodesToFaults, type Episode, type SearchSpace } from '..
  * consume-transform-produce group turning it into the `out` topic, broker fault episodes within
  * the budget, and client episodes: a producer or consumer crash and restart (the restarted
  * client re-initialises its transactional.id, fencing its former self), and a consumer stall
- * longer than the session timeout (a zombie that wakes up still holding a transaction).
+ * longer than the session timeout (a zombie that wakes up still holding a transaction), and a
+ * slow link from the producer (its messages delayed by up to two seconds: a request can then
+ * land after the producer gave it up and ended its transaction, KAFKA-17754).
  */
-export type ClientEpisodeKind = 'crash-producer' | 'crash-consumer' | 'stall-consumer';
+export type ClientEpisodeKind = 'crash-producer' | 'crash-consumer' | 'stall-consumer' | 'slow-producer';
 
 export interface ClientEpisode {
   kind: ClientEpisodeKind;
@@ -53,10 +55,11 @@ export function txnCaseArb(space: SearchSpace): fc.Arbitrary<TxnCase> {
     episodes: fc.array(episodeArb(space), { maxLength: space.maxEpisodes }),
     clientEpisodes: fc.array(
       fc.record({
-        kind: fc.constantFrom<ClientEpisodeKind>('crash-producer', 'crash-consumer', 'stall-consumer'),
+        kind: fc.constantFrom<ClientEpisodeKind>('crash-producer', 'crash-consumer', 'stall-consumer', 'slow-producer'),
         consumer: fc.integer({ min: 0, max: 2 }),
         at: fc.integer({ min: 50, max: clientHorizon }),
-        // Stalls longer than session.timeout.ms make zombies; crashes last until the restart.
+        // Stalls longer than session.timeout.ms make zombies; crashes last until the restart;
+        // a slow producer's messages take durationMs x 5 longer (up to 2 s) while it lasts.
         durationMs: fc.integer({ min: 1, max: 400 }),
       }),
       { maxLength: 3 },
@@ -70,7 +73,9 @@ export function txnCaseToScenario(c: TxnCase, space: SearchSpace, base: Base): S
   const clientFaults: Fault[] = [];
   const stalls: { consumer: number; at: number; durationMs: number }[] = [];
   for (const e of c.clientEpisodes) {
-    if (e.kind === 'crash-producer') {
+    if (e.kind === 'slow-producer') {
+      clientFaults.push({ at: e.at, type: 'latency', node: producerNode(0), ms: e.durationMs * 5, durationMs: e.durationMs });
+    } else if (e.kind === 'crash-producer') {
       clientFaults.push({ at: e.at, type: 'crash', node: producerNode(0) }, { at: e.at + e.durationMs, type: 'restart', node: producerNode(0) });
     } else if (e.consumer < c.consumers) {
       const node = consumerNode(0, e.consumer);
