@@ -39,8 +39,14 @@ export function describeFault(f: Fault): string {
 const replicationNote = /fenced|re-registered|leader in epoch|ISR of .* is now|truncated/;
 const groupNote = /PreparingRebalance|generation \d+:|session expired|Stable in generation|loading|unloaded|stalls for|leaves|lost \[|commit failed|fenced|fencing|removed/;
 
-/** Idempotence and transactions: refused writes, epochs, transaction ends, markers, coordinator moves. */
-const txnNote = /refused|producer epoch|producer id|ends transaction|marker|transaction \d+|aborts|PrepareCommit|PrepareAbort|CompleteCommit|CompleteAbort|PrepareEpochFence|timed out|initialising again/;
+/**
+ * Idempotence and transactions: refused writes, epoch bumps, how each transaction ended, ABORT
+ * markers, fencing. Routine steps (COMMIT markers, coordinators loading, a transaction's first
+ * output) are in the trace.
+ */
+const txnNote = /refused|must abort|bumps its producer epoch|ends transaction|committed transaction|aborted transaction|aborts|ABORT marker|PrepareEpochFence|timed out|initialising again|fenced|zombie/;
+/** Group notes a transaction story leaves out: the first generation forming is routine. */
+const routineForTransactions = /loading|generation 0\)|PreparingRebalance \(generation 0\)|generation 1:|Stable in generation 1:/;
 
 /** What a story is about: replication (the default), consumer groups (replication left out), or transactions. */
 export type StoryFocus = 'replication' | 'groups' | 'transactions';
@@ -97,7 +103,8 @@ export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'repli
         if (ev.text.startsWith('history ')) {
           const op = ev.data as { type: string; f: string; process: number; value: [string, number, unknown][] };
           // Sends tell the story of what was acknowledged; polls are in the trace.
-          if (focus === 'groups' || op.f !== 'send' || (op.type !== 'ok' && op.type !== 'info' && op.type !== 'fail')) return;
+          // A transaction story tells each transaction's end instead of every send's.
+          if (focus !== 'replication' || op.f !== 'send' || (op.type !== 'ok' && op.type !== 'info' && op.type !== 'fail')) return;
           const [, key, v] = op.value[0]!;
           const desc = op.type === 'ok' ? `value ${(v as number[])[1]} at ${key}:${(v as number[])[0]}` : `value ${v as number}`;
           if (op.type !== 'ok') {
@@ -112,7 +119,8 @@ export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'repli
           return;
         }
         // A group story leaves the controller's replication bookkeeping out.
-        if (!interestingNote.test(ev.text) || (focus === 'groups' && ev.node === 'controller')) return;
+        if (!interestingNote.test(ev.text) || (focus !== 'replication' && ev.node === 'controller')) return;
+        if (focus === 'transactions' && routineForTransactions.test(ev.text)) return;
         flushAcks();
         steps.push({ t: ev.t, text: `${ev.node}: ${ev.text}`, traceIndex: i, nodes: [], lost: [] });
         return;

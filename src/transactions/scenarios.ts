@@ -42,27 +42,46 @@ const PARTITIONS = 3;
 /** Time after the last fault and record for transactions to finish and consumers to catch up. */
 const SETTLE_MS = 900;
 
-export function txnCaseArb(space: SearchSpace): fc.Arbitrary<TxnCase> {
+/** What each property is searched with (spec/transactions.md, "Search spaces"). */
+export interface TxnSpaceOptions {
+  readonly clientKinds: readonly ClientEpisodeKind[];
+  readonly minConsumers: number;
+  /** Applications that abort some transactions themselves. */
+  readonly minAbortEvery: number;
+  /** At least one client episode per run. */
+  readonly clientFault: boolean;
+}
+
+const allClientKinds: readonly ClientEpisodeKind[] = ['crash-producer', 'crash-consumer', 'stall-consumer', 'slow-producer'];
+
+const spaceOptions: Record<string, TxnSpaceOptions> = {
+  // Zombies: two or more consumers, one of them stalled past its session or crashed.
+  'exactly-once': { clientKinds: ['stall-consumer', 'crash-consumer', 'crash-producer'], minConsumers: 2, minAbortEvery: 0, clientFault: true },
+  'no-aborted-reads': { clientKinds: allClientKinds, minConsumers: 1, minAbortEvery: 1, clientFault: false },
+  'atomic-visibility': { clientKinds: allClientKinds, minConsumers: 1, minAbortEvery: 1, clientFault: false },
+};
+
+export function txnCaseArb(space: SearchSpace, o: TxnSpaceOptions = spaceOptions['no-aborted-reads']!): fc.Arbitrary<TxnCase> {
   const clientHorizon = Math.max(100, Math.floor(space.horizonMs * 0.6));
   return fc.record({
     seed: fc.nat({ max: 1_000_000 }),
     records: fc.integer({ min: 2, max: 36 }),
     intervalMs: fc.integer({ min: 1, max: 15 }),
     recordsPerTxn: fc.integer({ min: 1, max: 6 }),
-    abortEvery: fc.integer({ min: 0, max: 3 }),
-    consumers: fc.integer({ min: 1, max: 3 }),
+    abortEvery: o.minAbortEvery > 0 ? fc.integer({ min: o.minAbortEvery, max: 3 }) : fc.integer({ min: 0, max: 3 }),
+    consumers: fc.integer({ min: o.minConsumers, max: 3 }),
     processingMs: fc.integer({ min: 1, max: 20 }),
     episodes: fc.array(episodeArb(space), { maxLength: space.maxEpisodes }),
     clientEpisodes: fc.array(
       fc.record({
-        kind: fc.constantFrom<ClientEpisodeKind>('crash-producer', 'crash-consumer', 'stall-consumer', 'slow-producer'),
+        kind: fc.constantFrom<ClientEpisodeKind>(...o.clientKinds),
         consumer: fc.integer({ min: 0, max: 2 }),
         at: fc.integer({ min: 50, max: clientHorizon }),
         // Stalls longer than session.timeout.ms make zombies; crashes last until the restart;
         // a slow producer's messages take durationMs x 5 longer (up to 2 s) while it lasts.
         durationMs: fc.integer({ min: 1, max: 400 }),
       }),
-      { maxLength: 3 },
+      { minLength: o.clientFault ? 1 : 0, maxLength: 3 },
     ),
   });
 }
@@ -105,5 +124,5 @@ export function txnCaseToScenario(c: TxnCase, space: SearchSpace, base: Base): S
 /** The search space for a transaction property other than no-duplicates (which the produce space searches), else undefined. */
 export function txnSpaceFor(property: string, space: SearchSpace, base: Base): { arb: fc.Arbitrary<TxnCase>; toScenario: (c: TxnCase) => ScenarioInput } | undefined {
   if (property === 'no-duplicates' || !(transactionPropertyIds as readonly string[]).includes(property)) return undefined;
-  return { arb: txnCaseArb(space), toScenario: (c) => txnCaseToScenario(c, space, base) };
+  return { arb: txnCaseArb(space, spaceOptions[property]), toScenario: (c) => txnCaseToScenario(c, space, base) };
 }
