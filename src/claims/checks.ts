@@ -71,31 +71,6 @@ export const readableSendOrder: ClaimCheck = {
   }),
 };
 
-/** `no-duplicates`: no record a producer sent once is readable twice in a partition. */
-export const noDuplicates: ClaimCheck = {
-  id: 'no-duplicates',
-  make: (config) => ({
-    id: 'no-duplicates',
-    check: (world) => {
-      for (const p of partitions(config)) {
-        const leader = actingLeader(world, config, p);
-        if (!leader) continue;
-        const seen = new Map<string, number>();
-        const log = leader.ctx.log;
-        for (let o = log.logStartOffset; o < log.highWatermark; o++) {
-          const r = log.recordAt(o);
-          if (!r) continue;
-          const k = `${r.value.producer}:${r.value.value}`;
-          const first = seen.get(k);
-          if (first !== undefined) return `${partitionName(p)}: ${k} was sent once but is readable at offsets ${first} and ${o}`;
-          seen.set(k, o);
-        }
-      }
-      return undefined;
-    },
-  }),
-};
-
 /**
  * `offset-unique`: an offset of a partition names one record for ever: no two different
  * records are acknowledged at the same offset, and a record a consumer could read at an offset

@@ -2,9 +2,8 @@ import { runScenario } from '../../cluster/run.js';
 import { parseScenario } from '../../cluster/scenario.js';
 import type { ControllerContext } from '../../machines/controller.js';
 import { CONTROLLER, brokerNode, partitionName } from '../../machines/protocol.js';
-import { noDuplicates } from '../checks.js';
 import type { Experiment } from '../types.js';
-import { describeSearch, exhibit } from './common.js';
+import { describeSearch, exhibit, safetyVerdict } from './common.js';
 
 /**
  * at-most-once-loss: a producer that does not retry (retries=0) loses records when the leader
@@ -31,12 +30,36 @@ export const atMostOnceLoss: Experiment = () => {
   return { verdict: none.lost > 0 ? 'holds' : 'refuted', conditions: [], evidence };
 };
 
-/** at-least-once-duplicates: with retries (the default), the claim check no-duplicates breaks. */
+/**
+ * at-least-once-duplicates: a producer that retries without idempotence (the default before
+ * Kafka 3.0) can write a record twice; the idempotent producer (the default since) cannot.
+ */
 export const atLeastOnceDuplicates: Experiment = (ctx) => {
-  const r = ctx.search({ check: noDuplicates, preset: 'default', mode: 'find' });
-  const w = exhibit(r, 'a retried send is written twice: a consumer reads it at two offsets');
-  return { verdict: r.found ? 'holds' : 'refuted', conditions: [], evidence: [describeSearch(r, 'a retry wrote a record twice')], ...(w ? { witness: w } : {}) };
+  const plain = ctx.search({ check: 'no-duplicates', preset: 'no-idempotence', mode: 'find' });
+  const idem = ctx.search({ check: 'no-duplicates', preset: 'default', mode: 'hold' });
+  const w = exhibit(plain, 'a retried send is written twice: a consumer reads it at two offsets');
+  const evidence = [describeSearch(plain, 'a retry wrote a record twice'), describeSearch(idem, 'the idempotent producer')];
+  if (!plain.found) return { verdict: 'refuted', conditions: [], evidence };
+  if (idem.found) return { verdict: 'holds', conditions: [], evidence, ...(w ? { witness: w } : {}) };
+  return {
+    verdict: 'holds-if',
+    conditions: ['the producer is not idempotent (enable.idempotence=false, the default before Kafka 3.0); an idempotent producer retries without duplicates'],
+    evidence,
+    ...(w ? { counterexample: w } : {}),
+  };
 };
+
+/**
+ * exactly-once: end to end through a consume-transform-produce group, every committed input has
+ * exactly one output, across broker, producer and consumer crashes, zombies and rebalances
+ * (spec/transactions.md), and each guard is needed.
+ */
+export const exactlyOnce: Experiment = (ctx) =>
+  safetyVerdict(ctx, { check: 'exactly-once', preset: 'default' }, [
+    { condition: 'an idempotent producer (enable.idempotence)', without: { check: 'no-duplicates', preset: 'no-idempotence' } },
+    { condition: 'transactions read with isolation.level=read_committed', without: { check: 'no-aborted-reads', preset: 'read-uncommitted' } },
+    { condition: 'zombie fencing (producer epochs, KIP-447 group generations)', without: { check: 'exactly-once', preset: 'no-fencing' } },
+  ]);
 
 /**
  * Pull, not push: in a run, every message from a broker that carries records answers a Fetch

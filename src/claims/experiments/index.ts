@@ -1,7 +1,7 @@
 import type { Experiment } from '../types.js';
 import { idleConsumers, morePartitionsMoreConsumers, noThroughputBeyondPartitions, oneEach, onePartitionOneConsumer, singleConsumerTakesAll } from './assignors.js';
 import { notModelled } from './common.js';
-import { atLeastOnceDuplicates, atMostOnceLoss, consumersPull, eventsPushed } from './delivery.js';
+import { atLeastOnceDuplicates, atMostOnceLoss, consumersPull, eventsPushed, exactlyOnce } from './delivery.js';
 import { groupExperiments } from './groups.js';
 import { consumptionDeletesNothing, neverRemoved, replayFromStart, retentionBySize, retentionByTime } from './log.js';
 import { commitLogOrder, offsetNeverReused, offsetsPerPartition, orderWithinPartition } from './ordering.js';
@@ -38,6 +38,6 @@ export const experiments: Readonly<Record<string, Experiment>> = {
   performance: notModelled('performance (throughput, latency, disk and network cost) is outside a model of protocol behaviour: virtual time has no cost model for disks, page cache or sendfile'),
   architecture: notModelled('a statement about system design or deployment (which team creates topics, how services are coupled), not a behaviour of the protocol'),
   roadmap: notModelled('a statement about Kafka\'s history and roadmap; the model has a KRaft controller only and no ZooKeeper mode to compare with'),
-  'exactly-once': notModelled('needs idempotent producers and transactions (issue 5); the model\'s producer is not idempotent'),
+  'exactly-once': exactlyOnce,
   'topic-admin': notModelled('topic creation and partition changes are not modelled: a scenario fixes the partition count'),
 };
