@@ -81,7 +81,9 @@ function checkFaultNodes(faults: readonly Fault[], nodes: readonly NodeId[], whe
       case 'crash':
       case 'restart':
       case 'latency':
-        return check(f.node, `${p}.node`);
+        check(f.node, `${p}.node`);
+        if (f.type === 'latency' && f.peer !== undefined) check(f.peer, `${p}.peer`);
+        return;
       case 'partition':
         f.from.forEach((n, j) => check(n, `${p}.from[${j}]`));
         f.to.forEach((n, j) => check(n, `${p}.to[${j}]`));

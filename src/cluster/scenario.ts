@@ -19,7 +19,7 @@ const faultSchema = z.discriminatedUnion('type', [
     oneWay: z.boolean().optional(),
   }),
   z.strictObject({ at: time, type: z.literal('heal'), nodes: z.array(nodeId).optional() }),
-  z.strictObject({ at: time, type: z.literal('latency'), node: nodeId, ms: z.number().int().min(0), durationMs: time }),
+  z.strictObject({ at: time, type: z.literal('latency'), node: nodeId, ms: z.number().int().min(0), durationMs: time, peer: nodeId.optional() }),
   z.strictObject({ at: time, type: z.literal('disconnect'), a: nodeId, b: nodeId }),
 ]);
 

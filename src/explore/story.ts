@@ -25,7 +25,7 @@ export function describeFault(f: Fault): string {
     case 'heal':
       return f.nodes ? `network heals around ${f.nodes.join(', ')}` : 'network heals';
     case 'latency':
-      return `${f.node} slows down: +${f.ms} ms per message for ${f.durationMs} ms`;
+      return f.peer === undefined ? `${f.node} slows down: +${f.ms} ms per message for ${f.durationMs} ms` : `link ${f.node} <-> ${f.peer} slows down: +${f.ms} ms per message for ${f.durationMs} ms`;
     case 'disconnect':
       return `connection ${f.a} <-> ${f.b} drops`;
   }
@@ -46,7 +46,7 @@ const groupNote = /PreparingRebalance|generation \d+:|session expired|Stable in 
  */
 const txnNote = /refused|must abort|bumps its producer epoch|ends transaction|committed transaction|aborted transaction|aborts|ABORT marker|PrepareEpochFence|timed out|initialising again|fenced|zombie/;
 /** Group notes a transaction story leaves out: the first generation forming is routine. */
-const routineForTransactions = /loading|generation 0\)|PreparingRebalance \(generation 0\)|generation 1:|Stable in generation 1:/;
+const routineForTransactions = /loading|generation 0\)|generation \d+: \d+ member|Stable in generation|^group-\S+ session expired|ends transaction \d+: commit$/;
 
 /** What a story is about: replication (the default), consumer groups (replication left out), or transactions. */
 export type StoryFocus = 'replication' | 'groups' | 'transactions';

@@ -382,6 +382,14 @@ function expire(c: ProducerContext, out: Outbox, lost: (f: InFlight) => boolean,
     any = true;
     inFlight.delete(id);
     f.record.ambiguous = true;
+    if (f.record.txnSeq !== undefined && why.startsWith('REQUEST_TIMED_OUT')) {
+      // A transactional send that timed out is not retried: the transaction aborts (the
+      // application's abortTransaction after a TimeoutException). The request may still land
+      // later: what fences it then is the epoch bump of KIP-890 (KAFKA-17754 without it).
+      finish(c, f.record, out, 'info', undefined, why);
+      resolved++;
+      continue;
+    }
     const r = retryOrGiveUp(c, f.record, out, why);
     resolved += r.resolved;
     if (r.requeued) queue.splice(0, queue.length, ...requeue(c, queue, r.requeued));

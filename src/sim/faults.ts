@@ -15,7 +15,8 @@ export type Fault =
   /** Heal every cut, or only those touching `nodes`. */
   | { at: number; type: 'heal'; nodes?: NodeId[] }
   /** Messages to and from `node` take `ms` longer, for `durationMs`. */
-  | { at: number; type: 'latency'; node: NodeId; ms: number; durationMs: number }
+  /** Extra latency on every message to or from `node`, or, with `peer`, only on the link between the two. */
+  | { at: number; type: 'latency'; node: NodeId; ms: number; durationMs: number; peer?: NodeId }
   /** The TCP connection between `a` and `b` breaks: what is in flight on it is lost. */
   | { at: number; type: 'disconnect'; a: NodeId; b: NodeId };
 

@@ -30,11 +30,15 @@ export type SendDecision =
  * The network's state: which directions are cut, how much latency each node adds, and the
  * connections. It decides; the World schedules and delivers.
  */
+const linkKey = (a: NodeId, b: NodeId) => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
 export class Network {
   private readonly connections = new Map<NodeId, Map<NodeId, Connection>>();
   /** blocked.get(a).has(b): nothing a sends reaches b. */
   private readonly blocked = new Map<NodeId, Set<NodeId>>();
   private readonly extraLatency = new Map<NodeId, number>();
+  /** Extra latency of one link (both directions), keyed `a|b` with a < b. */
+  private readonly linkLatency = new Map<string, number>();
 
   constructor(
     private readonly config: NetworkConfig,
@@ -64,6 +68,7 @@ export class Network {
     const c = this.connection(from, to);
     let latency = this.rng.int(this.config.minLatencyMs, this.config.maxLatencyMs);
     latency += (this.extraLatency.get(from) ?? 0) + (this.extraLatency.get(to) ?? 0);
+    if (this.linkLatency.size > 0) latency += this.linkLatency.get(linkKey(from, to)) ?? 0;
     const at = Math.max(now + latency, c.lastArrival);
     c.lastArrival = at;
     c.inFlight++;
@@ -132,6 +137,12 @@ export class Network {
       if (touched.has(a)) s.clear();
       else for (const b of touched) s.delete(b);
     }
+  }
+
+  /** A slow link: extra latency on messages between a and b, both ways (0 ends it). */
+  setLinkLatency(a: NodeId, b: NodeId, ms: number): void {
+    if (ms === 0) this.linkLatency.delete(linkKey(a, b));
+    else this.linkLatency.set(linkKey(a, b), ms);
   }
 
   setExtraLatency(node: NodeId, ms: number): void {

@@ -348,9 +348,14 @@ export class World {
         return;
       case 'latency': {
         this.record({ t: this.clock, e: 'fault', fault });
-        this.network.setExtraLatency(fault.node, fault.ms);
-        const node = fault.node;
-        this.queue.push(this.clock + fault.durationMs, { k: 'call', fn: () => this.network.setExtraLatency(node, 0) });
+        const { node, peer } = fault;
+        if (peer === undefined) {
+          this.network.setExtraLatency(node, fault.ms);
+          this.queue.push(this.clock + fault.durationMs, { k: 'call', fn: () => this.network.setExtraLatency(node, 0) });
+        } else {
+          this.network.setLinkLatency(node, peer, fault.ms);
+          this.queue.push(this.clock + fault.durationMs, { k: 'call', fn: () => this.network.setLinkLatency(node, peer, 0) });
+        }
         return;
       }
       case 'disconnect':

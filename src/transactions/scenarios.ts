@@ -13,8 +13,8 @@ import { episodeArb, episodesToFaults, type Episode, type SearchSpace } from '..
  * the budget, and client episodes: a producer or consumer crash and restart (the restarted
  * client re-initialises its transactional.id, fencing its former self), and a consumer stall
  * longer than the session timeout (a zombie that wakes up still holding a transaction), and a
- * slow link from the producer (its messages delayed by up to two seconds: a request can then
- * land after the producer gave it up and ended its transaction, KAFKA-17754).
+ * slow link between the producer and one broker (a request can then land after the producer
+ * gave it up and ended its transaction, KAFKA-17754).
  */
 export type ClientEpisodeKind = 'crash-producer' | 'crash-consumer' | 'stall-consumer' | 'slow-producer';
 
@@ -78,7 +78,7 @@ export function txnCaseArb(space: SearchSpace, o: TxnSpaceOptions = spaceOptions
         consumer: fc.integer({ min: 0, max: 2 }),
         at: fc.integer({ min: 50, max: clientHorizon }),
         // Stalls longer than session.timeout.ms make zombies; crashes last until the restart;
-        // a slow producer's messages take durationMs x 5 longer (up to 2 s) while it lasts.
+        // a slow link adds 250 + durationMs ms per message while it lasts.
         durationMs: fc.integer({ min: 1, max: 400 }),
       }),
       { minLength: o.clientFault ? 1 : 0, maxLength: 3 },
@@ -93,7 +93,10 @@ export function txnCaseToScenario(c: TxnCase, space: SearchSpace, base: Base): S
   const stalls: { consumer: number; at: number; durationMs: number }[] = [];
   for (const e of c.clientEpisodes) {
     if (e.kind === 'slow-producer') {
-      clientFaults.push({ at: e.at, type: 'latency', node: producerNode(0), ms: e.durationMs * 5, durationMs: e.durationMs });
+      // The link from the producer to one broker (`consumer` picks which): slower than
+      // request.timeout.ms while it lasts, so a request can land after its transaction ended.
+      const broker = space.nodes[e.consumer % space.nodes.length]!;
+      clientFaults.push({ at: e.at, type: 'latency', node: producerNode(0), peer: broker, ms: 250 + e.durationMs, durationMs: e.durationMs });
     } else if (e.kind === 'crash-producer') {
       clientFaults.push({ at: e.at, type: 'crash', node: producerNode(0) }, { at: e.at + e.durationMs, type: 'restart', node: producerNode(0) });
     } else if (e.consumer < c.consumers) {
