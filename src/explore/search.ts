@@ -11,7 +11,7 @@ import { caseToScenario, episodeKinds, exploreCaseArb, type EpisodeKind, type Ex
 import { groupPropertyIds } from '../check/groups.js';
 import { transactionPropertyIds } from '../check/transactions.js';
 import { txnSpaceFor } from '../transactions/scenarios.js';
-import { exploreSpaceFor, type GroupCase } from '../groups/scenarios.js';
+import { exploreSpaceFor } from '../groups/scenarios.js';
 import type { CommitPolicy } from '../machines/consumer.js';
 import { storyOf, type StoryStep } from './story.js';
 import { yieldToEventLoop } from './yield.js';

@@ -1,5 +1,6 @@
 import { and, cancel, raise, setup } from 'xstate';
 import type { ClusterConfig } from '../cluster/config.js';
+import { sendLoadFetch as loadFetch } from './coordinator-load.js';
 import { react, type Outbox } from './effects.js';
 import {
   groupKey,
@@ -26,7 +27,6 @@ import {
   type BecomeReplica,
   type BrokerId,
   type ErrorCode,
-  type Fetch,
   type FetchResponse,
   type Produce,
   type ProducedValue,
@@ -229,19 +229,8 @@ function startLoad(c: CoordinatorContext, e: BecomeReplica, out: Outbox): Partia
 }
 
 function sendLoadFetch(c: CoordinatorContext, out: Outbox): Partial<CoordinatorContext> {
-  const requestId = c.nextRequestId;
-  out.local(OFFSETS_PARTITION, {
-    type: 'Fetch',
-    actor: OFFSETS_PARTITION,
-    requestId,
-    replicaId: -1,
-    replyTo: c.name,
-    isolation: 'LOG_END',
-    brokerEpoch: -1,
-    fetchOffset: c.loadOffset,
-    currentLeaderEpoch: -1,
-  } as Fetch);
-  return { nextRequestId: requestId + 1 };
+  loadFetch(out, OFFSETS_PARTITION, c.name, c.nextRequestId, c.loadOffset);
+  return { nextRequestId: c.nextRequestId + 1 };
 }
 
 /** The group's offsets as a load or a marker changes them (fresh copies, updated in place). */

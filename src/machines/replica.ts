@@ -146,7 +146,7 @@ const isNewer = (c: ReplicaContext, s: PartitionState) =>
   !c.state || s.leaderEpoch > c.state.leaderEpoch || (s.leaderEpoch === c.state.leaderEpoch && s.partitionEpoch > c.state.partitionEpoch);
 
 /** Answer a waiting produce (or marker write): `error` absent means written and replicated. */
-function answer(c: ReplicaContext, w: WaitingProduce, out: Outbox, error: ErrorCode | undefined, baseOffset: number): void {
+function answer(w: WaitingProduce, out: Outbox, error: ErrorCode | undefined, baseOffset: number): void {
   if (w.marker) {
     out.send(w.client, { type: 'WriteTxnMarkersResponse', actor: w.replyTo!, requestId: w.requestId, topic: w.marker.topic, partition: w.marker.partition, ...(error ? { error } : {}) } satisfies WriteTxnMarkersResponse);
     return;
@@ -155,7 +155,7 @@ function answer(c: ReplicaContext, w: WaitingProduce, out: Outbox, error: ErrorC
 }
 
 function failWaiting(c: ReplicaContext, out: Outbox, error: ErrorCode): Partial<ReplicaContext> {
-  for (const w of c.waiting) answer(c, w, out, error, -1);
+  for (const w of c.waiting) answer(w, out, error, -1);
   return { waiting: [] };
 }
 
@@ -203,9 +203,9 @@ function completeWaiting(c: ReplicaContext, out: Outbox): Partial<ReplicaContext
     if (hw >= w.requiredOffset) {
       // Partition.checkEnoughReplicasReachOffset: committed, but did enough replicas have it?
       const error: ErrorCode | undefined = isrSize < c.config.minInsyncReplicas ? 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' : undefined;
-      answer(c, w, out, error, w.baseOffset);
+      answer(w, out, error, w.baseOffset);
     } else if (now >= w.deadline) {
-      answer(c, w, out, 'REQUEST_TIMED_OUT', -1);
+      answer(w, out, 'REQUEST_TIMED_OUT', -1);
     } else {
       rest.push(w);
     }
@@ -260,8 +260,8 @@ function onWriteTxnMarkers(c: ReplicaContext, e: WriteTxnMarkers & { from: strin
   const decision = c.producers.check(value, { fencing: c.config.producerFencing });
   const marker = { topic: e.topic, partition: e.partition };
   const w0 = { requestId: e.requestId, client: e.from, replyTo: e.replyTo, marker, requiredOffset: 0, baseOffset: -1, deadline: 0 };
-  if (decision.kind === 'reject') return answer(c, w0, out, decision.error, -1);
-  if (c.state!.isr.length < c.config.minInsyncReplicas) return answer(c, w0, out, 'NOT_ENOUGH_REPLICAS', -1);
+  if (decision.kind === 'reject') return answer(w0, out, decision.error, -1);
+  if (c.state!.isr.length < c.config.minInsyncReplicas) return answer(w0, out, 'NOT_ENOUGH_REPLICAS', -1);
   const now = c.now();
   const { firstOffset } = c.log.appendAsLeader([{ key: null, value, timestamp: now }], c.state!.leaderEpoch);
   const appended = c.log.read(firstOffset);
@@ -564,8 +564,8 @@ export const replicaMachine = setup({
       out.send(e.from, { type: 'ListOffsetsResponse', requestId: e.requestId, partition: c.partition, offset } satisfies ListOffsetsResponse);
     }),
     onWriteTxnMarkers: react(onWriteTxnMarkers),
-    rejectWriteTxnMarkers: react<ReplicaContext, WriteTxnMarkers & { from: string }>((c, e, out) =>
-      answer(c, { requestId: e.requestId, client: e.from, replyTo: e.replyTo, marker: { topic: e.topic, partition: e.partition }, requiredOffset: 0, baseOffset: -1, deadline: 0 }, out, 'NOT_LEADER_OR_FOLLOWER', -1),
+    rejectWriteTxnMarkers: react<ReplicaContext, WriteTxnMarkers & { from: string }>((_c, e, out) =>
+      answer({ requestId: e.requestId, client: e.from, replyTo: e.replyTo, marker: { topic: e.topic, partition: e.partition }, requiredOffset: 0, baseOffset: -1, deadline: 0 }, out, 'NOT_LEADER_OR_FOLLOWER', -1),
     ),
     rejectFetch: react<ReplicaContext, Fetch & { from: string; requestId?: number }>((c, e, out) =>
       out.send(e.from, { type: 'FetchResponse', actor: e.replicaId < 0 ? e.replyTo : c.name, ...(e.replicaId < 0 ? { partition: c.partition } : {}), requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', records: [], highWatermark: -1, leaderEndOffset: -1, leaderEpoch: c.state?.leaderEpoch ?? -1 } as FetchResponse),

@@ -1,5 +1,6 @@
 import { and, setup } from 'xstate';
 import type { ClusterConfig } from '../cluster/config.js';
+import { sendLoadFetch as loadFetch } from './coordinator-load.js';
 import { react, type Outbox } from './effects.js';
 import { groupActor } from './group-protocol.js';
 import {
@@ -10,7 +11,6 @@ import {
   type BecomeReplica,
   type BrokerId,
   type ErrorCode,
-  type Fetch,
   type FetchResponse,
   type MetadataUpdate,
   type Produce,
@@ -124,7 +124,6 @@ const TXN_PARTITION = partitionName(0, TXN_TOPIC);
 const PREPARE: Readonly<Record<TxnResult, TxnState>> = { COMMIT: 'PrepareCommit', ABORT: 'PrepareAbort' };
 const COMPLETE: Readonly<Record<TxnResult, TxnState>> = { COMMIT: 'CompleteCommit', ABORT: 'CompleteAbort' };
 const isPrepare = (s: TxnState) => s === 'PrepareCommit' || s === 'PrepareAbort' || s === 'PrepareEpochFence';
-const isComplete = (s: TxnState) => s === 'CompleteCommit' || s === 'CompleteAbort';
 const resultOf = (s: TxnState): TxnResult | undefined => (s === 'PrepareCommit' || s === 'CompleteCommit' ? 'COMMIT' : s === 'PrepareAbort' || s === 'CompleteAbort' ? 'ABORT' : undefined);
 const markerKey = (p: TxnPartition) => (p.groupId === undefined ? partitionName(p.partition, p.topic) : `${partitionName(p.partition, p.topic)}/${p.groupId}`);
 const samePartition = (a: TxnPartition, b: TxnPartition) => markerKey(a) === markerKey(b);
@@ -143,19 +142,8 @@ function startLoad(c: TxnCoordinatorContext, e: BecomeReplica, out: Outbox): Par
 }
 
 function sendLoadFetch(c: TxnCoordinatorContext, out: Outbox): Partial<TxnCoordinatorContext> {
-  const requestId = c.nextRequestId;
-  out.local(TXN_PARTITION, {
-    type: 'Fetch',
-    actor: TXN_PARTITION,
-    requestId,
-    replicaId: -1,
-    replyTo: c.name,
-    isolation: 'LOG_END',
-    brokerEpoch: -1,
-    fetchOffset: c.loadOffset,
-    currentLeaderEpoch: -1,
-  } as Fetch);
-  return { nextRequestId: requestId + 1 };
+  loadFetch(out, TXN_PARTITION, c.name, c.nextRequestId, c.loadOffset);
+  return { nextRequestId: c.nextRequestId + 1 };
 }
 
 /** Replay this transactional.id's entries: the last one wins. A transaction found in Prepare* resumes its markers. */
