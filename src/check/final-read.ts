@@ -31,3 +31,15 @@ export function finalReads(world: World, config: ClusterConfig): HistoryOp[] {
     { index: world.history.length + 1, time, process: FINAL_READER, type: 'ok', f: 'poll', value: [['poll', read]] },
   ];
 }
+
+/**
+ * Before Jepsen's final reads, the nemesis stops: the network heals, crashed nodes restart, and
+ * the cluster gets time to elect leaders and catch up. Without this, a run whose horizon falls
+ * inside a fault reads a partition with no live leader as empty, which is not a loss.
+ */
+export function settleForFinalReads(world: World, settleMs: number): void {
+  const now = world.now;
+  const down = world.nodeIds().filter((n) => !world.isUp(n));
+  world.scheduleFaults([{ at: now, type: 'heal' }, ...down.map((node) => ({ at: now, type: 'restart' as const, node }))]);
+  world.run({ until: now + settleMs });
+}
