@@ -2,8 +2,8 @@
  * kafka-model: the reference formal model of Apache Kafka.
  *
  * The package's public API: the simulation kernel, the partition log, configuration and
- * scenarios, the search, the Kafka-compatible assignors and partitioner, and the Jepsen history
- * checker. See README.md for the architecture and spec/ for the normative model.
+ * scenarios, the search, the replication, consumer-group and transaction machines, the
+ * Kafka-compatible assignors and partitioner, and the Jepsen history checker. See README.md for the architecture and spec/ for the normative model.
  * @packageDocumentation
  */
 
@@ -22,29 +22,83 @@ export * as log from './log/index.js';
 
 // Configuration, scenarios, runs, the search
 export { presets, resolveConfig, defaultBudget, configSchema, type ClusterConfig, type Preset, type TruncationRule } from './cluster/config.js';
-export { parseScenario, scenarioSchema, type Scenario, type ScenarioInput } from './cluster/scenario.js';
+export { parseScenario, scenarioSchema, groupSchema, type Scenario, type ScenarioInput } from './cluster/scenario.js';
+export { installKafka, producerNode, transactionalIds, type ProduceWorkload, type TransactionalSpec, type KafkaNodes } from './cluster/kafka.js';
 export { buildWorld, runScenario, type RunSummary, type BuiltWorld } from './cluster/run.js';
 export { replicationInvariants } from './check/replication.js';
 export { explore, propertyIds, type ExploreOptions, type ExploreResult } from './explore/search.js';
-export { storyOf, formatStory, type StoryStep } from './explore/story.js';
+export { storyOf, formatStory, type StoryStep, type StoryFocus } from './explore/story.js';
+export { episodeArb, episodesToFaults, episodeKinds, exploreCaseArb, caseToScenario, type Episode, type EpisodeKind, type ExploreCase, type SearchSpace } from './workload/arbitraries.js';
 
 // The replication machines and their messages
-export { controllerMachine, type ControllerContext } from './machines/controller.js';
+export { controllerMachine, type ControllerContext, type ControllerPartition, type BrokerRegistrationState, type ExtraTopic, type PartitionStatus } from './machines/controller.js';
 export { brokerMachine, type BrokerContext } from './machines/broker.js';
-export { replicaMachine, type ReplicaContext } from './machines/replica.js';
-export { producerMachine, type ProducerContext } from './machines/producer.js';
+export { replicaMachine, type ReplicaContext, type FollowerProgress, type WaitingProduce } from './machines/replica.js';
+export {
+  producerMachine,
+  type ProducerContext,
+  type ProducerWorkload,
+  type PendingRecord,
+  type InFlight,
+  type TransactionManager,
+  type EndedTransaction,
+  type CoordinatorRequest,
+} from './machines/producer.js';
 export type * from './machines/protocol.js';
 
 // Consumer groups
 export { groupInvariants, groupPropertyIds, type GroupInvariant, type GroupPropertyId } from './check/groups.js';
-export { exploreSpaceFor, caseSpaceFor, groupCaseArb, groupCaseToScenario, type GroupCase, type ConsumerEpisode, type GroupSpaceOptions } from './groups/scenarios.js';
+export {
+  exploreSpaceFor,
+  caseSpaceFor,
+  groupCaseArb,
+  groupCaseToScenario,
+  type GroupCase,
+  type ConsumerEpisode,
+  type ConsumerEpisodeKind,
+  type GroupSpaceOptions,
+  type Base,
+} from './groups/scenarios.js';
 export { ownershipGaps, type OwnershipGaps } from './groups/measure.js';
-export { groupStoryOf, formatGroupStory } from './groups/story.js';
-export { groupCoordinatorMachine, type CoordinatorContext, type AcceptedCommit } from './machines/group-coordinator.js';
-export { consumerMachine, type ConsumerOptions, type CommitPolicy, type OffsetReset, type ProcessedRecord, type ConsumerContext } from './machines/consumer.js';
+export { groupStoryOf, formatGroupStory, type GroupStoryStep } from './groups/story.js';
+export {
+  groupCoordinatorMachine,
+  type CoordinatorContext,
+  type AcceptedCommit,
+  type Member,
+  type PendingWrite,
+  type PendingTxnOffset,
+  type TxnDecision,
+} from './machines/group-coordinator.js';
+export {
+  consumerMachine,
+  type ConsumerOptions,
+  type CommitPolicy,
+  type OffsetReset,
+  type ProcessedRecord,
+  type ConsumerContext,
+  type Batch,
+  type PolledRecord,
+} from './machines/consumer.js';
+export type { TxnClient as ConsumerTransactionState, EndedTxn as ConsumerEndedTransaction, OpenTxn, TxnStep, OutputRecord } from './machines/consumer-txn.js';
 export type * from './machines/group-protocol.js';
 export { consumerNode, groupId } from './cluster/kafka.js';
 export type { GroupSpec } from './cluster/scenario.js';
+
+// Idempotence and transactions (spec/transactions.md)
+export {
+  txnCoordinatorMachine,
+  type TxnCoordinatorContext,
+  type TxnCoordinatorInput,
+  type Marker as TxnMarker,
+  type PendingWrite as TxnPendingWrite,
+  type Reply as TxnReply,
+} from './machines/txn-coordinator.js';
+export { TXN_TOPIC, OUTPUT_TOPIC, txnActor } from './machines/txn-protocol.js';
+export type * from './machines/txn-protocol.js';
+export { transactionInvariants, transactionPropertyIds, partitionView, type PartitionView } from './check/transactions.js';
+export { txnCaseArb, txnCaseToScenario, txnSpaceFor, type TxnCase, type ClientEpisode, type ClientEpisodeKind, type TxnSpaceOptions } from './transactions/scenarios.js';
+export { settleForFinalReads, finalReads } from './check/final-read.js';
 
 // Kafka-compatible pure functions
 export { assignors } from './groups/assignors/index.js';

@@ -4,7 +4,7 @@ import type { ControllerContext } from '../machines/controller.js';
 import type { ConsumerContext } from '../machines/consumer.js';
 import type { CoordinatorContext } from '../machines/group-coordinator.js';
 import { groupActor } from '../machines/group-protocol.js';
-import type { EndedTxn, ProducerContext } from '../machines/producer.js';
+import type { EndedTransaction, ProducerContext } from '../machines/producer.js';
 import { CONTROLLER, DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName, topicOf, type ProducedValue, type Record } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
 import type { TxnCoordinatorContext } from '../machines/txn-coordinator.js';
@@ -22,7 +22,7 @@ export const transactionPropertyIds = ['no-duplicates', 'exactly-once', 'no-abor
 
 type Snap<C> = { value: unknown; context: C };
 
-interface PartitionView {
+export interface PartitionView {
   readonly topic: string;
   readonly partition: number;
   /** What a read_committed consumer reads, in offset order. */
@@ -73,8 +73,8 @@ function completing(world: World, workload: ProduceWorkload): Set<string> {
 }
 
 /** Every transaction a transactional client ended, by producer id: its ends as it learnt them. */
-function endedTransactions(world: World, workload: ProduceWorkload): Map<number, { name: string; ended: readonly EndedTxn[] }> {
-  const out = new Map<number, { name: string; ended: readonly EndedTxn[] }>();
+function endedTransactions(world: World, workload: ProduceWorkload): Map<number, { name: string; ended: readonly EndedTransaction[] }> {
+  const out = new Map<number, { name: string; ended: readonly EndedTransaction[] }>();
   for (const id of transactionalIds(workload)) {
     const snap = world.actor(id)?.getSnapshot() as Snap<Partial<ProducerContext> & Partial<ConsumerContext>> | undefined;
     const ctx = snap?.context;
@@ -84,7 +84,7 @@ function endedTransactions(world: World, workload: ProduceWorkload): Map<number,
       out.set(ctx.producerId, { name: id, ended: ctx.txn.ended });
     } else if (ctx.txns && ctx.options?.producerId !== undefined) {
       // A consume-transform-produce consumer: committed, or not (aborted, or maybe committed).
-      const ended = ctx.txns.map((t): EndedTxn => ({ txnSeq: t.txnSeq, producerEpoch: t.producerEpoch, result: t.committed ? 'COMMIT' : t.ambiguous ? 'UNKNOWN' : 'ABORT' }));
+      const ended = ctx.txns.map((t): EndedTransaction => ({ txnSeq: t.txnSeq, producerEpoch: t.producerEpoch, result: t.committed ? 'COMMIT' : t.ambiguous ? 'UNKNOWN' : 'ABORT' }));
       out.set(ctx.options.producerId, { name: id, ended });
     }
   }
@@ -95,7 +95,7 @@ function endedTransactions(world: World, workload: ProduceWorkload): Map<number,
  * A client numbers its transactions from 0 in each incarnation, and every incarnation has its own
  * producer epoch (InitProducerId bumps it): a record belongs to the transaction with its epoch and number.
  */
-const sameTxn = (t: EndedTxn, v: ProducedValue) => t.txnSeq === v.txnSeq && t.producerEpoch === v.producerEpoch;
+const sameTxn = (t: EndedTransaction, v: ProducedValue) => t.txnSeq === v.txnSeq && t.producerEpoch === v.producerEpoch;
 
 export function transactionInvariants(config: ClusterConfig, workload: ProduceWorkload): GroupInvariant[] {
   const parts = Array.from({ length: config.partitions }, (_, p) => p);

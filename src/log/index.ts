@@ -5,5 +5,6 @@
 export * from './errors.js';
 export * from './leader-epoch-cache.js';
 export * from './partition-log.js';
+export * from './producer-state.js';
 export * from './record.js';
 export { logFileName, type SegmentInfo } from './segment.js';

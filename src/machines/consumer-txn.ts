@@ -19,12 +19,12 @@
  * them); they read and patch the consumer's context.
  */
 import { partitionForKey } from '../client/partitioner.js';
-import type { ConsumerContext, ConsumerOptions, From, PolledRecord } from './consumer.js';
+import type { ConsumerContext, ConsumerOptions, PolledRecord } from './consumer.js';
 import { coordinatorNode, groupError, nextId, requestMetadata } from './consumer.js';
 import type { Message } from '../sim/world.js';
 import { react, type Outbox } from './effects.js';
 import { groupActor, type GroupErrorCode } from './group-protocol.js';
-import { brokerNode, partitionName, type ErrorCode, type Produce, type ProduceResponse, type ProducedValue } from './protocol.js';
+import { brokerNode, partitionName, type ErrorCode, type From, type Produce, type ProduceResponse, type ProducedValue } from './protocol.js';
 import {
   OUTPUT_TOPIC,
   txnActor,

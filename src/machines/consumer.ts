@@ -33,6 +33,7 @@ import {
   type MetadataRequest,
   type MetadataResponse,
   type PartitionState,
+  type From,
 } from './protocol.js';
 import { OUTPUT_TOPIC, TXN_TOPIC } from './txn-protocol.js';
 
@@ -169,8 +170,6 @@ export interface ConsumerContext {
   readonly txns: EndedTxn[];
 }
 
-/** Every delivered message carries its sender (the World adds it). */
-export type From = { from: string };
 export type ConsumerEvent =
   | (MetadataResponse & From)
   | (JoinGroupResponse & From)

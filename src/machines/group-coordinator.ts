@@ -28,6 +28,7 @@ import {
   type BrokerId,
   type ErrorCode,
   type FetchResponse,
+  type From,
   type Produce,
   type ProducedValue,
   type ProduceResponse,
@@ -116,7 +117,7 @@ export interface PendingTxnOffset {
   readonly position: number;
 }
 
-type PendingWrite =
+export type PendingWrite =
   | {
       readonly kind: 'commit';
       readonly client: string;
@@ -183,8 +184,6 @@ export interface CoordinatorContext {
   readonly accepted: (AcceptedCommit | TxnDecision)[];
 }
 
-/** Every delivered message carries its sender (the World adds it). */
-export type From = { from: string };
 export type CoordinatorEvent =
   | (BecomeReplica & From)
   | (JoinGroup & From)

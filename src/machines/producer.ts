@@ -70,16 +70,16 @@ export interface PendingRecord {
 }
 
 /** A transaction's end, as the producer learnt it (read by the transaction properties). */
-export interface EndedTxn {
+export interface EndedTransaction {
   readonly txnSeq: number;
   readonly result: 'COMMIT' | 'ABORT' | 'UNKNOWN';
   readonly producerEpoch: number;
 }
 
-type CoordinatorRequest = 'InitProducerId' | 'AddPartitionsToTxn' | 'EndTxn';
+export type CoordinatorRequest = 'InitProducerId' | 'AddPartitionsToTxn' | 'EndTxn';
 
-/** A transactional producer's TransactionManager. */
-export interface TxnClient {
+/** A transactional producer's TransactionManager (Kafka's name for this part of the client). */
+export interface TransactionManager {
   readonly spec: TransactionalSpec;
   readonly transactionalId: string;
   /** Broker id of the transaction coordinator (leader of `__transaction_state-0`); -1 unknown. */
@@ -102,10 +102,10 @@ export interface TxnClient {
   /** Per record (its value number) of the current transaction: how it ended at the partition. Mutated in place. */
   readonly outcomes: Map<number, { readonly record: PendingRecord; readonly type: 'ok' | 'fail' | 'info'; readonly offset: number | undefined }>;
   /** Every transaction this producer ended, in order (grows in place). */
-  readonly ended: EndedTxn[];
+  readonly ended: EndedTransaction[];
 }
 
-interface InFlight {
+export interface InFlight {
   readonly record: PendingRecord;
   readonly broker: number;
   readonly sentAt: number;
@@ -145,7 +145,7 @@ export interface ProducerContext {
   /** Idempotence: the next sequence number per partition, in this epoch. */
   readonly nextSequence: ReadonlyMap<number, number>;
   /** Present for a transactional producer. */
-  readonly txn: TxnClient | undefined;
+  readonly txn: TransactionManager | undefined;
   /** Idempotence: acknowledged records waiting for an earlier one of their partition to complete. */
   readonly acked: readonly { readonly record: PendingRecord; readonly offset: number }[];
 }
@@ -412,7 +412,7 @@ function expire(c: ProducerContext, out: Outbox, lost: (f: InFlight) => boolean,
 // Transactions (KIP-98): the producer's TransactionManager
 
 /** A record goes out only in its own transaction, once open and its partition added. */
-function sendableInTxn(t: TxnClient, r: PendingRecord): boolean {
+function sendableInTxn(t: TransactionManager, r: PendingRecord): boolean {
   return t.phase === 'open' && r.txnSeq === t.current && t.added.has(r.partition);
 }
 
@@ -461,7 +461,7 @@ function advanceTxn(c: ProducerContext, out: Outbox): ProducerContext {
  * The transaction is over (as far as the producer knows): the history records its sends by its
  * outcome, and the next transaction starts, in the epoch the coordinator returned (KIP-890).
  */
-function endTxn(c: ProducerContext, out: Outbox, result: EndedTxn['result'], epoch: number): ProducerContext {
+function endTxn(c: ProducerContext, out: Outbox, result: EndedTransaction['result'], epoch: number): ProducerContext {
   const t = c.txn!;
   const k = t.current;
   for (const o of [...t.outcomes.values()].filter((x) => x.record.txnSeq === k).sort((a, b) => a.record.value.value - b.record.value.value)) {

@@ -8,6 +8,9 @@ import type { TxnLogEntry } from './txn-protocol.js';
 
 export type BrokerId = number;
 
+/** Every delivered message carries its sender (the World adds it). */
+export type From = { from: string };
+
 export const CONTROLLER = 'controller';
 export const brokerNode = (id: BrokerId) => `b${id}`;
 export const brokerIdOf = (node: string): BrokerId => Number(node.slice(1));

@@ -53,7 +53,7 @@ export interface FollowerProgress {
   prevFetchTime: number;
 }
 
-interface WaitingProduce {
+export interface WaitingProduce {
   readonly requestId: number;
   readonly client: string;
   /** The actor on the client's node the answer is for (the group coordinator), if not its primary. */

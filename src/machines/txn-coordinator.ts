@@ -15,6 +15,7 @@ import {
   type MetadataUpdate,
   type Produce,
   type ProduceResponse,
+  type From,
 } from './protocol.js';
 import {
   TXN_TOPIC,
@@ -64,21 +65,21 @@ export interface TxnCoordinatorInput {
 }
 
 /** Who waits for a log write, and what they asked. `Fence`: InitProducerId that found an open transaction. */
-interface Reply {
+export interface Reply {
   readonly kind: 'InitProducerId' | 'Fence' | 'AddPartitionsToTxn' | 'AddOffsetsToTxn' | 'EndTxn';
   readonly client: string;
   readonly requestId: number;
 }
 
 /** The one `__transaction_state-0` write in flight (Kafka's pendingState: one transition at a time). */
-interface PendingWrite {
+export interface PendingWrite {
   readonly requestId: number;
   readonly entry: TxnLogEntry;
   readonly reply: Reply | undefined;
 }
 
 /** A transaction marker still to be written to one partition of the transaction. */
-interface Marker {
+export interface Marker {
   readonly partition: TxnPartition;
   /** The WriteTxnMarkers in flight; undefined: not sent (or to be re-sent at `retryAt`). */
   readonly requestId: number | undefined;
@@ -108,8 +109,6 @@ export interface TxnCoordinatorContext extends TxnCoordinatorInput {
   readonly nextValue: number;
 }
 
-/** Every delivered message carries its sender (the World adds it). */
-type From = { from: string };
 type TxnRequest = (InitProducerId | AddPartitionsToTxn | AddOffsetsToTxn | EndTxn) & From;
 export type TxnCoordinatorEvent =
   | (BecomeReplica & From)
