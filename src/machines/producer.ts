@@ -200,7 +200,8 @@ function dispatch(c: ProducerContext, out: Outbox): ProducerContext {
   // Idempotence: a partition's records go in sequence order, so one that must wait holds back the rest.
   const held = new Set<number>();
   let nextSequence = c.nextSequence;
-  const lowest = c.idempotent ? lowestUnresolvedSequence(c) : undefined;
+  // Computed once, when the first record needs a sequence number.
+  let lowest: Map<number, number> | undefined;
   for (const r of c.queue) {
     const leader = c.metadata[r.partition]?.leader ?? -1;
     if (leader < 0) needMetadata = true;
@@ -217,7 +218,8 @@ function dispatch(c: ProducerContext, out: Outbox): ProducerContext {
       const seq = nextSequence.get(r.partition) ?? 0;
       // No more than five sequences past the oldest unanswered one: a retry of that one must stay
       // inside the five batches the leader remembers (Kafka's Sender never has more in flight).
-      const floor = lowest!.get(r.partition);
+      lowest ??= lowestUnresolvedSequence(c);
+      const floor = lowest.get(r.partition);
       if (floor !== undefined && seq - floor >= BATCHES_TO_RETAIN) {
         queue.push(r);
         held.add(r.partition);
