@@ -78,7 +78,7 @@ export const registerClaims: RegisterCommand = (program, io, setExitCode) => {
     .option('--json', 'print {"claims":[{id, quote, section, verdict, conditions, counterexample}]} instead of the table')
     .option('--out <file>', 'also write the report: FILE.md and FILE.html beside it (or FILE.json)')
     .option('--only <ids>', 'comma-separated claim ids')
-    .option('--quick', 'the quick budget (fewer runs where a property should hold): about a minute')
+    .option('--quick', 'the quick budget (fewer runs where a property should hold): about two minutes')
     .option('--check', 'write nothing; exit 1 if the report (--out) or the counterexample files are out of date')
     .option('--cx-dir <dir>', 'where counterexample scenario files go', 'docs/counterexamples')
     .action((flags: ClaimsFlags) => {
