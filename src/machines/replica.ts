@@ -234,18 +234,29 @@ function onProduce(c: ReplicaContext, e: Produce & { from: string }, out: Outbox
   if (e.records.length === 1 && dup?.kind === 'duplicate') {
     firstOffset = lastOffset = dup.offset;
   } else {
-    ({ firstOffset, lastOffset } = c.log.appendAsLeader(
+    ({ firstOffset, lastOffset } = appendAsLeader(
+      c,
       e.records.map((r) => ({ key: r.key, value: r.value, timestamp: now })),
-      s.leaderEpoch,
+      out,
     ));
-    const appended = c.log.read(firstOffset);
-    for (const r of appended) c.producers.onAppend(r);
-    persistAppend(c, appended, out);
-    maybeIncrementHw(c);
   }
   if (e.acks === 1) out.send(e.from, { type: 'ProduceResponse', ...replyActor(e.replyTo), requestId: e.requestId, baseOffset: firstOffset } satisfies ProduceResponse);
   if (e.acks !== 'all') return;
-  const w: WaitingProduce = { requestId: e.requestId, client: e.from, ...(e.replyTo === undefined ? {} : { replyTo: e.replyTo }), requiredOffset: lastOffset + 1, baseOffset: firstOffset, deadline: now + e.timeoutMs };
+  return awaitReplication(c, { requestId: e.requestId, client: e.from, ...(e.replyTo === undefined ? {} : { replyTo: e.replyTo }), requiredOffset: lastOffset + 1, baseOffset: firstOffset, deadline: now + e.timeoutMs }, out);
+}
+
+/** Append as leader: the log, the producer state, the disk, and the HW (it may move at once). */
+function appendAsLeader(c: ReplicaContext, entries: readonly { key: string | null; value: ProducedValue; timestamp: number }[], out: Outbox): { firstOffset: number; lastOffset: number } {
+  const offsets = c.log.appendAsLeader(entries, c.state!.leaderEpoch);
+  const appended = c.log.read(offsets.firstOffset);
+  for (const r of appended) c.producers.onAppend(r);
+  persistAppend(c, appended, out);
+  maybeIncrementHw(c);
+  return offsets;
+}
+
+/** An acks=all write waits until the HW passes it (DelayedProduce); answered at once if it already has. */
+function awaitReplication(c: ReplicaContext, w: WaitingProduce, out: Outbox): Partial<ReplicaContext> {
   const next = { ...c, waiting: [...c.waiting, w] };
   return { waiting: completeWaiting(next, out).waiting ?? next.waiting };
 }
@@ -263,15 +274,9 @@ function onWriteTxnMarkers(c: ReplicaContext, e: WriteTxnMarkers & { from: strin
   if (decision.kind === 'reject') return answer(w0, out, decision.error, -1);
   if (c.state!.isr.length < c.config.minInsyncReplicas) return answer(w0, out, 'NOT_ENOUGH_REPLICAS', -1);
   const now = c.now();
-  const { firstOffset } = c.log.appendAsLeader([{ key: null, value, timestamp: now }], c.state!.leaderEpoch);
-  const appended = c.log.read(firstOffset);
-  for (const r of appended) c.producers.onAppend(r);
-  persistAppend(c, appended, out);
-  maybeIncrementHw(c);
+  const { firstOffset } = appendAsLeader(c, [{ key: null, value, timestamp: now }], out);
   out.note(`${c.name} ${e.result} marker for producer ${e.producerId} (epoch ${e.producerEpoch}) at ${firstOffset}`);
-  const w: WaitingProduce = { ...w0, requiredOffset: firstOffset + 1, baseOffset: firstOffset, deadline: now + c.config.requestTimeoutMs };
-  const next = { ...c, waiting: [...c.waiting, w] };
-  return { waiting: completeWaiting(next, out).waiting ?? next.waiting };
+  return awaitReplication(c, { ...w0, requiredOffset: firstOffset + 1, baseOffset: firstOffset, deadline: now + c.config.requestTimeoutMs }, out);
 }
 
 /** KIP-320: a request that carries a leader epoch must carry the current one. */
