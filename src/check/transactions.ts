@@ -5,7 +5,8 @@ import type { ConsumerContext } from '../machines/consumer.js';
 import type { CoordinatorContext } from '../machines/group-coordinator.js';
 import { groupActor } from '../machines/group-protocol.js';
 import type { EndedTransaction, ProducerContext } from '../machines/producer.js';
-import { CONTROLLER, DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName, topicOf, type ProducedValue, type Record } from '../machines/protocol.js';
+import { inAbortedTxn, visibleRecords } from '../client/read-committed.js';
+import { CONTROLLER, DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName, topicOf, type AbortedTxn, type BrokerId, type ProducedValue, type Record } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
 import type { TxnCoordinatorContext } from '../machines/txn-coordinator.js';
 import { OUTPUT_TOPIC, TXN_TOPIC, txnActor } from '../machines/txn-protocol.js';
@@ -29,26 +30,29 @@ export interface PartitionView {
   readonly visible: readonly Record[];
   /** Every data record below the HW (no control records), aborted or not. */
   readonly committed: readonly Record[];
+  /** The partition's aborted transactions below the HW. */
+  readonly aborted: readonly AbortedTxn[];
 }
 
-/** The acting leader's replica of a partition, by the controller's metadata. */
-function leaderReplica(world: World, topic: string, p: number): ReplicaContext | undefined {
+/** The broker leading a partition, by the controller's metadata; undefined when it has none. */
+function leaderOf(world: World, topic: string, p: number): BrokerId | undefined {
   const controller = (world.actor(CONTROLLER)?.getSnapshot() as Snap<ControllerContext> | undefined)?.context;
   const state = controller?.partitions.find((s) => s.partition === p && topicOf(s) === topic);
-  if (!state || state.leader < 0) return undefined;
-  return (world.actor(brokerNode(state.leader), partitionName(p, topic))?.getSnapshot() as Snap<ReplicaContext> | undefined)?.context;
+  return state && state.leader >= 0 ? state.leader : undefined;
 }
 
 /** A partition as read_committed sees it now; undefined when it has no leader. */
 export function partitionView(world: World, topic: string, p: number): PartitionView | undefined {
-  const r = leaderReplica(world, topic, p);
+  const leader = leaderOf(world, topic, p);
+  const r = leader === undefined ? undefined : (world.actor(brokerNode(leader), partitionName(p, topic))?.getSnapshot() as Snap<ReplicaContext> | undefined)?.context;
   if (!r) return undefined;
   const hw = r.log.highWatermark;
   const lso = r.producers.lastStableOffset(hw);
-  const records = r.log.read(r.log.logStartOffset, Infinity, 'HIGH_WATERMARK').filter((x) => x.value.control === undefined);
   const aborted = r.producers.abortedOverlapping(r.log.logStartOffset, hw);
-  const isAborted = (x: Record) => x.value.transactional === true && aborted.some((a) => a.producerId === x.value.producerId && a.firstOffset <= x.offset && x.offset <= a.lastOffset);
-  return { topic, partition: p, committed: records, visible: records.filter((x) => x.offset < lso && !isAborted(x)) };
+  const below = r.log.read(r.log.logStartOffset, Infinity, 'HIGH_WATERMARK');
+  // What the application of a read_committed consumer is handed (src/client/read-committed.ts).
+  const visible = visibleRecords(below, true, aborted).filter((x) => x.offset < lso);
+  return { topic, partition: p, committed: visibleRecords(below, false), visible, aborted };
 }
 
 const identity = (v: ProducedValue) => `${v.producer}:${v.value}`;
@@ -60,12 +64,11 @@ const identity = (v: ProducedValue) => `${v.producer}:${v.value}`;
  * partitions is eventual in Kafka too: such a transaction is not judged.
  */
 function completing(world: World, workload: ProduceWorkload): Set<string> {
-  const controller = (world.actor(CONTROLLER)?.getSnapshot() as Snap<ControllerContext> | undefined)?.context;
-  const state = controller?.partitions.find((s) => s.partition === 0 && topicOf(s) === TXN_TOPIC);
+  const leader = leaderOf(world, TXN_TOPIC, 0);
   const busy = new Set<string>();
   for (const id of transactionalIds(workload)) {
     // No coordinator (offline, or loading): nothing can be said of its latest transaction either.
-    const snap = state && state.leader >= 0 ? (world.actor(brokerNode(state.leader), txnActor(id))?.getSnapshot() as Snap<TxnCoordinatorContext> | undefined) : undefined;
+    const snap = leader === undefined ? undefined : (world.actor(brokerNode(leader), txnActor(id))?.getSnapshot() as Snap<TxnCoordinatorContext> | undefined);
     const v = snap?.value;
     if (!snap || typeof v !== 'string' || ['Unloaded', 'Loading', 'Dead', 'PrepareCommit', 'PrepareAbort', 'PrepareEpochFence'].includes(v)) busy.add(id);
   }
@@ -111,9 +114,10 @@ export function transactionInvariants(config: ClusterConfig, workload: ProduceWo
       id: 'no-duplicates',
       check: () => undefined,
       atEnd: (world) => {
+        const all = views(world);
         for (const topic of topics) {
           const seen = new Map<string, string>();
-          for (const v of views(world).filter((x) => x.topic === topic)) {
+          for (const v of all.filter((x) => x.topic === topic)) {
             for (const x of v.visible) {
               const id = identity(x.value);
               const where = `${partitionName(v.partition, topic)}@${x.offset}`;
@@ -156,7 +160,7 @@ export function transactionInvariants(config: ClusterConfig, workload: ProduceWo
             const rec = input.get(pr.partition)?.committed.find((x) => x.offset === pr.offset);
             const writer = rec && abortedBy(rec.value);
             if (writer) return `${node} processed ${partitionName(pr.partition)}@${pr.offset} (${identity(rec.value)}) from transaction ${rec.value.txnSeq}, which ${writer} aborted`;
-            if (rec && rec.value.transactional && isAbortedAtLeader(world, pr.partition, rec.offset)) {
+            if (rec && inAbortedTxn(rec, input.get(pr.partition)!.aborted)) {
               return `${node} processed ${partitionName(pr.partition)}@${pr.offset} (${identity(rec.value)}), a record of an aborted transaction`;
             }
           }
@@ -227,20 +231,11 @@ export function transactionInvariants(config: ClusterConfig, workload: ProduceWo
   return invariants;
 }
 
-/** A transactional record the partition's leader counts in an aborted transaction. */
-function isAbortedAtLeader(world: World, p: number, offset: number): boolean {
-  const r = leaderReplica(world, DATA_TOPIC, p);
-  const x = r?.log.recordAt(offset);
-  if (!r || !x || x.value.producerId === undefined) return false;
-  return r.producers.abortedOverlapping(offset, offset + 1).some((a) => a.producerId === x.value.producerId);
-}
-
 /** The group's committed offsets, from its coordinator on the leader of `__consumer_offsets-0`. */
 function committedOffsets(world: World, groupId: string): ReadonlyMap<number, number> | undefined {
-  const controller = (world.actor(CONTROLLER)?.getSnapshot() as Snap<ControllerContext> | undefined)?.context;
-  const state = controller?.partitions.find((s) => s.partition === 0 && topicOf(s) === OFFSETS_TOPIC);
-  if (!state || state.leader < 0) return undefined;
-  const snap = world.actor(brokerNode(state.leader), groupActor(groupId))?.getSnapshot() as Snap<CoordinatorContext> | undefined;
+  const leader = leaderOf(world, OFFSETS_TOPIC, 0);
+  if (leader === undefined) return undefined;
+  const snap = world.actor(brokerNode(leader), groupActor(groupId))?.getSnapshot() as Snap<CoordinatorContext> | undefined;
   if (!snap || snap.value === 'Loading' || snap.value === 'Unloaded' || snap.value === 'Dead') return undefined;
   return snap.context.offsets;
 }
