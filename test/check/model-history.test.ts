@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/cluster/config.js';
 import { buildWorld } from '../../src/cluster/run.js';
 import { replicationInvariants } from '../../src/check/replication.js';
-import { parseScenario } from '../../src/cluster/scenario.js';
+import { parseScenario, type Scenario } from '../../src/cluster/scenario.js';
 import { finalReads, settleForFinalReads } from '../../src/check/final-read.js';
 import { checkHistory } from '../../src/check/history/index.js';
 import { searchSpace } from '../../src/explore/search.js';
@@ -27,16 +27,23 @@ function histories(preset: string, n: number, seed: number, properties?: string[
     .map((c) => parseScenario({ ...caseToScenario(c, space, { preset, overrides: {}, durationMs: 1500 }), ...(properties ? { properties } : {}) }));
 }
 
+/**
+ * Run a scenario (no invariant may break), stop the faults and let the cluster recover as Jepsen
+ * does before its final reads, and check the history with the final reads appended.
+ */
+function checkRun(scenario: Scenario) {
+  const { world, config } = buildWorld(scenario, 'off');
+  world.start();
+  expect(world.run({ until: scenario.durationMs }), JSON.stringify(scenario)).toBeUndefined();
+  settleForFinalReads(world, 1000);
+  expect(world.violation, JSON.stringify(scenario)).toBeUndefined();
+  return checkHistory([...world.history, ...finalReads(world, config!)] as HistoryOp[], {});
+}
+
 describe('model histories through the Jepsen checker', () => {
   it('default (idempotent producer), within its budget: every history checks valid', async () => {
     for (const [i, scenario] of histories('default', 200, 42).entries()) {
-      const { world, config } = buildWorld(scenario, 'off');
-      world.start();
-      expect(world.run({ until: scenario.durationMs }), JSON.stringify(scenario)).toBeUndefined();
-      // As Jepsen does: the faults stop and the cluster recovers before the final reads.
-      settleForFinalReads(world, 1000);
-      expect(world.violation, JSON.stringify(scenario)).toBeUndefined();
-      const result = checkHistory([...world.history, ...finalReads(world, config!)] as HistoryOp[], {});
+      const result = checkRun(scenario);
       expect(result['bad-error-types'], `replay: ${JSON.stringify(scenario)}`).toEqual([]);
       if (i % 20 === 0) await new Promise((r) => setImmediate(r)); // let the test runner breathe
     }
@@ -47,13 +54,7 @@ describe('model histories through the Jepsen checker', () => {
     // Every invariant but no-duplicates, which these runs are expected to break.
     const replication = replicationInvariants(resolveConfig('no-idempotence')).map((inv) => inv.id);
     for (const [i, scenario] of histories('no-idempotence', 200, 42, replication).entries()) {
-      const { world, config } = buildWorld(scenario, 'off');
-      world.start();
-      expect(world.run({ until: scenario.durationMs }), JSON.stringify(scenario)).toBeUndefined();
-      // As Jepsen does: the faults stop and the cluster recovers before the final reads.
-      settleForFinalReads(world, 1000);
-      expect(world.violation, JSON.stringify(scenario)).toBeUndefined();
-      const result = checkHistory([...world.history, ...finalReads(world, config!)] as HistoryOp[], {});
+      const result = checkRun(scenario);
       expect(result['bad-error-types'].filter((a) => !fromRetries.has(a)), `replay: ${JSON.stringify(scenario)}`).toEqual([]);
       if (result['bad-error-types'].includes('duplicate')) {
         duplicates++;

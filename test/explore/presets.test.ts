@@ -1,27 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/cluster/config.js';
-import { runScenario } from '../../src/cluster/run.js';
 import { finalReads } from '../../src/check/final-read.js';
 import { checkHistory } from '../../src/check/history/index.js';
 import type { HistoryOp } from '../../src/oracle/history/types.js';
 import { exploreAsync as explore, type ExploreOptions, type ExploreResult } from '../../src/explore/search.js';
 import { formatStory } from '../../src/explore/story.js';
+import { expectFoundAndShrunk as expectFound, explain } from '../helpers/search.js';
 
-/** On an unexpected outcome, say what to run to see it (the replay command of the scenario). */
-function explain(r: ExploreResult): string {
-  if (!r.scenario) return `no counterexample (${r.runs} runs)`;
-  return `counterexample (save it and run kafka-model replay FILE):\n${JSON.stringify(r.scenario)}\n${formatStory(r.story ?? [])}`;
-}
-
+/** Found, shrunk and replayed (test/helpers/search.ts); the story tells the expected mechanism; a loss is seen by the Jepsen checker too. */
 async function expectFoundAndShrunk(opts: ExploreOptions, storyMatches?: RegExp): Promise<ExploreResult> {
-  const r = await explore(opts);
-  expect(r.found, explain(r)).toBe(true);
-  expect(r.violation?.property).toBe(opts.property);
-  expect(r.shrunkSteps, explain(r)).toBeLessThanOrEqual(15);
-  // The written scenario replays to the same violation and the same trace, byte for byte.
-  const again = runScenario(r.scenario!, 'full');
-  expect(again.summary.violation?.property).toBe(opts.property);
-  expect(again.summary.traceHash).toBe(r.scenario!.expect!.traceHash);
+  const { result: r, replay: again } = await expectFound(opts);
   if (storyMatches) expect(formatStory(r.story!)).toMatch(storyMatches);
   if (opts.property === 'no-acked-loss') {
     // The Jepsen checker, given the clients' history and final reads, sees the same loss.

@@ -7,25 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/cluster/run.js';
 import { parseScenario } from '../../src/cluster/scenario.js';
-import { exploreAsync as explore, type ExploreOptions, type ExploreResult } from '../../src/explore/search.js';
+import { exploreAsync as explore } from '../../src/explore/search.js';
 import { formatStory } from '../../src/explore/story.js';
-
-function explain(r: ExploreResult): string {
-  if (!r.scenario) return `no counterexample (${r.runs} runs)`;
-  return `counterexample (save it and run kafka-model replay FILE):\n${JSON.stringify(r.scenario)}\n${formatStory(r.story ?? [])}`;
-}
-
-async function expectFound(opts: ExploreOptions, maxSteps = 15): Promise<ExploreResult> {
-  const r = await explore(opts);
-  expect(r.found, explain(r)).toBe(true);
-  expect(r.violation?.property).toBe(opts.property);
-  expect(r.shrunkSteps, explain(r)).toBeLessThanOrEqual(maxSteps);
-  // The written counterexample replays to the same violation and the same trace.
-  const again = runScenario(r.scenario!, 'full');
-  expect(again.summary.violation?.property).toBe(opts.property);
-  expect(again.summary.traceHash).toBe(r.scenario!.expect!.traceHash);
-  return r;
-}
+import { expectFoundAndShrunk, explain } from '../helpers/search.js';
 
 describe('on default, the transaction properties hold (quick samples; explore runs 1,000+)', () => {
   it.each(['no-duplicates', 'exactly-once', 'no-aborted-reads', 'atomic-visibility'])('%s', async (property) => {
@@ -60,12 +44,12 @@ describe('on default, the transaction properties hold (quick samples; explore ru
 
 describe('each preset that removes a guard breaks the property it names', () => {
   it('no-idempotence: a retried send is written twice (no-duplicates)', async () => {
-    await expectFound({ property: 'no-duplicates', preset: 'no-idempotence', runs: 200, seed: 1 });
+    await expectFoundAndShrunk({ property: 'no-duplicates', preset: 'no-idempotence', runs: 200, seed: 1 });
   });
 
   it('read-uncommitted: the consume-transform-produce group reads an aborted transaction (no-aborted-reads)', async () => {
-    const r = await expectFound({ property: 'no-aborted-reads', preset: 'read-uncommitted', runs: 100, seed: 1 });
-    expect(formatStory(r.story!)).toMatch(/abort/);
+    const { result } = await expectFoundAndShrunk({ property: 'no-aborted-reads', preset: 'read-uncommitted', runs: 100, seed: 1 });
+    expect(formatStory(result.story!)).toMatch(/abort/);
   });
 });
 
