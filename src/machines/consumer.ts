@@ -147,6 +147,12 @@ export interface ConsumerContext {
   /** The batch being processed, and until when (model time). */
   readonly processing: (Batch & { readonly generation: number; readonly until: number }) | undefined;
   readonly commitRequest: number | undefined;
+  /**
+   * The generation each OffsetCommit in flight was sent with (KAFKA-9823): an
+   * ILLEGAL_GENERATION answer to a commit of an older generation than the member's current one
+   * is no reason to reset the membership.
+   */
+  readonly commitGenerations: ReadonlyMap<number, number>;
   /** The synchronous commit of revoked partitions in flight (the rejoin waits for it). */
   readonly revocationCommit: { readonly requestId: number; readonly at: number } | undefined;
   readonly commitResult: 'ok' | 'failed' | undefined;
@@ -377,8 +383,7 @@ function commitRevoked(c: ConsumerContext, revoked: readonly number[], out: Outb
   if (c.options.commit === 'before-process' || c.options.commit === 'transactional' || c.coordinator < 0 || c.generation < 0) return {};
   const offsets = revoked.filter((p) => c.positions.has(p)).map((p) => ({ partition: p, offset: c.positions.get(p)! }));
   if (offsets.length === 0) return {};
-  const [requestId, patch] = nextId(c);
-  out.send(coordinatorNode(c), commitMessage(c, requestId, offsets));
+  const [requestId, patch] = sendOffsetCommit(c, offsets, out);
   return { ...patch, revocationCommit: { requestId, at: c.now() } };
 }
 
@@ -420,6 +425,13 @@ function prepareJoin(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> 
   return { ...diff(c, next), rejoinNeeded: false, joinRequested: true };
 }
 
+/** Send an OffsetCommit in the member's current generation, and remember that generation. */
+function sendOffsetCommit(c: ConsumerContext, offsets: { partition: number; offset: number }[], out: Outbox): [number, Partial<ConsumerContext>] {
+  const [requestId, patch] = nextId(c);
+  out.send(coordinatorNode(c), commitMessage(c, requestId, offsets));
+  return [requestId, { ...patch, commitGenerations: new Map(c.commitGenerations).set(requestId, c.generation) }];
+}
+
 function commitMessage(c: ConsumerContext, requestId: number, offsets: { partition: number; offset: number }[]): OffsetCommit {
   return {
     type: 'OffsetCommit',
@@ -437,8 +449,7 @@ function commitMessage(c: ConsumerContext, requestId: number, offsets: { partiti
 function autoCommit(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> {
   const offsets = c.owned.filter((p) => c.positions.has(p)).map((p) => ({ partition: p, offset: c.positions.get(p)! }));
   if (offsets.length === 0 || c.coordinator < 0 || c.generation < 0) return { lastAutoCommit: c.now() };
-  const [requestId, patch] = nextId(c);
-  out.send(coordinatorNode(c), commitMessage(c, requestId, offsets));
+  const [, patch] = sendOffsetCommit(c, offsets, out);
   return { ...patch, lastAutoCommit: c.now() };
 }
 
@@ -585,23 +596,37 @@ function handOver(c: ConsumerContext, _e: unknown, out: Outbox): Partial<Consume
 function sendCommit(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
   const b = c.batch ?? c.processing;
   if (!b || c.coordinator < 0 || c.generation < 0) return { commitRequest: undefined, commitResult: 'failed' };
-  const [requestId, patch] = nextId(c);
-  out.send(coordinatorNode(c), commitMessage(c, requestId, b.ranges.map((r) => ({ partition: r.partition, offset: r.to }))));
+  const [requestId, patch] = sendOffsetCommit(c, b.ranges.map((r) => ({ partition: r.partition, offset: r.to })), out);
   return { ...patch, commitRequest: requestId, commitResult: undefined };
 }
 
+/**
+ * What an OffsetCommit error means to the membership. KAFKA-9823: ILLEGAL_GENERATION or
+ * UNKNOWN_MEMBER_ID for a commit sent in an older generation than the member's current one
+ * (it joined a new generation while the commit was in flight) only fails the commit; the
+ * generation is reset, and the partitions lost, only if it is still the one the commit carried.
+ */
+function commitError(c: ConsumerContext, sentGeneration: number | undefined, error: OffsetCommitResponse['error'] & {}, out: Outbox): Partial<ConsumerContext> {
+  const membership = error === 'ILLEGAL_GENERATION' || error === 'UNKNOWN_MEMBER_ID';
+  if (membership && sentGeneration !== undefined && sentGeneration !== c.generation) return {};
+  return groupError(c, error, out, 'OffsetCommit');
+}
+
 function onCommitResponse(c: ConsumerContext, e: OffsetCommitResponse, out: Outbox): Partial<ConsumerContext> {
+  const sentGeneration = c.commitGenerations.get(e.requestId);
+  const commitGenerations = new Map(c.commitGenerations);
+  commitGenerations.delete(e.requestId);
   if (e.requestId === c.revocationCommit?.requestId) {
     if (e.error) out.note(`${c.name} commit of revoked partitions failed: ${e.error}`);
-    return { revocationCommit: undefined };
+    return { commitGenerations, revocationCommit: undefined };
   }
   if (e.requestId !== c.commitRequest) {
     // An auto-commit's answer: only membership errors matter.
-    return e.error && !coordinatorErrors.has(e.error) && e.error !== 'REBALANCE_IN_PROGRESS' ? groupError(c, e.error, out, 'OffsetCommit') : {};
+    return { commitGenerations, ...(e.error && !coordinatorErrors.has(e.error) && e.error !== 'REBALANCE_IN_PROGRESS' ? commitError(c, sentGeneration, e.error, out) : {}) };
   }
-  if (!e.error) return { commitRequest: undefined, commitResult: 'ok' };
+  if (!e.error) return { commitGenerations, commitRequest: undefined, commitResult: 'ok' };
   out.note(`${c.name} commit failed: ${e.error}`);
-  return { commitRequest: undefined, commitResult: 'failed', ...groupError(c, e.error, out, 'OffsetCommit') };
+  return { commitGenerations, commitRequest: undefined, commitResult: 'failed', ...commitError(c, sentGeneration, e.error, out) };
 }
 
 /** before-process and the commit failed: seek back to the batch's start; nothing is processed. */
@@ -754,6 +779,7 @@ export const consumerMachine = setup({
     batch: undefined,
     processing: undefined,
     commitRequest: undefined,
+    commitGenerations: new Map(),
     revocationCommit: undefined,
     commitResult: undefined,
     heartbeatRequest: undefined,
