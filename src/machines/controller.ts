@@ -49,6 +49,8 @@ export interface ControllerContext {
   readonly brokers: readonly (BrokerRegistrationState | undefined)[];
   readonly partitions: readonly ControllerPartition[];
   readonly nextBrokerEpoch: number;
+  /** When the controller started: a NewPartition waits for its preferred replica from then on, for a while. */
+  readonly startedAt: number;
 }
 
 export type ControllerEvent =
@@ -126,9 +128,27 @@ function removeFromIsrs(c: ControllerContext, brokers: ControllerContext['broker
   });
 }
 
-/** Give a leader to every partition that has none and can get one. */
-function electLeaderless(c: ControllerContext, brokers: ControllerContext['brokers'], partitions: readonly ControllerPartition[]): ControllerPartition[] {
-  return partitions.map((p) => (p.leader === -1 ? elect(c, brokers, p) : p));
+/**
+ * Whether a NewPartition still waits for its preferred replica (the first in the assignment).
+ * Kafka creates a topic on a running cluster and gives each partition to its preferred replica,
+ * which spreads leadership over the brokers (and, with it, the group and transaction
+ * coordinators). The model's topics exist before any broker has registered, so a new partition
+ * waits for its preferred replica to come up; if that broker has not come up within
+ * broker.session.timeout.ms of the controller's start, the partition is elected like any other.
+ * Without the wait, the first broker to register would lead every partition.
+ */
+function awaitsPreferredReplica(c: ControllerContext, brokers: ControllerContext['brokers'], p: ControllerPartition): boolean {
+  return p.status === 'NewPartition' && !isLive(brokers, p.replicas[0]!) && c.now() - c.startedAt < c.config.brokerSessionTimeoutMs;
+}
+
+/** Give a leader to every partition (of those `only` picks) that has none and can get one. */
+function electLeaderless(
+  c: ControllerContext,
+  brokers: ControllerContext['brokers'],
+  partitions: readonly ControllerPartition[],
+  only: (p: ControllerPartition) => boolean = () => true,
+): ControllerPartition[] {
+  return partitions.map((p) => (p.leader === -1 && only(p) && !awaitsPreferredReplica(c, brokers, p) ? elect(c, brokers, p) : p));
 }
 
 export function publicState(p: ControllerPartition): PartitionState {
@@ -195,8 +215,10 @@ function checkSessions(c: ControllerContext, _e: unknown, out: Outbox): Partial<
     partitions = removeFromIsrs({ ...c, partitions }, brokers, b);
     out.note(`broker ${b} fenced: no heartbeat for ${now - r.lastHeartbeat} ms`);
   });
+  // A NewPartition whose preferred replica never came up is elected once the wait is over.
+  if (partitions.some((p) => p.status === 'NewPartition')) partitions = electLeaderless(c, brokers, partitions, (p) => p.status === 'NewPartition');
   publishIfChanged(c.partitions, partitions, brokers, out);
-  return brokers === c.brokers ? {} : { brokers, partitions };
+  return brokers === c.brokers && partitions === c.partitions ? {} : { brokers, partitions };
 }
 
 /** AlterPartition (KIP-497): an ISR change from the leader, against the current epochs. */
@@ -258,6 +280,7 @@ export const controllerMachine = setup({
     brokers: [],
     partitions: initialPartitions(input.config, input.topics ?? []),
     nextBrokerEpoch: 1,
+    startedAt: input.now(),
   }),
   initial: 'Active',
   states: {

@@ -54,10 +54,10 @@ describe('each preset that removes a guard breaks the property it names', () => 
 });
 
 describe('KAFKA-17754: a late write of an aborted transaction', () => {
-  // The coordinator and the partition leader on different brokers (b2, which leads everything at
-  // first, crashes), and a slow link from the producer to b3: a Produce that timed out lands on
-  // b3 after its transaction's ABORT marker. The search does not reach this within its budget
-  // (spec/transactions.md, results); this fixed scenario shows it.
+  // The transaction coordinator (b1, preferred replica of __transaction_state-0) and the leader
+  // of t-2 (b3) are different brokers, and the link from the producer to b3 is slow: a Produce
+  // that timed out lands on b3 after its transaction's ABORT marker. The search finds such runs
+  // too (spec/transactions.md, results); this fixed scenario keeps the story in the test suite.
   const scenario = (preset: string) =>
     parseScenario({
       seed: 5,
@@ -65,11 +65,7 @@ describe('KAFKA-17754: a late write of an aborted transaction', () => {
       config: { preset, overrides: { partitions: 3 } },
       properties: ['no-aborted-reads', 'atomic-visibility'],
       workload: { kind: 'produce', records: 50, intervalMs: 15, keys: 8, transactional: { recordsPerTxn: 3, abortEvery: 0 }, groups: [{ consumers: 1, commit: 'transactional' }] },
-      faults: [
-        { at: 60, type: 'crash', node: 'b2' },
-        { at: 200, type: 'restart', node: 'b2' },
-        { at: 679, type: 'latency', node: 'producer0', peer: 'b3', ms: 420, durationMs: 250 },
-      ],
+      faults: [{ at: 100, type: 'latency', node: 'producer0', peer: 'b3', ms: 420, durationMs: 250 }],
     });
 
   it('late-endtxn (epochs bumped only at InitProducerId): the late write joins the next transaction and is read', () => {
@@ -101,7 +97,7 @@ describe('zombie fencing (KIP-447)', () => {
         intervalMs: 8,
         keys: 8,
         transactional: { recordsPerTxn: 3, abortEvery: 0 },
-        groups: [{ consumers: 2, commit: 'transactional', processingMs: 10, stalls: [{ consumer: 0, at: 163, durationMs: 250 }] }],
+        groups: [{ consumers: 2, commit: 'transactional', processingMs: 10, stalls: [{ consumer: 0, at: 205, durationMs: 250 }] }],
       },
     });
 
