@@ -90,6 +90,11 @@ function retained(world: World, config: ClusterConfig, p: number): Retained | un
  * transaction marker); with read_committed, no record of an aborted transaction, and nothing
  * from the first transaction still open below the HW on (the last stable offset). A log without
  * transactions: everything below the HW.
+ *
+ * Worked out from the records themselves, not taken from the replica's ProducerState (which
+ * knows the LSO and the aborted transactions too): the checker stays independent of the
+ * bookkeeping it checks, so a wrong LSO in the replica shows as a violation instead of being
+ * agreed with.
  */
 export function deliverable(r: Retained, readCommitted: boolean): { readonly limit: number; readonly skip: ReadonlySet<number> } {
   const skip = new Set<number>();
