@@ -20,6 +20,10 @@ export function progressLine(io: Io, label: string) {
       io.err(`\r${label}: ${runs}/${total} runs, ${rate.toFixed(0)} runs/s, ${secs.toFixed(1)} s${extra}\x1b[K`);
       drawn = true;
     },
+    /** Milliseconds since the start. */
+    elapsed(): number {
+      return wallclockMs() - start;
+    },
     done(): number {
       if (drawn) io.err('\r\x1b[K');
       return wallclockMs() - start;

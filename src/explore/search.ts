@@ -32,6 +32,8 @@ export interface ExploreOptions {
   readonly durationMs?: number;
   readonly maxEpisodes?: number;
   readonly onProgress?: (p: { readonly runs: number; readonly shrinks: number }) => void;
+  /** Called once, when the first run breaking the property ends (before shrinking starts). */
+  readonly onFound?: (runs: number) => void;
   /**
    * Search for a check of the caller's instead of a replication invariant (`property` is then
    * its id): a fresh invariant per run, and no replication invariant installed.
@@ -125,7 +127,10 @@ export function prepareSearch(opts: ExploreOptions) {
     world.start();
     const v = world.run({ until: scenario.durationMs });
     const broken = v !== undefined && (all || v.property === opts.property);
-    if (broken && seen.failedAt === undefined) seen.failedAt = seen.tried;
+    if (broken && seen.failedAt === undefined) {
+      seen.failedAt = seen.tried;
+      opts.onFound?.(seen.tried);
+    }
     return !broken;
   };
   const params = { numRuns: opts.runs, seed: opts.seed | 0, endOnFailure: false };

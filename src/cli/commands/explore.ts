@@ -24,11 +24,11 @@ export function replayCommand(file: string): string {
   return `kafka-model replay ${file}`;
 }
 
-function report(r: ExploreResult, elapsedMs: number, out: string | undefined): string {
+function report(r: ExploreResult, elapsedMs: number, foundMs: number | undefined, out: string | undefined): string {
   const head = `${r.property} on ${r.config} (fault budget ${r.budget})`;
   if (!r.found) return `${head}: held over ${r.runs} explored runs (${(elapsedMs / 1000).toFixed(1)} s)\n`;
   return (
-    `${head}: VIOLATED after ${r.runs} run${r.runs === 1 ? '' : 's'}, shrunk in ${r.shrinks} steps to ${r.shrunkSteps} story steps (${(elapsedMs / 1000).toFixed(1)} s)\n\n` +
+    `${head}: VIOLATED after ${r.runs} run${r.runs === 1 ? '' : 's'}${foundMs === undefined ? '' : ` (found in ${(foundMs / 1000).toFixed(1)} s)`}, shrunk in ${r.shrinks} steps to ${r.shrunkSteps} story steps (${(elapsedMs / 1000).toFixed(1)} s)\n\n` +
     formatStory(r.story ?? []) +
     '\n' +
     (out ? `Scenario written to ${out}\nReplay: ${replayCommand(out)}\n` : `Replay: write it with --out FILE, then ${replayCommand('FILE')}\n`)
@@ -47,7 +47,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .addOption(new Option('--budget <n>', 'brokers that may be faulty at once (default: RF - min.insync.replicas)').argParser(parseNonNegativeInt('budget')))
     .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF)')
     .option('--commit <policy>', 'consumer-group properties: the consumers\' commit policy, after-process (default), before-process or auto')
-    .option('--json', 'print {"property","config","runs","found","shrunkSteps","elapsedMs","scenario"}')
+    .option('--json', 'print {"property","config","runs","found","shrunkSteps","foundMs","elapsedMs","scenario"}')
     .option('--out <file>', 'write the counterexample scenario to this file')
     .action(async (opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; commit?: string; json?: boolean; out?: string }) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
@@ -58,6 +58,8 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
         throw new InputError(`--commit: expected ${policies.join(', ')}, got "${opts.commit}"`);
       }
       const progress = progressLine(io, `exploring ${opts.property} on ${opts.config}`);
+      /** Wall-clock time to the first run that broke the property, before shrinking. */
+      let foundMs: number | undefined;
       const result = await exploreAsync({
         property: opts.property,
         preset: opts.config,
@@ -68,6 +70,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
         correlated: opts.correlated ?? false,
         ...(opts.commit ? { commit: opts.commit as (typeof policies)[number] } : {}),
         onProgress: (p) => progress.update(p.runs, opts.runs, p.shrinks > 0 ? `, shrinking (${p.shrinks})` : ''),
+        onFound: () => (foundMs = Math.round(progress.elapsed())),
       });
       const elapsedMs = Math.round(progress.done());
       if (result.found && opts.out) writeFileSync(opts.out, JSON.stringify(result.scenario, null, 2) + '\n');
@@ -80,6 +83,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
             runs: result.runs,
             found: result.found,
             shrunkSteps: result.shrunkSteps ?? null,
+            foundMs: foundMs ?? null,
             elapsedMs,
             scenario: result.scenario ?? null,
             violation: result.violation ?? null,
@@ -87,7 +91,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
           }) + '\n',
         );
       } else {
-        io.out(report(result, elapsedMs, opts.out));
+        io.out(report(result, elapsedMs, foundMs, opts.out));
       }
       setExitCode(result.found ? 1 : 0);
     });
