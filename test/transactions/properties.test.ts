@@ -51,6 +51,17 @@ describe('each preset that removes a guard breaks the property it names', () => 
     const { result } = await expectFoundAndShrunk({ property: 'no-aborted-reads', preset: 'read-uncommitted', runs: 100, seed: 1 });
     expect(formatStory(result.story!)).toMatch(/abort/);
   });
+
+  // The two searches below take longer (18 and 91 runs; explore's results in
+  // spec/transactions.md): seeds that find them early, and shrinking capped.
+  it('no-fencing: a zombie consumer commits its transaction from a dead generation (exactly-once)', async () => {
+    await expectFoundAndShrunk({ property: 'exactly-once', preset: 'no-fencing', runs: 60, seed: 2, maxShrinks: 30 });
+  });
+
+  it('late-endtxn: a late write of an aborted transaction joins the next one (no-aborted-reads, KAFKA-17754)', async () => {
+    const { result } = await expectFoundAndShrunk({ property: 'no-aborted-reads', preset: 'late-endtxn', runs: 150, seed: 3, maxShrinks: 30 });
+    expect(formatStory(result.story!)).toMatch(/slows down[\s\S]*ABORT marker/);
+  });
 });
 
 describe('KAFKA-17754: a late write of an aborted transaction', () => {
