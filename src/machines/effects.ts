@@ -37,16 +37,22 @@ export class Outbox {
 
 /**
  * An XState action from a handler `(context, event, out) => contextPatch | void`: the patch is
- * assigned, the outbox emitted. Handlers may also update mutable structures held in context
+ * applied, the outbox emitted. Handlers may also update mutable structures held in context
  * (a partition log) in place: those are plain data structures owned by the machine.
+ *
+ * The patch is applied to the context object in place, not through XState's `assign`. An assign
+ * copies the context and, through it, the snapshot (its state value, its tags) on every event;
+ * that copying was a sixth of the bytes allocated per simulated event. Nothing keeps an older snapshot to
+ * compare with (the logs were never frozen anyway), so a snapshot's context is the machine's
+ * current one. The values are the same as assign would give: each action sees the patches of
+ * the actions before it, and an action runs when its transition is resolved, as before.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function react<C extends object, E extends { type: string }>(handler: (context: C, event: E, out: Outbox) => Partial<C> | void): any {
   return enqueueActions(({ context, event, enqueue }) => {
     const out = new Outbox();
     const patch = handler(context as C, event as E, out);
-    // The function form: values of the patch that are functions must not be taken for assigners.
-    if (patch) enqueue.assign((() => patch) as never);
+    if (patch) Object.assign(context, patch);
     for (const e of out.effects) enqueue.emit(e as never);
   });
 }
