@@ -99,6 +99,12 @@ interface RunningActor {
   readonly ref: AnyActorRef;
   lastState: unknown;
   lastStateKey: string;
+  /**
+   * The last state value object seen. XState hands the same object again while the state does
+   * not change (a transition without a target keeps the snapshot), so a repeat is known at once,
+   * without serialising a nested value.
+   */
+  lastSeen: unknown;
 }
 
 interface HostedNode {
@@ -405,7 +411,7 @@ export class World {
       const name = spec.name ?? 'main';
       if (actors.has(name)) throw new Error(`node ${id} has two actors named ${name}`);
       const ref = createActor(spec.logic, { input: spec.input, clock, id: `${id}/${name}` });
-      const running: RunningActor = { name, label: i === 0 ? id : `${id}/${name}`, ref, lastState: undefined, lastStateKey: '' };
+      const running: RunningActor = { name, label: i === 0 ? id : `${id}/${name}`, ref, lastState: undefined, lastStateKey: '', lastSeen: undefined };
       ref.on('*', (effect) => this.carryOut(id, effect as Effect));
       ref.subscribe({
         next: (snap) => this.noteState(running, (snap as { value?: unknown }).value),
@@ -422,7 +428,8 @@ export class World {
   }
 
   private noteState(a: RunningActor, value: unknown): void {
-    if (value === undefined) return;
+    if (value === undefined || value === a.lastSeen) return;
+    a.lastSeen = value;
     const key = typeof value === 'string' ? value : JSON.stringify(value);
     if (key === a.lastStateKey) return;
     this.record({ t: this.clock, e: 'state', node: a.label, from: a.lastState ?? null, to: value });
@@ -467,10 +474,10 @@ export class World {
       case 'history': {
         const op = { ...effect.op, index: this.history.length, time: this.clock };
         this.history.push(op);
-        return this.record({ t: this.clock, e: 'note', node, text: `history ${op.type} ${op.f}`, data: op });
+        return this.tracing ? this.record({ t: this.clock, e: 'note', node, text: `history ${op.type} ${op.f}`, data: op }) : this.trace.count();
       }
       case 'trace.note':
-        return this.record({ t: this.clock, e: 'note', node, text: effect.text, ...(effect.data === undefined ? {} : { data: effect.data }) });
+        return this.tracing ? this.record({ t: this.clock, e: 'note', node, text: effect.text, ...(effect.data === undefined ? {} : { data: effect.data }) }) : this.trace.count();
       default:
         throw new Error(`node ${node} emitted an unknown effect ${JSON.stringify((effect as { type: unknown }).type)}`);
     }
