@@ -17,37 +17,67 @@ interface ReplicaView {
   readonly ctx: ReplicaContext;
 }
 
-/**
- * The replicas of a partition as they are after the current event. Six invariants look at
- * them after every event; the view is built once per event and partition.
- */
-const views = new WeakMap<World, { event: number; byPartition: Map<number, ReplicaView[]> }>();
+type ReplicaSnapshot = { value: unknown; context: ReplicaContext };
 
-function replicas(world: World, config: ClusterConfig, p: number): ReplicaView[] {
-  let cache = views.get(world);
-  if (!cache || cache.event !== world.eventsProcessed) {
-    cache = { event: world.eventsProcessed, byPartition: new Map() };
-    views.set(world, cache);
+/**
+ * The replicas of each partition as they are after the current event. Six invariants look at
+ * them after every event: the list is read once per event and partition, and a replica's view
+ * is rebuilt only when its actor or its snapshot changed. XState keeps the snapshot while a
+ * replica's state does not change, and its context is the live one (src/machines/effects.ts),
+ * so a view of the same snapshot is still exact; the list itself is kept while every view is.
+ */
+class ReplicaViews {
+  private world: World | undefined;
+  private readonly nodes: string[];
+  private readonly names: string[];
+  /** Per partition: the event the list was read at, the list, and each broker's last view. */
+  private readonly readAt: number[];
+  private readonly lists: ReplicaView[][];
+  private readonly last: { view: ReplicaView; snap: ReplicaSnapshot }[][];
+
+  constructor(private readonly config: ClusterConfig) {
+    this.nodes = Array.from({ length: config.brokers + 1 }, (_, b) => brokerNode(b));
+    this.names = Array.from({ length: config.partitions }, (_, p) => partitionName(p));
+    this.readAt = this.names.map(() => -1);
+    this.lists = this.names.map(() => []);
+    this.last = this.names.map(() => []);
   }
-  let view = cache.byPartition.get(p);
-  if (!view) {
-    view = readReplicas(world, config, p);
-    cache.byPartition.set(p, view);
+
+  of(world: World, p: number): ReplicaView[] {
+    if (this.world !== world) {
+      this.world = world;
+      this.readAt.fill(-1);
+    }
+    if (this.readAt[p] === world.eventsProcessed) return this.lists[p]!;
+    this.readAt[p] = world.eventsProcessed;
+    const prev = this.lists[p]!;
+    const last = this.last[p]!;
+    let list: ReplicaView[] | undefined;
+    let n = 0;
+    for (let b = 1; b <= this.config.brokers; b++) {
+      const ref = world.actor(this.nodes[b]!, this.names[p]);
+      if (!ref) continue;
+      const snap = ref.getSnapshot() as ReplicaSnapshot;
+      let seen = last[b];
+      if (!seen || seen.view.ref !== ref || seen.snap !== snap) {
+        seen = { view: viewOf(b, ref, snap), snap };
+        last[b] = seen;
+      }
+      // A new list only from the first replica that differs from the previous list.
+      if (!list && prev[n] !== seen.view) list = prev.slice(0, n);
+      list?.push(seen.view);
+      n++;
+    }
+    if (!list && n !== prev.length) list = prev.slice(0, n);
+    if (list) this.lists[p] = list;
+    return this.lists[p]!;
   }
-  return view;
 }
 
-function readReplicas(world: World, config: ClusterConfig, p: number): ReplicaView[] {
-  const out: ReplicaView[] = [];
-  for (let b = 1; b <= config.brokers; b++) {
-    const ref = world.actor(brokerNode(b), partitionName(p));
-    if (!ref) continue;
-    const snap = ref.getSnapshot() as { value: unknown; context: ReplicaContext };
-    const v = snap.value;
-    const role = typeof v === 'string' ? (v as ReplicaView['role']) : (Object.keys(v as object)[0] as ReplicaView['role']);
-    out.push({ broker: b, ref, role, ctx: snap.context });
-  }
-  return out;
+function viewOf(broker: number, ref: AnyActorRef, snap: ReplicaSnapshot): ReplicaView {
+  const v = snap.value;
+  const role = typeof v === 'string' ? (v as ReplicaView['role']) : (Object.keys(v as object)[0] as ReplicaView['role']);
+  return { broker, ref, role, ctx: snap.context };
 }
 
 function controller(world: World): ControllerContext | undefined {
@@ -92,6 +122,8 @@ class CommittedLog {
 
 export function replicationInvariants(config: ClusterConfig): Invariant[] {
   const parts = Array.from({ length: config.partitions }, (_, p) => p);
+  const views = new ReplicaViews(config);
+  const replicas = (world: World, p: number) => views.of(world, p);
   const committed = parts.map(() => new CommittedLog());
   const strongIsrLogs = parts.map(() => new CommittedLog());
 
@@ -123,8 +155,14 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
         if (!c) return undefined;
         for (const p of parts) {
           const state = c.partitions[p]!;
-          const rs = replicas(world, config, p);
-          const leader = rs.find((r) => r.broker === state.leader && r.role === 'Leader' && r.ctx.state?.leaderEpoch === state.leaderEpoch);
+          const rs = replicas(world, p);
+          let leader: ReplicaView | undefined;
+          for (const r of rs) {
+            if (r.broker === state.leader && r.role === 'Leader' && r.ctx.state?.leaderEpoch === state.leaderEpoch) {
+              leader = r;
+              break;
+            }
+          }
           if (!leader) continue;
           for (const r of rs) {
             if (r === leader) continue;
@@ -151,7 +189,7 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
       id: 'single-leader-per-epoch',
       check: (world) => {
         for (const p of parts) {
-          for (const r of replicas(world, config, p)) {
+          for (const r of replicas(world, p)) {
             if (r.role !== 'Leader' || !r.ctx.state) continue;
             const epoch = r.ctx.state.leaderEpoch;
             const seen = leaderOfEpoch[p]!.get(epoch);
@@ -180,12 +218,12 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
         for (const p of parts) {
           const state = c.partitions[p]!;
           // The committed log grows from every replica's records below its own HW.
-          for (const r of replicas(world, config, p)) {
+          for (const r of replicas(world, p)) {
             const err = committed[p]!.scan(r, r.ctx.log.highWatermark, true);
             if (err) return `${partitionName(p)}: committed record changed: ${err}`;
           }
           const commitEnd = committed[p]!.byOffset.length;
-          for (const r of replicas(world, config, p)) {
+          for (const r of replicas(world, p)) {
             if (r.role === 'Offline' || !state.isr.includes(r.broker)) continue;
             if (r.ctx.log.logEndOffset < commitEnd) {
               return `${partitionName(p)}: broker ${r.broker} is in the ISR [${state.isr.join(',')}] but its log ends at ${r.ctx.log.logEndOffset}, below committed offset ${commitEnd}`;
@@ -204,7 +242,8 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
     {
       id: 'no-acked-loss',
       check: (world) => {
-        const fresh: { p: number; offset: number; v: { producer: string; value: number } }[] = [];
+        // Allocated only when the history grew (most events add nothing to it).
+        let fresh: { p: number; offset: number; v: { producer: string; value: number } }[] | undefined;
         for (; historySeen < world.history.length; historySeen++) {
           const op = world.history[historySeen]!;
           if (op.f !== 'send') continue;
@@ -217,26 +256,42 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
             return `${partitionName(p)} offset ${offset}: acknowledged ${show(prior)} earlier, now ${producer}:${value} was acknowledged at the same offset`;
           }
           acked[p]!.set(offset, { producer, value });
-          fresh.push({ p, offset, v: { producer, value } });
+          (fresh ??= []).push({ p, offset, v: { producer, value } });
         }
         const c = controller(world);
         if (!c) return undefined;
         for (const p of parts) {
           const state = c.partitions[p]!;
           if (state.leader < 0) continue;
-          const leader = replicas(world, config, p).find((r) => r.broker === state.leader);
+          let leader: ReplicaView | undefined;
+          for (const r of replicas(world, p)) {
+            if (r.broker === state.leader) {
+              leader = r;
+              break;
+            }
+          }
           // Only a leader that knows it leads the current epoch serves reads.
           if (!leader || leader.role !== 'Leader' || leader.ctx.state?.leaderEpoch !== state.leaderEpoch) continue;
-          const toCheck =
-            lastLeaderChecked[p] === leader.ref && leaderEpochChecked[p] === state.leaderEpoch
-              ? fresh.filter((f) => f.p === p)
-              : [...acked[p]!].map(([offset, v]) => ({ p, offset, v }));
+          // The same leader in the same epoch was checked already: only what is newly acknowledged.
+          const same = lastLeaderChecked[p] === leader.ref && leaderEpochChecked[p] === state.leaderEpoch;
           lastLeaderChecked[p] = leader.ref;
           leaderEpochChecked[p] = state.leaderEpoch;
-          for (const a of toCheck) {
-            const rec = leader.ctx.log.recordAt(a.offset);
-            if (!rec || rec.value.producer !== a.v.producer || rec.value.value !== a.v.value) {
-              return `${partitionName(p)} offset ${a.offset}: ${show(a.v)} was acknowledged, but leader ${state.leader} (epoch ${state.leaderEpoch}) has ${show(rec?.value)} there`;
+          if (same && !fresh) continue;
+          const log = leader.ctx.log;
+          const lost = (offset: number, v: { producer: string; value: number }) => {
+            const rec = log.recordAt(offset);
+            if (rec && rec.value.producer === v.producer && rec.value.value === v.value) return undefined;
+            return `${partitionName(p)} offset ${offset}: ${show(v)} was acknowledged, but leader ${state.leader} (epoch ${state.leaderEpoch}) has ${show(rec?.value)} there`;
+          };
+          if (same) {
+            for (const f of fresh!) {
+              const err = f.p === p ? lost(f.offset, f.v) : undefined;
+              if (err) return err;
+            }
+          } else {
+            for (const [offset, v] of acked[p]!) {
+              const err = lost(offset, v);
+              if (err) return err;
             }
           }
         }
