@@ -240,9 +240,10 @@ function dispatch(c: ProducerContext, out: Outbox): ProducerContext {
       }
       nextSequence = new Map(nextSequence).set(r.partition, seq + 1);
       r.sequence = seq;
-      // Two plain spreads rather than a conditional one (a generic copy on every send); same keys, same order.
-      const value = { ...r.value, producerId: c.producerId, producerEpoch: c.producerEpoch, sequence: seq };
-      r.value = r.txnSeq === undefined ? value : { ...value, transactional: true, txnSeq: r.txnSeq };
+      // Object.assign, not a spread: V8 (Node 20) takes microseconds to add new keys to a spread
+      // copy. Same keys, same order as `{ ...r.value, producerId, ..., transactional, txnSeq }`.
+      const ids = { producerId: c.producerId, producerEpoch: c.producerEpoch, sequence: seq };
+      r.value = r.txnSeq === undefined ? Object.assign({}, r.value, ids) : Object.assign({}, r.value, ids, { transactional: true, txnSeq: r.txnSeq });
     }
     const requestId = nextRequestId++;
     r.attempts++;
