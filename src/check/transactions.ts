@@ -116,14 +116,15 @@ export function transactionInvariants(config: ClusterConfig, workload: ProduceWo
       atEnd: (world) => {
         const all = views(world);
         for (const topic of topics) {
-          const seen = new Map<string, string>();
+          // Where each record was first seen, as a string only for the message (the log is read whole).
+          const seen = new Map<string, { partition: number; offset: number }>();
+          const where = (w: { partition: number; offset: number }) => `${partitionName(w.partition, topic)}@${w.offset}`;
           for (const v of all.filter((x) => x.topic === topic)) {
             for (const x of v.visible) {
               const id = identity(x.value);
-              const where = `${partitionName(v.partition, topic)}@${x.offset}`;
               const first = seen.get(id);
-              if (first !== undefined) return `${id} appears twice in ${topic}: at ${first} and at ${where}`;
-              seen.set(id, where);
+              if (first !== undefined) return `${id} appears twice in ${topic}: at ${where(first)} and at ${where({ partition: v.partition, offset: x.offset })}`;
+              seen.set(id, { partition: v.partition, offset: x.offset });
             }
           }
         }
