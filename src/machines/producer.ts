@@ -201,7 +201,10 @@ function sendNext(c: ProducerContext, _e: unknown, out: Outbox): Partial<Produce
   return dispatch({ ...c, produced: n + 1, queue: [...c.queue, rec], txn }, out);
 }
 
-/** Send what can be sent: leader known, backoff over, in-flight limit not reached. */
+/**
+ * Send what can be sent: leader known, backoff over, in-flight limit not reached. `c` must be
+ * the caller's own copy of the context (never the machine's): it is updated and returned.
+ */
 function dispatch(c: ProducerContext, out: Outbox): ProducerContext {
   const now = c.now();
   const inFlight = new Map(c.inFlight);
@@ -263,8 +266,11 @@ function dispatch(c: ProducerContext, out: Outbox): ProducerContext {
     }
     inFlight.set(requestId, { record: r, broker: leader, sentAt: now });
   }
-  // The whole context comes back: callers pass a context they already changed.
-  let next: ProducerContext = { ...c, queue, inFlight, nextRequestId, nextSequence, resolved: c.resolved + (c.config.acks === 0 ? c.queue.length - queue.length : 0) };
+  // The whole context comes back: callers pass a context they already changed, a copy of
+  // their own (every call site does), so it is updated in place. Spreading the whole context
+  // again here cost more than the rest of the producer together (V8, Node 20).
+  const resolved = c.resolved + (c.config.acks === 0 ? c.queue.length - queue.length : 0);
+  let next: ProducerContext = Object.assign(c as { -readonly [K in keyof ProducerContext]: ProducerContext[K] }, { queue, inFlight, nextRequestId, nextSequence, resolved });
   if (next.acked.length > 0) next = completeInOrder(next, out);
   if (next.txn) next = advanceTxn(next, out);
   return needMetadata ? { ...next, ...requestMetadata(next, out) } : next;
