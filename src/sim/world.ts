@@ -98,11 +98,10 @@ interface RunningActor {
   readonly label: string;
   readonly ref: AnyActorRef;
   lastState: unknown;
-  lastStateKey: string;
   /**
    * The last state value object seen. XState hands the same object again while the state does
    * not change (a transition without a target keeps the snapshot), so a repeat is known at once,
-   * without serialising a nested value.
+   * without comparing a nested value.
    */
   lastSeen: unknown;
 }
@@ -128,6 +127,23 @@ const isActive = (a: RunningActor) => (a.ref.getSnapshot() as { status: string }
  */
 function copyWith<T extends object, F extends object>(o: T, fields: F): T & F {
   return Object.assign({}, o, fields);
+}
+
+/**
+ * Two XState state values (a state name, or nested objects of them) are the same state: what
+ * comparing their JSON would say (keys in order), without serialising a value on every step.
+ */
+function sameStateValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || !sameStateValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }
 
 /** A machine threw: a bug in the model, not a property violation. */
@@ -421,7 +437,7 @@ export class World {
       const name = spec.name ?? 'main';
       if (actors.has(name)) throw new Error(`node ${id} has two actors named ${name}`);
       const ref = createActor(spec.logic, { input: spec.input, clock, id: `${id}/${name}` });
-      const running: RunningActor = { name, label: i === 0 ? id : `${id}/${name}`, ref, lastState: undefined, lastStateKey: '', lastSeen: undefined };
+      const running: RunningActor = { name, label: i === 0 ? id : `${id}/${name}`, ref, lastState: undefined, lastSeen: undefined };
       ref.on('*', (effect) => this.carryOut(id, effect as Effect));
       ref.subscribe({
         next: (snap) => this.noteState(running, (snap as { value?: unknown }).value),
@@ -440,11 +456,9 @@ export class World {
   private noteState(a: RunningActor, value: unknown): void {
     if (value === undefined || value === a.lastSeen) return;
     a.lastSeen = value;
-    const key = typeof value === 'string' ? value : JSON.stringify(value);
-    if (key === a.lastStateKey) return;
+    if (sameStateValue(value, a.lastState)) return;
     this.record({ t: this.clock, e: 'state', node: a.label, from: a.lastState ?? null, to: value });
     a.lastState = value;
-    a.lastStateKey = key;
   }
 
   private carryOut(node: NodeId, effect: Effect): void {
