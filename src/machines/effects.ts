@@ -64,7 +64,10 @@ export function react<C extends object, E extends { type: string }>(handler: (co
     return [snapshot, out.effects, undefined];
   };
   action.execute = (scope, effects) => {
-    if (effects.length > 0) scope.defer(() => effects.forEach((e) => scope.emit(e)));
+    if (effects.length === 0) return;
+    scope.defer(() => {
+      for (const e of effects) scope.emit(e);
+    });
   };
   return action;
 }
