@@ -92,16 +92,21 @@ const show = (v: { producer: string; value: number } | undefined) => (v ? `${v.p
  */
 class CommittedLog {
   readonly byOffset: { epoch: number; producer: string; value: number }[] = [];
-  /** Per replica actor, offsets below this were compared; reset when the replica truncates. */
-  private readonly checked = new WeakMap<AnyActorRef, { upTo: number; truncations: number }>();
+  /**
+   * Per broker, for its replica actor `ref`: offsets below `upTo` were compared; reset when the
+   * replica truncates, and for a new actor (a restart). An array, not a map keyed by actor:
+   * this is read for every replica after every event.
+   */
+  private readonly checked: ({ ref: AnyActorRef; upTo: number; truncations: number } | undefined)[] = [];
 
   /** Compare a replica's records in [checked, end) with the committed log; record new ones. */
   scan(r: ReplicaView, end: number, commit: boolean): string | undefined {
-    let mark = this.checked.get(r.ref);
+    const prev = this.checked[r.broker];
+    let mark = prev?.ref === r.ref ? prev : undefined;
     if (!mark || mark.truncations !== r.ctx.truncations) {
-      mark = { upTo: Math.min(mark?.upTo ?? 0, r.ctx.log.logEndOffset), truncations: r.ctx.truncations };
+      mark = { ref: r.ref, upTo: Math.min(mark?.upTo ?? 0, r.ctx.log.logEndOffset), truncations: r.ctx.truncations };
       if (r.ctx.truncations > 0) mark.upTo = 0; // re-check everything the log holds now
-      this.checked.set(r.ref, mark);
+      this.checked[r.broker] = mark;
     }
     const stop = Math.min(end, r.ctx.log.logEndOffset);
     for (let o = mark.upTo; o < stop; o++) {
@@ -142,8 +147,9 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
   const floorAtInvoke = new Map<string, number>();
   let orderSeen = 0;
 
-  // replica-consistency: per replica, offsets below this were compared with the acting leader.
-  const agreed = new WeakMap<AnyActorRef, { leader: AnyActorRef; leaderEpoch: number; truncations: number; upTo: number }>();
+  // replica-consistency: per partition and broker, for its replica actor `ref`, offsets below
+  // `upTo` were compared with the acting leader.
+  const agreed = parts.map(() => [] as ({ ref: AnyActorRef; leader: AnyActorRef; leaderEpoch: number; truncations: number; upTo: number } | undefined)[]);
 
   return [
     {
@@ -166,10 +172,10 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
           if (!leader) continue;
           for (const r of rs) {
             if (r === leader) continue;
-            let mark = agreed.get(r.ref);
-            if (!mark || mark.leader !== leader.ref || mark.leaderEpoch !== state.leaderEpoch || mark.truncations !== r.ctx.truncations) {
-              mark = { leader: leader.ref, leaderEpoch: state.leaderEpoch, truncations: r.ctx.truncations, upTo: 0 };
-              agreed.set(r.ref, mark);
+            let mark = agreed[p]![r.broker];
+            if (!mark || mark.ref !== r.ref || mark.leader !== leader.ref || mark.leaderEpoch !== state.leaderEpoch || mark.truncations !== r.ctx.truncations) {
+              mark = { ref: r.ref, leader: leader.ref, leaderEpoch: state.leaderEpoch, truncations: r.ctx.truncations, upTo: 0 };
+              agreed[p]![r.broker] = mark;
             }
             const end = Math.min(r.ctx.log.highWatermark, leader.ctx.log.highWatermark, r.ctx.log.logEndOffset, leader.ctx.log.logEndOffset);
             for (let o = mark.upTo; o < end; o++) {
