@@ -20,12 +20,20 @@ function measure(trace: TraceMode, virtualMs: number): { eventsPerSec: number; v
 }
 
 export default async function run(): Promise<void> {
-  measure('off', 2_000);
+  // Warm the JIT on both paths first, then alternate the two modes so that neither is measured
+  // colder than the other; the best of three of each is reported.
+  measure('off', 5_000);
+  measure('full', 5_000);
   rawSendRate(200_000);
   const raw = Math.max(...[1, 2, 3].map(() => rawSendRate(500_000)));
-  const best = (trace: TraceMode) => [1, 2, 3].map(() => measure(trace, 20_000)).sort((a, b) => b.eventsPerSec - a.eventsPerSec)[0]!;
-  const full = best('full');
-  const off = best('off');
+  const runs = { full: [] as ReturnType<typeof measure>[], off: [] as ReturnType<typeof measure>[] };
+  for (let i = 0; i < 3; i++) {
+    runs.full.push(measure('full', 20_000));
+    runs.off.push(measure('off', 20_000));
+  }
+  const best = (xs: ReturnType<typeof measure>[]) => xs.sort((a, b) => b.eventsPerSec - a.eventsPerSec)[0]!;
+  const full = best(runs.full);
+  const off = best(runs.off);
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
   console.log('replication (default preset, 3 brokers, acks=all producer, all invariants after every event)');
   console.log(`  raw XState actor.send          ${fmt(raw)} events/s   (baseline)`);
@@ -34,6 +42,12 @@ export default async function run(): Promise<void> {
   // The model's clock runs Kafka's timeouts divided by 100 (spec/replication.md), so one model
   // millisecond stands for 100 ms of Kafka time; both readings are printed.
   console.log(`  virtual time in Kafka's own time (model ms x 100): ${fmt(off.virtualPerWall * 100)}x wall (trace off), ${fmt(full.virtualPerWall * 100)}x (full trace)`);
+  // Virtual over wall time is events/s divided by events per simulated second: what it can
+  // reach is set by how busy the simulated cluster is, not only by the simulator's speed.
+  console.log(
+    `  event density: ${fmt(off.eventsPerSec / off.virtualPerWall)} events per model second (a record every 5 ms, heartbeats every 20 ms); ` +
+      `1,000x wall at ${fmt(off.eventsPerSec)} events/s allows ${fmt(off.eventsPerSec / 1000)}`,
+  );
   console.log(
     `  bar: >= 100,000 events/s ${off.eventsPerSec >= 100_000 ? 'met' : 'NOT met'} (trace off), ${full.eventsPerSec >= 100_000 ? 'met' : 'NOT met'} (full trace); ` +
       `virtual time >= 1,000x wall ${off.virtualPerWall >= 1000 ? 'met' : 'NOT met'} in model ms, ${off.virtualPerWall * 100 >= 1000 ? 'met' : 'NOT met'} in Kafka time`,
