@@ -148,11 +148,12 @@ export interface ConsumerContext {
   readonly processing: (Batch & { readonly generation: number; readonly until: number }) | undefined;
   readonly commitRequest: number | undefined;
   /**
-   * The generation each OffsetCommit in flight was sent with (KAFKA-9823): an
-   * ILLEGAL_GENERATION answer to a commit of an older generation than the member's current one
-   * is no reason to reset the membership.
+   * The OffsetCommits in flight that were sent in `generation` (KAFKA-9823): an
+   * ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID answer to any other commit (one of an older
+   * generation than the member's current one) is no reason to reset the membership. Started
+   * afresh at the first commit of each generation, so an answer that never came is forgotten.
    */
-  readonly commitGenerations: ReadonlyMap<number, number>;
+  readonly commitsInGeneration: { readonly generation: number; readonly requestIds: ReadonlySet<number> };
   /** The synchronous commit of revoked partitions in flight (the rejoin waits for it). */
   readonly revocationCommit: { readonly requestId: number; readonly at: number } | undefined;
   readonly commitResult: 'ok' | 'failed' | undefined;
@@ -425,11 +426,13 @@ function prepareJoin(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> 
   return { ...diff(c, next), rejoinNeeded: false, joinRequested: true };
 }
 
-/** Send an OffsetCommit in the member's current generation, and remember that generation. */
+/** Send an OffsetCommit in the member's current generation, and remember it was sent in it. */
 function sendOffsetCommit(c: ConsumerContext, offsets: { partition: number; offset: number }[], out: Outbox): [number, Partial<ConsumerContext>] {
   const [requestId, patch] = nextId(c);
   out.send(coordinatorNode(c), commitMessage(c, requestId, offsets));
-  return [requestId, { ...patch, commitGenerations: new Map(c.commitGenerations).set(requestId, c.generation) }];
+  const sameGeneration = c.commitsInGeneration.generation === c.generation;
+  const requestIds = new Set(sameGeneration ? c.commitsInGeneration.requestIds : []).add(requestId);
+  return [requestId, { ...patch, commitsInGeneration: { generation: c.generation, requestIds } }];
 }
 
 function commitMessage(c: ConsumerContext, requestId: number, offsets: { partition: number; offset: number }[]): OffsetCommit {
@@ -606,27 +609,29 @@ function sendCommit(c: ConsumerContext, _e: unknown, out: Outbox): Partial<Consu
  * (it joined a new generation while the commit was in flight) only fails the commit; the
  * generation is reset, and the partitions lost, only if it is still the one the commit carried.
  */
-function commitError(c: ConsumerContext, sentGeneration: number | undefined, error: OffsetCommitResponse['error'] & {}, out: Outbox): Partial<ConsumerContext> {
+function commitError(c: ConsumerContext, sentInThisGeneration: boolean, error: OffsetCommitResponse['error'] & {}, out: Outbox): Partial<ConsumerContext> {
   const membership = error === 'ILLEGAL_GENERATION' || error === 'UNKNOWN_MEMBER_ID';
-  if (membership && sentGeneration !== undefined && sentGeneration !== c.generation) return {};
+  if (membership && !sentInThisGeneration) return {};
   return groupError(c, error, out, 'OffsetCommit');
 }
 
 function onCommitResponse(c: ConsumerContext, e: OffsetCommitResponse, out: Outbox): Partial<ConsumerContext> {
-  const sentGeneration = c.commitGenerations.get(e.requestId);
-  const commitGenerations = new Map(c.commitGenerations);
-  commitGenerations.delete(e.requestId);
+  const mine = c.commitsInGeneration;
+  const sentInThisGeneration = mine.generation === c.generation && mine.requestIds.has(e.requestId);
+  const requestIds = new Set(mine.requestIds);
+  requestIds.delete(e.requestId);
+  const commitsInGeneration = { generation: mine.generation, requestIds };
   if (e.requestId === c.revocationCommit?.requestId) {
     if (e.error) out.note(`${c.name} commit of revoked partitions failed: ${e.error}`);
-    return { commitGenerations, revocationCommit: undefined };
+    return { commitsInGeneration, revocationCommit: undefined };
   }
   if (e.requestId !== c.commitRequest) {
     // An auto-commit's answer: only membership errors matter.
-    return { commitGenerations, ...(e.error && !coordinatorErrors.has(e.error) && e.error !== 'REBALANCE_IN_PROGRESS' ? commitError(c, sentGeneration, e.error, out) : {}) };
+    return { commitsInGeneration, ...(e.error && !coordinatorErrors.has(e.error) && e.error !== 'REBALANCE_IN_PROGRESS' ? commitError(c, sentInThisGeneration, e.error, out) : {}) };
   }
-  if (!e.error) return { commitGenerations, commitRequest: undefined, commitResult: 'ok' };
+  if (!e.error) return { commitsInGeneration, commitRequest: undefined, commitResult: 'ok' };
   out.note(`${c.name} commit failed: ${e.error}`);
-  return { commitGenerations, commitRequest: undefined, commitResult: 'failed', ...commitError(c, sentGeneration, e.error, out) };
+  return { commitsInGeneration, commitRequest: undefined, commitResult: 'failed', ...commitError(c, sentInThisGeneration, e.error, out) };
 }
 
 /** before-process and the commit failed: seek back to the batch's start; nothing is processed. */
@@ -779,7 +784,7 @@ export const consumerMachine = setup({
     batch: undefined,
     processing: undefined,
     commitRequest: undefined,
-    commitGenerations: new Map(),
+    commitsInGeneration: { generation: -1, requestIds: new Set() },
     revocationCommit: undefined,
     commitResult: undefined,
     heartbeatRequest: undefined,

@@ -131,6 +131,16 @@ describe('rebalancing', () => {
     for (const p of [0, 1, 2, 3, 4, 5].filter((p) => !c.stopped.includes(p))) expect(c.unownedMs.get(p)).toBe(0);
   });
 
+  it('KAFKA-9823: a commit of the previous generation answered ILLEGAL_GENERATION fails, and the member keeps its membership and partitions', () => {
+    // The late joiner starts a rebalance while the others' commits are in flight: those commits
+    // carry the old generation and are answered after the members joined the new one.
+    const { world, summary } = lateJoiner('cooperative');
+    expect(summary.violation).toBeUndefined();
+    const notes = world.trace.events().flatMap((e) => (e.e === 'note' ? [e.text] : []));
+    expect(notes.filter((t) => /commit failed: ILLEGAL_GENERATION/.test(t)).length).toBeGreaterThan(0);
+    expect(notes.filter((t) => / lost \[|joined generation -1/.test(t))).toEqual([]);
+  });
+
   it('idle-consumers: with more members than partitions, exactly as many members as partitions own one', () => {
     const { world, summary } = run(base({ config: { preset: 'default', overrides: { partitions: 2 } }, groups: [{ consumers: 4 }] }));
     expect(summary.violation).toBeUndefined();
