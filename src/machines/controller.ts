@@ -67,7 +67,9 @@ export interface ExtraTopic {
 
 /**
  * The replicas of a partition: RF consecutive brokers, round-robin. The data topic's partition
- * p starts at broker p+1; the partitions of extra topics continue the rotation after it.
+ * p starts at broker p+1; partition p of every extra topic starts where the data topic's
+ * rotation ends (at partition `partitions` + p), so the internal topics' first partitions share
+ * their replicas, and the group and transaction coordinators start on the same broker.
  */
 export function initialReplicas(config: ClusterConfig, p: number, topic: string = DATA_TOPIC): BrokerId[] {
   const start = topic === DATA_TOPIC ? p : config.partitions + p;
@@ -141,14 +143,18 @@ function awaitsPreferredReplica(c: ControllerContext, brokers: ControllerContext
   return p.status === 'NewPartition' && !isLive(brokers, p.replicas[0]!) && c.now() - c.startedAt < c.config.brokerSessionTimeoutMs;
 }
 
-/** Give a leader to every partition (of those `only` picks) that has none and can get one. */
+/**
+ * Give a leader to every partition (of those `only` picks) that has none and can get one. The
+ * same array comes back when nothing changed.
+ */
 function electLeaderless(
   c: ControllerContext,
   brokers: ControllerContext['brokers'],
   partitions: readonly ControllerPartition[],
   only: (p: ControllerPartition) => boolean = () => true,
-): ControllerPartition[] {
-  return partitions.map((p) => (p.leader === -1 && only(p) && !awaitsPreferredReplica(c, brokers, p) ? elect(c, brokers, p) : p));
+): readonly ControllerPartition[] {
+  const next = partitions.map((p) => (p.leader === -1 && only(p) && !awaitsPreferredReplica(c, brokers, p) ? elect(c, brokers, p) : p));
+  return next.every((p, i) => p === partitions[i]) ? partitions : next;
 }
 
 export function publicState(p: ControllerPartition): PartitionState {
