@@ -45,7 +45,9 @@ export class Outbox {
  * that copying was a sixth of the bytes allocated per simulated event. Nothing keeps an older
  * snapshot to compare with (the logs were never frozen anyway), so a snapshot's context is the
  * machine's current one. The values are the same as assign would give: each action sees the
- * patches of the actions before it.
+ * patches of the actions before it. So a machine must build its context in a function of its
+ * input (`context: ({ input }) => ({ ... })`): a context given as a plain object would be one
+ * object shared, and changed, by every actor of the machine.
  *
  * The action is built as XState builds its own (`assign`, `emit`, `enqueueActions`): `resolve`
  * runs when the transition is resolved, as an enqueueActions callback did, and `execute` emits

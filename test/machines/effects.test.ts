@@ -26,7 +26,8 @@ const counter = setup({
     }),
   },
 }).createMachine({
-  context: { count: 0, seen: [] },
+  // Built by a function, as react requires: each actor gets its own context object.
+  context: () => ({ count: 0, seen: [] }),
   on: { add: { actions: ['add', 'check'] } },
 });
 
