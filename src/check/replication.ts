@@ -10,14 +10,15 @@ import type { Invariant, World } from '../sim/world.js';
  * just enough state to stay incremental: a check costs a few snapshot reads per event, not a
  * scan of every log.
  */
-interface ReplicaView {
+/** A partition replica as the invariants (and the claims' checks) read it. */
+export interface ReplicaView {
   readonly broker: number;
   readonly ref: AnyActorRef;
   readonly role: 'Offline' | 'Leader' | 'Follower';
   readonly ctx: ReplicaContext;
 }
 
-type ReplicaSnapshot = { value: unknown; context: ReplicaContext };
+export type ReplicaSnapshot = { value: unknown; context: ReplicaContext };
 
 /**
  * The replicas of each partition as they are after the current event. Six invariants look at
@@ -74,7 +75,8 @@ class ReplicaViews {
   }
 }
 
-function viewOf(broker: number, ref: AnyActorRef, snap: ReplicaSnapshot): ReplicaView {
+/** A replica's view from its snapshot: its role is the top-level state (Offline, Leader, Follower). */
+export function viewOf(broker: number, ref: AnyActorRef, snap: ReplicaSnapshot): ReplicaView {
   const v = snap.value;
   const role = typeof v === 'string' ? (v as ReplicaView['role']) : (Object.keys(v as object)[0] as ReplicaView['role']);
   return { broker, ref, role, ctx: snap.context };

@@ -2,7 +2,7 @@ import type { AnyActorRef } from 'xstate';
 import type { ClusterConfig } from '../cluster/config.js';
 import type { ControllerContext } from '../machines/controller.js';
 import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
-import type { ReplicaContext } from '../machines/replica.js';
+import { viewOf, type ReplicaSnapshot, type ReplicaView } from '../check/replication.js';
 import type { World } from '../sim/world.js';
 import type { ClaimCheck } from './search.js';
 
@@ -12,27 +12,17 @@ import type { ClaimCheck } from './search.js';
  * producers' acknowledgements in the history.
  */
 
-interface Replica {
-  readonly broker: number;
-  readonly ref: AnyActorRef;
-  readonly role: string;
-  readonly ctx: ReplicaContext;
-}
-
-function replicasOf(world: World, config: ClusterConfig, p: number): Replica[] {
-  const out: Replica[] = [];
+function replicasOf(world: World, config: ClusterConfig, p: number): ReplicaView[] {
+  const out: ReplicaView[] = [];
   for (let b = 1; b <= config.brokers; b++) {
     const ref = world.actor(brokerNode(b), partitionName(p));
-    if (!ref) continue;
-    const snap = ref.getSnapshot() as { value: unknown; context: ReplicaContext };
-    const v = snap.value;
-    out.push({ broker: b, ref, role: typeof v === 'string' ? v : Object.keys(v as object)[0]!, ctx: snap.context });
+    if (ref) out.push(viewOf(b, ref, ref.getSnapshot() as ReplicaSnapshot));
   }
   return out;
 }
 
 /** The leader that serves consumers now: it knows it leads the controller's current epoch. */
-function actingLeader(world: World, config: ClusterConfig, p: number): Replica | undefined {
+function actingLeader(world: World, config: ClusterConfig, p: number): ReplicaView | undefined {
   const c = (world.actor(CONTROLLER)?.getSnapshot() as { context: ControllerContext } | undefined)?.context;
   const state = c?.partitions[p];
   if (!state || state.leader < 0) return undefined;
