@@ -602,21 +602,26 @@ function onCommit(state: GroupState) {
             (e.generationId !== c.generation ? 'ILLEGAL_GENERATION' : state === 'CompletingRebalance' ? 'REBALANCE_IN_PROGRESS' : undefined));
       if (error) return reply(error);
     }
-    const entry: Omit<AcceptedCommit, 'previous'> = {
-      time: c.now(),
-      memberId: e.memberId,
-      generation: e.generationId,
-      groupGeneration: c.generation,
-      groupState: state,
-      knownMember: c.members.has(e.memberId),
-      offsets: e.offsets,
-    };
+    const entry = acceptedEntry(c, state, e);
     const m = c.members.get(e.memberId);
     const members = m ? setMember(c, { ...m, lastHeartbeat: c.now() }) : c.members;
     return {
       members,
       ...write(c, e.offsets.map((o) => ({ key: offsetKey(c.groupId, o.partition), value: o.offset })), { kind: 'commit', client: e.from, requestId: e.requestId, entry }, out),
     };
+  };
+}
+
+/** What the invariants are told of a commit this coordinator writes (OffsetCommit or TxnOffsetCommit), as the group is now. */
+function acceptedEntry(c: CoordinatorContext, state: GroupState, e: OffsetCommit | TxnOffsetCommit): Omit<AcceptedCommit, 'previous'> {
+  return {
+    time: c.now(),
+    memberId: e.memberId,
+    generation: e.generationId,
+    groupGeneration: c.generation,
+    groupState: state,
+    knownMember: c.members.has(e.memberId),
+    offsets: e.offsets,
   };
 }
 
@@ -633,16 +638,7 @@ function onTxnCommit(state: GroupState) {
   return (c: CoordinatorContext, e: TxnOffsetCommit & From, out: Outbox): Partial<CoordinatorContext> | void => {
     const error = c.config.generationFencing && c.config.producerFencing ? txnCommitError(c, state, e) : undefined;
     if (error) return void out.send(e.from, { type: 'TxnOffsetCommitResponse', requestId: e.requestId, error } satisfies TxnOffsetCommitResponse);
-    const entry: Omit<AcceptedCommit, 'previous'> = {
-      time: c.now(),
-      memberId: e.memberId,
-      generation: e.generationId,
-      groupGeneration: c.generation,
-      groupState: state,
-      knownMember: c.members.has(e.memberId),
-      offsets: e.offsets,
-      txn: { producerId: e.producerId, producerEpoch: e.producerEpoch },
-    };
+    const entry = { ...acceptedEntry(c, state, e), txn: { producerId: e.producerId, producerEpoch: e.producerEpoch } };
     const records = e.offsets.map((o) => ({
       key: offsetKey(c.groupId, o.partition),
       value: o.offset,
