@@ -119,8 +119,14 @@ function initProducer(h: H, epoch = 0) {
 
 /** Join generation `generation` alone, owning t-0, and find the position `offset` (OffsetFetch). */
 function join(h: H, generation = 1, offset = 0) {
+  joinUntilOffsetFetch(h, generation);
+  h.reply('OffsetFetch', { type: 'OffsetFetchResponse', offsets: [{ partition: 0, offset }] });
+}
+
+/** Join generation `generation` alone, owning t-0, up to the OffsetFetch the assignment sends (unanswered). */
+function joinUntilOffsetFetch(h: H, generation: number, metadata = partitions) {
   h.advance(10); // poll: (re)join
-  h.reply('Metadata', { type: 'MetadataResponse', partitions });
+  h.reply('Metadata', { type: 'MetadataResponse', partitions: metadata });
   h.reply('JoinGroup', {
     type: 'JoinGroupResponse',
     generationId: generation,
@@ -131,7 +137,6 @@ function join(h: H, generation = 1, offset = 0) {
   });
   h.reply('SyncGroup', { type: 'SyncGroupResponse', assignment: [0] });
   h.advance(10); // poll: assignment applied, OffsetFetch
-  h.reply('OffsetFetch', { type: 'OffsetFetchResponse', offsets: [{ partition: 0, offset }] });
 }
 
 /** Poll `records` from t-0 and process them; the consumer then starts the transaction. */
@@ -269,18 +274,7 @@ describe('consume-transform-produce (commit transactional)', () => {
     expect(h.types(from).filter((t) => txnTypes.has(t))).toEqual(['EndTxn', 'InitProducerId']);
     // Rejoin in generation 2; the group's committed offset is still 0, and while the aborted
     // transaction's offsets are pending the coordinator answers UNSTABLE_OFFSET_COMMIT.
-    h.advance(10);
-    h.reply('Metadata', { type: 'MetadataResponse', partitions });
-    h.reply('JoinGroup', {
-      type: 'JoinGroupResponse',
-      generationId: 2,
-      memberId: 'm1',
-      leader: 'm1',
-      protocol: 'range',
-      members: [{ memberId: 'm1', subscription: { topics: ['t'], ownedPartitions: [], generation: -1 } }],
-    });
-    h.reply('SyncGroup', { type: 'SyncGroupResponse', assignment: [0] });
-    h.advance(10);
+    joinUntilOffsetFetch(h, 2);
     const unstable = h.reply('OffsetFetch', { type: 'OffsetFetchResponse', error: 'UNSTABLE_OFFSET_COMMIT', offsets: [] });
     h.advance(10);
     const again = h.reply('OffsetFetch', { type: 'OffsetFetchResponse', offsets: [{ partition: 0, offset: 0 }] });
@@ -425,18 +419,7 @@ describe('read_committed and read_uncommitted fetches (KIP-98)', () => {
   it('auto.offset.reset=latest asks for the last stable offset under read_committed; runs without transactions send no isolation', () => {
     for (const readCommitted of [true, undefined]) {
       const h = harness({ commit: 'after-process', reset: 'latest', transactionalId: undefined, producerId: undefined, readCommitted });
-      h.advance(10);
-      h.reply('Metadata', { type: 'MetadataResponse', partitions: partitions.slice(0, 2) });
-      h.reply('JoinGroup', {
-        type: 'JoinGroupResponse',
-        generationId: 1,
-        memberId: 'm1',
-        leader: 'm1',
-        protocol: 'range',
-        members: [{ memberId: 'm1', subscription: { topics: ['t'], ownedPartitions: [], generation: -1 } }],
-      });
-      h.reply('SyncGroup', { type: 'SyncGroupResponse', assignment: [0] });
-      h.advance(10);
+      joinUntilOffsetFetch(h, 1, partitions.slice(0, 2));
       h.reply('OffsetFetch', { type: 'OffsetFetchResponse', offsets: [{ partition: 0, offset: -1 }] });
       const list = h.last('ListOffsets')!;
       expect('isolation' in list.msg).toBe(readCommitted === true);
