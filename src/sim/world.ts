@@ -271,6 +271,10 @@ export class World {
       const next = this.queue.peek();
       if (!next || next.time > until) break;
       this.queue.pop();
+      // A cancelled timer, or one of a node's earlier life, is not an event: nothing happens,
+      // nothing is counted or checked (it stays on the queue because removing it from the heap
+      // early would cost more).
+      if (next.item.k === 'timer' && (next.item.cancelled || this.nodes.get(next.item.node)?.incarnation !== next.item.incarnation)) continue;
       this.clock = next.time;
       n++;
       this.processed++;
@@ -297,8 +301,6 @@ export class World {
         return;
       }
       case 'timer':
-        if (item.cancelled) return;
-        if (this.nodes.get(item.node)?.incarnation !== item.incarnation) return;
         if (this.tracing) this.record({ t: this.clock, e: 'timer', node: item.node });
         else this.trace.count();
         item.fn();

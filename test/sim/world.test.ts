@@ -46,6 +46,21 @@ describe('World hosting XState actors', () => {
     expect(states(world, 'n')).toEqual(['0:a', `${world.trace.events().find((e) => e.e === 'deliver')!.t}:c`]);
   });
 
+  it('a cancelled timer is not an event: not counted, and no invariant is checked after it', () => {
+    const world = new World({ seed: 1 });
+    world.addNode({ id: 'n', boot: () => ({ logic: timed }) });
+    world.addNode({ id: 'm', boot: () => ({ logic: setup({}).createMachine({}) }) });
+    let checks = 0;
+    world.addInvariant({ id: 'counting', check: () => void checks++ });
+    world.start();
+    world.at(50, () => world.send('m', 'n', { type: 'X' }));
+    world.run();
+    // The call at 50 and the delivery of X; the `after: 100` of state a was cancelled.
+    expect(world.trace.events().some((e) => e.e === 'deliver')).toBe(true);
+    expect(world.eventsProcessed).toBe(2);
+    expect(checks).toBe(2);
+  });
+
   it("a crashed node's timers never fire; a restarted node starts afresh", () => {
     const world = new World({ seed: 1 });
     world.addNode({ id: 'n', boot: () => ({ logic: timed }) });
