@@ -31,18 +31,25 @@ export const configSchema = z.strictObject({
   brokerEpochFencing: z.boolean(),
   /** `never`: Kafka's default (log.flush.interval.messages = Long.MAX); `always`: fsync every append. */
   fsync: z.enum(['never', 'always']),
-  /** Times are Kafka's defaults divided by 100, so runs are short; their ratios are kept. */
+  /**
+   * Which defaults the times below take (`timeDefaults`): `scaled`, Kafka's divided by 100 so
+   * that a search covers many failovers in a short run, their ratios kept; or `kafka`, Kafka's
+   * own. A time given in the overrides wins over either.
+   */
+  timings: z.enum(['scaled', 'kafka']),
   replicaLagTimeMaxMs: z.number().int().min(1),
   brokerHeartbeatIntervalMs: z.number().int().min(1),
   brokerSessionTimeoutMs: z.number().int().min(1),
   replicaFetchBackoffMs: z.number().int().min(1),
+  /** How long a leader holds a follower's fetch that found nothing new (DelayedFetch). */
+  replicaFetchWaitMaxMs: z.number().int().min(1),
   hwCheckpointIntervalMs: z.number().int().min(1),
   requestTimeoutMs: z.number().int().min(1),
   retryBackoffMs: z.number().int().min(1),
   deliveryTimeoutMs: z.number().int().min(1),
   maxInFlightRequestsPerConnection: z.number().int().min(1).max(5),
   retries: z.number().int().min(0),
-  // Consumer groups (spec/consumer-groups.md). Times scaled by 1/100 as above.
+  // Consumer groups (spec/consumer-groups.md).
   /**
    * The coordinator rejects OffsetCommit/Heartbeat/SyncGroup from an unknown member or an older
    * generation (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID). Off: every commit is
@@ -88,6 +95,47 @@ export const configSchema = z.strictObject({
 
 export type ClusterConfig = z.infer<typeof configSchema>;
 
+type TimeSetting =
+  | 'replicaLagTimeMaxMs'
+  | 'brokerHeartbeatIntervalMs'
+  | 'brokerSessionTimeoutMs'
+  | 'replicaFetchBackoffMs'
+  | 'replicaFetchWaitMaxMs'
+  | 'hwCheckpointIntervalMs'
+  | 'requestTimeoutMs'
+  | 'retryBackoffMs'
+  | 'deliveryTimeoutMs'
+  | 'sessionTimeoutMs'
+  | 'heartbeatIntervalMs'
+  | 'rebalanceTimeoutMs'
+  | 'groupInitialRebalanceDelayMs'
+  | 'autoCommitIntervalMs'
+  | 'transactionTimeoutMs';
+
+/** Every time setting: Kafka's default, and the model's scaled one (Kafka's divided by 100 unless said). */
+export const timeDefaults: Record<TimeSetting, { readonly kafka: number; readonly scaled: number }> = {
+  replicaLagTimeMaxMs: { kafka: 30_000, scaled: 300 }, // replica.lag.time.max.ms
+  brokerHeartbeatIntervalMs: { kafka: 2_000, scaled: 20 }, // broker.heartbeat.interval.ms
+  brokerSessionTimeoutMs: { kafka: 9_000, scaled: 90 }, // broker.session.timeout.ms
+  replicaFetchBackoffMs: { kafka: 1_000, scaled: 10 }, // replica.fetch.backoff.ms
+  replicaFetchWaitMaxMs: { kafka: 500, scaled: 5 }, // replica.fetch.wait.max.ms
+  hwCheckpointIntervalMs: { kafka: 5_000, scaled: 50 }, // replica.high.watermark.checkpoint.interval.ms
+  requestTimeoutMs: { kafka: 30_000, scaled: 300 }, // request.timeout.ms
+  retryBackoffMs: { kafka: 100, scaled: 10 }, // retry.backoff.ms: not scaled below the network's latency
+  deliveryTimeoutMs: { kafka: 120_000, scaled: 1_200 }, // delivery.timeout.ms
+  // session.timeout.ms: the default before Kafka 3.0 (KIP-735 made it 45000), in both.
+  sessionTimeoutMs: { kafka: 10_000, scaled: 100 },
+  heartbeatIntervalMs: { kafka: 3_000, scaled: 30 }, // heartbeat.interval.ms
+  rebalanceTimeoutMs: { kafka: 300_000, scaled: 300 }, // max.poll.interval.ms, scaled by 1/1000 so runs stay short
+  groupInitialRebalanceDelayMs: { kafka: 3_000, scaled: 30 }, // group.initial.rebalance.delay.ms
+  autoCommitIntervalMs: { kafka: 5_000, scaled: 50 }, // auto.commit.interval.ms
+  transactionTimeoutMs: { kafka: 60_000, scaled: 600 }, // transaction.timeout.ms
+};
+
+function timesFor(timings: 'scaled' | 'kafka'): Record<TimeSetting, number> {
+  return Object.fromEntries(Object.entries(timeDefaults).map(([k, v]) => [k, v[timings]])) as Record<TimeSetting, number>;
+}
+
 /** Kafka 3.x (KRaft) defaults for durability. */
 const kafkaDefaults: ClusterConfig = {
   brokers: 3,
@@ -100,26 +148,14 @@ const kafkaDefaults: ClusterConfig = {
   fetchEpochFencing: true,
   brokerEpochFencing: true,
   fsync: 'never',
-  replicaLagTimeMaxMs: 300, // replica.lag.time.max.ms = 30000
-  brokerHeartbeatIntervalMs: 20, // broker.heartbeat.interval.ms = 2000
-  brokerSessionTimeoutMs: 90, // broker.session.timeout.ms = 9000
-  replicaFetchBackoffMs: 10, // replica.fetch.backoff.ms = 1000
-  hwCheckpointIntervalMs: 50, // replica.high.watermark.checkpoint.interval.ms = 5000
-  requestTimeoutMs: 300, // request.timeout.ms = 30000
-  retryBackoffMs: 10, // retry.backoff.ms = 100 (not scaled below the network's latency)
-  deliveryTimeoutMs: 1200, // delivery.timeout.ms = 120000
+  timings: 'scaled',
+  ...timesFor('scaled'),
   maxInFlightRequestsPerConnection: 5,
   retries: 2147483647,
   generationFencing: true,
   rebalanceProtocol: 'eager',
-  sessionTimeoutMs: 100, // session.timeout.ms = 10000 (the default before Kafka 3.0; KIP-735 made it 45000)
-  heartbeatIntervalMs: 30, // heartbeat.interval.ms = 3000
-  rebalanceTimeoutMs: 300, // max.poll.interval.ms = 300000, scaled by 1/1000 so runs stay short
-  groupInitialRebalanceDelayMs: 30, // group.initial.rebalance.delay.ms = 3000
-  autoCommitIntervalMs: 50, // auto.commit.interval.ms = 5000
   enableIdempotence: true, // enable.idempotence = true (Kafka 3.0+, KIP-679)
   isolationLevel: 'read_committed',
-  transactionTimeoutMs: 600, // transaction.timeout.ms = 60000
   producerFencing: true,
   txnEpochBump: 'per-transaction', // KIP-890 part 2 (Kafka 4.0)
 };
@@ -196,7 +232,10 @@ export function presetNames(): string[] {
 export function resolveConfig(preset: string, overrides: Record<string, unknown> = {}, where = 'config'): ClusterConfig {
   const p = presets.find((x) => x.name === preset);
   if (!p) throw new InputError(`${where}.preset: unknown preset "${preset}" (expected one of ${presetNames().join(', ')})`);
-  const r = configSchema.safeParse({ ...kafkaDefaults, ...p.overrides, ...overrides });
+  // The time defaults follow the chosen timings; a bad value is reported by the schema below.
+  const timings = overrides['timings'] ?? p.overrides.timings;
+  const base = timings === 'kafka' ? { ...kafkaDefaults, ...timesFor('kafka') } : kafkaDefaults;
+  const r = configSchema.safeParse({ ...base, ...p.overrides, ...overrides });
   if (!r.success) {
     const issue = r.error.issues[0]!;
     const field = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');

@@ -65,6 +65,19 @@ export interface WaitingProduce {
   readonly marker?: { readonly topic: string; readonly partition: number } | undefined;
 }
 
+/**
+ * A follower's fetch that found nothing new, held by the leader until records are appended or
+ * replica.fetch.wait.max.ms passes (Kafka's DelayedFetch in the fetch purgatory; followers fetch
+ * with replica.fetch.min.bytes = 1).
+ */
+export interface ParkedFetch {
+  readonly from: string;
+  readonly replicaId: BrokerId;
+  readonly requestId: number | undefined;
+  readonly fetchOffset: number;
+  readonly deadline: number;
+}
+
 export interface ReplicaContext {
   readonly config: ClusterConfig;
   readonly now: () => number;
@@ -82,6 +95,14 @@ export interface ReplicaContext {
   readonly pendingSince: number;
   readonly followers: ReadonlyMap<BrokerId, FollowerProgress>;
   readonly waiting: readonly WaitingProduce[];
+  /** Follower fetches the leader holds (at most one per follower). */
+  readonly parked: readonly ParkedFetch[];
+  /**
+   * A FetchWaitExpired is on its way. One timer serves every held fetch: when it fires it
+   * answers those whose wait is over and is set again for the next, so a busy leader whose
+   * followers are answered early by appends does not schedule a timer per fetch.
+   */
+  readonly fetchWaitTimer: boolean;
   /** Correlation id of the follower's outstanding request: a late answer to an older one is ignored. */
   readonly requestId: number;
   /** Bumped on every truncation, so observers can tell a log that shrank and regrew. */
@@ -101,6 +122,7 @@ export type ReplicaEvent =
   | (AlterPartitionResponse & { from: string })
   | (WriteTxnMarkers & { from: string })
   | { type: 'CheckpointHw' }
+  | { type: 'FetchWaitExpired' }
   | { type: 'net.disconnected'; peer: string };
 
 const logFile = (c: ReplicaContext) => `${c.name}/00000000000000000000.log`;
@@ -154,11 +176,6 @@ function answer(w: WaitingProduce, out: Outbox, error: ErrorCode | undefined, ba
   out.send(w.client, { type: 'ProduceResponse', ...replyActor(w.replyTo), requestId: w.requestId, ...(error ? { error } : {}), baseOffset } satisfies ProduceResponse);
 }
 
-function failWaiting(c: ReplicaContext, out: Outbox, error: ErrorCode): Partial<ReplicaContext> {
-  for (const w of c.waiting) answer(w, out, error, -1);
-  return { waiting: [] };
-}
-
 /** Partition.makeLeader: record the new epoch at the LEO, forget follower progress. */
 function makeLeader(c: ReplicaContext, e: BecomeReplica, out: Outbox): Partial<ReplicaContext> {
   const s = e.state;
@@ -174,6 +191,18 @@ function makeLeader(c: ReplicaContext, e: BecomeReplica, out: Outbox): Partial<R
 
 function makeFollower(c: ReplicaContext, e: BecomeReplica, out: Outbox): Partial<ReplicaContext> {
   return { ...failWaiting(c, out, 'NOT_LEADER_OR_FOLLOWER'), state: e.state, brokerEpoch: e.brokerEpoch, pendingIsr: undefined, requestId: c.requestId + 1 };
+}
+
+/**
+ * Every role change fails what the replica held as leader: waiting produces, and parked
+ * fetches (answered NOT_LEADER_OR_FOLLOWER, as Kafka completes its delayed fetches when the
+ * partition's leadership changes), so a follower turns to the new leader without waiting out
+ * replica.fetch.wait.max.ms.
+ */
+function failWaiting(c: ReplicaContext, out: Outbox, error: ErrorCode): Partial<ReplicaContext> {
+  for (const w of c.waiting) answer(w, out, error, -1);
+  for (const p of c.parked) out.send(p.from, fetchResponse(c, p.requestId, { error, records: [] }));
+  return { waiting: [], parked: [] };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -240,9 +269,10 @@ function onProduce(c: ReplicaContext, e: Produce & { from: string }, out: Outbox
       out,
     ));
   }
+  const released = releaseParked(c, out);
   if (e.acks === 1) out.send(e.from, { type: 'ProduceResponse', ...replyActor(e.replyTo), requestId: e.requestId, baseOffset: firstOffset } satisfies ProduceResponse);
-  if (e.acks !== 'all') return;
-  return awaitReplication(c, { requestId: e.requestId, client: e.from, ...(e.replyTo === undefined ? {} : { replyTo: e.replyTo }), requiredOffset: lastOffset + 1, baseOffset: firstOffset, deadline: now + e.timeoutMs }, out);
+  if (e.acks !== 'all') return released;
+  return { ...released, ...awaitReplication(c, { requestId: e.requestId, client: e.from, ...(e.replyTo === undefined ? {} : { replyTo: e.replyTo }), requiredOffset: lastOffset + 1, baseOffset: firstOffset, deadline: now + e.timeoutMs }, out) };
 }
 
 /** Append as leader: the log, the producer state, the disk, and the HW (it may move at once). */
@@ -276,7 +306,7 @@ function onWriteTxnMarkers(c: ReplicaContext, e: WriteTxnMarkers & { from: strin
   const now = c.now();
   const { firstOffset } = appendAsLeader(c, [{ key: null, value, timestamp: now }], out);
   out.note(`${c.name} ${e.result} marker for producer ${e.producerId} (epoch ${e.producerEpoch}) at ${firstOffset}`);
-  return awaitReplication(c, { ...w0, requiredOffset: firstOffset + 1, baseOffset: firstOffset, deadline: now + c.config.requestTimeoutMs }, out);
+  return { ...releaseParked(c, out), ...awaitReplication(c, { ...w0, requiredOffset: firstOffset + 1, baseOffset: firstOffset, deadline: now + c.config.requestTimeoutMs }, out) };
 }
 
 /** KIP-320: a request that carries a leader epoch must carry the current one. */
@@ -320,29 +350,41 @@ function onConsumerFetch(c: ReplicaContext, e: Fetch & { from: string; requestId
   } as FetchResponse);
 }
 
-function onFetch(c: ReplicaContext, e: Fetch & { from: string; requestId?: number }, out: Outbox): Partial<ReplicaContext> {
+/** The leader's answer to a follower's fetch, with its epoch, LEO and HW as they are now. */
+function fetchResponse(c: ReplicaContext, requestId: number | undefined, r: Pick<FetchResponse, 'records'> & { error?: ErrorCode }): FetchResponse {
+  return {
+    type: 'FetchResponse',
+    actor: c.name,
+    requestId,
+    leaderEpoch: c.state?.leaderEpoch ?? -1,
+    leaderEndOffset: c.log.logEndOffset,
+    highWatermark: c.log.highWatermark,
+    ...r,
+  } as FetchResponse;
+}
+
+type FollowerFetch = Fetch & { from: string; requestId?: number };
+
+function followerFetchError(c: ReplicaContext, e: FollowerFetch): ErrorCode | undefined {
+  const leo = c.log.logEndOffset;
+  return (
+    epochError(c, e.currentLeaderEpoch) ??
+    (!c.state!.replicas.includes(e.replicaId) ? 'NOT_LEADER_OR_FOLLOWER' : e.fetchOffset > leo || e.fetchOffset < c.log.logStartOffset ? 'OFFSET_OUT_OF_RANGE' : undefined)
+  );
+}
+
+/** A follower's fetch with nothing to return is held (DelayedFetch), not answered empty. */
+const parksFetch = (c: ReplicaContext, e: FollowerFetch) => e.replicaId >= 0 && e.fetchOffset === c.log.logEndOffset && followerFetchError(c, e) === undefined;
+
+function onFetch(c: ReplicaContext, e: FollowerFetch, out: Outbox): Partial<ReplicaContext> {
   if (e.replicaId < 0) {
     onConsumerFetch(c, e, out);
     return {};
   }
-  const s = c.state!;
   const leo = c.log.logEndOffset;
-  const respond = (r: Omit<FetchResponse, 'type' | 'actor' | 'leaderEpoch' | 'leaderEndOffset' | 'highWatermark'>) =>
-    out.send(e.from, {
-      type: 'FetchResponse',
-      actor: c.name,
-      requestId: e.requestId,
-      leaderEpoch: s.leaderEpoch,
-      leaderEndOffset: leo,
-      highWatermark: c.log.highWatermark,
-      ...r,
-    } as FetchResponse);
-  const fenced = epochError(c, e.currentLeaderEpoch);
-  const error: ErrorCode | undefined =
-    fenced ??
-    (!s.replicas.includes(e.replicaId) ? 'NOT_LEADER_OR_FOLLOWER' : e.fetchOffset > leo || e.fetchOffset < c.log.logStartOffset ? 'OFFSET_OUT_OF_RANGE' : undefined);
+  const error = followerFetchError(c, e);
   if (error) {
-    respond({ error, records: [] });
+    out.send(e.from, fetchResponse(c, e.requestId, { error, records: [] }));
     return {};
   }
 
@@ -358,8 +400,30 @@ function onFetch(c: ReplicaContext, e: Fetch & { from: string; requestId?: numbe
   const next: ReplicaContext = { ...c, followers };
   maybeIncrementHw(next);
   const patch: Partial<ReplicaContext> = { followers, ...completeWaiting(next, out), ...maybeExpandIsr(next, e.replicaId, out) };
-  respond({ records: c.log.read(e.fetchOffset, 50) });
-  return patch;
+  // A newer fetch from the same follower replaces one still held (the follower gave up on it).
+  const others = c.parked.filter((p) => p.replicaId !== e.replicaId);
+  if (parksFetch(c, e)) {
+    return { ...patch, parked: [...others, { from: e.from, replicaId: e.replicaId, requestId: e.requestId, fetchOffset: e.fetchOffset, deadline: now + c.config.replicaFetchWaitMaxMs }] };
+  }
+  out.send(e.from, fetchResponse(c, e.requestId, { records: c.log.read(e.fetchOffset, 50) }));
+  return others.length === c.parked.length ? patch : { ...patch, parked: others };
+}
+
+/**
+ * Answer the held fetches that records were appended for (their minimum of one byte is there)
+ * or whose replica.fetch.wait.max.ms has passed. The HW moving alone does not answer them, as
+ * in Kafka: a follower learns a new HW with its next answer.
+ */
+function releaseParked(c: ReplicaContext, out: Outbox): Partial<ReplicaContext> {
+  if (c.parked.length === 0) return {};
+  const now = c.now();
+  const leo = c.log.logEndOffset;
+  const kept: ParkedFetch[] = [];
+  for (const p of c.parked) {
+    if (p.fetchOffset < leo || now >= p.deadline) out.send(p.from, fetchResponse(c, p.requestId, { records: c.log.read(p.fetchOffset, 50) }));
+    else kept.push(p);
+  }
+  return kept.length === c.parked.length ? {} : { parked: kept };
 }
 
 /**
@@ -527,6 +591,8 @@ export const replicaMachine = setup({
   delays: {
     isrCheck: ({ context }) => Math.max(1, Math.floor(context.config.replicaLagTimeMaxMs / 2)),
     fetchBackoff: ({ context }) => context.config.replicaFetchBackoffMs,
+    fetchWait: ({ context }) => context.config.replicaFetchWaitMaxMs,
+    nextFetchDeadline: ({ context }) => Math.max(1, Math.min(...context.parked.map((p) => p.deadline)) - context.now()),
     requestTimeout: ({ context }) => context.config.requestTimeoutMs,
     hwCheckpoint: ({ context }) => context.config.hwCheckpointIntervalMs,
   },
@@ -543,7 +609,8 @@ export const replicaMachine = setup({
     outOfRangeWithEpochs: ({ context, event }) =>
       event.type === 'FetchResponse' && event.error === 'OFFSET_OUT_OF_RANGE' && context.config.truncation !== 'high-watermark',
     gotError: ({ event }) => 'error' in event && event.error !== undefined,
-    gotRecords: ({ event }) => event.type === 'FetchResponse' && !event.error && event.records.length > 0,
+    parksFetchNoTimer: ({ context, event }) => event.type === 'Fetch' && !context.fetchWaitTimer && parksFetch(context, event),
+    heldBeyondNow: ({ context }) => context.parked.some((p) => p.deadline > context.now()),
     leaderDisconnected: ({ context, event }) => event.type === 'net.disconnected' && context.state !== undefined && event.peer === brokerNode(context.state.leader),
   },
   actions: {
@@ -579,6 +646,9 @@ export const replicaMachine = setup({
       out.send(e.from, { type: 'OffsetsForLeaderEpochResponse', actor: c.name, requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', leaderEpoch: -1, endOffset: -1 } as OffsetsForLeaderEpochResponse),
     ),
     onFetch: react(onFetch),
+    releaseParked: react<ReplicaContext, ReplicaEvent>((c, _e, out) => releaseParked(c, out)),
+    setFetchWaitTimer: react<ReplicaContext, ReplicaEvent>(() => ({ fetchWaitTimer: true })),
+    clearFetchWaitTimer: react<ReplicaContext, ReplicaEvent>(() => ({ fetchWaitTimer: false })),
     onOffsetsForLeaderEpoch: react(onOffsetsForLeaderEpoch),
     onAlterPartitionResponse: react(onAlterPartitionResponse),
     leaderTick: react(leaderTick),
@@ -605,6 +675,8 @@ export const replicaMachine = setup({
     pendingSince: 0,
     followers: new Map(),
     waiting: [],
+    parked: [],
+    fetchWaitTimer: false,
     requestId: 0,
     truncations: 0,
     producers: ProducerState.fromLog(input.log.storedRecords()),
@@ -614,6 +686,8 @@ export const replicaMachine = setup({
   entry: raise({ type: 'CheckpointHw' }, { delay: 'hwCheckpoint' }),
   on: {
     CheckpointHw: { actions: ['checkpointHw', raise({ type: 'CheckpointHw' }, { delay: 'hwCheckpoint' })] },
+    // The leader's fetch-wait timer firing after the replica stopped leading: nothing is held.
+    FetchWaitExpired: { actions: 'clearFetchWaitTimer' },
     PartitionChange: [
       { guard: 'staysLeaderSameEpoch', actions: 'updateLeaderState' },
       { guard: and(['newerState', 'becomesLeader']), target: '.Leader', reenter: true, actions: 'makeLeader' },
@@ -634,7 +708,15 @@ export const replicaMachine = setup({
       on: {
         Produce: { actions: 'onProduce' },
         ListOffsets: { actions: 'onListOffsets' },
-        Fetch: { actions: 'onFetch' },
+        Fetch: [
+          // A held fetch is answered when records come or replica.fetch.wait.max.ms passes.
+          { guard: 'parksFetchNoTimer', actions: ['onFetch', 'setFetchWaitTimer', raise({ type: 'FetchWaitExpired' }, { delay: 'fetchWait' })] },
+          { actions: 'onFetch' },
+        ],
+        FetchWaitExpired: [
+          { guard: 'heldBeyondNow', actions: ['releaseParked', raise({ type: 'FetchWaitExpired' }, { delay: 'nextFetchDeadline' })] },
+          { actions: ['releaseParked', 'clearFetchWaitTimer'] },
+        ],
         OffsetsForLeaderEpoch: { actions: 'onOffsetsForLeaderEpoch' },
         AlterPartitionResponse: { actions: 'onAlterPartitionResponse' },
         WriteTxnMarkers: { actions: 'onWriteTxnMarkers' },
@@ -673,7 +755,9 @@ export const replicaMachine = setup({
               on: {
                 FetchResponse: [
                   { guard: and(['answersCurrentRequest', 'outOfRangeWithEpochs']), target: '#replica.Follower.Truncating' },
-                  { guard: and(['answersCurrentRequest', 'gotRecords']), target: 'AwaitingResponse', reenter: true, actions: 'onFetchResponse' },
+                  // The fetcher fetches again at once (the leader holds a fetch that finds
+                  // nothing); only an error backs off, for replica.fetch.backoff.ms.
+                  { guard: and(['answersCurrentRequest', not('gotError')]), target: 'AwaitingResponse', reenter: true, actions: 'onFetchResponse' },
                   { guard: 'answersCurrentRequest', target: 'Backoff', actions: 'onFetchResponse' },
                 ],
                 'net.disconnected': { guard: 'leaderDisconnected', target: 'Backoff' },
