@@ -105,6 +105,20 @@ describe('replica: the leader holds a follower fetch that finds nothing new', ()
     expect(h.answers().map((a) => [a.to, a.msg.records?.length])).toEqual([['b2', 1]]);
   });
 
+  it('still expires after the replica stopped leading and leads again, whenever the old timer fires', () => {
+    for (const away of [1, 10]) {
+      const h = leader();
+      h.fetch(2, 7, 0);
+      h.become({ leader: 2, leaderEpoch: 1, partitionEpoch: 1 });
+      h.advance(away);
+      h.become({ leader: 1, leaderEpoch: 2, partitionEpoch: 2 });
+      h.answers();
+      h.send({ type: 'Fetch', actor: 't-0', requestId: 8, replicaId: 2, brokerEpoch: 1, fetchOffset: 0, currentLeaderEpoch: 2 }, 'b2');
+      h.advance(h.config.replicaFetchWaitMaxMs);
+      expect(h.answers().map((a) => [a.to, a.msg.requestId, a.msg.error])).toEqual([['b2', 8, undefined]]);
+    }
+  });
+
   it('is failed with NOT_LEADER_OR_FOLLOWER when the replica stops leading', () => {
     const h = leader();
     h.fetch(2, 7, 0);
