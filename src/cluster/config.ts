@@ -242,6 +242,13 @@ export function resolveConfig(preset: string, overrides: Record<string, unknown>
     throw new InputError(`${where}.overrides.${field}: ${issue.code === 'unrecognized_keys' ? 'unknown setting' : issue.message}`);
   }
   const c = r.data;
+  // Kafka refuses to start otherwise (KafkaConfig): a held follower fetch must end before the
+  // follower gives up on it, and before the follower could be dropped from the ISR for it.
+  if (c.replicaFetchWaitMaxMs >= c.requestTimeoutMs || c.replicaFetchWaitMaxMs > c.replicaLagTimeMaxMs) {
+    throw new InputError(
+      `${where}.overrides.replicaFetchWaitMaxMs: ${c.replicaFetchWaitMaxMs} must be below requestTimeoutMs (${c.requestTimeoutMs}) and at most replicaLagTimeMaxMs (${c.replicaLagTimeMaxMs})`,
+    );
+  }
   if (c.replicationFactor > c.brokers) {
     throw new InputError(`${where}.overrides.replicationFactor: ${c.replicationFactor} exceeds the number of brokers (${c.brokers})`);
   }

@@ -194,10 +194,11 @@ function makeFollower(c: ReplicaContext, e: BecomeReplica, out: Outbox): Partial
 }
 
 /**
- * Every role change fails what the replica held as leader: waiting produces, and parked
- * fetches (answered NOT_LEADER_OR_FOLLOWER, as Kafka completes its delayed fetches when the
- * partition's leadership changes), so a follower turns to the new leader without waiting out
- * replica.fetch.wait.max.ms.
+ * Every role change (and a new leader epoch) fails what the replica held as leader: waiting
+ * produces, and parked fetches, so a follower turns to the new leader without waiting out
+ * replica.fetch.wait.max.ms. Kafka completes its delayed fetches on a leadership change too;
+ * when the leader only moved to a newer epoch it answers FENCED_LEADER_EPOCH, which the model's
+ * follower treats as it does any fetch error (it backs off and fetches again).
  */
 function failWaiting(c: ReplicaContext, out: Outbox, error: ErrorCode): Partial<ReplicaContext> {
   for (const w of c.waiting) answer(w, out, error, -1);
@@ -382,10 +383,13 @@ function onFetch(c: ReplicaContext, e: FollowerFetch, out: Outbox): Partial<Repl
     return {};
   }
   const leo = c.log.logEndOffset;
+  // A newer fetch from the same follower replaces one still held (the follower gave up on it).
+  const others = c.parked.filter((p) => p.replicaId !== e.replicaId);
+  const unparked = others.length === c.parked.length ? {} : { parked: others };
   const error = followerFetchError(c, e);
   if (error) {
     out.send(e.from, fetchResponse(c, e.requestId, { error, records: [] }));
-    return {};
+    return unparked;
   }
 
   // Replica.updateFetchState: a follower is caught up if it fetched from the leader's LEO, or
@@ -400,13 +404,11 @@ function onFetch(c: ReplicaContext, e: FollowerFetch, out: Outbox): Partial<Repl
   const next: ReplicaContext = { ...c, followers };
   maybeIncrementHw(next);
   const patch: Partial<ReplicaContext> = { followers, ...completeWaiting(next, out), ...maybeExpandIsr(next, e.replicaId, out) };
-  // A newer fetch from the same follower replaces one still held (the follower gave up on it).
-  const others = c.parked.filter((p) => p.replicaId !== e.replicaId);
   if (parksFetch(c, e)) {
     return { ...patch, parked: [...others, { from: e.from, replicaId: e.replicaId, requestId: e.requestId, fetchOffset: e.fetchOffset, deadline: now + c.config.replicaFetchWaitMaxMs }] };
   }
   out.send(e.from, fetchResponse(c, e.requestId, { records: c.log.read(e.fetchOffset, 50) }));
-  return others.length === c.parked.length ? patch : { ...patch, parked: others };
+  return { ...patch, ...unparked };
 }
 
 /**

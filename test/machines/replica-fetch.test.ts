@@ -119,6 +119,16 @@ describe('replica: the leader holds a follower fetch that finds nothing new', ()
     }
   });
 
+  it('a newer fetch from the same follower replaces the held one, even when the newer one fails', () => {
+    const h = leader();
+    h.fetch(2, 7, 0);
+    h.fetch(2, 8, 5); // beyond the log end: OFFSET_OUT_OF_RANGE
+    expect(h.answers().map((a) => [a.msg.requestId, a.msg.error])).toEqual([[8, 'OFFSET_OUT_OF_RANGE']]);
+    h.advance(h.config.replicaFetchWaitMaxMs);
+    h.produce(1);
+    expect(h.answers()).toEqual([]);
+  });
+
   it('is failed with NOT_LEADER_OR_FOLLOWER when the replica stops leading', () => {
     const h = leader();
     h.fetch(2, 7, 0);
@@ -133,5 +143,11 @@ describe('config: timings', () => {
     expect(resolveConfig('default', { timings: 'kafka' })).toMatchObject({ replicaFetchWaitMaxMs: 500, brokerHeartbeatIntervalMs: 2000, replicaLagTimeMaxMs: 30_000, requestTimeoutMs: 30_000 });
     expect(resolveConfig('default', { timings: 'kafka', requestTimeoutMs: 1000 }).requestTimeoutMs).toBe(1000);
     expect(() => resolveConfig('default', { timings: 'real' })).toThrow(/overrides\.timings/);
+  });
+
+  it('replica.fetch.wait.max.ms must end before the request timeout and the ISR lag limit, as Kafka requires', () => {
+    expect(() => resolveConfig('default', { requestTimeoutMs: 5 })).toThrow(/overrides\.replicaFetchWaitMaxMs: 5 must be below requestTimeoutMs \(5\)/);
+    expect(() => resolveConfig('default', { replicaLagTimeMaxMs: 4 })).toThrow(/at most replicaLagTimeMaxMs \(4\)/);
+    expect(() => resolveConfig('default', { timings: 'kafka', requestTimeoutMs: 300 })).toThrow(/replicaFetchWaitMaxMs: 500/);
   });
 });
