@@ -374,8 +374,11 @@ function followerFetchError(c: ReplicaContext, e: FollowerFetch): ErrorCode | un
   );
 }
 
+/** A fetch from the leader's log end finds nothing new (fewer than replica.fetch.min.bytes = 1). */
+const findsNothing = (c: ReplicaContext, e: FollowerFetch) => e.fetchOffset === c.log.logEndOffset;
+
 /** A follower's fetch with nothing to return is held (DelayedFetch), not answered empty. */
-const parksFetch = (c: ReplicaContext, e: FollowerFetch) => e.replicaId >= 0 && e.fetchOffset === c.log.logEndOffset && followerFetchError(c, e) === undefined;
+const parksFetch = (c: ReplicaContext, e: FollowerFetch) => e.replicaId >= 0 && findsNothing(c, e) && followerFetchError(c, e) === undefined;
 
 function onFetch(c: ReplicaContext, e: FollowerFetch, out: Outbox): Partial<ReplicaContext> {
   if (e.replicaId < 0) {
@@ -404,7 +407,8 @@ function onFetch(c: ReplicaContext, e: FollowerFetch, out: Outbox): Partial<Repl
   const next: ReplicaContext = { ...c, followers };
   maybeIncrementHw(next);
   const patch: Partial<ReplicaContext> = { followers, ...completeWaiting(next, out), ...maybeExpandIsr(next, e.replicaId, out) };
-  if (parksFetch(c, e)) {
+  // A follower fetch without an error: parksFetch comes down to findsNothing.
+  if (findsNothing(c, e)) {
     return { ...patch, parked: [...others, { from: e.from, replicaId: e.replicaId, requestId: e.requestId, fetchOffset: e.fetchOffset, deadline: now + c.config.replicaFetchWaitMaxMs }] };
   }
   out.send(e.from, fetchResponse(c, e.requestId, { records: c.log.read(e.fetchOffset, 50) }));
