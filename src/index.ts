@@ -21,7 +21,7 @@ export type { HistoryOp } from './sim/history.js';
 export * as log from './log/index.js';
 
 // Configuration, scenarios, runs, the search
-export { presets, resolveConfig, defaultBudget, configSchema, type ClusterConfig, type Preset, type TruncationRule } from './cluster/config.js';
+export { presets, resolveConfig, defaultBudget, configSchema, type ClusterConfig, type Preset, type TruncationRule } from './config/index.js';
 export { parseScenario, scenarioSchema, groupSchema, type Scenario, type ScenarioInput } from './cluster/scenario.js';
 export { installKafka, producerNode, transactionalIds, type ProduceWorkload, type TransactionalSpec, type KafkaNodes } from './cluster/kafka.js';
 export { buildWorld, runScenario, type RunSummary, type BuiltWorld } from './cluster/run.js';

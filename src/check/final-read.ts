@@ -1,4 +1,4 @@
-import type { ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../config/schema.js';
 import type { ControllerContext } from '../machines/controller.js';
 import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';

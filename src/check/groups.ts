@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import type { ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../config/schema.js';
 import { consumerNode, groupId, type ProduceWorkload } from '../cluster/kafka.js';
 import type { GroupSpec } from '../cluster/scenario.js';
 import type { ConsumerContext } from '../machines/consumer.js';

@@ -1,4 +1,4 @@
-import type { ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../config/schema.js';
 import { transactionalIds, type ProduceWorkload } from '../cluster/kafka.js';
 import type { ControllerContext } from '../machines/controller.js';
 import type { ConsumerContext } from '../machines/consumer.js';

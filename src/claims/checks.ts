@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import type { ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../config/index.js';
 import type { ControllerContext } from '../machines/controller.js';
 import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
 import { viewOf, type ReplicaSnapshot, type ReplicaView } from '../check/replication.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { resolveConfig, type ClusterConfig } from '../cluster/config.js';
-import { buildWorld, runScenario } from '../cluster/run.js';
+import { resolveConfig, type ClusterConfig } from '../config/index.js';
+import { buildWorld, configOf, runScenario } from '../cluster/run.js';
 import type { Scenario } from '../cluster/scenario.js';
 import { prepareSearch, propertyIds, type ExploreOptions } from '../explore/search.js';
 import { storyOf, type StoryStep } from '../explore/story.js';
@@ -49,7 +49,7 @@ function exploreOptions(opts: SearchOptions): ExploreOptions {
 /** Build a world for a scenario with the check installed (a claim check, or only that invariant). */
 function worldWith(scenario: Scenario, check: Check, trace: 'full' | 'off'): World {
   const { world, config } = buildWorld(scenario, trace);
-  if (typeof check !== 'string') world.addInvariant(check.make(config ?? resolveConfig(scenario.config.preset, scenario.config.overrides)));
+  if (typeof check !== 'string') world.addInvariant(check.make(config ?? configOf(scenario)));
   return world;
 }
 

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { InputError } from './errors.js';
+import { InputError } from '../errors.js';
 import { type Io, processIo } from './io.js';
 import { commands } from './commands/index.js';
 

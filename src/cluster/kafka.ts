@@ -10,7 +10,7 @@ import { txnCoordinatorMachine } from '../machines/txn-coordinator.js';
 import { OUTPUT_TOPIC, TXN_TOPIC, txnActor } from '../machines/txn-protocol.js';
 import type { NodeId } from '../sim/network.js';
 import type { World } from '../sim/world.js';
-import type { ClusterConfig } from './config.js';
+import type { ClusterConfig } from '../config/index.js';
 import type { GroupSpec } from './scenario.js';
 
 export interface ProduceWorkload extends ProducerWorkload {

@@ -1,4 +1,4 @@
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../errors.js';
 import type { Fault } from '../sim/faults.js';
 import type { NodeId } from '../sim/network.js';
 import type { TraceMode } from '../sim/trace.js';
@@ -7,12 +7,14 @@ import { installPingPong } from '../workload/ping-pong.js';
 import { replicationInvariants } from '../check/replication.js';
 import { groupInvariants, type GroupInvariant } from '../check/groups.js';
 import { transactionInvariants } from '../check/transactions.js';
-import { resolveConfig, type ClusterConfig } from './config.js';
+import { releaseFor, requireFeature, resolveConfig, type ClusterConfig } from '../config/index.js';
 import { installKafka } from './kafka.js';
 import type { Scenario } from './scenario.js';
 
 export interface RunSummary {
   readonly seed: number;
+  /** The Kafka release the run modelled. */
+  readonly kafka: string;
   readonly preset: string;
   readonly virtualTimeMs: number;
   readonly events: number;
@@ -32,6 +34,11 @@ export interface BuiltWorld {
   readonly budgetNodes: readonly NodeId[];
 }
 
+/** The configuration a scenario runs: its release, preset and overrides. */
+export function configOf(scenario: Scenario, where = 'scenario'): ClusterConfig {
+  return resolveConfig(scenario.config.preset, scenario.config.overrides, `${where}: config`, scenario.config.kafka);
+}
+
 /** Wire a scenario into a fresh World: nodes, invariants, faults. Nothing has run yet. */
 export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where = 'scenario'): BuiltWorld {
   const world = new World({ seed: scenario.seed, network: scenario.network, trace });
@@ -40,7 +47,10 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
   if (scenario.workload.kind === 'ping-pong') {
     budgetNodes = installPingPong(world, scenario.workload).nodes;
   } else {
-    config = resolveConfig(scenario.config.preset, scenario.config.overrides, `${where}: config`);
+    config = configOf(scenario, where);
+    if (scenario.workload.transactional || scenario.workload.groups?.some((g) => g.commit === 'transactional')) {
+      requireFeature(releaseFor(scenario.config.preset, scenario.config.kafka, `${where}: config`), 'transactions', `${where}: workload`);
+    }
     budgetNodes = installKafka(world, config, scenario.workload).brokers;
     // Consumer-group properties exist only when the scenario has groups (spec/consumer-groups.md).
     const all: GroupInvariant[] = [...replicationInvariants(config), ...groupInvariants(config, scenario.workload), ...transactionInvariants(config, scenario.workload)];
@@ -106,6 +116,7 @@ export function runScenario(scenario: Scenario, trace: TraceMode = 'full', where
   const count = (type: string) => world.history.filter((o) => o.f === 'send' && o.type === type).length;
   const summary: RunSummary = {
     seed: scenario.seed,
+    kafka: releaseFor(scenario.config.preset, scenario.config.kafka, `${where}: config`).version,
     preset: scenario.config.preset,
     virtualTimeMs: world.now,
     events: world.eventsProcessed,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InputError } from '../cli/errors.js';
+import { InputError } from '../errors.js';
 
 /**
  * A Scenario is one run, as data: configuration, workload, fault schedule, seed, horizon.
@@ -98,6 +98,8 @@ export const scenarioSchema = z.strictObject({
   durationMs: z.number().int().min(1).max(100_000_000).default(2_000),
   config: z
     .strictObject({
+      /** The Kafka release (`kafka-model versions`); absent: the preset's own, else the newest. */
+      kafka: z.string().min(1).optional(),
       preset: z.string().default('default'),
       overrides: z.record(z.string(), z.unknown()).default({}),
     })

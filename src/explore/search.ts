@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { InputError } from '../cli/errors.js';
-import { defaultBudget, resolveConfig, type ClusterConfig } from '../cluster/config.js';
-import { buildWorld, runScenario } from '../cluster/run.js';
+import { InputError } from '../errors.js';
+import { defaultBudget, releaseFor, resolveConfig, type ClusterConfig } from '../config/index.js';
+import { buildWorld, configOf, runScenario } from '../cluster/run.js';
 import { parseScenario, type Scenario } from '../cluster/scenario.js';
 import { replicationInvariants } from '../check/replication.js';
 import { CONTROLLER, brokerNode } from '../machines/protocol.js';
@@ -18,6 +18,8 @@ import { yieldToEventLoop } from './yield.js';
 
 export interface ExploreOptions {
   readonly property: string;
+  /** The Kafka release (`kafka-model versions`); absent: the preset's own, else the newest. */
+  readonly kafka?: string;
   readonly preset: string;
   readonly overrides?: Record<string, unknown>;
   /** Runs to try before declaring that the property held. */
@@ -47,6 +49,8 @@ export interface ExploreOptions {
 
 export interface ExploreResult {
   readonly property: string;
+  /** The Kafka release searched. */
+  readonly kafka: string;
   readonly config: string;
   readonly budget: number;
   /** Runs tried before the violation (or all of them). */
@@ -71,7 +75,7 @@ export function propertyIds(): string[] {
 }
 
 export function searchSpace(opts: ExploreOptions): SearchSpace {
-  const config = resolveConfig(opts.preset, opts.overrides ?? {}, 'config');
+  const config = resolveConfig(opts.preset, opts.overrides ?? {}, 'config', opts.kafka);
   const budget = opts.budget ?? defaultBudget(config);
   if (budget < 0 || budget > config.brokers) throw new InputError(`--budget: must be between 0 and ${config.brokers} (the number of brokers), got ${budget}`);
   const nodes = Array.from({ length: config.brokers }, (_, i) => brokerNode(i + 1));
@@ -89,6 +93,7 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
     correlated: opts.correlated ?? false,
     horizonMs: Math.floor((opts.durationMs ?? 1500) * 0.7),
     maxEpisodes: opts.maxEpisodes ?? 6,
+    consumerOutageMaxMs: config.sessionTimeoutMs + 300,
   };
 }
 
@@ -100,7 +105,8 @@ export function prepareSearch(opts: ExploreOptions) {
     throw new InputError(`--property: unknown property "${opts.property}" (expected all or one of ${known.join(', ')})`);
   }
   const space = searchSpace(opts);
-  const base = { preset: opts.preset, overrides: opts.overrides ?? {}, durationMs: opts.durationMs ?? 1500 };
+  const kafka = releaseFor(opts.preset, opts.kafka).version;
+  const base = { kafka, preset: opts.preset, overrides: opts.overrides ?? {}, durationMs: opts.durationMs ?? 1500 };
   // Only the property searched for is checked, so the search is not stopped by another one.
   const properties = opts.check ? [] : all ? undefined : [opts.property];
   // Consumer-group properties are searched with consumers and consumer faults in the case.
@@ -112,7 +118,7 @@ export function prepareSearch(opts: ExploreOptions) {
   /** The world of a scenario, with the caller's check installed if there is one. */
   const worldOf = (scenario: Scenario, trace: 'full' | 'off') => {
     const { world, config } = buildWorld(scenario, trace);
-    if (opts.check) world.addInvariant(opts.check(config ?? resolveConfig(scenario.config.preset, scenario.config.overrides)));
+    if (opts.check) world.addInvariant(opts.check(config ?? configOf(scenario)));
     return world;
   };
   const seen = { tried: 0, shrinks: 0, failedAt: undefined as number | undefined };
@@ -134,13 +140,13 @@ export function prepareSearch(opts: ExploreOptions) {
     return !broken;
   };
   const params = { numRuns: opts.runs, seed: opts.seed | 0, endOnFailure: false };
-  return { space, arb, toScenario, worldOf, seen, holds, params };
+  return { kafka, space, arb, toScenario, worldOf, seen, holds, params };
 }
 
 function conclude(opts: ExploreOptions, p: ReturnType<typeof prepareSearch>, counterexample: unknown): ExploreResult {
   const budget = p.space.budget.maxFaulty;
   if (counterexample === undefined) {
-    return { property: opts.property, config: opts.preset, budget, runs: p.seen.tried, found: false, shrinks: 0, shrunkSteps: undefined, violation: undefined, scenario: undefined, story: undefined };
+    return { property: opts.property, kafka: p.kafka, config: opts.preset, budget, runs: p.seen.tried, found: false, shrinks: 0, shrunkSteps: undefined, violation: undefined, scenario: undefined, story: undefined };
   }
   const shrunk = p.toScenario(counterexample);
   const replayed = runScenario(shrunk, 'full');
@@ -151,6 +157,7 @@ function conclude(opts: ExploreOptions, p: ReturnType<typeof prepareSearch>, cou
   };
   return {
     property: opts.property,
+    kafka: p.kafka,
     config: opts.preset,
     budget,
     runs: p.seen.failedAt ?? p.seen.tried,

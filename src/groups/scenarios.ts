@@ -4,7 +4,7 @@ import { consumerNode } from '../cluster/kafka.js';
 import type { ScenarioInput } from '../cluster/scenario.js';
 import type { CommitPolicy } from '../machines/consumer.js';
 import type { Fault } from '../sim/faults.js';
-import { caseToScenario, episodeArb, episodesToFaults, exploreCaseArb, type Episode, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
+import { caseToScenario, configFields, episodeArb, episodesToFaults, exploreCaseArb, type Episode, type ExploreCase, type SearchBase, type SearchSpace } from '../workload/arbitraries.js';
 
 /**
  * Search spaces for the consumer-group properties: a case is a produce workload with one or two
@@ -46,11 +46,7 @@ export interface GroupSpaceOptions {
   readonly secondGroup?: boolean;
 }
 
-export interface Base {
-  readonly preset: string;
-  readonly overrides: Record<string, unknown>;
-  readonly durationMs: number;
-}
+export type Base = SearchBase;
 
 /** Consumer episodes happen in the first part of the run, so the rest can settle. */
 const consumerHorizon = (space: SearchSpace) => Math.max(100, Math.floor(space.horizonMs * 0.6));
@@ -61,7 +57,7 @@ export function consumerEpisodeArb(space: SearchSpace, kinds: readonly ConsumerE
     consumer: fc.integer({ min: 0, max: maxConsumers - 1 }),
     at: fc.integer({ min: 100, max: consumerHorizon(space) }),
     // Stalls longer than session.timeout.ms make zombies; crashes last until a restart.
-    durationMs: fc.integer({ min: 1, max: 400 }),
+    durationMs: fc.integer({ min: 1, max: space.consumerOutageMaxMs }),
   });
 }
 
@@ -122,7 +118,7 @@ export function groupCaseToScenario(c: GroupCase, space: SearchSpace, base: Base
   return {
     seed: c.seed,
     durationMs,
-    config: { preset: base.preset, overrides: base.overrides },
+    config: configFields(base),
     // Eight keys, so that every partition gets records (murmur2 of k0..k2 may all land on one).
     workload: { kind: 'produce', producers: 1, records: c.records, intervalMs: c.intervalMs, keys: 8, groups: [group, ...second] },
     faults,

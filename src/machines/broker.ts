@@ -1,5 +1,5 @@
 import { setup } from 'xstate';
-import type { ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../config/schema.js';
 import { react, type Outbox } from './effects.js';
 import { TXN_TOPIC } from './txn-protocol.js';
 import {

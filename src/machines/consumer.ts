@@ -1,5 +1,5 @@
 import { and, not, setup } from 'xstate';
-import type { ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../config/schema.js';
 import { assignorsByKafkaName, type MemberSubscription } from '../groups/assignors/index.js';
 import { visibleRecords } from '../client/read-committed.js';
 import { react, type Outbox } from './effects.js';

@@ -1,5 +1,5 @@
 import { and, cancel, raise, setup } from 'xstate';
-import type { ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../config/schema.js';
 import { sendLoadFetch as loadFetch } from './coordinator-load.js';
 import { react, type Outbox } from './effects.js';
 import {

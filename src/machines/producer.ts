@@ -1,6 +1,6 @@
 import { raise, setup } from 'xstate';
 import { partitionForKey } from '../client/partitioner.js';
-import type { ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../config/schema.js';
 import type { TransactionalSpec } from '../cluster/kafka.js';
 import { BATCHES_TO_RETAIN } from '../log/producer-state.js';
 import { react, type Outbox } from './effects.js';

@@ -4,7 +4,7 @@ import { consumerNode, producerNode } from '../cluster/kafka.js';
 import type { ScenarioInput } from '../cluster/scenario.js';
 import type { Base } from '../groups/scenarios.js';
 import type { Fault } from '../sim/faults.js';
-import { episodeArb, episodesToFaults, type Episode, type SearchSpace } from '../workload/arbitraries.js';
+import { configFields, episodeArb, episodesToFaults, type Episode, type SearchSpace } from '../workload/arbitraries.js';
 
 /**
  * Search spaces for the transaction properties (spec/transactions.md): a transactional producer
@@ -79,7 +79,7 @@ export function txnCaseArb(space: SearchSpace, o: TxnSpaceOptions = spaceOptions
         at: fc.integer({ min: 50, max: clientHorizon }),
         // Stalls longer than session.timeout.ms make zombies; crashes last until the restart;
         // a slow link adds 250 + durationMs ms per message while it lasts.
-        durationMs: fc.integer({ min: 1, max: 400 }),
+        durationMs: fc.integer({ min: 1, max: space.consumerOutageMaxMs }),
       }),
       { minLength: o.clientFault ? 1 : 0, maxLength: 3 },
     ),
@@ -110,7 +110,7 @@ export function txnCaseToScenario(c: TxnCase, space: SearchSpace, base: Base): S
   return {
     seed: c.seed,
     durationMs: Math.max(base.durationMs, Math.max(c.records * c.intervalMs, lastFault) + SETTLE_MS),
-    config: { preset: base.preset, overrides: { partitions: PARTITIONS, ...base.overrides } },
+    config: configFields(base, { partitions: PARTITIONS }),
     workload: {
       kind: 'produce',
       producers: 1,

@@ -43,6 +43,12 @@ export interface SearchSpace {
   readonly correlated: boolean;
   readonly horizonMs: number;
   readonly maxEpisodes: number;
+  /**
+   * The longest consumer stall or crash the group and transaction searches draw: past the
+   * consumers' session.timeout.ms by 300 ms, so that about half the stalls make zombies on any
+   * release's session timeout (10 s before Kafka 3.0, 45 s since; KIP-735).
+   */
+  readonly consumerOutageMaxMs: number;
 }
 
 export function episodeArb(space: SearchSpace): fc.Arbitrary<Episode> {
@@ -119,7 +125,23 @@ export function exploreCaseArb(space: SearchSpace): fc.Arbitrary<ExploreCase> {
 }
 
 /** The scenario an explored case runs. */
-export function caseToScenario(c: ExploreCase, space: SearchSpace, base: { preset: string; overrides: Record<string, unknown>; durationMs: number }): ScenarioInput {
+/**
+ * What every run of one search shares: the release (the search always names it, so that a
+ * written scenario keeps it when a newer release is added), preset, overrides, length.
+ */
+export interface SearchBase {
+  readonly kafka?: string | undefined;
+  readonly preset: string;
+  readonly overrides: Record<string, unknown>;
+  readonly durationMs: number;
+}
+
+/** A search's scenario config: its release, preset and overrides (`extra` added under the base's). */
+export function configFields(base: SearchBase, extra: Record<string, unknown> = {}): { kafka?: string; preset: string; overrides: Record<string, unknown> } {
+  return { ...(base.kafka === undefined ? {} : { kafka: base.kafka }), preset: base.preset, overrides: { ...extra, ...base.overrides } };
+}
+
+export function caseToScenario(c: ExploreCase, space: SearchSpace, base: SearchBase): ScenarioInput {
   const faults = episodesToFaults(c.episodes, space);
   // Once production is over and the last fault repaired, a run only heartbeats; 400 ms more
   // (four session timeouts) lets every election and ISR change that the faults set off play out.
@@ -127,7 +149,7 @@ export function caseToScenario(c: ExploreCase, space: SearchSpace, base: { prese
   return {
     seed: c.seed,
     durationMs: Math.min(base.durationMs, quiet),
-    config: { preset: base.preset, overrides: base.overrides },
+    config: configFields(base),
     workload: { kind: 'produce', producers: 1, records: c.records, intervalMs: c.intervalMs, keys: 3 },
     faults,
   };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/cluster/config.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { buildWorld } from '../../src/cluster/run.js';
 import { replicationInvariants } from '../../src/check/replication.js';
 import { parseScenario, type Scenario } from '../../src/cluster/scenario.js';

@@ -7,7 +7,7 @@ import { catalogueMarkdown, resultsJson, summaryTable } from '../../src/claims/r
 import { runClaims } from '../../src/claims/runner.js';
 import { budgets } from '../../src/claims/types.js';
 import { registerClaims } from '../../src/cli/commands/claims.js';
-import { InputError } from '../../src/cli/errors.js';
+import { InputError } from '../../src/errors.js';
 import { captureIo } from '../../src/cli/io.js';
 
 const claims = loadCatalogue();

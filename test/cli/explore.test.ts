@@ -11,7 +11,7 @@ describe('kafka-model explore and replay', () => {
     const out = join(tmp, 'acks1.json');
     const r = await cli('explore', '--property', 'no-acked-loss', '--config', 'acks1', '--runs', '100', '--out', out);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/no-acked-loss on acks1 \(fault budget 1\): VIOLATED after \d+ runs? \(found in \d+\.\d s\), shrunk in/);
+    expect(r.stdout).toMatch(/no-acked-loss on acks1, Kafka 4\.\d \(fault budget 1\): VIOLATED after \d+ runs? \(found in \d+\.\d s\), shrunk in/);
     expect(r.stdout).toMatch(/^\s+1\. \[t=\d+ ms\]/m);
     expect(r.stdout).toContain(`Replay: kafka-model replay ${out}`);
     const scenario = JSON.parse(readFileSync(out, 'utf8'));

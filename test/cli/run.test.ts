@@ -15,7 +15,7 @@ describe('kafka-model run', () => {
   it('prints a readable summary', async () => {
     const r = await cli('run');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/Simulated 2000 ms of virtual time \(seed 1, preset default\)/);
+    expect(r.stdout).toMatch(/Simulated 2000 ms of virtual time \(Kafka 4\.\d, preset default, seed 1\)/);
     expect(r.stdout).toMatch(/sends\s+40 invoked: 40 ok/);
     expect(r.stdout).toMatch(/invariants\s+all held/);
     expect(r.stdout).toMatch(/trace hash\s+[0-9a-f]{64}/);

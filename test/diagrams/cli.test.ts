@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerDiagrams } from '../../src/cli/commands/diagrams.js';
-import { InputError } from '../../src/cli/errors.js';
+import { InputError } from '../../src/errors.js';
 import { captureIo } from '../../src/cli/io.js';
 import { machineToMermaid } from '../../src/diagrams/state-diagram.js';
 import { machineRegistry } from '../../src/diagrams/registry.js';

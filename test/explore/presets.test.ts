@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/cluster/config.js';
+import { configOf } from '../../src/cluster/run.js';
 import { finalReads } from '../../src/check/final-read.js';
 import { checkHistory } from '../../src/check/history/index.js';
 import type { HistoryOp } from '../../src/oracle/history/types.js';
@@ -13,7 +13,7 @@ async function expectFoundAndShrunk(opts: ExploreOptions, storyMatches?: RegExp)
   if (storyMatches) expect(formatStory(r.story!)).toMatch(storyMatches);
   if (opts.property === 'no-acked-loss') {
     // The Jepsen checker, given the clients' history and final reads, sees the same loss.
-    const config = resolveConfig(r.scenario!.config.preset, r.scenario!.config.overrides);
+    const config = configOf(r.scenario!);
     const checked = checkHistory([...again.world.history, ...finalReads(again.world, config)] as HistoryOp[], {});
     expect(checked['bad-error-types'].some((a) => a === 'lost-write' || a === 'unseen'), JSON.stringify(checked['bad-error-types'])).toBe(true);
   }

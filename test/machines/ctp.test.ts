@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { visibleRecords } from '../../src/client/read-committed.js';
-import { resolveConfig, type ClusterConfig } from '../../src/cluster/config.js';
+import { resolveConfig, type ClusterConfig } from '../../src/config/index.js';
 import { consumerMachine, type ConsumerContext, type ConsumerOptions } from '../../src/machines/consumer.js';
 import type { AbortedTxn, ProducedValue, Record } from '../../src/machines/protocol.js';
 

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import { resolveConfig, type ClusterConfig } from '../../src/cluster/config.js';
+import { resolveConfig, type ClusterConfig } from '../../src/config/index.js';
 import { deliverable, groupInvariants } from '../../src/check/groups.js';
 import { groupCoordinatorMachine, type CoordinatorContext } from '../../src/machines/group-coordinator.js';
 import { OFFSETS_TOPIC, type ProducedValue, type Record } from '../../src/machines/protocol.js';

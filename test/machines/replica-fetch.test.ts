@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
-import { resolveConfig } from '../../src/cluster/config.js';
+import { resolveConfig } from '../../src/config/index.js';
 import { PartitionLog } from '../../src/log/index.js';
 import { replicaMachine } from '../../src/machines/replica.js';
 import type { PartitionState, ProducedValue } from '../../src/machines/protocol.js';

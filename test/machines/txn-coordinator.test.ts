@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { setup } from 'xstate';
-import { resolveConfig, type ClusterConfig } from '../../src/cluster/config.js';
+import { resolveConfig, type ClusterConfig } from '../../src/config/index.js';
 import { runScenario } from '../../src/cluster/run.js';
 import { parseScenario } from '../../src/cluster/scenario.js';
 import { react } from '../../src/machines/effects.js';

@@ -55,7 +55,8 @@ describe('each preset that removes a guard breaks the property it names', () => 
   // The two searches below take longer (explore's results in spec/transactions.md): seeds
   // that find them early, and shrinking capped.
   it('no-fencing: a zombie consumer commits its transaction from a dead generation (exactly-once)', async () => {
-    await expectFoundAndShrunk({ property: 'exactly-once', preset: 'no-fencing', runs: 60, seed: 1, maxShrinks: 30 });
+    // Kafka 4.x's 45 s session timeout (KIP-735) makes the zombie's story longer: shrinking needs more tries.
+    await expectFoundAndShrunk({ property: 'exactly-once', preset: 'no-fencing', runs: 60, seed: 1, maxShrinks: 120 });
   });
 
   it('late-endtxn: a late write of an aborted transaction joins the next one (no-aborted-reads, KAFKA-17754)', async () => {
@@ -95,12 +96,14 @@ describe('KAFKA-17754: a late write of an aborted transaction', () => {
 
 describe('zombie fencing (KIP-447)', () => {
   // Two consume-transform-produce consumers; one stalls past its session timeout while its
-  // transaction is open, the group moves its partitions to the other, and it wakes up.
+  // transaction is open, the group moves its partitions to the other, and it wakes up. The
+  // consumers run session.timeout.ms = 10 s (scaled: 100 ms), the default before Kafka 3.0, the
+  // timing the stall was scanned for; the race does not depend on it.
   const scenario = (preset: string) =>
     parseScenario({
       seed: 5,
       durationMs: 2000,
-      config: { preset, overrides: { partitions: 3 } },
+      config: { preset, overrides: { partitions: 3, sessionTimeoutMs: 100 } },
       properties: ['exactly-once'],
       workload: {
         kind: 'produce',

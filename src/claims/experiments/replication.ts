@@ -1,4 +1,4 @@
-import { resolveConfig } from '../../cluster/config.js';
+import { resolveConfig } from '../../config/index.js';
 import { runScenario } from '../../cluster/run.js';
 import { parseScenario, type Scenario } from '../../cluster/scenario.js';
 import type { ControllerContext } from '../../machines/controller.js';

@@ -5,7 +5,7 @@ import { renderReport } from '../../check/history/report.js';
 import type { CheckOptions, SubVia } from '../../check/history/types.js';
 import { HistoryFormatError } from '../../oracle/history/normalize.js';
 import { type HistoryFormat, HISTORY_FORMATS, formatFromPath, readHistoryBatches } from '../../oracle/history/parse.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import type { RegisterCommand } from './index.js';
 
 function parseSubVia(value: string, previous: SubVia[] | undefined): SubVia[] {

@@ -5,7 +5,7 @@ import { loadCatalogue } from '../../claims/catalogue.js';
 import { reportFiles, resultsJson, scenarioFiles, summaryTable } from '../../claims/report.js';
 import { runClaims, type ClaimResult } from '../../claims/runner.js';
 import { budgets } from '../../claims/types.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import type { Io } from '../io.js';
 import { wallclockMs } from '../wallclock.js';
 import type { RegisterCommand } from './index.js';

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import type { RegisterCommand } from './index.js';
 import {
   conformDefaults,

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderMachineDiagrams, type DiagramFormat } from '../../diagrams/docs.js';
 import { machineRegistry } from '../../diagrams/registry.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import type { RegisterCommand } from './index.js';
 
 const formats: readonly DiagramFormat[] = ['mermaid', 'svg', 'both'];

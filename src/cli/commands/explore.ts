@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { Option } from 'commander';
-import { presetNames } from '../../cluster/config.js';
+import { presetNames, releaseFor, releaseNamed } from '../../config/index.js';
 import { exploreAsync, propertyIds, type ExploreResult } from '../../explore/search.js';
 import { formatStory } from '../../explore/story.js';
 import { episodeKinds, type EpisodeKind } from '../../workload/arbitraries.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import { progressLine } from '../progress.js';
 import type { RegisterCommand } from './index.js';
-import { parseNonNegativeInt, parseSeed } from './options.js';
+import { kafkaOption, parseNonNegativeInt, parseSeed } from './options.js';
 
 function parseFaults(value: string): EpisodeKind[] {
   const kinds = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -25,7 +25,7 @@ export function replayCommand(file: string): string {
 }
 
 function report(r: ExploreResult, elapsedMs: number, foundMs: number | undefined, out: string | undefined): string {
-  const head = `${r.property} on ${r.config} (fault budget ${r.budget})`;
+  const head = `${r.property} on ${r.config}, Kafka ${r.kafka} (fault budget ${r.budget})`;
   if (!r.found) return `${head}: held over ${r.runs} explored runs (${(elapsedMs / 1000).toFixed(1)} s)\n`;
   return (
     `${head}: VIOLATED after ${r.runs} run${r.runs === 1 ? '' : 's'}${foundMs === undefined ? '' : ` (found in ${(foundMs / 1000).toFixed(1)} s)`}, shrunk in ${r.shrinks} steps to ${r.shrunkSteps} story steps (${(elapsedMs / 1000).toFixed(1)} s)\n\n` +
@@ -41,27 +41,31 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .description('search workloads and fault schedules for a run that breaks a property, and shrink it to the shortest story')
     .requiredOption('--property <id>', `the property to break: all, or one of ${propertyIds().join(', ')}`)
     .option('--config <preset>', `the configuration preset: ${presetNames().join(', ')}`, 'default')
+    .addOption(kafkaOption())
     .addOption(new Option('--runs <n>', 'runs to explore').default(1000).argParser(parseNonNegativeInt('runs')))
     .addOption(new Option('--seed <n>', 'seed of the search').default(1).argParser(parseSeed))
     .option('--faults <list>', `fault kinds to inject: ${episodeKinds.join(',')}`, episodeKinds.join(','))
     .addOption(new Option('--budget <n>', 'brokers that may be faulty at once (default: RF - min.insync.replicas)').argParser(parseNonNegativeInt('budget')))
     .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF)')
     .option('--commit <policy>', 'consumer-group properties: the consumers\' commit policy, after-process (default), before-process or auto')
-    .option('--json', 'print {"property","config","runs","found","shrunkSteps","foundMs","elapsedMs","scenario"}')
+    .option('--json', 'print {"property","kafka","config","runs","found","shrunkSteps","foundMs","elapsedMs","scenario"}')
     .option('--out <file>', 'write the counterexample scenario to this file')
-    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; commit?: string; json?: boolean; out?: string }) => {
+    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; commit?: string; json?: boolean; out?: string; kafka?: string }) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
+      if (opts.kafka !== undefined) releaseNamed(opts.kafka);
       if (opts.runs < 1) throw new InputError('--runs: must be at least 1');
       const faults = parseFaults(opts.faults);
       const policies = ['after-process', 'before-process', 'auto'] as const;
       if (opts.commit !== undefined && !(policies as readonly string[]).includes(opts.commit)) {
         throw new InputError(`--commit: expected ${policies.join(', ')}, got "${opts.commit}"`);
       }
-      const progress = progressLine(io, `exploring ${opts.property} on ${opts.config}`);
+      const kafka = releaseFor(opts.config, opts.kafka).version;
+      const progress = progressLine(io, `exploring ${opts.property} on ${opts.config}, Kafka ${kafka}`);
       /** Wall-clock time to the first run that broke the property, before shrinking. */
       let foundMs: number | undefined;
       const result = await exploreAsync({
         property: opts.property,
+        kafka,
         preset: opts.config,
         runs: opts.runs,
         seed: opts.seed,
@@ -78,6 +82,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
         io.out(
           JSON.stringify({
             property: result.property,
+            kafka: result.kafka,
             config: result.config,
             budget: result.budget,
             runs: result.runs,

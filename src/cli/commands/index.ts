@@ -7,6 +7,7 @@ import { registerDiagrams } from './diagrams.js';
 import { registerExplore } from './explore.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
+import { registerVersions } from './versions.js';
 
 /**
  * A subcommand registers itself on the program. It reports its exit code through
@@ -14,4 +15,4 @@ import { registerRun } from './run.js';
  */
 export type RegisterCommand = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams];
+export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions];

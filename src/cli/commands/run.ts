@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { Option } from 'commander';
 import { runScenario, type RunSummary } from '../../cluster/run.js';
 import { parseScenario, parseScenarioJson, type Scenario } from '../../cluster/scenario.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../../errors.js';
 import type { RegisterCommand } from './index.js';
-import { parseSeed } from './options.js';
+import { kafkaOption, onRelease, parseSeed } from './options.js';
 
 export function loadScenarioFile(file: string): Scenario {
   let text: string;
@@ -18,7 +18,7 @@ export function loadScenarioFile(file: string): Scenario {
 
 export function formatSummary(s: RunSummary): string {
   const lines = [
-    `Simulated ${s.virtualTimeMs} ms of virtual time (seed ${s.seed}, preset ${s.preset})`,
+    `Simulated ${s.virtualTimeMs} ms of virtual time (Kafka ${s.kafka}, preset ${s.preset}, seed ${s.seed})`,
     `  nodes         ${s.nodes.join(', ')}`,
     `  events        ${s.events}`,
     `  trace entries ${s.traceEntries}`,
@@ -38,9 +38,10 @@ export const registerRun: RegisterCommand = (program, io, setExitCode) => {
     .description('run one simulation and print a summary (virtual time, events, faults, trace hash)')
     .addOption(new Option('--seed <n>', 'seed of the run (overrides the scenario file)').argParser(parseSeed))
     .option('--scenario <file>', 'scenario JSON file: config, workload, faults, seed')
+    .addOption(kafkaOption())
     .option('--json', 'print the summary as JSON')
-    .action((opts: { seed?: number; scenario?: string; json?: boolean }) => {
-      const base = opts.scenario ? loadScenarioFile(opts.scenario) : parseScenario({});
+    .action((opts: { seed?: number; scenario?: string; kafka?: string; json?: boolean }) => {
+      const base = onRelease(opts.scenario ? loadScenarioFile(opts.scenario) : parseScenario({}), opts.kafka);
       const scenario = opts.seed === undefined ? base : { ...base, seed: opts.seed };
       const { summary } = runScenario(scenario);
       io.out(opts.json ? JSON.stringify(summary) + '\n' : formatSummary(summary));

@@ -1,0 +1,24 @@
+import type { ClusterConfig } from './schema.js';
+
+/**
+ * The deployment the model checks on every Kafka release: the durability settings that the
+ * claims are about, chosen by the operator rather than by the release. Kafka's own defaults
+ * differ on some releases (acks=1 before 3.0, unclean.leader.election.enable=true before 0.11);
+ * each release's module says so, and a preset or an override can set them as that release had them.
+ */
+export const durableDeployment = {
+  brokers: 3,
+  partitions: 1,
+  replicationFactor: 3,
+  minInsyncReplicas: 2,
+  acks: 'all',
+  uncleanLeaderElection: false,
+  // log.flush.interval.messages = Long.MAX_VALUE: Kafka relies on replication, not fsync.
+  fsync: 'never',
+  timings: 'scaled',
+  // Kafka's consumer default is read_uncommitted; every exactly-once application sets
+  // read_committed (Kafka Streams' exactly_once_v2 does), and so does the model.
+  isolationLevel: 'read_committed',
+  // The range assignor with eager rebalancing, Kafka's default on every release.
+  rebalanceProtocol: 'eager',
+} as const satisfies Partial<ClusterConfig>;

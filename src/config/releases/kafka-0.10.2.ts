@@ -1,0 +1,53 @@
+import { firstRelease, unmodelled } from './release.js';
+
+/**
+ * Kafka 0.10.2 (February 2017), the oldest release the model runs: every setting is stated here,
+ * and each later release lists only what it changed. Times are Kafka's own defaults, in ms.
+ */
+export const kafka_0_10_2 = firstRelease(
+  '0.10.2',
+  {
+    // ReplicaFetcherThread.handleOffsetOutOfRange / makeFollower: a follower that (re)starts
+    // fetching truncates its log to its own high watermark first (what KIP-101 replaced).
+    truncation: 'high-watermark',
+    fetchEpochFencing: false,
+    // A broker that bounces inside its ZooKeeper session is not told apart from its old self
+    // (no broker epoch before KIP-380): it keeps its place in the ISR.
+    brokerEpochFencing: false,
+    strictMinIsr: false,
+    eligibleLeaderReplicas: false,
+    // No idempotent producer before KIP-98 (0.11).
+    enableIdempotence: false,
+    // retries = 0 before KIP-91 (2.1): a send that fails is not retried.
+    retries: 0,
+    maxInFlightRequestsPerConnection: 5,
+    generationFencing: true,
+    producerFencing: true,
+    txnEpochBump: 'init-only',
+    replicaLagTimeMaxMs: 10_000,
+    // ZooKeeper mode: the model's broker session stands for the broker's ZooKeeper session
+    // (zookeeper.session.timeout.ms = 6000; the client pings every third of it).
+    brokerHeartbeatIntervalMs: 2_000,
+    brokerSessionTimeoutMs: 6_000,
+    replicaFetchBackoffMs: 1_000,
+    replicaFetchWaitMaxMs: 500,
+    hwCheckpointIntervalMs: 5_000,
+    requestTimeoutMs: 30_000,
+    retryBackoffMs: 100,
+    // No delivery.timeout.ms before KIP-91 (2.1); with retries = 0 a send ends after one request timeout.
+    deliveryTimeoutMs: 120_000,
+    sessionTimeoutMs: 10_000,
+    heartbeatIntervalMs: 3_000,
+    // max.poll.interval.ms (KIP-62, 0.10.1) is the JoinGroup rebalance timeout.
+    rebalanceTimeoutMs: 300_000,
+    // No group.initial.rebalance.delay.ms before KIP-134 (0.11): the first rebalance starts at once.
+    groupInitialRebalanceDelayMs: 0,
+    autoCommitIntervalMs: 5_000,
+    transactionTimeoutMs: 60_000,
+  },
+  [
+    unmodelled('ZooKeeper', 'the controller is elected through ZooKeeper and writes partition state there; the model has one controller that never fails (spec/versions.md)'),
+    unmodelled('KIP-106', 'unclean.leader.election.enable defaults to true until 0.11; the model\'s deployment sets it false on every release'),
+    unmodelled('acks', 'the producer\'s acks defaults to 1 until 3.0 (KIP-679); the model\'s deployment sets acks=all on every release'),
+  ],
+);

@@ -1,0 +1,14 @@
+import { kafka_3_9 } from './kafka-3.9.js';
+import { change, nextRelease, unmodelled } from './release.js';
+
+/** Kafka 4.0 (March 2025): KRaft only; every transaction ends with a new producer epoch. */
+export const kafka_4_0 = nextRelease(kafka_3_9, '4.0', {
+  changes: [
+    change('txnEpochBump', 'per-transaction', 'KIP-890', 'part 2: the coordinator bumps the producer epoch at the end of every transaction, so a late write of a finished one is fenced (fixes KAFKA-17754)'),
+  ],
+  unmodelled: [
+    unmodelled('KIP-833', 'ZooKeeper mode is removed'),
+    unmodelled('KIP-848', 'the new consumer group protocol is generally available (the model runs the classic protocol)'),
+    unmodelled('KIP-996', 'KRaft Pre-Vote (the model\'s controller is one node)'),
+  ],
+});

@@ -1,0 +1,162 @@
+import { z } from 'zod';
+
+/**
+ * How the follower finds where its log diverges from the leader's when it (re)starts fetching:
+ * - `high-watermark`: truncate to its own high watermark (Kafka before 0.11, pre-KIP-101);
+ * - `leader-epoch`: ask the leader for the end offset of its latest epoch (KIP-101) and
+ *   truncate there, without KIP-279's fix (it trusts the answer even when the leader answered
+ *   for an older epoch; KAFKA-6361);
+ * - `leader-epoch-kip279`: KIP-101 with KIP-279: when the leader answers for an older epoch,
+ *   truncate to the follower's own end offset of that epoch too.
+ */
+export type TruncationRule = 'high-watermark' | 'leader-epoch' | 'leader-epoch-kip279';
+
+/** The settings of a cluster, with the type each must have. */
+export const configSchema = z.strictObject({
+  brokers: z.number().int().min(1).max(9),
+  partitions: z.number().int().min(1).max(16),
+  replicationFactor: z.number().int().min(1).max(9),
+  minInsyncReplicas: z.number().int().min(1).max(9),
+  /** Producer acks: 0, 1 or all (-1). */
+  acks: z.union([z.literal(0), z.literal(1), z.literal('all')]),
+  uncleanLeaderElection: z.boolean(),
+  truncation: z.enum(['high-watermark', 'leader-epoch', 'leader-epoch-kip279']),
+  /** KIP-320: fetches carry the follower's current leader epoch; a mismatch is fenced. */
+  fetchEpochFencing: z.boolean(),
+  /**
+   * KIP-841/KIP-903: a broker that re-registers with a new epoch is removed from every ISR
+   * and may only rejoin one with its current epoch. Off: it keeps its place in the ISR.
+   */
+  brokerEpochFencing: z.boolean(),
+  /**
+   * KAFKA-15583 (Kafka 3.7): the leader does not advance the high watermark while the ISR is
+   * smaller than min.insync.replicas, so nothing is committed that fewer replicas than promised
+   * hold (Partition.maybeIncrementLeaderHW; KIP-966's ELR relies on it). Off: the HW follows
+   * the ISR down to the leader alone, and only acks=all produces are refused.
+   */
+  strictMinIsr: z.boolean(),
+  /**
+   * KIP-966 Eligible Leader Replicas (Kafka 4.1, new clusters): a replica removed from an ISR
+   * that is below min.insync.replicas keeps the right to be elected (it holds everything below
+   * the HW, which strictMinIsr froze), the ISR may become empty, and a broker that restarts
+   * after an unclean shutdown leaves every ISR and ELR (ReplicationControlManager,
+   * PartitionChangeBuilder). A partition with neither waits offline. Needs strictMinIsr.
+   */
+  eligibleLeaderReplicas: z.boolean(),
+  /** `never`: Kafka's default (log.flush.interval.messages = Long.MAX); `always`: fsync every append. */
+  fsync: z.enum(['never', 'always']),
+  /**
+   * Which defaults the times below take (`timeDefaults`): `scaled`, Kafka's divided by 100 so
+   * that a search covers many failovers in a short run, their ratios kept; or `kafka`, Kafka's
+   * own. A time given in the overrides wins over either.
+   */
+  timings: z.enum(['scaled', 'kafka']),
+  replicaLagTimeMaxMs: z.number().int().min(1),
+  brokerHeartbeatIntervalMs: z.number().int().min(1),
+  brokerSessionTimeoutMs: z.number().int().min(1),
+  replicaFetchBackoffMs: z.number().int().min(1),
+  /** How long a leader holds a follower's fetch that found nothing new (DelayedFetch). */
+  replicaFetchWaitMaxMs: z.number().int().min(1),
+  hwCheckpointIntervalMs: z.number().int().min(1),
+  requestTimeoutMs: z.number().int().min(1),
+  retryBackoffMs: z.number().int().min(1),
+  deliveryTimeoutMs: z.number().int().min(1),
+  maxInFlightRequestsPerConnection: z.number().int().min(1).max(5),
+  retries: z.number().int().min(0),
+  // Consumer groups (spec/consumer-groups.md).
+  /**
+   * The coordinator rejects OffsetCommit/Heartbeat/SyncGroup from an unknown member or an older
+   * generation (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, FENCED_INSTANCE_ID). Off: every commit is
+   * written, whoever sends it (the guard removed, to show what it protects).
+   */
+  generationFencing: z.boolean(),
+  /** `eager`: range assignor, revoke everything before joining; `cooperative`: cooperative-sticky (KIP-429). */
+  rebalanceProtocol: z.enum(['eager', 'cooperative']),
+  sessionTimeoutMs: z.number().int().min(1),
+  heartbeatIntervalMs: z.number().int().min(1),
+  /** The JoinGroup rebalance timeout: the consumer's max.poll.interval.ms (KIP-62). */
+  rebalanceTimeoutMs: z.number().int().min(1),
+  groupInitialRebalanceDelayMs: z.number().int().min(0),
+  autoCommitIntervalMs: z.number().int().min(1),
+  // Idempotence and transactions (spec/transactions.md).
+  /**
+   * enable.idempotence (KIP-98; on by default since Kafka 3.0, KIP-679): producer id, epoch and
+   * per-partition sequence numbers, so a retried batch is written once. Kafka turns it off when
+   * acks is not all (KAFKA-13598); so does the model.
+   */
+  enableIdempotence: z.boolean(),
+  /**
+   * The consumers' isolation.level. Kafka's consumer default is read_uncommitted; the model's
+   * default is read_committed because every exactly-once application sets it (Kafka Streams'
+   * exactly_once_v2 does). read_uncommitted reads to the HW, open and aborted transactions included.
+   */
+  isolationLevel: z.enum(['read_committed', 'read_uncommitted']),
+  /** transaction.timeout.ms: the coordinator aborts a transaction open this long. */
+  transactionTimeoutMs: z.number().int().min(1),
+  /**
+   * Zombie fencing: producer epochs are checked by the transaction coordinator and partition
+   * leaders (a re-initialised transactional.id fences its older producer, KIP-98), and a
+   * TxnOffsetCommit must come from the group's current generation (KIP-447). Off: neither.
+   */
+  producerFencing: z.boolean(),
+  /**
+   * When the transaction coordinator bumps the producer epoch: on every transaction's end
+   * (KIP-890 part 2, Kafka 4.0), so a late request of a finished transaction is fenced; or only
+   * at InitProducerId, as before KIP-890 (a late write joins the next transaction: KAFKA-17754).
+   */
+  txnEpochBump: z.enum(['per-transaction', 'init-only']),
+});
+
+export type ClusterConfig = z.infer<typeof configSchema>;
+
+export type TimeSetting =
+  | 'replicaLagTimeMaxMs'
+  | 'brokerHeartbeatIntervalMs'
+  | 'brokerSessionTimeoutMs'
+  | 'replicaFetchBackoffMs'
+  | 'replicaFetchWaitMaxMs'
+  | 'hwCheckpointIntervalMs'
+  | 'requestTimeoutMs'
+  | 'retryBackoffMs'
+  | 'deliveryTimeoutMs'
+  | 'sessionTimeoutMs'
+  | 'heartbeatIntervalMs'
+  | 'rebalanceTimeoutMs'
+  | 'groupInitialRebalanceDelayMs'
+  | 'autoCommitIntervalMs'
+  | 'transactionTimeoutMs';
+
+/**
+ * How the model scales a Kafka time for the search (`timings: scaled`): divided by 100 unless
+ * said, so that a run covers many failovers in little model time with the ratios kept.
+ */
+const timeDivisor: Partial<Record<TimeSetting, number>> = {
+  // retry.backoff.ms: 100 ms would be 1 ms, below the network's latency: 10 ms.
+  retryBackoffMs: 10,
+  // max.poll.interval.ms: 5 minutes, divided by 1000 so that runs stay short.
+  rebalanceTimeoutMs: 1000,
+};
+
+/** A Kafka time as the model runs it under `timings`. */
+export function scaledTime(setting: TimeSetting, kafkaMs: number, timings: 'scaled' | 'kafka'): number {
+  if (timings === 'kafka' || kafkaMs === 0) return kafkaMs;
+  return Math.max(1, Math.floor(kafkaMs / (timeDivisor[setting] ?? 100)));
+}
+
+export const timeSettings: readonly TimeSetting[] = [
+  'replicaLagTimeMaxMs',
+  'brokerHeartbeatIntervalMs',
+  'brokerSessionTimeoutMs',
+  'replicaFetchBackoffMs',
+  'replicaFetchWaitMaxMs',
+  'hwCheckpointIntervalMs',
+  'requestTimeoutMs',
+  'retryBackoffMs',
+  'deliveryTimeoutMs',
+  'sessionTimeoutMs',
+  'heartbeatIntervalMs',
+  'rebalanceTimeoutMs',
+  'groupInitialRebalanceDelayMs',
+  'autoCommitIntervalMs',
+  'transactionTimeoutMs',
+];
