@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import type { ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../config/schema.js';
 import type { ControllerContext } from '../machines/controller.js';
 import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
@@ -127,18 +127,95 @@ class CommittedLog {
   }
 }
 
+/**
+ * no-acked-loss: the acting leader of a partition has every acknowledged record. With
+ * `survivorOnly` (no-avoidable-loss), a missing record counts only while another running replica
+ * still holds it: the election chose a replica that lacks a record a survivor has (what KIP-966
+ * fixes), as opposed to a loss of every copy (all replicas that had it lost power).
+ */
+function ackedLoss(
+  { id, survivorOnly }: { readonly id: string; readonly survivorOnly: boolean },
+  parts: readonly number[],
+  replicas: (world: World, p: number) => readonly ReplicaView[],
+): Invariant {
+  // Acknowledged (offset -> value), and the leader they were last checked on.
+  const acked = parts.map(() => new Map<number, { producer: string; value: number }>());
+  let historySeen = 0;
+  const lastLeaderChecked = parts.map(() => undefined as AnyActorRef | undefined);
+  const leaderEpochChecked = parts.map(() => -1);
+  return {
+    id,
+    check: (world) => {
+      // Allocated only when the history grew (most events add nothing to it).
+      let fresh: { p: number; offset: number; v: { producer: string; value: number } }[] | undefined;
+      for (; historySeen < world.history.length; historySeen++) {
+        const op = world.history[historySeen]!;
+        if (op.f !== 'send') continue;
+        if (op.type !== 'ok') continue;
+        const [, p, v] = (op.value as [string, number, unknown][])[0]!;
+        const [offset, value] = v as [number, number];
+        const producer = `producer${op.process}`;
+        const prior = acked[p]!.get(offset);
+        if (prior && (prior.producer !== producer || prior.value !== value)) {
+          return `${partitionName(p)} offset ${offset}: acknowledged ${show(prior)} earlier, now ${producer}:${value} was acknowledged at the same offset`;
+        }
+        acked[p]!.set(offset, { producer, value });
+        (fresh ??= []).push({ p, offset, v: { producer, value } });
+      }
+      const c = controller(world);
+      if (!c) return undefined;
+      for (const p of parts) {
+        const state = c.partitions[p]!;
+        if (state.leader < 0) continue;
+        let leader: ReplicaView | undefined;
+        for (const r of replicas(world, p)) {
+          if (r.broker === state.leader) {
+            leader = r;
+            break;
+          }
+        }
+        // Only a leader that knows it leads the current epoch serves reads.
+        if (!leader || leader.role !== 'Leader' || leader.ctx.state?.leaderEpoch !== state.leaderEpoch) continue;
+        // The same leader in the same epoch was checked already: only what is newly acknowledged.
+        const same = lastLeaderChecked[p] === leader.ref && leaderEpochChecked[p] === state.leaderEpoch;
+        lastLeaderChecked[p] = leader.ref;
+        leaderEpochChecked[p] = state.leaderEpoch;
+        if (same && !fresh) continue;
+        const log = leader.ctx.log;
+        const holds = (r: ReplicaView, offset: number, v: { producer: string; value: number }) => {
+          const rec = r.ctx.log.recordAt(offset);
+          return rec !== undefined && rec.value.producer === v.producer && rec.value.value === v.value;
+        };
+        const lost = (offset: number, v: { producer: string; value: number }) => {
+          if (holds(leader!, offset, v)) return undefined;
+          const what = `${partitionName(p)} offset ${offset}: ${show(v)} was acknowledged, but leader ${state.leader} (epoch ${state.leaderEpoch}) has ${show(log.recordAt(offset)?.value)} there`;
+          if (!survivorOnly) return what;
+          const survivor = replicas(world, p).find((r) => r !== leader && r.role !== 'Offline' && holds(r, offset, v));
+          return survivor ? `${what}, while broker ${survivor.broker} still holds it` : undefined;
+        };
+        if (same) {
+          for (const f of fresh!) {
+            const err = f.p === p ? lost(f.offset, f.v) : undefined;
+            if (err) return err;
+          }
+        } else {
+          for (const [offset, v] of acked[p]!) {
+            const err = lost(offset, v);
+            if (err) return err;
+          }
+        }
+      }
+      return undefined;
+    },
+  };
+}
+
 export function replicationInvariants(config: ClusterConfig): Invariant[] {
   const parts = Array.from({ length: config.partitions }, (_, p) => p);
   const views = new ReplicaViews(config);
   const replicas = (world: World, p: number) => views.of(world, p);
   const committed = parts.map(() => new CommittedLog());
   const strongIsrLogs = parts.map(() => new CommittedLog());
-
-  // no-acked-loss: acknowledged (offset -> value), and the leader they were last checked on.
-  const acked = parts.map(() => new Map<number, { producer: string; value: number }>());
-  let historySeen = 0;
-  const lastLeaderChecked = parts.map(() => undefined as AnyActorRef | undefined);
-  const leaderEpochChecked = parts.map(() => -1);
 
   // single-leader-per-epoch
   const leaderOfEpoch = parts.map(() => new Map<number, number>());
@@ -247,65 +324,8 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
         return undefined;
       },
     },
-    {
-      id: 'no-acked-loss',
-      check: (world) => {
-        // Allocated only when the history grew (most events add nothing to it).
-        let fresh: { p: number; offset: number; v: { producer: string; value: number } }[] | undefined;
-        for (; historySeen < world.history.length; historySeen++) {
-          const op = world.history[historySeen]!;
-          if (op.f !== 'send') continue;
-          if (op.type !== 'ok') continue;
-          const [, p, v] = (op.value as [string, number, unknown][])[0]!;
-          const [offset, value] = v as [number, number];
-          const producer = `producer${op.process}`;
-          const prior = acked[p]!.get(offset);
-          if (prior && (prior.producer !== producer || prior.value !== value)) {
-            return `${partitionName(p)} offset ${offset}: acknowledged ${show(prior)} earlier, now ${producer}:${value} was acknowledged at the same offset`;
-          }
-          acked[p]!.set(offset, { producer, value });
-          (fresh ??= []).push({ p, offset, v: { producer, value } });
-        }
-        const c = controller(world);
-        if (!c) return undefined;
-        for (const p of parts) {
-          const state = c.partitions[p]!;
-          if (state.leader < 0) continue;
-          let leader: ReplicaView | undefined;
-          for (const r of replicas(world, p)) {
-            if (r.broker === state.leader) {
-              leader = r;
-              break;
-            }
-          }
-          // Only a leader that knows it leads the current epoch serves reads.
-          if (!leader || leader.role !== 'Leader' || leader.ctx.state?.leaderEpoch !== state.leaderEpoch) continue;
-          // The same leader in the same epoch was checked already: only what is newly acknowledged.
-          const same = lastLeaderChecked[p] === leader.ref && leaderEpochChecked[p] === state.leaderEpoch;
-          lastLeaderChecked[p] = leader.ref;
-          leaderEpochChecked[p] = state.leaderEpoch;
-          if (same && !fresh) continue;
-          const log = leader.ctx.log;
-          const lost = (offset: number, v: { producer: string; value: number }) => {
-            const rec = log.recordAt(offset);
-            if (rec && rec.value.producer === v.producer && rec.value.value === v.value) return undefined;
-            return `${partitionName(p)} offset ${offset}: ${show(v)} was acknowledged, but leader ${state.leader} (epoch ${state.leaderEpoch}) has ${show(rec?.value)} there`;
-          };
-          if (same) {
-            for (const f of fresh!) {
-              const err = f.p === p ? lost(f.offset, f.v) : undefined;
-              if (err) return err;
-            }
-          } else {
-            for (const [offset, v] of acked[p]!) {
-              const err = lost(offset, v);
-              if (err) return err;
-            }
-          }
-        }
-        return undefined;
-      },
-    },
+    ackedLoss({ id: 'no-acked-loss', survivorOnly: false }, parts, replicas),
+    ackedLoss({ id: 'no-avoidable-loss', survivorOnly: true }, parts, replicas),
     {
       id: 'partition-order',
       check: (world) => {

@@ -1,5 +1,5 @@
 import { setup } from 'xstate';
-import type { ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../config/schema.js';
 import { react, type Outbox } from './effects.js';
 import {
   brokerIdOf,
@@ -40,7 +40,13 @@ export interface BrokerRegistrationState {
 /** Kafka's controller-side partition states. */
 export type PartitionStatus = 'NewPartition' | 'OnlinePartition' | 'OfflinePartition';
 
-export type ControllerPartition = PartitionState & { readonly status: PartitionStatus };
+export type ControllerPartition = PartitionState & {
+  readonly status: PartitionStatus;
+  /** KIP-966's Eligible Leader Replicas, kept only when the release has them. */
+  readonly elr?: readonly BrokerId[];
+  /** KIP-966: the leader when the ISR last became empty, elected when nothing else can be. */
+  readonly lastKnownLeader?: BrokerId;
+};
 
 export interface ControllerContext {
   readonly config: ClusterConfig;
@@ -98,17 +104,55 @@ function changed(p: ControllerPartition, patch: Partial<ControllerPartition>): C
 }
 
 /**
+ * A new ISR, and with KIP-966 the ELR that goes with it (PartitionChangeBuilder's
+ * maybePopulateTargetElr): at or above min ISR the ELR is empty; below it, every replica that
+ * left the ISR joins the ELR, except those back from an unclean shutdown (`unclean`). Strict
+ * min ISR (KAFKA-15583) froze the HW when the ISR fell below min ISR, so an ELR member holds
+ * every committed record.
+ */
+function withIsr(c: ControllerContext, p: ControllerPartition, isr: readonly BrokerId[], unclean: readonly BrokerId[] = []): Partial<ControllerPartition> {
+  if (!c.config.eligibleLeaderReplicas) return { isr };
+  // PartitionChangeBuilder.maybeUpdateLastKnownLeader: the leader is remembered the first time
+  // the ISR becomes empty.
+  const lastKnown = isr.length === 0 && p.leader >= 0 ? { lastKnownLeader: p.leader } : {};
+  const minIsr = Math.min(c.config.minInsyncReplicas, p.replicas.length);
+  if (isr.length >= minIsr) return { isr, elr: [], ...lastKnown };
+  const elr = p.replicas.filter((b) => ((p.elr ?? []).includes(b) || p.isr.includes(b)) && !isr.includes(b) && !unclean.includes(b));
+  return { isr, elr, ...lastKnown };
+}
+
+/**
+ * With ISR and ELR both empty, KIP-966's balanced recovery elects the last known leader if it
+ * is back (PartitionChangeBuilder.canElectLastKnownLeader, on by default): an unclean election,
+ * with whatever that broker's log kept.
+ */
+function lastKnownLeaderBack(c: ControllerContext, brokers: ControllerContext['brokers'], p: ControllerPartition): BrokerId | undefined {
+  if (!c.config.eligibleLeaderReplicas || p.isr.length > 0 || (p.elr ?? []).length > 0 || p.lastKnownLeader === undefined) return undefined;
+  return isLive(brokers, p.lastKnownLeader) ? p.lastKnownLeader : undefined;
+}
+
+/**
  * Choose a leader for a partition whose leader is gone: the first replica, in assignment order,
- * that is in the ISR and live; failing that, with unclean election on, any live replica, which
- * then becomes the whole ISR. Every new leader gets a new leader epoch.
+ * that is in the ISR and live; with KIP-966, when the ISR is empty, the first live member of the
+ * ELR (ReplicationControlManager's isValidNewLeader), which becomes the whole ISR; failing that,
+ * with unclean election on, any live replica, which then becomes the whole ISR. Every new leader
+ * gets a new leader epoch.
  */
 function elect(c: ControllerContext, brokers: ControllerContext['brokers'], p: ControllerPartition): ControllerPartition {
   const clean = p.replicas.find((b) => p.isr.includes(b) && isLive(brokers, b));
-  if (clean !== undefined) return changed(p, { leader: clean, leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
+  if (clean !== undefined) return changed(p, { leader: clean, ...(p.lastKnownLeader === undefined ? {} : { lastKnownLeader: undefined }), leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
+  if (c.config.eligibleLeaderReplicas && p.isr.length === 0) {
+    const eligible = p.replicas.find((b) => (p.elr ?? []).includes(b) && isLive(brokers, b));
+    if (eligible !== undefined) {
+      return changed(p, { leader: eligible, ...withIsr(c, p, [eligible]), elr: (p.elr ?? []).filter((b) => b !== eligible), lastKnownLeader: undefined, leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
+    }
+    const last = lastKnownLeaderBack(c, brokers, p);
+    if (last !== undefined) return changed(p, { leader: last, isr: [last], lastKnownLeader: undefined, leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
+  }
   if (c.config.uncleanLeaderElection) {
     const unclean = p.replicas.find((b) => isLive(brokers, b));
     if (unclean !== undefined) {
-      return changed(p, { leader: unclean, isr: [unclean], leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
+      return changed(p, { leader: unclean, isr: [unclean], ...(c.config.eligibleLeaderReplicas ? { elr: [], lastKnownLeader: undefined } : {}), leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
     }
   }
   if (p.leader === -1 && p.status === 'OfflinePartition') return p;
@@ -116,15 +160,19 @@ function elect(c: ControllerContext, brokers: ControllerContext['brokers'], p: C
 }
 
 /**
- * Take a broker out of every ISR and move leadership away from it. The ISR is never emptied:
- * Kafka keeps the last member, so the partition waits for it (offline) rather than elect a
- * replica that may lack committed records.
+ * Take a broker out of every ISR and move leadership away from it. Without ELR the ISR is never
+ * emptied: Kafka keeps the last member, so the partition waits for it (offline) rather than
+ * elect a replica that may lack committed records, and elects it again when it comes back, with
+ * whatever its log kept. With ELR (KIP-966) the last member leaves too, into the ELR; after an
+ * `unclean` shutdown (a restart: handleBrokerUncleanShutdown) it leaves the ELR as well.
  */
-function removeFromIsrs(c: ControllerContext, brokers: ControllerContext['brokers'], b: BrokerId): ControllerPartition[] {
+function removeFromIsrs(c: ControllerContext, brokers: ControllerContext['brokers'], b: BrokerId, unclean = false): ControllerPartition[] {
+  const elr = c.config.eligibleLeaderReplicas;
   return c.partitions.map((p) => {
     if (!p.replicas.includes(b)) return p;
     let q = p;
-    if (q.isr.includes(b) && q.isr.length > 1) q = changed(q, { isr: q.isr.filter((x) => x !== b) });
+    if (q.isr.includes(b) && (q.isr.length > 1 || elr)) q = changed(q, withIsr(c, q, q.isr.filter((x) => x !== b), unclean ? [b] : []));
+    else if (elr && unclean && (q.elr ?? []).includes(b)) q = changed(q, { elr: q.elr!.filter((x) => x !== b) });
     if (q.leader === b) q = elect(c, brokers, q);
     return q;
   });
@@ -188,8 +236,11 @@ function register(c: ControllerContext, e: BrokerRegistration & { from: string }
   const brokerEpoch = c.nextBrokerEpoch;
   const brokers = setBroker(c.brokers, b, { brokerEpoch, incarnation: e.incarnation, lastHeartbeat: c.now(), fenced: true });
   // KIP-841/KIP-903: a restarted broker may have lost its unflushed log, so its old place in
-  // every ISR is taken away; it rejoins, with its new epoch, once it has caught up.
-  const partitions = old && c.config.brokerEpochFencing ? removeFromIsrs(c, brokers, b) : c.partitions;
+  // every ISR is taken away; it rejoins, with its new epoch, once it has caught up. With ELR, a
+  // restart is an unclean shutdown (the model's brokers never shut down cleanly): it leaves the
+  // ELR too (KIP-966, handleBrokerUncleanShutdown).
+  const elr = c.config.eligibleLeaderReplicas;
+  const partitions = old && (c.config.brokerEpochFencing || elr) ? removeFromIsrs(c, brokers, b, elr) : c.partitions;
   if (old) out.note(`broker ${b} re-registered with epoch ${brokerEpoch}${c.config.brokerEpochFencing ? ', removed from ISRs' : ''}`);
   publishIfChanged(c.partitions, partitions, brokers, out);
   out.send(e.from, { type: 'BrokerRegistrationResponse', brokerEpoch } satisfies BrokerRegistrationResponse);
@@ -255,7 +306,7 @@ function alterPartition(c: ControllerContext, e: AlterPartition & { from: string
     if (!r || r.fenced) return void reply('INELIGIBLE_REPLICA');
     if (c.config.brokerEpochFencing && r.brokerEpoch !== m.brokerEpoch) return void reply('INELIGIBLE_REPLICA');
   }
-  const updated = changed(p, { isr: newIsr });
+  const updated = changed(p, withIsr(c, p, newIsr));
   out.note(`ISR of ${nameOf(p)} is now [${newIsr.join(',')}] (AlterPartition from leader ${e.leaderId})`);
   const partitions = c.partitions.map((x) => (x === p ? updated : x));
   publishIfChanged(c.partitions, partitions, c.brokers, out);

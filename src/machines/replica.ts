@@ -1,5 +1,5 @@
 import { and, not, raise, setup } from 'xstate';
-import type { ClusterConfig } from '../cluster/config.js';
+import type { ClusterConfig } from '../config/schema.js';
 import { PartitionLog } from '../log/index.js';
 import { ProducerState } from '../log/producer-state.js';
 import type { Disk } from '../sim/disk.js';
@@ -211,8 +211,14 @@ function failWaiting(c: ReplicaContext, out: Outbox, error: ErrorCode): Partial<
 
 const effectiveIsr = (c: ReplicaContext) => c.pendingIsr ?? c.state?.isr ?? [];
 
-/** HW = min LEO over the (maximal) ISR; it only moves up (Partition.maybeIncrementLeaderHW). */
+/**
+ * HW = min LEO over the (maximal) ISR; it only moves up (Partition.maybeIncrementLeaderHW).
+ * With KAFKA-15583 (3.7) it does not move while the committed ISR is below min.insync.replicas
+ * (Partition.isUnderMinIsr), so nothing is committed on fewer replicas than promised.
+ */
 function maybeIncrementHw(c: ReplicaContext): void {
+  // Partition.effectiveMinIsr: min.insync.replicas, at most the replica count.
+  if (c.config.strictMinIsr && c.state && c.state.isr.length < Math.min(c.config.minInsyncReplicas, c.state.replicas.length)) return;
   let hw = c.log.logEndOffset;
   for (const b of effectiveIsr(c)) {
     if (b === c.brokerId) continue;
@@ -227,11 +233,13 @@ function completeWaiting(c: ReplicaContext, out: Outbox): Partial<ReplicaContext
   if (c.waiting.length === 0) return {};
   const hw = c.log.highWatermark;
   const now = c.now();
-  const isrSize = c.state?.isr.length ?? 0;
+  // Partition.checkEnoughReplicasReachOffset judges on the maximal ISR (KIP-497): the ISR
+  // with a pending expansion already counted, a pending shrink not yet applied.
+  const isrSize = effectiveIsr(c).length;
   const rest: WaitingProduce[] = [];
   for (const w of c.waiting) {
     if (hw >= w.requiredOffset) {
-      // Partition.checkEnoughReplicasReachOffset: committed, but did enough replicas have it?
+      // Committed, but did enough replicas have it?
       const error: ErrorCode | undefined = isrSize < c.config.minInsyncReplicas ? 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' : undefined;
       answer(w, out, error, w.baseOffset);
     } else if (now >= w.deadline) {
