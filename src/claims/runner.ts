@@ -3,6 +3,7 @@ import type { StoryStep } from '../explore/story.js';
 import type { TraceEvent } from '../sim/trace.js';
 import type { Violation } from '../sim/world.js';
 import { experiments } from './experiments/index.js';
+import { newestRelease, presets } from '../config/index.js';
 import { checkId, replayCounterexample, searchCounterexample, type SearchResult } from './search.js';
 import type { Budget, Claim, Exhibit, ExperimentContext, SearchRequest, Verdict } from './types.js';
 
@@ -29,22 +30,35 @@ export interface ClaimResult {
   readonly witness: ShownRun | undefined;
   /** The verdict is the one the catalogue records. */
   readonly matches: boolean;
+  /** The Kafka release the verdict is about. */
+  readonly kafka: string;
 }
 
 export interface RunOptions {
   readonly budget: Budget;
+  /** The Kafka release to check the claims on (default: the newest). */
+  readonly kafka?: string;
   /** Directory of counterexample files, relative to the repository root. */
   readonly cxDir: string;
   readonly onStart?: (claim: Claim, index: number, total: number) => void;
   readonly onResult?: (result: ClaimResult, index: number, total: number) => void;
 }
 
-function context(budget: Budget): ExperimentContext {
+function context(budget: Budget, kafka: string): ExperimentContext {
   const memo = new Map<string, SearchResult>();
   const key = (req: SearchRequest, shrink: boolean) => JSON.stringify({ ...req, check: checkId(req.check), shrink });
+  // A preset about a release of its own (hw-truncation: 0.10.2) stays on it.
+  const releaseOf = (preset: string): string | undefined => (presets.find((p) => p.name === preset)?.release ? undefined : kafka);
   return {
     budget,
-    search(req) {
+    kafka,
+    config: (preset = 'default', overrides = {}) => {
+      const k = releaseOf(preset);
+      return { ...(k === undefined ? {} : { kafka: k }), preset, overrides };
+    },
+    search(input) {
+      const release = input.kafka ?? releaseOf(input.preset);
+      const req = release === undefined ? input : { ...input, kafka: release };
       const shrink = req.shrink ?? true;
       const k = key(req, shrink);
       const hit = memo.get(k);
@@ -68,7 +82,7 @@ function context(budget: Budget): ExperimentContext {
 
 /** Run the claims (in catalogue order) and give each a verdict. Deterministic for a budget. */
 export function runClaims(claims: readonly Claim[], opts: RunOptions): ClaimResult[] {
-  const ctx = context(opts.budget);
+  const ctx = context(opts.budget, opts.kafka ?? newestRelease.version);
   const replays = new Map<string, ReturnType<typeof replayCounterexample>>();
   const show = (claim: Claim, ex: Exhibit | undefined, kind: 'counterexample' | 'witness'): ShownRun | undefined => {
     if (!ex) return undefined;
@@ -93,6 +107,7 @@ export function runClaims(claims: readonly Claim[], opts: RunOptions): ClaimResu
       counterexample: show(claim, o.counterexample, 'counterexample'),
       witness: show(claim, o.witness, 'witness'),
       matches: o.verdict === claim.expected,
+      kafka: ctx.kafka,
     };
     out.push(result);
     opts.onResult?.(result, i, claims.length);

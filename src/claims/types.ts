@@ -69,6 +69,10 @@ export type SearchRequest = Omit<SearchOptions, 'runs' | 'seed' | 'maxShrinks'> 
 
 export interface ExperimentContext {
   readonly budget: Budget;
+  /** The Kafka release the claims are checked on (`--kafka`); presets with a release of their own keep it. */
+  readonly kafka: string;
+  /** A scenario's `config` on that release: the default preset unless named. */
+  config(preset?: string, overrides?: Record<string, unknown>): { kafka?: string; preset: string; overrides: Record<string, unknown> };
   /** Searches are memoized per run of the catalogue: claims that share one share its cost. */
   search(req: SearchRequest): SearchResult;
 }

@@ -9,9 +9,9 @@ import { describeSearch, exhibit, safetyVerdict } from './common.js';
  * at-most-once-loss: a producer that does not retry (retries=0) loses records when the leader
  * crashes: count sends that failed and are not in the log at the end.
  */
-export const atMostOnceLoss: Experiment = () => {
+export const atMostOnceLoss: Experiment = (ctx) => {
   const lost = (retries: number) => {
-    const base = { seed: 1, config: { preset: 'default', overrides: { retries } }, workload: { kind: 'produce' as const, records: 40, intervalMs: 10 }, properties: [] };
+    const base = { seed: 1, config: ctx.config('default', { retries }), workload: { kind: 'produce' as const, records: 40, intervalMs: 10 }, properties: [] };
     const probe = runScenario(parseScenario({ ...base, durationMs: 100 }), 'off');
     const leader = (probe.world.actor(CONTROLLER)?.getSnapshot() as { context: ControllerContext }).context.partitions[0]!.leader;
     const { world } = runScenario(parseScenario({ ...base, durationMs: 1500, faults: [{ at: 150, type: 'crash', node: brokerNode(leader) }, { at: 600, type: 'restart', node: brokerNode(leader) }] }), 'off');

@@ -1,13 +1,13 @@
 import { runScenario } from '../../cluster/run.js';
 import { parseScenario } from '../../cluster/scenario.js';
 import { offsetUnique, readableSendOrder } from '../checks.js';
-import type { Experiment } from '../types.js';
+import type { Experiment, ExperimentContext } from '../types.js';
 import { describeSearch, exhibit, safetyVerdict } from './common.js';
 
 type Ack = { p: number; offset: number; value: number };
 
-function acks(partitions: number): Ack[] {
-  const s = parseScenario({ seed: 1, durationMs: 800, config: { preset: 'default', overrides: { partitions } }, workload: { kind: 'produce', records: 30, intervalMs: 10, keys: 6 } });
+function acks(ctx: ExperimentContext, partitions: number): Ack[] {
+  const s = parseScenario({ seed: 1, durationMs: 800, config: ctx.config('default', { partitions }), workload: { kind: 'produce', records: 30, intervalMs: 10, keys: 6 } });
   const { world } = runScenario(s, 'off');
   return world.history
     .filter((o) => o.f === 'send' && o.type === 'ok')
@@ -31,7 +31,7 @@ export const orderWithinPartition: Experiment = (ctx) => {
   const def = ctx.search({ check: readableSendOrder, preset: 'default', mode: 'hold' });
   const plain = ctx.search({ check: readableSendOrder, preset: 'no-idempotence', mode: 'find' });
   const evidence = [describeSearch(def, 'the idempotent producer'), describeSearch(plain, 'without idempotence, a retried record lands after a later one')];
-  const across = acks(3).sort((a, b) => a.p - b.p || a.offset - b.offset);
+  const across = acks(ctx, 3).sort((a, b) => a.p - b.p || a.offset - b.offset);
   const inversions = across.filter((a, i) => i > 0 && a.value < across[i - 1]!.value).length;
   evidence.push(`3 partitions, records read partition by partition: ${inversions} place(s) where a record sent earlier comes after one sent later`);
   if (def.found || inversions === 0) {
@@ -62,8 +62,8 @@ export const commitLogOrder: Experiment = (ctx) =>
  * offsets-per-partition: with 3 partitions and no faults, each partition's acknowledged
  * offsets start at 0 and are dense, and the same offset numbers occur in every partition.
  */
-export const offsetsPerPartition: Experiment = () => {
-  const all = acks(3);
+export const offsetsPerPartition: Experiment = (ctx) => {
+  const all = acks(ctx, 3);
   const evidence: string[] = [];
   let ok = true;
   for (let p = 0; p < 3; p++) {

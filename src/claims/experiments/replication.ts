@@ -50,10 +50,10 @@ function leaderAt(scenario: Scenario, t: number): { leader: number; isr: readonl
  * has noticed (broker.session.timeout.ms). With RF = 3 a follower from the ISR takes over; with
  * RF = 1 there is no follower and the partition stays offline until the broker is back.
  */
-export const leaderFailover: Experiment = () => {
+export const leaderFailover: Experiment = (ctx) => {
   const evidence: string[] = [];
   const tryRf = (rf: number, unclean: boolean): boolean => {
-    const base = parseScenario({ seed: 1, durationMs: 100, config: { preset: 'default', overrides: { replicationFactor: rf, minInsyncReplicas: 1, uncleanLeaderElection: unclean } }, workload: { kind: 'produce', records: 5 } });
+    const base = parseScenario({ seed: 1, durationMs: 100, config: ctx.config('default', { replicationFactor: rf, minInsyncReplicas: 1, uncleanLeaderElection: unclean }), workload: { kind: 'produce', records: 5 } });
     const before = leaderAt(base, 100);
     const crashed = parseScenario({ ...base, durationMs: 400, faults: [{ at: 100, type: 'crash', node: brokerNode(before.leader) }] });
     const after = leaderAt(crashed, 400);
@@ -71,14 +71,14 @@ export const leaderFailover: Experiment = () => {
  * fault-tolerant: writes go on while brokers are down. Produce for 600 ms with k brokers
  * crashed from 100 ms on, and count acknowledgements of records sent after the crash.
  */
-export const faultTolerant: Experiment = () => {
-  const config = resolveConfig('default');
+export const faultTolerant: Experiment = (ctx) => {
+  const config = resolveConfig('default', {}, 'config', ctx.kafka);
   const evidence: string[] = [];
   const okAfter = (k: number): number => {
     // Crash the brokers that do not lead: the leader stays, so only the ISR rule decides.
-    const probe = leaderAt(parseScenario({ seed: 1, durationMs: 100, workload: { kind: 'produce', records: 60, intervalMs: 10 } }), 100);
+    const probe = leaderAt(parseScenario({ seed: 1, durationMs: 100, config: ctx.config(), workload: { kind: 'produce', records: 60, intervalMs: 10 } }), 100);
     const victims = Array.from({ length: config.brokers }, (_, i) => i + 1).filter((b) => b !== probe.leader).slice(0, k);
-    const s = parseScenario({ seed: 1, durationMs: 1000, workload: { kind: 'produce', records: 60, intervalMs: 10 }, faults: victims.map((b) => ({ at: 100, type: 'crash' as const, node: brokerNode(b) })), properties: [] });
+    const s = parseScenario({ seed: 1, durationMs: 1000, config: ctx.config(), workload: { kind: 'produce', records: 60, intervalMs: 10 }, faults: victims.map((b) => ({ at: 100, type: 'crash' as const, node: brokerNode(b) })), properties: [] });
     const { world } = runScenario(s, 'off');
     const acked = world.history.filter((o) => o.f === 'send' && o.type === 'ok' && ((o.value as [string, number, [number, number]][])[0]![2][1] >= 20)).length;
     evidence.push(`${k} of ${config.brokers} brokers crashed (min.insync.replicas=${config.minInsyncReplicas}): ${acked} of 40 records sent after the crash acknowledged`);
@@ -91,10 +91,10 @@ export const faultTolerant: Experiment = () => {
 };
 
 /** replicated: with no faults, every acknowledged record ends up on every replica. */
-export const replicatedToOtherBrokers: Experiment = () => {
-  const s = parseScenario({ seed: 1, durationMs: 800, workload: { kind: 'produce', records: 30, intervalMs: 10 } });
+export const replicatedToOtherBrokers: Experiment = (ctx) => {
+  const s = parseScenario({ seed: 1, durationMs: 800, config: ctx.config(), workload: { kind: 'produce', records: 30, intervalMs: 10 } });
   const { world } = runScenario(s, 'off');
-  const config = resolveConfig('default');
+  const config = resolveConfig('default', {}, 'config', ctx.kafka);
   const acked = world.history.filter((o) => o.f === 'send' && o.type === 'ok').map((o) => (o.value as [string, number, [number, number]][])[0]![2]);
   const missing: string[] = [];
   for (let b = 1; b <= config.brokers; b++) {

@@ -9,6 +9,8 @@ import { InputError } from '../../errors.js';
 import type { Io } from '../io.js';
 import { wallclockMs } from '../wallclock.js';
 import type { RegisterCommand } from './index.js';
+import { kafkaOption } from './options.js';
+import { releaseNamed } from '../../config/index.js';
 
 interface ClaimsFlags {
   json?: boolean;
@@ -16,6 +18,7 @@ interface ClaimsFlags {
   only?: string;
   quick?: boolean;
   check?: boolean;
+  kafka?: string;
   cxDir: string;
 }
 
@@ -81,7 +84,9 @@ export const registerClaims: RegisterCommand = (program, io, setExitCode) => {
     .option('--quick', 'the quick budget (fewer runs where a property should hold): about two minutes')
     .option('--check', 'write nothing; exit 1 if the report (--out) or the counterexample files are out of date')
     .option('--cx-dir <dir>', 'where counterexample scenario files go', 'docs/counterexamples')
+    .addOption(kafkaOption())
     .action((flags: ClaimsFlags) => {
+      if (flags.kafka !== undefined) releaseNamed(flags.kafka);
       let claims = loadCatalogue();
       if (flags.only !== undefined) {
         const wanted = flags.only.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -94,7 +99,7 @@ export const registerClaims: RegisterCommand = (program, io, setExitCode) => {
       const budget = budgets[flags.quick ? 'quick' : 'full'];
       const cxDir = flags.cxDir.replace(/\/+$/, '');
       const bar = progress(io, claims.length);
-      const results = runClaims(claims, { budget, cxDir, onStart: (c) => bar.start(c.id), onResult: (r, i) => bar.done(r, i) });
+      const results = runClaims(claims, { budget, cxDir, ...(flags.kafka === undefined ? {} : { kafka: flags.kafka }), onStart: (c) => bar.start(c.id), onResult: (r, i) => bar.done(r, i) });
       const elapsed = bar.stop();
 
       const files = flags.out === undefined ? scenarioFiles(results) : flags.out.endsWith('.json') ? new Map([...scenarioFiles(results), [flags.out, resultsJson(results)]]) : reportFiles(results, budget, flags.out);

@@ -1,4 +1,4 @@
-import type { ClusterConfig } from '../schema.js';
+import type { ClusterConfig, TimeSetting } from '../schema.js';
 
 /**
  * The settings a Kafka release decides: its protocol switches and its default times (in Kafka's
@@ -18,21 +18,7 @@ export type ReleaseSettings = Pick<
   | 'generationFencing'
   | 'producerFencing'
   | 'txnEpochBump'
-  | 'replicaLagTimeMaxMs'
-  | 'brokerHeartbeatIntervalMs'
-  | 'brokerSessionTimeoutMs'
-  | 'replicaFetchBackoffMs'
-  | 'replicaFetchWaitMaxMs'
-  | 'hwCheckpointIntervalMs'
-  | 'requestTimeoutMs'
-  | 'retryBackoffMs'
-  | 'deliveryTimeoutMs'
-  | 'sessionTimeoutMs'
-  | 'heartbeatIntervalMs'
-  | 'rebalanceTimeoutMs'
-  | 'groupInitialRebalanceDelayMs'
-  | 'autoCommitIntervalMs'
-  | 'transactionTimeoutMs'
+  | TimeSetting
 >;
 
 /** One setting a release changed, with the KIP or JIRA that changed it. */
