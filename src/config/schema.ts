@@ -24,7 +24,7 @@ export const configSchema = z.strictObject({
   /** KIP-320: fetches carry the follower's current leader epoch; a mismatch is fenced. */
   fetchEpochFencing: z.boolean(),
   /**
-   * KIP-841/KIP-903: a broker that re-registers with a new epoch is removed from every ISR
+   * KIP-380 (ZooKeeper, 2.2), KIP-841/KIP-903 (KRaft): a broker that re-registers with a new epoch is removed from every ISR
    * and may only rejoin one with its current epoch. Off: it keeps its place in the ISR.
    */
   brokerEpochFencing: z.boolean(),
@@ -46,7 +46,7 @@ export const configSchema = z.strictObject({
   /** `never`: Kafka's default (log.flush.interval.messages = Long.MAX); `always`: fsync every append. */
   fsync: z.enum(['never', 'always']),
   /**
-   * Which defaults the times below take (`timeDefaults`): `scaled`, Kafka's divided by 100 so
+   * How the release's times are run (`scaledTime`): `scaled`, Kafka's divided by 100 so
    * that a search covers many failovers in a short run, their ratios kept; or `kafka`, Kafka's
    * own. A time given in the overrides wins over either.
    */
