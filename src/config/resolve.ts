@@ -26,7 +26,7 @@ const featureUse: readonly { readonly feature: Feature; readonly uses: (c: Clust
 /** A release that lacks a feature the configuration turns on is a mistake in the input, named. */
 export function requireFeature(release: Release, feature: Feature, what: string): void {
   if (hasFeature(release, feature)) return;
-  const since = releaseIntroducing(newestRelease, feature);
+  const since = releaseIntroducing(feature);
   throw new InputError(`${what}: Kafka ${release.version} has no ${feature}${since ? ` (it came in ${since.version})` : ''}`);
 }
 

@@ -109,6 +109,14 @@ export const configSchema = z.strictObject({
 
 export type ClusterConfig = z.infer<typeof configSchema>;
 
+/**
+ * The min ISR a partition with `replicas` replicas is held to: min.insync.replicas, at most the
+ * replica count (Kafka's Partition.effectiveMinIsr, and the controller's ELR rule).
+ */
+export function effectiveMinIsr(config: ClusterConfig, replicas: number): number {
+  return Math.min(config.minInsyncReplicas, replicas);
+}
+
 export type TimeSetting =
   | 'replicaLagTimeMaxMs'
   | 'brokerHeartbeatIntervalMs'

@@ -1,5 +1,5 @@
 import { and, not, raise, setup } from 'xstate';
-import type { ClusterConfig } from '../config/schema.js';
+import { effectiveMinIsr, type ClusterConfig } from '../config/schema.js';
 import { PartitionLog } from '../log/index.js';
 import { ProducerState } from '../log/producer-state.js';
 import type { Disk } from '../sim/disk.js';
@@ -217,8 +217,7 @@ const effectiveIsr = (c: ReplicaContext) => c.pendingIsr ?? c.state?.isr ?? [];
  * (Partition.isUnderMinIsr), so nothing is committed on fewer replicas than promised.
  */
 function maybeIncrementHw(c: ReplicaContext): void {
-  // Partition.effectiveMinIsr: min.insync.replicas, at most the replica count.
-  if (c.config.strictMinIsr && c.state && c.state.isr.length < Math.min(c.config.minInsyncReplicas, c.state.replicas.length)) return;
+  if (c.config.strictMinIsr && c.state && c.state.isr.length < effectiveMinIsr(c.config, c.state.replicas.length)) return;
   let hw = c.log.logEndOffset;
   for (const b of effectiveIsr(c)) {
     if (b === c.brokerId) continue;

@@ -5,7 +5,7 @@ function releaseJson(r: Release) {
   return {
     version: r.version,
     extends: r.previous?.version ?? null,
-    changes: r.changes.map((c) => ({ setting: c.setting, value: c.value, ref: c.ref, summary: c.summary })),
+    changes: r.changes,
     introduces: r.introduces,
     unmodelled: r.unmodelled,
     settings: r.settings,

@@ -2,8 +2,10 @@ import { InputError } from '../../errors.js';
 import { kafka_4_3 } from './kafka-4.3.js';
 import type { Release } from './release.js';
 
+import type { Feature } from './release.js';
+
 export type { Change, Feature, Release, ReleaseSettings, Unmodelled } from './release.js';
-export { hasFeature, releaseIntroducing } from './release.js';
+export { hasFeature } from './release.js';
 
 /** The newest release the model documents: what a scenario without `kafka` runs. */
 export const newestRelease: Release = kafka_4_3;
@@ -24,7 +26,7 @@ export function releaseNamed(version: string, where = '--kafka'): Release {
   return r;
 }
 
-/** Is release `a` older than release `b`? */
-export function isBefore(a: Release, b: Release): boolean {
-  return releases.indexOf(a) < releases.indexOf(b);
+/** The first release to have `feature`. */
+export function releaseIntroducing(feature: Feature): Release | undefined {
+  return releases.find((r) => r.introduces.includes(feature));
 }

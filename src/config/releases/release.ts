@@ -81,10 +81,3 @@ export function hasFeature(release: Release, feature: Feature): boolean {
   for (let r: Release | undefined = release; r; r = r.previous) if (r.introduces.includes(feature)) return true;
   return false;
 }
-
-/** Which release introduced `feature`, walking back from `newest`. */
-export function releaseIntroducing(newest: Release, feature: Feature): Release | undefined {
-  let found: Release | undefined;
-  for (let r: Release | undefined = newest; r; r = r.previous) if (r.introduces.includes(feature)) found = r;
-  return found;
-}
