@@ -1,4 +1,4 @@
-import { brokerMachine } from '../machines/broker.js';
+import { CLEAN_SHUTDOWN_FILE, brokerMachine, cleanShutdownEpoch } from '../machines/broker.js';
 import { consumerMachine, type ConsumerOptions } from '../machines/consumer.js';
 import { controllerMachine, initialReplicas, type ExtraTopic } from '../machines/controller.js';
 import { groupCoordinatorMachine } from '../machines/group-coordinator.js';
@@ -93,7 +93,13 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
       boot: (boot) => [
         {
           logic: brokerMachine,
-          input: { config, brokerId: b, incarnation: boot.incarnation, ...(coordinators.length > 0 ? { coordinators } : {}), ...(txnCoordinators.length > 0 ? { txnCoordinators } : {}) },
+          input: {
+            config,
+            brokerId: b,
+            incarnation: boot.incarnation,
+            previousBrokerEpoch: cleanShutdownEpoch(boot.disk.read(CLEAN_SHUTDOWN_FILE)),
+            ...(coordinators.length > 0 ? { coordinators } : {}), ...(txnCoordinators.length > 0 ? { txnCoordinators } : {}),
+          },
         },
         ...hosted.map(({ topic, p }) => ({
           name: partitionName(p, topic),

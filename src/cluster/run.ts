@@ -89,6 +89,7 @@ function checkFaultNodes(faults: readonly Fault[], nodes: readonly NodeId[], whe
     const p = `faults[${i}]`;
     switch (f.type) {
       case 'crash':
+      case 'shutdown':
       case 'restart':
       case 'latency':
         check(f.node, `${p}.node`);

@@ -9,7 +9,9 @@ const nodeId = z.string().min(1);
 const time = z.number().int().min(0);
 
 const faultSchema = z.discriminatedUnion('type', [
-  z.strictObject({ at: time, type: z.literal('crash'), node: nodeId, tear: z.boolean().optional() }),
+  // kind: process (the page cache survives) or power-loss (unflushed writes lost; the default).
+  z.strictObject({ at: time, type: z.literal('crash'), node: nodeId, kind: z.enum(['process', 'power-loss']).optional(), tear: z.boolean().optional() }),
+  z.strictObject({ at: time, type: z.literal('shutdown'), node: nodeId }),
   z.strictObject({ at: time, type: z.literal('restart'), node: nodeId }),
   z.strictObject({
     at: time,

@@ -7,7 +7,7 @@ import { replicationInvariants } from '../check/replication.js';
 import { CONTROLLER, brokerNode } from '../machines/protocol.js';
 import { initialReplicas } from '../machines/controller.js';
 import type { Invariant, Violation } from '../sim/world.js';
-import { caseToScenario, episodeKinds, exploreCaseArb, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
+import { caseToScenario, defaultEpisodeKinds, exploreCaseArb, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
 import { groupPropertyIds } from '../check/groups.js';
 import { transactionPropertyIds } from '../check/transactions.js';
 import { txnSpaceFor } from '../transactions/scenarios.js';
@@ -88,8 +88,16 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
     // A correlated failure takes a whole replica set down: it needs a budget that large.
     // A restarted broker counts as faulty until it could have caught up (replica.lag.time.max.ms):
     // with no fsync it came back without its unflushed records (spec/replication.md).
-    budget: { nodes, maxFaulty: opts.correlated ? Math.max(budget, correlatedGroup.length) : budget, recoveryMs: config.replicaLagTimeMaxMs },
-    kinds: opts.faults ?? episodeKinds,
+    // Two machines that lose power at the same moment share a power supply: that is the
+    // correlated failure, searched only when asked for. Otherwise at most one of the faulty
+    // brokers is down from a power loss at a time (the others crashed, were cut off or slowed).
+    budget: {
+      nodes,
+      maxFaulty: opts.correlated ? Math.max(budget, correlatedGroup.length) : budget,
+      ...(opts.correlated ? {} : { maxPowerLost: 1 }),
+      recoveryMs: config.replicaLagTimeMaxMs,
+    },
+    kinds: opts.faults ?? defaultEpisodeKinds,
     correlated: opts.correlated ?? false,
     horizonMs: Math.floor((opts.durationMs ?? 1500) * 0.7),
     maxEpisodes: opts.maxEpisodes ?? 6,

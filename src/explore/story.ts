@@ -17,7 +17,11 @@ export interface StoryStep {
 export function describeFault(f: Fault): string {
   switch (f.type) {
     case 'crash':
-      return `${f.node} crashes${f.tear ? ' (last writes may be torn)' : ''}`;
+      return f.kind === 'process'
+        ? `${f.node} process crashes (the page cache survives)`
+        : `${f.node} ${f.kind === 'power-loss' ? 'loses power' : 'crashes'}${f.tear ? ' (last writes may be torn)' : ''}`;
+    case 'shutdown':
+      return `${f.node} shuts down (controlled)`;
     case 'restart':
       return `${f.node} restarts`;
     case 'partition':
@@ -78,16 +82,18 @@ export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'repli
         const f = ev.fault;
         const last = steps[steps.length - 1];
         // Crashes (or restarts) of several nodes at one instant are one step.
-        if ((f.type === 'crash' || f.type === 'restart') && last && last.t === ev.t && last.kind === f.type && !ev.effect) {
+        // A process crash keeps its own step kind: it loses nothing, and is told apart.
+        const kind = f.type === 'crash' && f.kind === 'process' ? 'process-crash' : f.type;
+        if ((f.type === 'crash' || f.type === 'restart') && last && last.t === ev.t && last.kind === kind && !ev.effect) {
           last.nodes.push(f.node);
-          last.text = `${last.nodes.join(', ')} ${f.type === 'crash' ? 'crash' : 'restart'}`;
+          last.text = `${last.nodes.join(', ')} ${kind === 'crash' ? (f.type === 'crash' && f.kind === 'power-loss' ? 'lose power' : 'crash') : kind === 'process-crash' ? 'process crash' : 'restart'}`;
           return;
         }
         steps.push({
           t: ev.t,
           text: describeFault(f) + (ev.effect ? ` (${ev.effect})` : ''),
           traceIndex: i,
-          kind: f.type,
+          kind,
           nodes: f.type === 'crash' || f.type === 'restart' ? [f.node] : [],
           lost: [],
         });

@@ -20,13 +20,26 @@ import {
 } from './protocol.js';
 
 /**
+ * The clean-shutdown marker (Kafka's `.kafka_cleanshutdown` in each log directory): written, with
+ * the broker epoch, as the last step of a clean shutdown, after every log is flushed; read and
+ * deleted at the next start (LogManager, CleanShutdownFileHandler, KIP-966). A crash leaves none.
+ */
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+
+/** The broker epoch the marker holds, or -1 when there is none (the last shutdown was unclean). */
+export function cleanShutdownEpoch(entries: readonly unknown[]): number {
+  const e = entries[0];
+  return typeof e === 'number' ? e : -1;
+}
+
+/**
  * A broker process (KRaft mode): it registers with the controller on every start, heartbeats,
  * keeps a metadata cache, answers clients' Metadata requests from it, and hands each of its
  * partition replicas the partition's state (leader, leader epoch, ISR) whenever it changes.
  * The replicas themselves are separate actors on the same node (src/machines/replica.ts).
  *
  * States follow Kafka's BrokerState: STARTING (registering), RECOVERY (registered but fenced
- * until its first heartbeat is answered), RUNNING.
+ * until its first heartbeat is answered), RUNNING, PENDING_CONTROLLED_SHUTDOWN, SHUTTING_DOWN.
  */
 export interface BrokerContext {
   readonly config: ClusterConfig;
@@ -34,6 +47,8 @@ export interface BrokerContext {
   readonly incarnation: number;
   /** -1 until registered. */
   readonly brokerEpoch: number;
+  /** The epoch of the previous registration if it shut down cleanly, else -1 (KIP-966). */
+  readonly previousBrokerEpoch: number;
   /** The partitions as this broker last heard of them (possibly stale), in the controller's order. */
   readonly metadata: readonly PartitionState[];
   /** Group coordinator actors on this node: each is told of `__consumer_offsets` changes. */
@@ -51,14 +66,46 @@ export type BrokerEvent =
   | (BrokerHeartbeatResponse & { from: string })
   | (MetadataUpdate & { from: string })
   | (MetadataRequest & { from: string })
-  | { type: 'net.disconnected'; peer: string };
+  | { type: 'net.disconnected'; peer: string }
+  | { type: 'Shutdown' };
 
 function register(c: BrokerContext, _e: unknown, out: Outbox): void {
-  out.send(CONTROLLER, { type: 'BrokerRegistration', brokerId: c.brokerId, incarnation: c.incarnation } satisfies BrokerRegistration);
+  out.send(CONTROLLER, {
+    type: 'BrokerRegistration',
+    brokerId: c.brokerId,
+    incarnation: c.incarnation,
+    ...(c.previousBrokerEpoch >= 0 ? { previousBrokerEpoch: c.previousBrokerEpoch } : {}),
+  } satisfies BrokerRegistration);
 }
 
 function sendHeartbeat(c: BrokerContext, _e: unknown, out: Outbox): void {
   out.send(CONTROLLER, { type: 'BrokerHeartbeat', brokerId: c.brokerId, brokerEpoch: c.brokerEpoch } satisfies BrokerHeartbeat);
+}
+
+/** BrokerLifecycleManager.beginControlledShutdown: heartbeats now ask to shut down. */
+function sendShutdownHeartbeat(c: BrokerContext, _e: unknown, out: Outbox): void {
+  out.send(CONTROLLER, { type: 'BrokerHeartbeat', brokerId: c.brokerId, brokerEpoch: c.brokerEpoch, wantShutDown: true } satisfies BrokerHeartbeat);
+}
+
+/**
+ * The last of a clean shutdown (BrokerServer.shutdown, LogManager.shutdown): every log flushed,
+ * then the marker with this registration's epoch, then the process exits.
+ */
+function exitCleanly(c: BrokerContext, _e: unknown, out: Outbox): void {
+  out.note(c.brokerEpoch >= 0 ? `shut down cleanly at broker epoch ${c.brokerEpoch}` : 'shut down before registering');
+  out.fsyncAll();
+  if (c.brokerEpoch >= 0) {
+    out.replace(CLEAN_SHUTDOWN_FILE, [c.brokerEpoch]);
+    out.fsync(CLEAN_SHUTDOWN_FILE);
+  }
+  out.exit();
+}
+
+/** At start the marker is read (into the input) and deleted, so that a crash from now on is unclean. */
+function deleteCleanShutdownMarker(c: BrokerContext, _e: unknown, out: Outbox): void {
+  if (c.previousBrokerEpoch < 0) return;
+  out.replace(CLEAN_SHUTDOWN_FILE, []);
+  out.fsync(CLEAN_SHUTDOWN_FILE);
 }
 
 /**
@@ -96,20 +143,36 @@ function applyMetadata(c: BrokerContext, partitions: readonly PartitionState[], 
 export const brokerMachine = setup({
   types: {} as {
     context: BrokerContext;
-    input: { config: ClusterConfig; brokerId: BrokerId; incarnation: number; coordinators?: readonly string[]; txnCoordinators?: readonly string[] };
+    input: {
+      config: ClusterConfig;
+      brokerId: BrokerId;
+      incarnation: number;
+      /** From the clean-shutdown marker on disk (`cleanShutdownEpoch`); absent or -1: unclean. */
+      previousBrokerEpoch?: number;
+      coordinators?: readonly string[];
+      txnCoordinators?: readonly string[];
+    };
     events: BrokerEvent;
   },
   delays: {
     heartbeatInterval: ({ context }) => context.config.brokerHeartbeatIntervalMs,
     registrationRetry: ({ context }) => context.config.requestTimeoutMs / 10,
+    // How long a broker waits for the controller to move its leaderships away before it shuts
+    // down anyway (the controller may be unreachable); Kafka waits for the shutdown future.
+    controlledShutdownTimeout: ({ context }) => context.config.brokerSessionTimeoutMs,
   },
   guards: {
+    registered: ({ event }) => event.type === 'BrokerRegistrationResponse' && event.error === undefined,
+    shouldShutDown: ({ event }) => event.type === 'BrokerHeartbeatResponse' && event.shouldShutDown === true,
     unfenced: ({ event }) => event.type === 'BrokerHeartbeatResponse' && !event.fenced,
     fencedByController: ({ event }) => event.type === 'BrokerHeartbeatResponse' && event.fenced,
   },
   actions: {
     register: react(register),
     sendHeartbeat: react(sendHeartbeat),
+    sendShutdownHeartbeat: react(sendShutdownHeartbeat),
+    exitCleanly: react(exitCleanly),
+    deleteCleanShutdownMarker: react(deleteCleanShutdownMarker),
     recordEpoch: react<BrokerContext, BrokerRegistrationResponse>((_c, e) => ({ brokerEpoch: e.brokerEpoch })),
     applyMetadata: react<BrokerContext, MetadataUpdate | BrokerHeartbeatResponse>((c, e, out) => applyMetadata(c, e.partitions, out)),
     /** On unfencing, every replica is (re)told its partition's state with the current broker epoch. */
@@ -120,17 +183,35 @@ export const brokerMachine = setup({
   },
 }).createMachine({
   id: 'broker',
-  context: ({ input }) => ({ config: input.config, brokerId: input.brokerId, incarnation: input.incarnation, brokerEpoch: -1, metadata: [], coordinators: input.coordinators ?? [], txnCoordinators: input.txnCoordinators ?? [] }),
+  context: ({ input }) => ({
+    config: input.config,
+    brokerId: input.brokerId,
+    incarnation: input.incarnation,
+    brokerEpoch: -1,
+    previousBrokerEpoch: input.previousBrokerEpoch ?? -1,
+    metadata: [],
+    coordinators: input.coordinators ?? [],
+    txnCoordinators: input.txnCoordinators ?? [],
+  }),
   initial: 'Starting',
+  entry: 'deleteCleanShutdownMarker',
   on: {
     Metadata: { actions: 'answerMetadata' },
   },
   states: {
-    /** Registering with the controller (BrokerRegistration), retried until answered. */
+    /**
+     * Registering with the controller (BrokerRegistration), retried until accepted: the
+     * controller refuses while the broker id's previous registration still has a valid session
+     * (DuplicateBrokerRegistrationException), so a broker that restarts at once waits out its
+     * old session (broker.session.timeout.ms).
+     */
     Starting: {
       entry: 'register',
       after: { registrationRetry: { target: 'Starting', reenter: true } },
-      on: { BrokerRegistrationResponse: { target: 'Recovery', actions: 'recordEpoch' } },
+      on: {
+        BrokerRegistrationResponse: { guard: 'registered', target: 'Recovery', actions: 'recordEpoch' },
+        Shutdown: { target: 'ShuttingDown' },
+      },
     },
     /** Registered, fenced: heartbeating until the controller unfences it. */
     Recovery: {
@@ -138,6 +219,7 @@ export const brokerMachine = setup({
       after: { heartbeatInterval: { target: 'Recovery', reenter: true } },
       on: {
         BrokerHeartbeatResponse: { guard: 'unfenced', target: 'Running', actions: 'pushAllToReplicas' },
+        Shutdown: { target: 'PendingControlledShutdown' },
       },
     },
     /** Unfenced: serving, heartbeating, following metadata. */
@@ -150,7 +232,31 @@ export const brokerMachine = setup({
           { actions: 'applyMetadata' },
         ],
         MetadataUpdate: { actions: 'applyMetadata' },
+        Shutdown: { target: 'PendingControlledShutdown' },
       },
+    },
+    /**
+     * Controlled shutdown (KRaft: BrokerHeartbeat with WantShutDown). The controller moves this
+     * broker's leaderships away and takes it out of every ISR; once it leads nothing it answers
+     * ShouldShutDown. Metadata keeps flowing, so the replicas learn that they lead no more.
+     */
+    PendingControlledShutdown: {
+      initial: 'Asking',
+      after: { controlledShutdownTimeout: { target: 'ShuttingDown' } },
+      on: {
+        BrokerHeartbeatResponse: [{ guard: 'shouldShutDown', target: 'ShuttingDown', actions: 'applyMetadata' }, { actions: 'applyMetadata' }],
+        MetadataUpdate: { actions: 'applyMetadata' },
+      },
+      states: {
+        Asking: {
+          entry: 'sendShutdownHeartbeat',
+          after: { heartbeatInterval: { target: 'Asking', reenter: true } },
+        },
+      },
+    },
+    /** Flush, write the clean-shutdown marker, exit. */
+    ShuttingDown: {
+      entry: 'exitCleanly',
     },
   },
 });

@@ -35,6 +35,11 @@ export interface BrokerRegistrationState {
   readonly lastHeartbeat: number;
   /** A fenced broker can lead nothing and join no ISR (KIP-631). */
   readonly fenced: boolean;
+  /**
+   * Asked to shut down (a heartbeat with WantShutDown): like a fenced broker it can lead nothing
+   * and join no ISR (ClusterControlManager.isActive), but it still heartbeats.
+   */
+  readonly inControlledShutdown?: boolean;
 }
 
 /** Kafka's controller-side partition states. */
@@ -94,10 +99,17 @@ function initialPartitions(config: ClusterConfig, extra: readonly ExtraTopic[]):
   ];
 }
 
+/** ClusterControlManager.isActive: registered, unfenced, not in controlled shutdown. */
 const isLive = (brokers: ControllerContext['brokers'], b: BrokerId) => {
   const r = brokers[b];
-  return r !== undefined && !r.fenced;
+  return r !== undefined && !r.fenced && r.inControlledShutdown !== true;
 };
+
+/**
+ * BrokerHeartbeatManager.hasValidSession: the registration is unfenced and has heartbeated
+ * within broker.session.timeout.ms.
+ */
+const hasValidSession = (c: ControllerContext, r: BrokerRegistrationState) => !r.fenced && c.now() - r.lastHeartbeat <= c.config.brokerSessionTimeoutMs;
 
 function changed(p: ControllerPartition, patch: Partial<ControllerPartition>): ControllerPartition {
   return { ...p, ...patch, partitionEpoch: p.partitionEpoch + 1 };
@@ -223,7 +235,12 @@ function setBroker(brokers: ControllerContext['brokers'], b: BrokerId, r: Broker
   return copy;
 }
 
-/** BrokerRegistration: a new epoch for every (re)start (KIP-631). */
+/**
+ * BrokerRegistration: a new epoch for every (re)start (KIP-631). A new incarnation of a broker
+ * id whose previous registration still has a valid session is refused
+ * (ClusterControlManager.registerBroker, DuplicateBrokerRegistrationException): it retries, and
+ * is let in once the old session has expired and the old registration is fenced.
+ */
 function register(c: ControllerContext, e: BrokerRegistration & { from: string }, out: Outbox): Partial<ControllerContext> {
   const b = e.brokerId;
   const old = c.brokers[b];
@@ -232,15 +249,21 @@ function register(c: ControllerContext, e: BrokerRegistration & { from: string }
     out.send(e.from, { type: 'BrokerRegistrationResponse', brokerEpoch: old.brokerEpoch } satisfies BrokerRegistrationResponse);
     return {};
   }
+  if (old && hasValidSession(c, old)) {
+    out.send(e.from, { type: 'BrokerRegistrationResponse', brokerEpoch: -1, error: 'DUPLICATE_BROKER_REGISTRATION' } satisfies BrokerRegistrationResponse);
+    return {};
+  }
   const brokerEpoch = c.nextBrokerEpoch;
   const brokers = setBroker(c.brokers, b, { brokerEpoch, incarnation: e.incarnation, lastHeartbeat: c.now(), fenced: true });
   // KIP-841/KIP-903: a restarted broker may have lost its unflushed log, so its old place in
   // every ISR is taken away; it rejoins, with its new epoch, once it has caught up. With ELR, a
-  // restart is an unclean shutdown (the model's brokers never shut down cleanly): it leaves the
-  // ELR too (KIP-966, handleBrokerUncleanShutdown).
+  // broker that did not shut down cleanly (its registration does not carry the epoch it shut
+  // down in: no clean-shutdown marker) leaves the ELR too (KIP-966,
+  // ClusterControlManager.registerBroker calling handleBrokerUncleanShutdown).
   const elr = c.config.eligibleLeaderReplicas;
-  const partitions = old && (c.config.brokerEpochFencing || elr) ? removeFromIsrs(c, brokers, b, elr) : c.partitions;
-  if (old) out.note(`broker ${b} re-registered with epoch ${brokerEpoch}${c.config.brokerEpochFencing ? ', removed from ISRs' : ''}`);
+  const unclean = old !== undefined && e.previousBrokerEpoch !== old.brokerEpoch;
+  const partitions = old && (c.config.brokerEpochFencing || elr) ? removeFromIsrs(c, brokers, b, elr && unclean) : c.partitions;
+  if (old) out.note(`broker ${b} re-registered with epoch ${brokerEpoch}${unclean ? '' : ' after a clean shutdown'}${c.config.brokerEpochFencing ? ', removed from ISRs' : ''}`);
   publishIfChanged(c.partitions, partitions, brokers, out);
   out.send(e.from, { type: 'BrokerRegistrationResponse', brokerEpoch } satisfies BrokerRegistrationResponse);
   return { brokers, partitions, nextBrokerEpoch: brokerEpoch + 1 };
@@ -253,10 +276,42 @@ function heartbeat(c: ControllerContext, e: BrokerHeartbeat & { from: string }, 
     out.send(e.from, { type: 'BrokerHeartbeatResponse', fenced: true, error: 'STALE_BROKER_EPOCH', partitions: [] } satisfies BrokerHeartbeatResponse);
     return {};
   }
+  if (e.wantShutDown) return controlledShutdown(c, e, r, out);
   const brokers = setBroker(c.brokers, e.brokerId, { ...r, lastHeartbeat: c.now(), fenced: false });
   const partitions = r.fenced ? electLeaderless(c, brokers, c.partitions) : c.partitions;
   publishIfChanged(c.partitions, partitions, brokers, out);
   out.send(e.from, { type: 'BrokerHeartbeatResponse', fenced: false, partitions: partitions.map(publicState) } satisfies BrokerHeartbeatResponse);
+  return { brokers, partitions };
+}
+
+/**
+ * A heartbeat asking to shut down (BrokerHeartbeatManager.calculateNextBrokerState). The first
+ * one puts the broker in controlled shutdown: it leaves every ISR and its leaderships move away
+ * (ReplicationControlManager.handleBrokerInControlledShutdown); a clean shutdown, so with ELR it
+ * joins the ELR where the ISR falls below min ISR. Once it leads nothing it is fenced and told to
+ * shut down (SHUTDOWN_NOW). A fenced broker may shut down at once.
+ */
+function controlledShutdown(c: ControllerContext, e: BrokerHeartbeat & { from: string }, r: BrokerRegistrationState, out: Outbox): Partial<ControllerContext> {
+  const b = e.brokerId;
+  const reply = (shouldShutDown: boolean, partitions: readonly ControllerPartition[], fenced: boolean) =>
+    out.send(e.from, { type: 'BrokerHeartbeatResponse', fenced, partitions: partitions.map(publicState), ...(shouldShutDown ? { shouldShutDown } : {}) } satisfies BrokerHeartbeatResponse);
+  if (r.fenced) {
+    reply(true, c.partitions, true);
+    return {};
+  }
+  let brokers = setBroker(c.brokers, b, { ...r, lastHeartbeat: c.now(), inControlledShutdown: true });
+  let partitions = c.partitions;
+  if (r.inControlledShutdown !== true) {
+    out.note(`broker ${b} in controlled shutdown: moving its leaderships away`);
+    partitions = removeFromIsrs(c, brokers, b);
+  }
+  const leadsNothing = partitions.every((p) => p.leader !== b);
+  if (leadsNothing) {
+    brokers = setBroker(brokers, b, { ...brokers[b]!, fenced: true });
+    out.note(`broker ${b} fenced: controlled shutdown complete`);
+  }
+  publishIfChanged(c.partitions, partitions, brokers, out);
+  reply(leadsNothing, partitions, leadsNothing);
   return { brokers, partitions };
 }
 
@@ -302,7 +357,7 @@ function alterPartition(c: ControllerContext, e: AlterPartition & { from: string
   for (const m of e.newIsr) {
     if (p.isr.includes(m.brokerId)) continue;
     const r = c.brokers[m.brokerId];
-    if (!r || r.fenced) return void reply('INELIGIBLE_REPLICA');
+    if (!r || r.fenced || r.inControlledShutdown === true) return void reply('INELIGIBLE_REPLICA');
     if (c.config.brokerEpochFencing && r.brokerEpoch !== m.brokerEpoch) return void reply('INELIGIBLE_REPLICA');
   }
   const updated = changed(p, withIsr(c, p, newIsr));

@@ -27,6 +27,13 @@ export class Outbox {
   fsync(file: string): void {
     this.effects.push({ type: 'disk.fsync', file });
   }
+  fsyncAll(): void {
+    this.effects.push({ type: 'disk.fsyncAll' });
+  }
+  /** The process exits (the end of a clean shutdown). */
+  exit(): void {
+    this.effects.push({ type: 'node.exit' });
+  }
   note(text: string, data?: unknown): void {
     this.effects.push(data === undefined ? { type: 'trace.note', text } : { type: 'trace.note', text, data });
   }

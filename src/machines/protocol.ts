@@ -82,6 +82,7 @@ export type ErrorCode =
   | 'STALE_BROKER_EPOCH'
   | 'INVALID_UPDATE_VERSION'
   | 'INELIGIBLE_REPLICA'
+  | 'DUPLICATE_BROKER_REGISTRATION'
   | 'NETWORK_EXCEPTION'
   // Idempotence and transactions (KIP-98)
   /** A sequence number that does not follow the producer's last one in this partition. */
@@ -96,10 +97,37 @@ export type ErrorCode =
   | 'INVALID_TXN_STATE';
 
 // Broker <-> controller (KRaft: KIP-500, KIP-631)
-export interface BrokerRegistration { type: 'BrokerRegistration'; brokerId: BrokerId; incarnation: number }
-export interface BrokerRegistrationResponse { type: 'BrokerRegistrationResponse'; brokerEpoch: number }
-export interface BrokerHeartbeat { type: 'BrokerHeartbeat'; brokerId: BrokerId; brokerEpoch: number }
-export interface BrokerHeartbeatResponse { type: 'BrokerHeartbeatResponse'; fenced: boolean; error?: ErrorCode; partitions: readonly PartitionState[] }
+export interface BrokerRegistration {
+  type: 'BrokerRegistration';
+  brokerId: BrokerId;
+  incarnation: number;
+  /**
+   * KIP-966: the broker epoch of the registration that shut down cleanly just before this start
+   * (read from the clean-shutdown marker); absent after an unclean shutdown (Kafka sends -1).
+   */
+  previousBrokerEpoch?: number;
+}
+export interface BrokerRegistrationResponse {
+  type: 'BrokerRegistrationResponse';
+  brokerEpoch: number;
+  /** DUPLICATE_BROKER_REGISTRATION: the broker id's previous registration still has a valid session. */
+  error?: ErrorCode;
+}
+export interface BrokerHeartbeat {
+  type: 'BrokerHeartbeat';
+  brokerId: BrokerId;
+  brokerEpoch: number;
+  /** Controlled shutdown (BrokerHeartbeatRequest.WantShutDown): move my leaderships away. */
+  wantShutDown?: boolean;
+}
+export interface BrokerHeartbeatResponse {
+  type: 'BrokerHeartbeatResponse';
+  fenced: boolean;
+  error?: ErrorCode;
+  partitions: readonly PartitionState[];
+  /** The broker in controlled shutdown leads nothing any more: it may exit. */
+  shouldShutDown?: boolean;
+}
 /** The controller pushes every metadata change (in KRaft, brokers fetch the metadata log). */
 export interface MetadataUpdate {
   type: 'MetadataUpdate';

@@ -6,8 +6,21 @@ import type { Rng } from './rng.js';
  * written to a scenario file and replayed.
  */
 export type Fault =
-  /** Power loss: the node stops, its unflushed writes are lost (`tear`: partly lost). */
-  | { at: number; type: 'crash'; node: NodeId; tear?: boolean }
+  /**
+   * The node stops at once. `kind: 'process'`: the process dies (kill -9, an OOM, a JVM crash)
+   * and the OS keeps running, so the page cache survives and every write stays, flushed or not.
+   * `kind: 'power-loss'` (also when `kind` is absent, as every crash was before process crashes
+   * were modelled, so older scenario files keep their meaning): the machine loses power and its
+   * unflushed writes are lost (`tear`: only partly lost). Either way no clean-shutdown marker is
+   * written, so Kafka sees an unclean shutdown when the node comes back.
+   */
+  | { at: number; type: 'crash'; node: NodeId; kind?: CrashKind; tear?: boolean }
+  /**
+   * A controlled shutdown, as a rolling restart does it: the broker asks the controller to move
+   * its leaderships away, then flushes its logs, writes its clean-shutdown marker and exits
+   * (src/machines/broker.ts). It stays down until restarted.
+   */
+  | { at: number; type: 'shutdown'; node: NodeId }
   /** The node starts again from what its disk kept. */
   | { at: number; type: 'restart'; node: NodeId }
   /** Cut `from` off from `to` (both ways unless `oneWay`). */
@@ -20,17 +33,28 @@ export type Fault =
   /** The TCP connection between `a` and `b` breaks: what is in flight on it is lost. */
   | { at: number; type: 'disconnect'; a: NodeId; b: NodeId };
 
+export type CrashKind = 'process' | 'power-loss';
+export const crashKinds: readonly CrashKind[] = ['process', 'power-loss'];
+/** What a crash does to the disk: a crash without a kind is a power loss. */
+export const crashKindOf = (f: { readonly kind?: CrashKind | undefined }): CrashKind => f.kind ?? 'power-loss';
+
 export type FaultType = Fault['type'];
-export const faultTypes: readonly FaultType[] = ['crash', 'restart', 'partition', 'heal', 'latency', 'disconnect'];
+export const faultTypes: readonly FaultType[] = ['crash', 'shutdown', 'restart', 'partition', 'heal', 'latency', 'disconnect'];
 
 /**
  * The fault budget (design decision 7): at most `maxFaulty` of the `nodes` may be faulty at
- * once, where faulty means crashed (until restarted), cut off by a partition (until healed) or
- * slowed by a latency spike (while it lasts). A single connection loss is not counted.
+ * once, where faulty means crashed or shut down (until restarted), cut off by a partition (until
+ * healed) or slowed by a latency spike (while it lasts). A single connection loss is not counted.
  */
 export interface FaultBudget {
   readonly nodes: readonly NodeId[];
   readonly maxFaulty: number;
+  /**
+   * At most this many of the faulty nodes may be down from a power loss at once (default: no
+   * limit beyond `maxFaulty`). Machines that lose power together share a power supply: that is a
+   * correlated failure, which a search allows only when asked to (`--correlated`).
+   */
+  readonly maxPowerLost?: number;
   /**
    * How long a restarted node still counts as faulty: a node that lost its unflushed writes is
    * not whole again until it has caught up. Default 0: faulty only while down.
@@ -41,6 +65,8 @@ export interface FaultBudget {
 /** Which budgeted nodes are faulty, as a schedule's faults are applied in time order. */
 function tracker(recoveryMs = 0) {
   const crashed = new Set<NodeId>();
+  /** Down from a power loss, until restarted. */
+  const unpowered = new Set<NodeId>();
   const cut = new Set<NodeId>();
   /** Slowed nodes, until when. */
   const slow = new Map<NodeId, number>();
@@ -50,13 +76,25 @@ function tracker(recoveryMs = 0) {
       for (const x of budgetNodes) if (crashed.has(x) || cut.has(x) || (slow.get(x) ?? -1) > now) n++;
       return n;
     },
+    powerLost(budgetNodes: ReadonlySet<NodeId>): number {
+      let n = 0;
+      for (const x of budgetNodes) if (unpowered.has(x)) n++;
+      return n;
+    },
     apply(f: Fault, budgetNodes: ReadonlySet<NodeId>): void {
       switch (f.type) {
         case 'crash':
+          // A crash of a node already down changes nothing (the World ignores it too).
+          if (crashed.has(f.node)) return;
+          crashed.add(f.node);
+          if (crashKindOf(f) === 'power-loss') unpowered.add(f.node);
+          return;
+        case 'shutdown':
           crashed.add(f.node);
           return;
         case 'restart':
           crashed.delete(f.node);
+          unpowered.delete(f.node);
           if (recoveryMs > 0) slow.set(f.node, Math.max(slow.get(f.node) ?? -1, f.at + recoveryMs));
           return;
         case 'partition': {
@@ -94,6 +132,7 @@ export function enforceBudget(schedule: readonly Fault[], budget: FaultBudget): 
     for (const k of kept) trial.apply(k, budgetNodes);
     trial.apply(f, budgetNodes);
     if (trial.faulty(budgetNodes, f.at) > budget.maxFaulty) continue;
+    if (budget.maxPowerLost !== undefined && trial.powerLost(budgetNodes) > budget.maxPowerLost) continue;
     kept.push(f);
   }
   return kept;

@@ -1,7 +1,7 @@
 import { createActor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import { virtualClock } from './clock.js';
 import { Disk } from './disk.js';
-import { type Fault, sortFaults } from './faults.js';
+import { type Fault, crashKindOf, sortFaults } from './faults.js';
 import { Network, type NetworkConfig, type NodeId, defaultNetworkConfig } from './network.js';
 import type { HistoryOp } from './history.js';
 import { EventQueue } from './queue.js';
@@ -20,6 +20,10 @@ export type Effect =
   | { type: 'disk.truncate'; file: string; length: number }
   | { type: 'disk.replace'; file: string; entries: readonly unknown[] }
   | { type: 'disk.fsync'; file: string }
+  /** fsync every file of the node (a clean shutdown flushes every log). */
+  | { type: 'disk.fsyncAll' }
+  /** The node's process exits (after a clean shutdown): its actors stop, its disk stays as it is. */
+  | { type: 'node.exit' }
   | { type: 'trace.note'; text: string; data?: unknown }
   /** A client operation for the run's history (Jepsen-shaped). */
   | { type: 'history'; op: HistoryOp };
@@ -37,6 +41,14 @@ export interface Message {
 export interface DisconnectedEvent {
   type: 'net.disconnected';
   peer: NodeId;
+}
+
+/**
+ * Sent by the kernel to a node's primary actor on a `shutdown` fault: shut down cleanly and emit
+ * `node.exit` when done. A node whose primary actor does not know it keeps running.
+ */
+export interface ShutdownEvent {
+  type: 'Shutdown';
 }
 
 /** What a node's machine is given when it (re)starts. */
@@ -354,15 +366,22 @@ export class World {
         const n = this.nodes.get(fault.node);
         if (!n?.actors) return this.record({ t: this.clock, e: 'fault', fault, effect: 'already down' });
         this.record({ t: this.clock, e: 'fault', fault });
-        const actors = n.actors;
-        n.actors = undefined;
-        n.primary = undefined;
-        for (const a of actors.values()) a.ref.stop();
-        const lost = n.disk.crash(fault.tear ? this.faultRng : undefined);
-        for (const file of Object.keys(lost.lostWrites)) {
-          this.record({ t: this.clock, e: 'disk', node: fault.node, op: 'lost', file, n: lost.lostWrites[file]! });
+        this.stopNode(fault.node, n);
+        // A process crash leaves the page cache to the OS, which writes it back in time: only
+        // losing power loses what was not flushed.
+        if (crashKindOf(fault) === 'power-loss') {
+          const lost = n.disk.crash(fault.tear ? this.faultRng : undefined);
+          for (const file of Object.keys(lost.lostWrites)) {
+            this.record({ t: this.clock, e: 'disk', node: fault.node, op: 'lost', file, n: lost.lostWrites[file]! });
+          }
         }
-        this.loseConnections(fault.node);
+        return;
+      }
+      case 'shutdown': {
+        const n = this.nodes.get(fault.node);
+        if (!n?.primary) return this.record({ t: this.clock, e: 'fault', fault, effect: 'already down' });
+        this.record({ t: this.clock, e: 'fault', fault });
+        n.primary.ref.send({ type: 'Shutdown' } satisfies ShutdownEvent);
         return;
       }
       case 'restart': {
@@ -399,6 +418,16 @@ export class World {
         this.notifyDisconnected(fault.b, fault.a);
         return;
     }
+  }
+
+  /** Stop every actor of a node; its peers see their connections to it reset. */
+  private stopNode(id: NodeId, n: HostedNode): void {
+    const actors = n.actors;
+    if (!actors) return;
+    n.actors = undefined;
+    n.primary = undefined;
+    for (const a of actors.values()) a.ref.stop();
+    this.loseConnections(id);
   }
 
   /** A crashed node's peers see their connections to it reset. */
@@ -501,6 +530,22 @@ export class World {
         const op = copyWith(effect.op, { index: this.history.length, time: this.clock });
         this.history.push(op);
         return this.tracing ? this.record({ t: this.clock, e: 'note', node, text: `history ${op.type} ${op.f}`, data: op }) : this.trace.count();
+      }
+      case 'disk.fsyncAll':
+        n.disk.fsyncAll();
+        return this.tracing ? this.record({ t: this.clock, e: 'disk', node, op: 'fsync', file: '*', n: 0 }) : this.trace.count();
+      case 'node.exit': {
+        // After the step that asked for it: an actor is not stopped in the middle of its own step.
+        const incarnation = n.incarnation;
+        this.queue.push(this.clock, {
+          k: 'call',
+          fn: () => {
+            if (n.incarnation !== incarnation || !n.actors) return;
+            this.record({ t: this.clock, e: 'note', node, text: 'process exited after a clean shutdown' });
+            this.stopNode(node, n);
+          },
+        });
+        return;
       }
       case 'trace.note':
         return this.tracing ? this.record({ t: this.clock, e: 'note', node, text: effect.text, ...(effect.data === undefined ? {} : { data: effect.data }) }) : this.trace.count();

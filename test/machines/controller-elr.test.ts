@@ -6,11 +6,11 @@ import { parseScenario, type Scenario } from '../../src/cluster/scenario.js';
 import { formatStory, storyOf } from '../../src/explore/story.js';
 
 /**
- * KIP-966's "last replica standing", found by the search on Kafka 3.9 (budget 2): b2 restarts,
- * b1 leads with ISR [1,3] and acknowledges a record, b1 is cut off from the controller, b3 loses
- * power and restarts. b1 is fenced: the ISR keeps its last member, b3, which is elected with an
- * empty log. With Eligible Leader Replicas (4.1), b1 left an ISR below min.insync.replicas and is
- * eligible; b3, back from an unclean shutdown, is not; b1 leads again once it is back.
+ * KIP-966's "last replica standing", found by the search on Kafka 3.9 (budget 2, seed 1): b2
+ * leads with ISR [2,3] and acknowledges a record while it is cut off from the controller; b3
+ * loses power and restarts. Both are fenced: the ISR keeps its last member, b3, which is elected
+ * with an empty log. With Eligible Leader Replicas (4.1), b2 left an ISR below
+ * min.insync.replicas and is eligible; b3, back from an unclean shutdown, is not; b2 leads again.
  */
 const lastReplicaStanding = parseScenario(JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/kip966-last-replica-standing.json'), 'utf8')));
 const on = (kafka: string): Scenario => ({ ...lastReplicaStanding, config: { ...lastReplicaStanding.config, kafka } });
@@ -24,10 +24,10 @@ describe('Eligible Leader Replicas (KIP-966)', () => {
     }
   });
 
-  it('no-avoidable-loss sees that a copy survived on b1 when 3.9 elected b3', () => {
+  it('no-avoidable-loss sees that a copy survived when 3.9 elected b3', () => {
     const { summary } = runScenario({ ...on('3.9'), properties: ['no-avoidable-loss'] }, 'off');
     expect(summary.violation?.property).toBe('no-avoidable-loss');
-    expect(summary.violation?.message).toMatch(/leader 3 \(epoch 2\) has nothing there, while broker 1 still holds it/);
+    expect(summary.violation?.message).toMatch(/leader 3 \(epoch 2\) has nothing there, while broker [12] still holds it/);
     expect(runScenario({ ...on('4.1'), properties: ['no-avoidable-loss'] }, 'off').summary.violation).toBeUndefined();
   });
 
@@ -37,7 +37,7 @@ describe('Eligible Leader Replicas (KIP-966)', () => {
     const story = formatStory(storyOf(world.trace.events(), 'replication'));
     expect(story).toMatch(/broker 3 re-registered/);
     expect(story).not.toMatch(/b3: t-0 leader/);
-    expect(story).toMatch(/b1: t-0 leader in epoch [1-9]/);
+    expect(story).toMatch(/b2: t-0 leader in epoch [1-9]/);
   });
 
   it('a correlated power loss of every replica still loses the record: the last known leader is elected (balanced recovery)', () => {

@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { presetNames, releaseFor, releaseNamed } from '../../config/index.js';
 import { exploreAsync, propertyIds, type ExploreResult } from '../../explore/search.js';
 import { formatStory } from '../../explore/story.js';
-import { episodeKinds, type EpisodeKind } from '../../workload/arbitraries.js';
+import { defaultEpisodeKinds, episodeKinds, type EpisodeKind } from '../../workload/arbitraries.js';
 import { InputError } from '../../errors.js';
 import { progressLine } from '../progress.js';
 import type { RegisterCommand } from './index.js';
@@ -44,7 +44,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .addOption(kafkaOption())
     .addOption(new Option('--runs <n>', 'runs to explore').default(1000).argParser(parseNonNegativeInt('runs')))
     .addOption(new Option('--seed <n>', 'seed of the search').default(1).argParser(parseSeed))
-    .option('--faults <list>', `fault kinds to inject: ${episodeKinds.join(',')}`, episodeKinds.join(','))
+    .option('--faults <list>', `fault kinds to inject, of ${episodeKinds.join(',')}`, defaultEpisodeKinds.join(','))
     .addOption(new Option('--budget <n>', 'brokers that may be faulty at once (default: RF - min.insync.replicas)').argParser(parseNonNegativeInt('budget')))
     .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF)')
     .option('--commit <policy>', 'consumer-group properties: the consumers\' commit policy, after-process (default), before-process or auto')
