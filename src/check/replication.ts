@@ -1,5 +1,5 @@
 import type { AnyActorRef } from 'xstate';
-import type { ClusterConfig } from '../config/schema.js';
+import { effectiveMinIsr, type ClusterConfig } from '../config/schema.js';
 import type { ControllerContext } from '../machines/controller.js';
 import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
@@ -15,6 +15,8 @@ export interface ReplicaView {
   readonly broker: number;
   readonly ref: AnyActorRef;
   readonly role: 'Offline' | 'Leader' | 'Follower';
+  /** A follower past its truncation for its leader epoch, fetching (Follower.Fetching). */
+  readonly fetching: boolean;
   readonly ctx: ReplicaContext;
 }
 
@@ -79,7 +81,9 @@ class ReplicaViews {
 export function viewOf(broker: number, ref: AnyActorRef, snap: ReplicaSnapshot): ReplicaView {
   const v = snap.value;
   const role = typeof v === 'string' ? (v as ReplicaView['role']) : (Object.keys(v as object)[0] as ReplicaView['role']);
-  return { broker, ref, role, ctx: snap.context };
+  const sub = role === 'Follower' && typeof v === 'object' ? (v as { Follower: unknown }).Follower : undefined;
+  const fetching = sub === 'Fetching' || (typeof sub === 'object' && sub !== null && 'Fetching' in sub);
+  return { broker, ref, role, fetching, ctx: snap.context };
 }
 
 function controller(world: World): ControllerContext | undefined {
@@ -217,6 +221,9 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
   const committed = parts.map(() => new CommittedLog());
   const strongIsrLogs = parts.map(() => new CommittedLog());
 
+  // min-isr-hw: per partition and broker, the HW its leader actor had in a leader epoch.
+  const leaderHw = parts.map(() => [] as ({ ref: AnyActorRef; epoch: number; hw: number } | undefined)[]);
+
   // single-leader-per-epoch
   const leaderOfEpoch = parts.map(() => new Map<number, number>());
 
@@ -234,8 +241,11 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
     {
       id: 'replica-consistency',
       check: (world) => {
-        // Every replica agrees with the acting leader on every offset below both their HWs;
-        // since the leader is the reference, any two replicas then agree too.
+        // Every follower that has reconciled with the acting leader (its truncation for the
+        // leader's epoch done, now fetching) agrees with it on every offset below both their HWs;
+        // since the leader is the reference, any two such replicas then agree too. A follower not
+        // yet past its truncation may still hold, below its old HW, records an unclean election
+        // discarded: the truncation is what removes them (the loss itself is no-acked-loss's).
         const c = controller(world);
         if (!c) return undefined;
         for (const p of parts) {
@@ -250,7 +260,7 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
           }
           if (!leader) continue;
           for (const r of rs) {
-            if (r === leader) continue;
+            if (r === leader || !r.fetching || r.ctx.state?.leaderEpoch !== state.leaderEpoch) continue;
             let mark = agreed[p]![r.broker];
             if (!mark || mark.ref !== r.ref || mark.leader !== leader.ref || mark.leaderEpoch !== state.leaderEpoch || mark.truncations !== r.ctx.truncations) {
               mark = { ref: r.ref, leader: leader.ref, leaderEpoch: state.leaderEpoch, truncations: r.ctx.truncations, upTo: 0 };
@@ -320,6 +330,27 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
           const target = strongIsrLogs[p]!.byOffset;
           const src = committed[p]!.byOffset;
           for (let o = target.length; o < src.length; o++) target.push(src[o]!);
+        }
+        return undefined;
+      },
+    },
+    {
+      // KAFKA-15583: nothing is committed on fewer replicas than min.insync.replicas promises.
+      // Read from the leader itself: its HW against the ISR it knows, per leader actor and epoch.
+      id: 'min-isr-hw',
+      check: (world) => {
+        for (const p of parts) {
+          for (const r of replicas(world, p)) {
+            if (r.role !== 'Leader' || !r.ctx.state) continue;
+            const hw = r.ctx.log.highWatermark;
+            const seen = leaderHw[p]![r.broker];
+            const epoch = r.ctx.state.leaderEpoch;
+            leaderHw[p]![r.broker] = { ref: r.ref, epoch, hw };
+            if (!seen || seen.ref !== r.ref || seen.epoch !== epoch || hw <= seen.hw) continue;
+            const isr = r.ctx.state.isr;
+            const min = effectiveMinIsr(config, r.ctx.state.replicas.length);
+            if (isr.length < min) return `${partitionName(p)}: leader ${r.broker} (epoch ${epoch}) advanced its high watermark ${seen.hw} -> ${hw} with ISR [${isr.join(',')}], below min.insync.replicas ${min}`;
+          }
         }
         return undefined;
       },

@@ -18,13 +18,15 @@ export const presets: readonly Preset[] = [
   { name: 'acks1', description: 'acks=1: the leader acknowledges before any follower has the record', overrides: { acks: 1, enableIdempotence: false } },
   { name: 'min-isr-1', description: 'min.insync.replicas=1: acks=all is satisfied by the leader alone once the ISR shrinks', overrides: { minInsyncReplicas: 1 } },
   { name: 'unclean', description: 'unclean.leader.election.enable=true: an out-of-sync replica may become leader', overrides: { uncleanLeaderElection: true } },
-  // The two historical presets fsync every append, so that the truncation rule is the only way
+  // The historical presets name their release and set only what the release does not: the
+  // truncation rule is the release's (so `--kafka 0.11` runs the same preset with KIP-101's fix).
+  // The two replication ones fsync every append, so that the truncation rule is the only way
   // data can be lost: the bugs they reproduce did not need a power loss.
   {
     name: 'hw-truncation',
     description: 'Kafka 0.10.2, before KIP-101: a follower truncates to its high watermark when it restarts or follows a new leader; fsync every append',
     release: '0.10.2',
-    overrides: { truncation: 'high-watermark', fsync: 'always' },
+    overrides: { fsync: 'always' },
   },
   {
     // As KIP-279's own acceptance test (two brokers, fast leader changes with unclean election
@@ -33,7 +35,7 @@ export const presets: readonly Preset[] = [
     name: 'kip101-only',
     description: 'Kafka 1.1, KIP-101 without KIP-279, 2 brokers, unclean election, min.insync.replicas=1, fsync every append: fast consecutive leader changes make logs diverge (KAFKA-6361)',
     release: '1.1',
-    overrides: { truncation: 'leader-epoch', fsync: 'always', uncleanLeaderElection: true, brokers: 2, replicationFactor: 2, minInsyncReplicas: 1 },
+    overrides: { fsync: 'always', uncleanLeaderElection: true, brokers: 2, replicationFactor: 2, minInsyncReplicas: 1 },
   },
   { name: 'no-broker-epoch-fencing', description: 'before KIP-380/841/903: a broker that restarted with a shorter log keeps its place in the ISR', overrides: { brokerEpochFencing: false } },
   { name: 'fsync-always', description: 'default, plus an fsync after every append (flush.messages=1)', overrides: { fsync: 'always' } },
@@ -51,7 +53,7 @@ export const presets: readonly Preset[] = [
     name: 'late-endtxn',
     description: 'Kafka 3.9: producer epochs bumped only at InitProducerId, as before KIP-890 part 2: a late write of a finished transaction joins the next one (KAFKA-17754)',
     release: '3.9',
-    overrides: { txnEpochBump: 'init-only' },
+    overrides: {},
   },
   {
     name: 'no-generation-fencing',

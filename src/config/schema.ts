@@ -29,6 +29,14 @@ export const configSchema = z.strictObject({
    */
   brokerEpochFencing: z.boolean(),
   /**
+   * KAFKA-7128 (Kafka 2.0.1, 2.1): a follower joins the ISR only once its log end reaches the
+   * start offset of the leader's current epoch as well as the HW (Partition.isFollowerAtHighwatermark
+   * with leaderEpochStartOffsetOpt). A new leader's HW can lag what the old leader committed;
+   * before the fix a follower caught up to that lagging HW joined the ISR without the records
+   * above it. Off: the HW alone decides.
+   */
+  isrJoinNeedsEpochStart: z.boolean(),
+  /**
    * KAFKA-15583 (Kafka 3.7): the leader does not advance the high watermark while the ISR is
    * smaller than min.insync.replicas, so nothing is committed that fewer replicas than promised
    * hold (Partition.maybeIncrementLeaderHW; KIP-966's ELR relies on it). Off: the HW follows

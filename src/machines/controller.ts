@@ -241,18 +241,23 @@ function setBroker(brokers: ControllerContext['brokers'], b: BrokerId, r: Broker
  * (ClusterControlManager.registerBroker, DuplicateBrokerRegistrationException): it retries, and
  * is let in once the old session has expired and the old registration is fenced.
  */
-function register(c: ControllerContext, e: BrokerRegistration & { from: string }, out: Outbox): Partial<ControllerContext> {
+function register(current: ControllerContext, e: BrokerRegistration & { from: string }, out: Outbox): Partial<ControllerContext> {
   const b = e.brokerId;
-  const old = c.brokers[b];
+  const old = current.brokers[b];
   if (old && old.incarnation === e.incarnation) {
     // A retried registration of the same incarnation gets the same epoch.
     out.send(e.from, { type: 'BrokerRegistrationResponse', brokerEpoch: old.brokerEpoch } satisfies BrokerRegistrationResponse);
     return {};
   }
-  if (old && hasValidSession(c, old)) {
+  if (old && hasValidSession(current, old)) {
     out.send(e.from, { type: 'BrokerRegistrationResponse', brokerEpoch: -1, error: 'DUPLICATE_BROKER_REGISTRATION' } satisfies BrokerRegistrationResponse);
     return {};
   }
+  // The old session expired, but the periodic check has not fenced it yet: it is fenced first,
+  // as that check would have (ZooKeeper: the old ephemeral node's deletion is seen before the
+  // new one's creation; KRaft: registerBroker removes the expired session). Otherwise a broker
+  // back after an unclean shutdown would keep what it led, in the same leader epoch.
+  const c = old && !old.fenced ? { ...current, ...fenceExpired(current, b, out) } : current;
   const brokerEpoch = c.nextBrokerEpoch;
   const brokers = setBroker(c.brokers, b, { brokerEpoch, incarnation: e.incarnation, lastHeartbeat: c.now(), fenced: true });
   // KIP-841/KIP-903: a restarted broker may have lost its unflushed log, so its old place in
@@ -264,7 +269,7 @@ function register(c: ControllerContext, e: BrokerRegistration & { from: string }
   const unclean = old !== undefined && e.previousBrokerEpoch !== old.brokerEpoch;
   const partitions = old && (c.config.brokerEpochFencing || elr) ? removeFromIsrs(c, brokers, b, elr && unclean) : c.partitions;
   if (old) out.note(`broker ${b} re-registered with epoch ${brokerEpoch}${unclean ? '' : ' after a clean shutdown'}${c.config.brokerEpochFencing ? ', removed from ISRs' : ''}`);
-  publishIfChanged(c.partitions, partitions, brokers, out);
+  publishIfChanged(current.partitions, partitions, brokers, out);
   out.send(e.from, { type: 'BrokerRegistrationResponse', brokerEpoch } satisfies BrokerRegistrationResponse);
   return { brokers, partitions, nextBrokerEpoch: brokerEpoch + 1 };
 }
@@ -315,6 +320,14 @@ function controlledShutdown(c: ControllerContext, e: BrokerHeartbeat & { from: s
   return { brokers, partitions };
 }
 
+/** Fence a broker whose session expired: it leaves every ISR and leads nothing. */
+function fenceExpired(c: ControllerContext, b: BrokerId, out: Outbox): { brokers: ControllerContext['brokers']; partitions: readonly ControllerPartition[] } {
+  const r = c.brokers[b]!;
+  const brokers = setBroker(c.brokers, b, { ...r, fenced: true });
+  out.note(`broker ${b} fenced: no heartbeat for ${c.now() - r.lastHeartbeat} ms`);
+  return { brokers, partitions: removeFromIsrs(c, brokers, b) };
+}
+
 /** Fence every broker whose session timed out (broker.session.timeout.ms). */
 function checkSessions(c: ControllerContext, _e: unknown, out: Outbox): Partial<ControllerContext> {
   let brokers = c.brokers;
@@ -322,9 +335,7 @@ function checkSessions(c: ControllerContext, _e: unknown, out: Outbox): Partial<
   const now = c.now();
   brokers.forEach((r, b) => {
     if (!r || r.fenced || now - r.lastHeartbeat <= c.config.brokerSessionTimeoutMs) return;
-    brokers = setBroker(brokers, b, { ...r, fenced: true });
-    partitions = removeFromIsrs({ ...c, partitions }, brokers, b);
-    out.note(`broker ${b} fenced: no heartbeat for ${now - r.lastHeartbeat} ms`);
+    ({ brokers, partitions } = fenceExpired({ ...c, brokers, partitions }, b, out));
   });
   // A NewPartition whose preferred replica never came up is elected once the wait is over.
   if (partitions.some((p) => p.status === 'NewPartition')) partitions = electLeaderless(c, brokers, partitions, (p) => p.status === 'NewPartition');

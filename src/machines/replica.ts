@@ -441,14 +441,18 @@ function releaseParked(c: ReplicaContext, out: Outbox): Partial<ReplicaContext> 
 
 /**
  * Partition.maybeExpandIsr: a follower not in the ISR joins it once it has caught up to the HW
- * (and to the start of the leader's epoch), with the broker epoch it fetched with (KIP-903).
+ * (and, since KAFKA-7128, to the start of the leader's epoch), with the broker epoch it fetched
+ * with (KIP-903).
  */
 function maybeExpandIsr(c: ReplicaContext, b: BrokerId, out: Outbox): Partial<ReplicaContext> {
   const s = c.state!;
   if (c.pendingIsr || s.isr.includes(b)) return {};
   const f = c.followers.get(b)!;
-  const epochStart = c.log.epochCache.entries().find((x) => x.epoch === s.leaderEpoch)?.startOffset ?? 0;
-  if (f.leo < c.log.highWatermark || f.leo < epochStart) return {};
+  if (f.leo < c.log.highWatermark) return {};
+  if (c.config.isrJoinNeedsEpochStart) {
+    const epochStart = c.log.epochCache.entries().find((x) => x.epoch === s.leaderEpoch)?.startOffset ?? 0;
+    if (f.leo < epochStart) return {};
+  }
   const newIsr = [...s.isr, b];
   sendAlter(c, newIsr, out);
   out.note(`${c.name} asks to expand ISR to [${newIsr.join(',')}]`);

@@ -98,10 +98,12 @@ function tracker(recoveryMs = 0) {
           if (recoveryMs > 0) slow.set(f.node, Math.max(slow.get(f.node) ?? -1, f.at + recoveryMs));
           return;
         case 'partition': {
-          // The side with fewer budgeted nodes is the one cut off; ties count both sides.
+          // The side with fewer budgeted nodes is the one cut off; ties count both sides. A side
+          // with none (the controller, the clients) cuts the other side's brokers off: a broker
+          // that cannot reach the controller is fenced, as good as down.
           const a = f.from.filter((x) => budgetNodes.has(x));
           const b = f.to.filter((x) => budgetNodes.has(x));
-          const isolated = a.length < b.length ? a : b.length < a.length ? b : [...a, ...b];
+          const isolated = a.length === 0 ? b : b.length === 0 ? a : a.length < b.length ? a : b.length < a.length ? b : [...a, ...b];
           for (const x of isolated) cut.add(x);
           return;
         }

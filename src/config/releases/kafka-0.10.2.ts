@@ -14,6 +14,8 @@ export const kafka_0_10_2 = firstRelease(
     // A broker that bounces inside its ZooKeeper session is not told apart from its old self
     // (no broker epoch before KIP-380): it keeps its place in the ISR.
     brokerEpochFencing: false,
+    // Partition.maybeExpandIsr: a follower caught up to the leader's HW joins the ISR.
+    isrJoinNeedsEpochStart: false,
     strictMinIsr: false,
     eligibleLeaderReplicas: false,
     // No idempotent producer before KIP-98 (0.11).

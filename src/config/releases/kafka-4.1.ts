@@ -12,6 +12,6 @@ export const kafka_4_1 = nextRelease(kafka_4_0, '4.1', {
     ),
   ],
   unmodelled: [
-    unmodelled('KIP-966', 'unclean recovery (electing the last known leader or the longest log when ISR and ELR are both empty) and clean shutdown (the model\'s brokers only crash, so every restart is an unclean shutdown)'),
+    unmodelled('KIP-966', 'unclean recovery beyond the last known leader (the aggressive and proactive modes that elect the longest log when ISR and ELR are both empty)'),
   ],
 });

@@ -10,6 +10,7 @@ export type ReleaseSettings = Pick<
   | 'truncation'
   | 'fetchEpochFencing'
   | 'brokerEpochFencing'
+  | 'isrJoinNeedsEpochStart'
   | 'strictMinIsr'
   | 'eligibleLeaderReplicas'
   | 'enableIdempotence'
