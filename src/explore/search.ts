@@ -13,6 +13,7 @@ import { transactionPropertyIds } from '../check/transactions.js';
 import { txnSpaceFor } from '../transactions/scenarios.js';
 import { exploreSpaceFor } from '../groups/scenarios.js';
 import type { CommitPolicy } from '../machines/consumer.js';
+import { minimizeFaults } from './minimize.js';
 import { storyOf, type StoryStep } from './story.js';
 import { yieldToEventLoop } from './yield.js';
 
@@ -31,6 +32,8 @@ export interface ExploreOptions {
   readonly budget?: number;
   /** Allow the correlated failure: every replica of the partition crashes at once. */
   readonly correlated?: boolean;
+  /** A power loss may keep a random prefix of the unflushed writes (and tear the last one). */
+  readonly tear?: boolean;
   readonly durationMs?: number;
   readonly maxEpisodes?: number;
   readonly onProgress?: (p: { readonly runs: number; readonly shrinks: number }) => void;
@@ -99,6 +102,7 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
     },
     kinds: opts.faults ?? defaultEpisodeKinds,
     correlated: opts.correlated ?? false,
+    ...(opts.tear ? { tear: true } : {}),
     horizonMs: Math.floor((opts.durationMs ?? 1500) * 0.7),
     maxEpisodes: opts.maxEpisodes ?? 6,
     consumerOutageMaxMs: config.sessionTimeoutMs + 300,
@@ -147,8 +151,15 @@ export function prepareSearch(opts: ExploreOptions) {
     }
     return !broken;
   };
+  /** Whether a scenario (already built) breaks the property searched for. */
+  const breaks = (scenario: Scenario): boolean => {
+    const world = worldOf(scenario, 'off');
+    world.start();
+    const v = world.run({ until: scenario.durationMs });
+    return v !== undefined && (all || v.property === opts.property);
+  };
   const params = { numRuns: opts.runs, seed: opts.seed | 0, endOnFailure: false };
-  return { kafka, space, arb, toScenario, worldOf, seen, holds, params };
+  return { kafka, space, arb, toScenario, worldOf, seen, holds, breaks, params };
 }
 
 function conclude(opts: ExploreOptions, p: ReturnType<typeof prepareSearch>, counterexample: unknown): ExploreResult {
@@ -156,7 +167,7 @@ function conclude(opts: ExploreOptions, p: ReturnType<typeof prepareSearch>, cou
   if (counterexample === undefined) {
     return { property: opts.property, kafka: p.kafka, config: opts.preset, budget, runs: p.seen.tried, found: false, shrinks: 0, shrunkSteps: undefined, violation: undefined, scenario: undefined, story: undefined };
   }
-  const shrunk = p.toScenario(counterexample);
+  const shrunk = minimizeFaults(p.toScenario(counterexample), p.breaks, p.space.budget);
   const replayed = runScenario(shrunk, 'full');
   const story = storyOf(replayed.world.trace.events(), storyFocusOf(opts.property));
   const scenario: Scenario = {

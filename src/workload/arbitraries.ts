@@ -51,6 +51,11 @@ export interface SearchSpace {
   readonly budget: FaultBudget;
   readonly kinds: readonly EpisodeKind[];
   readonly correlated: boolean;
+  /**
+   * A power loss may keep part of what was not flushed (the OS had written some of it back) and
+   * tear the last write: each replica comes back with its own prefix (`--tear`).
+   */
+  readonly tear?: boolean;
   readonly horizonMs: number;
   readonly maxEpisodes: number;
   /**
@@ -80,6 +85,7 @@ export function episodeArb(space: SearchSpace): fc.Arbitrary<Episode> {
 /** Episodes to a fault schedule, within the budget (faults over it are dropped). */
 export function episodesToFaults(episodes: readonly Episode[], space: SearchSpace): Fault[] {
   const faults: Fault[] = [];
+  const torn = space.tear ? { tear: true } : {};
   let prevStart = 0;
   let prevEnd = 0;
   for (const episode of episodes) {
@@ -91,7 +97,7 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
     prevEnd = e.kind === 'disconnect' ? at : end;
     switch (e.kind) {
       case 'crash':
-        faults.push({ at: e.at, type: 'crash', node }, { at: end, type: 'restart', node });
+        faults.push({ at: e.at, type: 'crash', node, ...torn }, { at: end, type: 'restart', node });
         break;
       case 'process-crash':
         faults.push({ at: e.at, type: 'crash', node, kind: 'process' }, { at: end, type: 'restart', node });
@@ -100,7 +106,7 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
         faults.push({ at: e.at, type: 'shutdown', node }, { at: end, type: 'restart', node });
         break;
       case 'correlated-crash':
-        for (const n of space.correlatedGroup) faults.push({ at: e.at, type: 'crash', node: n });
+        for (const n of space.correlatedGroup) faults.push({ at: e.at, type: 'crash', node: n, ...torn });
         for (const n of space.correlatedGroup) faults.push({ at: end, type: 'restart', node: n });
         break;
       case 'partition': {

@@ -47,10 +47,11 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .option('--faults <list>', `fault kinds to inject, of ${episodeKinds.join(',')}`, defaultEpisodeKinds.join(','))
     .addOption(new Option('--budget <n>', 'brokers that may be faulty at once (default: RF - min.insync.replicas)').argParser(parseNonNegativeInt('budget')))
     .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF)')
+    .option('--tear', 'a power loss may keep part of the unflushed writes, and tear the last one')
     .option('--commit <policy>', 'consumer-group properties: the consumers\' commit policy, after-process (default), before-process or auto')
     .option('--json', 'print {"property","kafka","config","runs","found","shrunkSteps","foundMs","elapsedMs","scenario"}')
     .option('--out <file>', 'write the counterexample scenario to this file')
-    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; commit?: string; json?: boolean; out?: string; kafka?: string }) => {
+    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; tear?: boolean; commit?: string; json?: boolean; out?: string; kafka?: string }) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
       if (opts.kafka !== undefined) releaseNamed(opts.kafka);
       if (opts.runs < 1) throw new InputError('--runs: must be at least 1');
@@ -72,6 +73,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
         faults,
         ...(opts.budget === undefined ? {} : { budget: opts.budget }),
         correlated: opts.correlated ?? false,
+        ...(opts.tear ? { tear: true } : {}),
         ...(opts.commit ? { commit: opts.commit as (typeof policies)[number] } : {}),
         onProgress: (p) => progress.update(p.runs, opts.runs, p.shrinks > 0 ? `, shrinking (${p.shrinks})` : ''),
         onFound: () => (foundMs = Math.round(progress.elapsed())),
