@@ -110,3 +110,8 @@ export { checkHistory, checkHistoryAsync } from './check/history/index.js';
 export type * from './check/history/types.js';
 export { parseHistory, type HistoryFormat } from './oracle/history/index.js';
 export type { HistoryOp as JepsenOp, OpF, OpType, RebalanceEvent, Key, Value } from './oracle/history/types.js';
+
+// Historical bugs and the guarantee matrix
+export { historicalBugs, fixOf, type HistoricalBug, type BugSearch } from './bugs/catalogue.js';
+export { runBug, bugBudgets, type BugBudget, type BugResult } from './bugs/runner.js';
+export { matrixRows, matrixReleases, matrixBudgets, runCell, type MatrixRow, type MatrixCell, type MatrixBudget } from './matrix/index.js';

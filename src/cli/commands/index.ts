@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import type { Io } from '../io.js';
+import { registerBugs } from './bugs.js';
 import { registerCheck } from './check.js';
 import { registerClaims } from './claims.js';
 import { registerConform } from './conform.js';
 import { registerDiagrams } from './diagrams.js';
 import { registerExplore } from './explore.js';
+import { registerMatrix } from './matrix.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
 import { registerVersions } from './versions.js';
@@ -15,4 +17,4 @@ import { registerVersions } from './versions.js';
  */
 export type RegisterCommand = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions];
+export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions, registerBugs, registerMatrix];

@@ -1,0 +1,108 @@
+import { releaseNamed, releases, type Change } from '../config/index.js';
+import type { EpisodeKind } from '../workload/arbitraries.js';
+
+/**
+ * Kafka's historical bugs, each as a pair of releases: the last that had it and the first that
+ * fixed it. The fix is not restated here: it is the change, named by its KIP or JIRA, that a
+ * release module between the two makes (`fixRef`), so the catalogue and the profiles cannot
+ * drift apart. Each entry says how to search for the bug: the same search runs on both
+ * releases, and must break the property on the buggy one and hold on the fixed one.
+ */
+export interface HistoricalBug {
+  readonly id: string;
+  readonly title: string;
+  /** The last release that has the bug. */
+  readonly buggy: string;
+  /** The first release that fixed it. */
+  readonly fixed: string;
+  /** The KIP or JIRA of the change (in a release after `buggy`, up to `fixed`) that fixed it. */
+  readonly fixRef: string;
+  /** The property the bug breaks (`kafka-model explore --property`). */
+  readonly property: string;
+  readonly search: BugSearch;
+}
+
+/** A search as `kafka-model explore` takes it (the release aside). */
+export interface BugSearch {
+  readonly preset: string;
+  readonly budget?: number;
+  readonly faults?: readonly EpisodeKind[];
+  readonly correlated?: boolean;
+  /** The search seed the catalogue records (any other seed should find the bug too). */
+  readonly seed: number;
+}
+
+export const historicalBugs: readonly HistoricalBug[] = [
+  {
+    id: 'KIP-101-1',
+    title: 'a follower truncates to its stale high watermark, then is elected without an acknowledged record',
+    buggy: '0.10.2',
+    fixed: '0.11',
+    fixRef: 'KIP-101',
+    property: 'no-acked-loss',
+    // A restart and a leader failure in quick succession: two faulty brokers in the budget's
+    // sense (a restarted broker is faulty until it could have caught up).
+    search: { preset: 'hw-truncation', budget: 2, seed: 3 },
+  },
+  {
+    id: 'KIP-101-2',
+    title: 'replicas that lost power come back with different records at the same offsets, and keep them',
+    buggy: '0.10.2',
+    fixed: '0.11',
+    fixRef: 'KIP-101',
+    property: 'replica-consistency',
+    // Crashes (power losses: no fsync) and partitions only: a crash just after a follower restart
+    // leaves replicas with different unflushed suffixes, which truncation to the HW keeps.
+    search: { preset: 'default', budget: 2, faults: ['crash', 'partition'], seed: 1 },
+  },
+  {
+    id: 'KAFKA-6361',
+    title: 'after fast leader changes a follower keeps records of an epoch the new leader never had',
+    buggy: '1.1',
+    fixed: '2.0',
+    fixRef: 'KIP-279',
+    property: 'replica-consistency',
+    search: { preset: 'kip101-only', seed: 4 },
+  },
+  {
+    id: 'KAFKA-17754',
+    title: 'a late write of an aborted transaction joins the next transaction and is read',
+    buggy: '3.9',
+    fixed: '4.0',
+    fixRef: 'KIP-890',
+    property: 'no-aborted-reads',
+    search: { preset: 'late-endtxn', seed: 3 },
+  },
+  {
+    id: 'KIP-966',
+    title: 'the last ISR member, back from a power loss with an empty log, is elected while a replica that left the ISR holds the record',
+    buggy: '3.9',
+    fixed: '4.1',
+    fixRef: 'KIP-966',
+    property: 'no-acked-loss',
+    search: { preset: 'default', budget: 2, seed: 1 },
+  },
+  {
+    id: 'KAFKA-15583',
+    title: 'the high watermark advances while the ISR is below min.insync.replicas',
+    buggy: '3.6',
+    fixed: '3.7',
+    fixRef: 'KAFKA-15583',
+    property: 'min-isr-hw',
+    search: { preset: 'default', budget: 2, seed: 1 },
+  },
+];
+
+/**
+ * The change that fixed a bug: the one named `fixRef` among the changes of the releases after
+ * `buggy` up to `fixed`. Throws when there is none, which a test turns into a failure.
+ */
+export function fixOf(bug: HistoricalBug): Change {
+  const from = releases.indexOf(releaseNamed(bug.buggy));
+  const to = releases.indexOf(releaseNamed(bug.fixed));
+  for (const r of releases.slice(from + 1, to + 1)) {
+    const c = r.changes.find((x) => x.ref === bug.fixRef);
+    if (c) return c;
+  }
+  throw new Error(`${bug.id}: no release after ${bug.buggy} up to ${bug.fixed} has a change named ${bug.fixRef}`);
+}
