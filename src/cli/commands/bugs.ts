@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Option } from 'commander';
 import { historicalBugs, type HistoricalBug } from '../../bugs/catalogue.js';
 import { bugBudgets, maxStorySteps, runBug, type BugResult } from '../../bugs/runner.js';
 import { InputError } from '../../errors.js';
+import { writeFiles } from '../files.js';
 import { wallclockMs } from '../wallclock.js';
 import { replayCommand } from './explore.js';
 import type { RegisterCommand } from './index.js';
@@ -142,12 +142,8 @@ export const registerBugs: RegisterCommand = (program, io, setExitCode) => {
         results.push(r);
       }
       if (flags.outDir !== undefined) {
-        try {
-          mkdirSync(flags.outDir, { recursive: true });
-          for (const r of results) if (r.scenario) writeFileSync(scenarioPath(flags.outDir, r), JSON.stringify(r.scenario, null, 2) + '\n');
-        } catch (e) {
-          throw new InputError(`--out-dir: cannot write to ${flags.outDir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-        }
+        const dir = flags.outDir;
+        writeFiles(new Map(results.filter((r) => r.scenario).map((r) => [scenarioPath(dir, r), JSON.stringify(r.scenario, null, 2) + '\n'])));
       }
       io.out(flags.json ? jsonReport(results, flags.outDir) : textReport(results, flags.seed, flags.outDir));
       setExitCode(results.every((r) => r.ok) ? 0 : 1);

@@ -1,5 +1,3 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import cliProgress from 'cli-progress';
 import { loadCatalogue } from '../../claims/catalogue.js';
 import { reportFiles, resultsJson, scenarioFiles, summaryTable } from '../../claims/report.js';
@@ -7,6 +5,7 @@ import { runClaims, type ClaimResult } from '../../claims/runner.js';
 import { budgets } from '../../claims/types.js';
 import { InputError } from '../../errors.js';
 import type { Io } from '../io.js';
+import { staleFiles, writeFiles } from '../files.js';
 import { wallclockMs } from '../wallclock.js';
 import type { RegisterCommand } from './index.js';
 import { kafkaOption } from './options.js';
@@ -22,24 +21,6 @@ interface ClaimsFlags {
   cxDir: string;
 }
 
-function readOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-function writeAll(files: Map<string, string>): void {
-  for (const [path, content] of files) {
-    try {
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, content);
-    } catch (e) {
-      throw new InputError(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-  }
-}
 
 /** A bar on a terminal; a line per claim otherwise (CI logs). Both on stderr. */
 function progress(io: Io, total: number) {
@@ -104,8 +85,8 @@ export const registerClaims: RegisterCommand = (program, io, setExitCode) => {
 
       const files = flags.out === undefined ? scenarioFiles(results) : flags.out.endsWith('.json') ? new Map([...scenarioFiles(results), [flags.out, resultsJson(results)]]) : reportFiles(results, budget, flags.out);
       let stale: string[] = [];
-      if (flags.check) stale = [...files].filter(([p, c]) => readOrUndefined(p) !== c).map(([p]) => p);
-      else writeAll(files);
+      if (flags.check) stale = staleFiles(files);
+      else writeFiles(files);
 
       io.out(flags.json ? resultsJson(results) : summaryTable(results));
       if (!flags.json) io.out(`(${(elapsed / 1000).toFixed(1)} s, ${budget.name} budget)\n`);

@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderMachineDiagrams, type DiagramFormat } from '../../diagrams/docs.js';
 import { machineRegistry } from '../../diagrams/registry.js';
 import { InputError } from '../../errors.js';
+import { readOrUndefined } from '../files.js';
 import type { RegisterCommand } from './index.js';
 
 const formats: readonly DiagramFormat[] = ['mermaid', 'svg', 'both'];
@@ -10,14 +11,6 @@ const formats: readonly DiagramFormat[] = ['mermaid', 'svg', 'both'];
 function parseFormat(s: string): DiagramFormat {
   if ((formats as readonly string[]).includes(s)) return s as DiagramFormat;
   throw new InputError(`--format must be one of ${formats.join(', ')}, got "${s}"`);
-}
-
-function readOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,7 +1,7 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../../errors.js';
 import { cellFile, checkReleases, matrixBudgets, matrixJson, matrixMarkdown, matrixReleases, matrixRows, runCell, type MatrixCell } from '../../matrix/index.js';
+import { staleFiles, writeFiles } from '../files.js';
 import { wallclockMs } from '../wallclock.js';
 import type { RegisterCommand } from './index.js';
 
@@ -17,14 +17,6 @@ interface MatrixFlags {
 function list(value: string | undefined, fallback: readonly string[]): string[] {
   if (value === undefined) return [...fallback];
   return value.split(',').map((s) => s.trim()).filter((s) => s !== '');
-}
-
-function readOrUndefined(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -73,19 +65,10 @@ export const registerMatrix: RegisterCommand = (program, io, setExitCode) => {
         for (const c of cells) if (c.scenario) files.set(cellFile(dir, c), JSON.stringify(c.scenario, null, 2) + '\n');
       }
       if (flags.check) {
-        const stale = [...files].filter(([p, content]) => readOrUndefined(p) !== content).map(([p]) => p);
+        const stale = staleFiles(files);
         io.err(stale.length === 0 ? `matrix: ${files.size} files up to date\n` : `matrix: ${stale.length} of ${files.size} files out of date: ${stale.join(', ')}\nRun: kafka-model matrix${flags.quick ? ' --quick' : ''} --out ${flags.out}\n`);
         if (stale.length > 0) setExitCode(1);
-      } else {
-        try {
-          for (const [p, content] of files) {
-            mkdirSync(dirname(p), { recursive: true });
-            writeFileSync(p, content);
-          }
-        } catch (e) {
-          throw new InputError(`--out: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-        }
-      }
+      } else writeFiles(files);
       io.out(flags.json ? matrixJson(cells, budget, dir) : (flags.out === undefined ? matrixMarkdown(cells, releases, budget, 'matrix') : `matrix: ${cells.length} cells in ${((wallclockMs() - start) / 1000).toFixed(1)} s${flags.check ? '' : `, written to ${flags.out}`}\n`));
     });
 };
