@@ -28,6 +28,10 @@ export interface BugSearch {
   readonly budget?: number;
   readonly faults?: readonly EpisodeKind[];
   readonly correlated?: boolean;
+  /** Fault episodes per run (explore's --max-episodes; default 6). */
+  readonly maxEpisodes?: number;
+  /** Virtual ms per run (explore's --duration; default 1500). */
+  readonly durationMs?: number;
   /** The search seed the catalogue records (any other seed should find the bug too). */
   readonly seed: number;
 }
@@ -63,6 +67,18 @@ export const historicalBugs: readonly HistoricalBug[] = [
     fixRef: 'KIP-279',
     property: 'replica-consistency',
     search: { preset: 'kip101-only', seed: 4 },
+  },
+  {
+    id: 'KAFKA-7128',
+    title: 'a follower that lost its log joins the new leader\'s ISR because it reached that leader\'s lagging high watermark',
+    buggy: '2.0',
+    fixed: '2.1',
+    fixRef: 'KAFKA-7128',
+    // strong-isr: an ISR member lacks a committed record, one leader failure from losing it
+    // (test/bugs/fixtures.test.ts plays the loss itself). Short runs of power losses: the loss
+    // must come within a fetch of the first acknowledgement, before followers learn the HW.
+    property: 'strong-isr',
+    search: { preset: 'default', budget: 1, faults: ['crash'], maxEpisodes: 3, durationMs: 300, seed: 2 },
   },
   {
     id: 'KAFKA-17754',

@@ -64,6 +64,8 @@ function searchOf(bug: HistoricalBug, kafka: string, runs: number, seed: number)
     ...(s.budget === undefined ? {} : { budget: s.budget }),
     ...(s.faults === undefined ? {} : { faults: s.faults }),
     ...(s.correlated ? { correlated: true } : {}),
+    ...(s.maxEpisodes === undefined ? {} : { maxEpisodes: s.maxEpisodes }),
+    ...(s.durationMs === undefined ? {} : { durationMs: s.durationMs }),
   };
 }
 

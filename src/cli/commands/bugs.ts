@@ -38,6 +38,8 @@ function searchFlags(b: HistoricalBug, seed: number): string {
     ...(s.budget === undefined ? [] : [`--budget ${s.budget}`]),
     ...(s.faults === undefined ? [] : [`--faults ${s.faults.join(',')}`]),
     ...(s.correlated ? ['--correlated'] : []),
+    ...(s.maxEpisodes === undefined ? [] : [`--max-episodes ${s.maxEpisodes}`]),
+    ...(s.durationMs === undefined ? [] : [`--duration ${s.durationMs}`]),
     `--seed ${seed}`,
   ].join(' ');
 }

@@ -48,13 +48,16 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .addOption(new Option('--budget <n>', 'brokers that may be faulty at once (default: RF - min.insync.replicas)').argParser(parseNonNegativeInt('budget')))
     .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF)')
     .option('--tear', 'a power loss may keep part of the unflushed writes, and tear the last one')
+    .addOption(new Option('--max-episodes <n>', 'fault episodes per run (at most)').default(6).argParser(parseNonNegativeInt('max-episodes')))
+    .addOption(new Option('--duration <ms>', 'virtual milliseconds per run').default(1500).argParser(parseNonNegativeInt('duration')))
     .option('--commit <policy>', 'consumer-group properties: the consumers\' commit policy, after-process (default), before-process or auto')
     .option('--json', 'print {"property","kafka","config","runs","found","shrunkSteps","foundMs","elapsedMs","scenario"}')
     .option('--out <file>', 'write the counterexample scenario to this file')
-    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; tear?: boolean; commit?: string; json?: boolean; out?: string; kafka?: string }) => {
+    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; tear?: boolean; maxEpisodes: number; duration: number; commit?: string; json?: boolean; out?: string; kafka?: string }) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
       if (opts.kafka !== undefined) releaseNamed(opts.kafka);
       if (opts.runs < 1) throw new InputError('--runs: must be at least 1');
+      if (opts.duration < 50) throw new InputError('--duration: must be at least 50 ms');
       const faults = parseFaults(opts.faults);
       const policies = ['after-process', 'before-process', 'auto'] as const;
       if (opts.commit !== undefined && !(policies as readonly string[]).includes(opts.commit)) {
@@ -74,6 +77,8 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
         ...(opts.budget === undefined ? {} : { budget: opts.budget }),
         correlated: opts.correlated ?? false,
         ...(opts.tear ? { tear: true } : {}),
+        maxEpisodes: opts.maxEpisodes,
+        durationMs: opts.duration,
         ...(opts.commit ? { commit: opts.commit as (typeof policies)[number] } : {}),
         onProgress: (p) => progress.update(p.runs, opts.runs, p.shrinks > 0 ? `, shrinking (${p.shrinks})` : ''),
         onFound: () => (foundMs = Math.round(progress.elapsed())),

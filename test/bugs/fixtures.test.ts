@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/cluster/run.js';
+import { parseScenario, type Scenario } from '../../src/cluster/scenario.js';
+
+/**
+ * The two bugs that Kafka 2.1 fixed, each as a fixed scenario built by hand from its JIRA: the
+ * scenario breaks its property on 2.0, holds on 2.1, holds on 2.0 with that bug's switch alone,
+ * and still breaks with the other 2.1 switch alone (so each switch is the one that matters).
+ */
+function fixture(name: string): Scenario {
+  return parseScenario(JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures', name), 'utf8')));
+}
+
+function violation(s: Scenario, kafka: string, overrides: Record<string, unknown> = {}): string | undefined {
+  return runScenario({ ...s, config: { ...s.config, kafka, overrides: { ...s.config.overrides, ...overrides } } }, 'off').summary.violation?.property;
+}
+
+describe('the bugs Kafka 2.1 fixed, as hand-built scenarios', () => {
+  it('KAFKA-6880: a zombie follower cut off from the controller keeps fetching, without a leader epoch, from a leader re-elected in a later epoch, and its log diverges', () => {
+    // b2 is cut off from the controller and fenced but keeps fetching from b1; b3 leads epoch 1;
+    // b1 leads again in epoch 2 and b2's fetches, carrying no epoch before KIP-320, are served.
+    const s = fixture('kafka-6880-zombie-follower.json');
+    expect(violation(s, '2.0')).toBe('replica-consistency');
+    expect(violation(s, '2.1')).toBeUndefined();
+    expect(violation(s, '2.0', { fetchEpochFencing: true })).toBeUndefined();
+    expect(violation(s, '2.0', { isrJoinNeedsEpochStart: true })).toBe('replica-consistency');
+  });
+
+  it('KAFKA-7128: a follower that lost its log joins the new leader\'s ISR at its lagging HW, and is elected without acknowledged records', () => {
+    // b1 loses power just after acknowledging; b2 leads with HW 0 (it had not yet learned the HW),
+    // b1 (LEO 0 >= HW 0) joins the ISR, b2 crashes, b1 is elected with an empty log.
+    const s = fixture('kafka-7128-lagging-hw-isr-join.json');
+    expect(violation(s, '2.0')).toBe('no-acked-loss');
+    expect(violation(s, '2.1')).toBeUndefined();
+    expect(violation(s, '2.0', { isrJoinNeedsEpochStart: true })).toBeUndefined();
+    expect(violation(s, '2.0', { fetchEpochFencing: true })).toBe('no-acked-loss');
+  });
+});
