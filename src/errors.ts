@@ -4,5 +4,10 @@
  * The message names what was wrong and where, and what was expected.
  */
 export class InputError extends Error {
-  override readonly name = 'InputError';
+  override readonly name: string = 'InputError';
+}
+
+/** The release named lacks a feature the input needs (transactions before 0.11, ...). */
+export class FeatureUnavailable extends InputError {
+  override readonly name = 'FeatureUnavailable';
 }

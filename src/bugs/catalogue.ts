@@ -32,7 +32,10 @@ export interface BugSearch {
   readonly maxEpisodes?: number;
   /** Virtual ms per run (explore's --duration; default 1500). */
   readonly durationMs?: number;
-  /** The search seed the catalogue records (any other seed should find the bug too). */
+  /**
+   * The search seed the catalogue records. Other seeds find the bug too, some only after more
+   * runs (`kafka-model bugs --seed N`; spec/versions.md records which).
+   */
   readonly seed: number;
 }
 

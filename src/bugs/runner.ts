@@ -11,8 +11,8 @@ export interface BugBudget {
 }
 
 export const bugBudgets: Record<BugBudget['name'], BugBudget> = {
-  quick: { name: 'quick', findRuns: 1000, heldRuns: 100 },
-  full: { name: 'full', findRuns: 1000, heldRuns: 300 },
+  quick: { name: 'quick', findRuns: 2500, heldRuns: 100 },
+  full: { name: 'full', findRuns: 2500, heldRuns: 300 },
 };
 
 /** Shrunk counterexamples longer than this are reported as not short enough to read. */

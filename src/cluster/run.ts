@@ -88,8 +88,12 @@ function checkFaultNodes(faults: readonly Fault[], nodes: readonly NodeId[], whe
   faults.forEach((f, i) => {
     const p = `faults[${i}]`;
     switch (f.type) {
-      case 'crash':
       case 'shutdown':
+        // Only a broker knows how to shut down cleanly (the kernel would tell any other node in vain).
+        if (!/^b\d+$/.test(f.node)) throw new InputError(`${where}: ${p}.node: only a broker shuts down cleanly (got "${f.node}"; crash it instead)`);
+        check(f.node, `${p}.node`);
+        return;
+      case 'crash':
       case 'restart':
       case 'latency':
         check(f.node, `${p}.node`);

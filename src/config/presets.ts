@@ -37,7 +37,9 @@ export const presets: readonly Preset[] = [
     release: '1.1',
     overrides: { fsync: 'always', uncleanLeaderElection: true, brokers: 2, replicationFactor: 2, minInsyncReplicas: 1 },
   },
-  { name: 'no-broker-epoch-fencing', description: 'before KIP-380/841/903: a broker that restarted with a shorter log keeps its place in the ISR', overrides: { brokerEpochFencing: false } },
+  // The registration refusal and the fencing of an expired session take a restarted broker out
+  // of every ISR on any release; what broker epochs still add is the check on AlterPartition.
+  { name: 'no-broker-epoch-fencing', description: 'before KIP-380/841/903: an ISR change is not checked against the broker epoch a follower fetched with, so a leader may add a restarted follower on the strength of its previous incarnation\'s fetches', overrides: { brokerEpochFencing: false } },
   { name: 'fsync-always', description: 'default, plus an fsync after every append (flush.messages=1)', overrides: { fsync: 'always' } },
   { name: 'eager', description: 'default, stated: consumer groups rebalance eagerly (range assignor; every member revokes everything before joining)', overrides: { rebalanceProtocol: 'eager' } },
   { name: 'cooperative', description: 'consumer groups rebalance incrementally (KIP-429, cooperative-sticky): only the moved partitions stop', overrides: { rebalanceProtocol: 'cooperative' } },

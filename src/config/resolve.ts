@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { FeatureUnavailable, InputError } from '../errors.js';
 import { durableDeployment } from './deployment.js';
 import { presetNames, presets, type Preset } from './presets.js';
 import { hasFeature, newestRelease, releaseIntroducing, releaseNamed, type Feature, type Release } from './releases/index.js';
@@ -27,7 +27,7 @@ const featureUse: readonly { readonly feature: Feature; readonly uses: (c: Clust
 export function requireFeature(release: Release, feature: Feature, what: string): void {
   if (hasFeature(release, feature)) return;
   const since = releaseIntroducing(feature);
-  throw new InputError(`${what}: Kafka ${release.version} has no ${feature}${since ? ` (it came in ${since.version})` : ''}`);
+  throw new FeatureUnavailable(`${what}: Kafka ${release.version} has no ${feature}${since ? ` (it came in ${since.version})` : ''}`);
 }
 
 /**

@@ -6,8 +6,9 @@ import { enforceBudget, type FaultBudget } from '../sim/faults.js';
  * keep the scenario without it if the property still breaks (delta debugging, one fault at a
  * time, until no fault can go). fast-check shrinks fault episodes whose times are chained to
  * the episode before, so it cannot drop an early episode without moving every later fault; here
- * times are absolute and nothing else moves. A candidate that leaves the fault budget (a crash
- * whose restart was dropped, say) is not tried. Deterministic: faults are tried last to first.
+ * times are absolute and nothing else moves. A candidate that leaves the fault budget is not
+ * tried; dropping a restart is allowed when the budget still holds (the broker then stays down,
+ * a failure Kafka must survive too). Deterministic: faults are tried last to first.
  */
 export function minimizeFaults(scenario: Scenario, breaks: (s: Scenario) => boolean, budget: FaultBudget): Scenario {
   let current = fewerRecords(scenario, breaks);

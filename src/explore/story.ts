@@ -62,7 +62,7 @@ export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'repli
       : focus === 'transactions'
         ? new RegExp(`${groupNote.source}|${txnNote.source}`)
         : new RegExp(`${replicationNote.source}|${groupNote.source}`);
-  const steps: { t: number; text: string; traceIndex: number; kind?: string; nodes: string[]; lost: string[]; sends?: { count: number; first: string } }[] = [];
+  const steps: { t: number; text: string; traceIndex: number; kind?: string; nodes: string[]; lost: string[]; sends?: { count: number; first: string; partition: unknown } }[] = [];
   let acks: { t: number; first: string; last: string; count: number; traceIndex: number } | undefined;
   const flushAcks = () => {
     if (!acks) return;
@@ -115,16 +115,17 @@ export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'repli
           const desc = op.type === 'ok' ? `value ${(v as number[])[1]} at ${key}:${(v as number[])[0]}` : `value ${v as number}`;
           if (op.type !== 'ok') {
             flushAcks();
-            // Sends that end the same way one after another (a leader gone, retries = 0) are one step.
+            // Sends to one partition that end the same way one after another (a leader gone,
+            // retries = 0) are one step.
             const kind = `send-${op.type}`;
             const outcome = op.type === 'fail' ? 'failed' : 'unknown (info)';
             const last = steps[steps.length - 1];
-            if (last?.kind === kind && last.sends) {
+            if (last?.kind === kind && last.sends?.partition === key) {
               last.sends.count++;
-              last.text = `${last.sends.count} sends end ${outcome}: ${last.sends.first} ... ${desc}`;
+              last.text = `${last.sends.count} sends to partition ${key} end ${outcome}: ${last.sends.first} ... ${desc}`;
               return;
             }
-            steps.push({ t: ev.t, text: `send of ${desc} to partition ${key} ends ${outcome}`, traceIndex: i, kind, nodes: [], lost: [], sends: { count: 1, first: desc } });
+            steps.push({ t: ev.t, text: `send of ${desc} to partition ${key} ends ${outcome}`, traceIndex: i, kind, nodes: [], lost: [], sends: { count: 1, first: desc, partition: key } });
             return;
           }
           if (acks) {

@@ -1,6 +1,6 @@
 import type { Scenario } from '../cluster/scenario.js';
 import { releaseNamed } from '../config/index.js';
-import { InputError } from '../errors.js';
+import { FeatureUnavailable } from '../errors.js';
 import { exploreAsync } from '../explore/search.js';
 
 /**
@@ -82,7 +82,7 @@ export async function runCell(row: MatrixRow, kafka: string, budget: MatrixBudge
   } catch (e) {
     // A release that lacks a feature the property needs (transactions before 0.11) refuses the
     // workload: the cell says so instead of a verdict.
-    if (e instanceof InputError) return { row, kafka, verdict: 'n/a', runs: 0, scenario: undefined, reason: e.message.replace(/^[^:]*: /, '') };
+    if (e instanceof FeatureUnavailable) return { row, kafka, verdict: 'n/a', runs: 0, scenario: undefined, reason: e.message.replace(/^[^:]*: /, '') };
     throw e;
   }
 }

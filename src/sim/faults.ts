@@ -67,6 +67,8 @@ function tracker(recoveryMs = 0) {
   const crashed = new Set<NodeId>();
   /** Down from a power loss, until restarted. */
   const unpowered = new Set<NodeId>();
+  /** Shut down (controlled) and not crashed since: counted as down, but still up until it exits. */
+  const stopping = new Set<NodeId>();
   const cut = new Set<NodeId>();
   /** Slowed nodes, until when. */
   const slow = new Map<NodeId, number>();
@@ -84,16 +86,21 @@ function tracker(recoveryMs = 0) {
     apply(f: Fault, budgetNodes: ReadonlySet<NodeId>): void {
       switch (f.type) {
         case 'crash':
-          // A crash of a node already down changes nothing (the World ignores it too).
-          if (crashed.has(f.node)) return;
+          // A crash of a node already down changes nothing (the World ignores it too); a node
+          // still shutting down is up, and a power loss then costs it its unflushed writes.
+          if (crashed.has(f.node) && !stopping.has(f.node)) return;
           crashed.add(f.node);
+          stopping.delete(f.node);
           if (crashKindOf(f) === 'power-loss') unpowered.add(f.node);
           return;
         case 'shutdown':
+          if (crashed.has(f.node)) return;
           crashed.add(f.node);
+          stopping.add(f.node);
           return;
         case 'restart':
           crashed.delete(f.node);
+          stopping.delete(f.node);
           unpowered.delete(f.node);
           if (recoveryMs > 0) slow.set(f.node, Math.max(slow.get(f.node) ?? -1, f.at + recoveryMs));
           return;

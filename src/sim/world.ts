@@ -127,6 +127,10 @@ interface HostedNode {
   /** The actor that receives messages that name none. */
   primary: RunningActor | undefined;
   incarnation: number;
+  /** A controlled shutdown is under way (the node was told to shut down and has not exited). */
+  shuttingDown?: boolean;
+  /** A restart arrived while the node was shutting down: it boots as soon as it has exited. */
+  restartPending?: boolean;
 }
 
 const isActive = (a: RunningActor) => (a.ref.getSnapshot() as { status: string }).status === 'active';
@@ -366,6 +370,8 @@ export class World {
         const n = this.nodes.get(fault.node);
         if (!n?.actors) return this.record({ t: this.clock, e: 'fault', fault, effect: 'already down' });
         this.record({ t: this.clock, e: 'fault', fault });
+        n.shuttingDown = false;
+        n.restartPending = false;
         this.stopNode(fault.node, n);
         // A process crash leaves the page cache to the OS, which writes it back in time: only
         // losing power loses what was not flushed.
@@ -381,11 +387,17 @@ export class World {
         const n = this.nodes.get(fault.node);
         if (!n?.primary) return this.record({ t: this.clock, e: 'fault', fault, effect: 'already down' });
         this.record({ t: this.clock, e: 'fault', fault });
+        n.shuttingDown = true;
         n.primary.ref.send({ type: 'Shutdown' } satisfies ShutdownEvent);
         return;
       }
       case 'restart': {
         const n = this.nodes.get(fault.node);
+        if (n?.actors && n.shuttingDown) {
+          // An operator's restart of a broker still shutting down: it starts once it has exited.
+          n.restartPending = true;
+          return this.record({ t: this.clock, e: 'fault', fault, effect: 'once the shutdown completes' });
+        }
         if (!n || n.actors) return this.record({ t: this.clock, e: 'fault', fault, effect: 'already up' });
         this.record({ t: this.clock, e: 'fault', fault });
         this.boot(fault.node, n);
@@ -543,6 +555,12 @@ export class World {
             if (n.incarnation !== incarnation || !n.actors) return;
             this.record({ t: this.clock, e: 'note', node, text: 'process exited after a clean shutdown' });
             this.stopNode(node, n);
+            n.shuttingDown = false;
+            if (n.restartPending) {
+              n.restartPending = false;
+              this.record({ t: this.clock, e: 'note', node, text: 'restarted, as asked during its shutdown' });
+              this.boot(node, n);
+            }
           },
         });
         return;

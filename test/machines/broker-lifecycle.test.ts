@@ -133,7 +133,38 @@ describe('controlled shutdown (KRaft: BrokerHeartbeat WantShutDown)', () => {
   });
 });
 
+describe('a restart during a controlled shutdown', () => {
+  it('waits for the broker to exit, then starts it', () => {
+    const { events, world } = run([
+      { at: 100, type: 'shutdown', node: 'b1' },
+      { at: 101, type: 'restart', node: 'b1' },
+    ]);
+    const restart = events.find((e) => e.e === 'fault' && e.fault.type === 'restart');
+    expect(restart).toMatchObject({ effect: 'once the shutdown completes' });
+    const [exited] = notes(events, /process exited after a clean shutdown/);
+    const [restarted] = notes(events, /restarted, as asked during its shutdown/);
+    expect(exited && restarted).toBeTruthy();
+    expect(restarted!.t).toBe(exited!.t);
+    expect(world.actor('b1')).toBeDefined();
+    expect(notes(events, /broker 1 re-registered with epoch \d+ after a clean shutdown/)).toHaveLength(1);
+  });
+
+  it('a shutdown names a broker: a scenario asking another node to shut down is refused, naming the field', () => {
+    expect(() => run([{ at: 100, type: 'shutdown', node: 'controller' }])).toThrow(/faults\[0\]\.node: only a broker shuts down cleanly \(got "controller"/);
+  });
+});
+
 describe('the fault budget counts power losses apart', () => {
+  it('a power loss of a broker still shutting down counts as one', () => {
+    const nodes = ['b1', 'b2', 'b3'];
+    const s: Fault[] = [
+      { at: 1, type: 'shutdown', node: 'b1' },
+      { at: 2, type: 'crash', node: 'b1' },
+      { at: 3, type: 'crash', node: 'b2' },
+    ];
+    expect(enforceBudget(s, { nodes, maxFaulty: 2, maxPowerLost: 1 })).toEqual([s[0], s[1]]);
+  });
+
   it('without --correlated, a second broker losing power while one is down is dropped; a process crash is kept', () => {
     const nodes = ['b1', 'b2', 'b3'];
     const s: Fault[] = [
@@ -146,7 +177,7 @@ describe('the fault budget counts power losses apart', () => {
     expect(kept).toEqual([s[0], s[2], s[3]]);
   });
 
-  it('a process crash alone never loses an acknowledged record on default within budget 1 (a quick sample; explore runs more)', async () => {
+  it('process crashes and controlled shutdowns never lose an acknowledged record on default within budget 1 (a quick sample; explore runs more)', async () => {
     const r = await exploreAsync({ property: 'no-acked-loss', preset: 'default', runs: 150, seed: 3, faults: ['process-crash', 'shutdown'] });
     expect(r.found, explain(r)).toBe(false);
     expect(r.runs).toBe(150);

@@ -46,7 +46,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .addOption(new Option('--seed <n>', 'seed of the search').default(1).argParser(parseSeed))
     .option('--faults <list>', `fault kinds to inject, of ${episodeKinds.join(',')}`, defaultEpisodeKinds.join(','))
     .addOption(new Option('--budget <n>', 'brokers that may be faulty at once (default: RF - min.insync.replicas)').argParser(parseNonNegativeInt('budget')))
-    .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF)')
+    .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF), and let brokers lose power together')
     .option('--tear', 'a power loss may keep part of the unflushed writes, and tear the last one')
     .addOption(new Option('--max-episodes <n>', 'fault episodes per run (at most)').default(6).argParser(parseNonNegativeInt('max-episodes')))
     .addOption(new Option('--duration <ms>', 'virtual milliseconds per run').default(1500).argParser(parseNonNegativeInt('duration')))
