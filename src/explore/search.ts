@@ -133,6 +133,13 @@ export function prepareSearch(opts: ExploreOptions) {
     if (opts.check) world.addInvariant(opts.check(config ?? configOf(scenario)));
     return world;
   };
+  /** Whether a scenario breaks the property searched for. */
+  const breaks = (scenario: Scenario): boolean => {
+    const world = worldOf(scenario, 'off');
+    world.start();
+    const v = world.run({ until: scenario.durationMs });
+    return v !== undefined && (all || v.property === opts.property);
+  };
   const seen = { tried: 0, shrinks: 0, failedAt: undefined as number | undefined };
   /** One run of the search: false when it broke the property. */
   const holds = (c: unknown): boolean => {
@@ -140,23 +147,12 @@ export function prepareSearch(opts: ExploreOptions) {
     else if (seen.shrinks >= (opts.maxShrinks ?? Number.POSITIVE_INFINITY)) return true;
     else seen.shrinks++;
     opts.onProgress?.({ runs: seen.tried, shrinks: seen.shrinks });
-    const scenario = toScenario(c);
-    const world = worldOf(scenario, 'off');
-    world.start();
-    const v = world.run({ until: scenario.durationMs });
-    const broken = v !== undefined && (all || v.property === opts.property);
+    const broken = breaks(toScenario(c));
     if (broken && seen.failedAt === undefined) {
       seen.failedAt = seen.tried;
       opts.onFound?.(seen.tried);
     }
     return !broken;
-  };
-  /** Whether a scenario (already built) breaks the property searched for. */
-  const breaks = (scenario: Scenario): boolean => {
-    const world = worldOf(scenario, 'off');
-    world.start();
-    const v = world.run({ until: scenario.durationMs });
-    return v !== undefined && (all || v.property === opts.property);
   };
   const params = { numRuns: opts.runs, seed: opts.seed | 0, endOnFailure: false };
   return { kafka, space, arb, toScenario, worldOf, seen, holds, breaks, params };

@@ -98,8 +98,11 @@ function cellText(cell: MatrixCell): string {
   return 'n/a';
 }
 
-/** The matrix as Markdown: the table, then each refuted cell's replay command and each n/a's reason. */
-export function matrixMarkdown(cells: readonly MatrixCell[], releases: readonly string[], budget: MatrixBudget, dir: string): string {
+/**
+ * The matrix as Markdown: the table, then each refuted cell's replay command (when its file is
+ * written to `dir`) and each n/a's reason.
+ */
+export function matrixMarkdown(cells: readonly MatrixCell[], releases: readonly string[], budget: MatrixBudget, dir: string | undefined): string {
   const at = (row: MatrixRow, kafka: string) => cells.find((c) => c.row === row && c.kafka === kafka);
   const rows = matrixRows.filter((r) => cells.some((c) => c.row === r));
   const lines = [
@@ -122,7 +125,8 @@ export function matrixMarkdown(cells: readonly MatrixCell[], releases: readonly 
   const refuted = cells.filter((c) => c.verdict === 'refuted');
   if (refuted.length > 0) {
     lines.push('## Counterexamples', '');
-    for (const c of refuted) lines.push(`- \`${c.row.id}\` on ${c.kafka}: \`kafka-model replay ${cellFile(dir, c)}\``);
+    if (dir === undefined) lines.push('Written, with their replay commands, by `--out FILE.md` (or printed whole by `--json`).');
+    else for (const c of refuted) lines.push(`- \`${c.row.id}\` on ${c.kafka}: \`kafka-model replay ${cellFile(dir, c)}\``);
     lines.push('');
   }
   const na = cells.filter((c) => c.verdict === 'n/a');

@@ -69,6 +69,6 @@ export const registerMatrix: RegisterCommand = (program, io, setExitCode) => {
         io.err(stale.length === 0 ? `matrix: ${files.size} files up to date\n` : `matrix: ${stale.length} of ${files.size} files out of date: ${stale.join(', ')}\nRun: kafka-model matrix${flags.quick ? ' --quick' : ''} --out ${flags.out}\n`);
         if (stale.length > 0) setExitCode(1);
       } else writeFiles(files);
-      io.out(flags.json ? matrixJson(cells, budget, dir) : (flags.out === undefined ? matrixMarkdown(cells, releases, budget, 'matrix') : `matrix: ${cells.length} cells in ${((wallclockMs() - start) / 1000).toFixed(1)} s${flags.check ? '' : `, written to ${flags.out}`}\n`));
+      io.out(flags.json ? matrixJson(cells, budget, dir) : (flags.out === undefined ? matrixMarkdown(cells, releases, budget, undefined) : `matrix: ${cells.length} cells in ${((wallclockMs() - start) / 1000).toFixed(1)} s${flags.check ? '' : `, written to ${flags.out}`}\n`));
     });
 };
