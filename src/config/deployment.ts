@@ -11,6 +11,8 @@ export const durableDeployment = {
   partitions: 1,
   replicationFactor: 3,
   minInsyncReplicas: 2,
+  // Kafka's default; the transaction log keeps it when a preset lowers min.insync.replicas.
+  transactionStateLogMinIsr: 2,
   acks: 'all',
   uncleanLeaderElection: false,
   // log.flush.interval.messages = Long.MAX_VALUE: Kafka relies on replication, not fsync.

@@ -17,6 +17,12 @@ export const configSchema = z.strictObject({
   partitions: z.number().int().min(1).max(16),
   replicationFactor: z.number().int().min(1).max(9),
   minInsyncReplicas: z.number().int().min(1).max(9),
+  /**
+   * transaction.state.log.min.isr: the transaction log's own min ISR (Kafka's default 2, since
+   * 0.11), whatever min.insync.replicas the data topics have. `__consumer_offsets` has no setting
+   * of its own and takes min.insync.replicas like any topic.
+   */
+  transactionStateLogMinIsr: z.number().int().min(1).max(9),
   /** Producer acks: 0, 1 or all (-1). */
   acks: z.union([z.literal(0), z.literal(1), z.literal('all')]),
   uncleanLeaderElection: z.boolean(),
@@ -117,12 +123,24 @@ export const configSchema = z.strictObject({
 
 export type ClusterConfig = z.infer<typeof configSchema>;
 
+/** The transaction coordinator's log (Kafka's `__transaction_state`); it has a min ISR of its own. */
+export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+
 /**
- * The min ISR a partition with `replicas` replicas is held to: min.insync.replicas, at most the
- * replica count (Kafka's Partition.effectiveMinIsr, and the controller's ELR rule).
+ * A topic's min.insync.replicas: the transaction log's own, or the cluster's. The model's internal
+ * topics have the data topic's replication factor, and the transaction log's min ISR is held to
+ * it (as a cluster with fewer brokers configures transaction.state.log.min.isr down with it).
  */
-export function effectiveMinIsr(config: ClusterConfig, replicas: number): number {
-  return Math.min(config.minInsyncReplicas, replicas);
+export function minIsrOf(config: ClusterConfig, topic: string | undefined): number {
+  return topic === TRANSACTION_STATE_TOPIC ? Math.min(config.transactionStateLogMinIsr, config.replicationFactor) : config.minInsyncReplicas;
+}
+
+/**
+ * The min ISR a partition of `topic` with `replicas` replicas is held to: its min.insync.replicas,
+ * at most the replica count (Kafka's Partition.effectiveMinIsr, and the controller's ELR rule).
+ */
+export function effectiveMinIsr(config: ClusterConfig, replicas: number, topic?: string): number {
+  return Math.min(minIsrOf(config, topic), replicas);
 }
 
 export type TimeSetting =

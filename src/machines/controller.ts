@@ -127,7 +127,7 @@ function withIsr(c: ControllerContext, p: ControllerPartition, isr: readonly Bro
   // PartitionChangeBuilder.maybeUpdateLastKnownLeader: the leader is remembered the first time
   // the ISR becomes empty.
   const lastKnown = isr.length === 0 && p.leader >= 0 ? { lastKnownLeader: p.leader } : {};
-  if (isr.length >= effectiveMinIsr(c.config, p.replicas.length)) return { isr, elr: [], ...lastKnown };
+  if (isr.length >= effectiveMinIsr(c.config, p.replicas.length, topicOf(p))) return { isr, elr: [], ...lastKnown };
   const elr = p.replicas.filter((b) => ((p.elr ?? []).includes(b) || p.isr.includes(b)) && !isr.includes(b) && !unclean.includes(b));
   return { isr, elr, ...lastKnown };
 }

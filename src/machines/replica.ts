@@ -1,5 +1,5 @@
 import { and, not, raise, setup } from 'xstate';
-import { effectiveMinIsr, type ClusterConfig } from '../config/schema.js';
+import { effectiveMinIsr, minIsrOf, type ClusterConfig } from '../config/schema.js';
 import { PartitionLog } from '../log/index.js';
 import { ProducerState } from '../log/producer-state.js';
 import type { Disk } from '../sim/disk.js';
@@ -217,7 +217,7 @@ const effectiveIsr = (c: ReplicaContext) => c.pendingIsr ?? c.state?.isr ?? [];
  * (Partition.isUnderMinIsr), so nothing is committed on fewer replicas than promised.
  */
 function maybeIncrementHw(c: ReplicaContext): void {
-  if (c.config.strictMinIsr && c.state && c.state.isr.length < effectiveMinIsr(c.config, c.state.replicas.length)) return;
+  if (c.config.strictMinIsr && c.state && c.state.isr.length < effectiveMinIsr(c.config, c.state.replicas.length, c.topic)) return;
   let hw = c.log.logEndOffset;
   for (const b of effectiveIsr(c)) {
     if (b === c.brokerId) continue;
@@ -239,7 +239,7 @@ function completeWaiting(c: ReplicaContext, out: Outbox): Partial<ReplicaContext
   for (const w of c.waiting) {
     if (hw >= w.requiredOffset) {
       // Committed, but did enough replicas have it?
-      const error: ErrorCode | undefined = isrSize < c.config.minInsyncReplicas ? 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' : undefined;
+      const error: ErrorCode | undefined = isrSize < minIsrOf(c.config, c.topic) ? 'NOT_ENOUGH_REPLICAS_AFTER_APPEND' : undefined;
       answer(w, out, error, w.baseOffset);
     } else if (now >= w.deadline) {
       answer(w, out, 'REQUEST_TIMED_OUT', -1);
@@ -255,7 +255,7 @@ function onProduce(c: ReplicaContext, e: Produce & { from: string }, out: Outbox
     if (e.acks !== 0) out.send(e.from, { type: 'ProduceResponse', ...replyActor(e.replyTo), requestId: e.requestId, error, baseOffset: -1 } satisfies ProduceResponse);
   };
   const s = c.state!;
-  if (e.acks === 'all' && s.isr.length < c.config.minInsyncReplicas) return reply('NOT_ENOUGH_REPLICAS');
+  if (e.acks === 'all' && s.isr.length < minIsrOf(c.config, c.topic)) return reply('NOT_ENOUGH_REPLICAS');
   // KIP-98: a retried batch is answered with the offset it already has; a sequence gap or an
   // older producer epoch is refused (ProducerAppendInfo). One record is one batch here.
   const decisions = e.records.map((r) => c.producers.check(r.value, { fencing: c.config.producerFencing }));
@@ -310,7 +310,7 @@ function onWriteTxnMarkers(c: ReplicaContext, e: WriteTxnMarkers & { from: strin
   const marker = { topic: e.topic, partition: e.partition };
   const w0 = { requestId: e.requestId, client: e.from, replyTo: e.replyTo, marker, requiredOffset: 0, baseOffset: -1, deadline: 0 };
   if (decision.kind === 'reject') return answer(w0, out, decision.error, -1);
-  if (c.state!.isr.length < c.config.minInsyncReplicas) return answer(w0, out, 'NOT_ENOUGH_REPLICAS', -1);
+  if (c.state!.isr.length < minIsrOf(c.config, c.topic)) return answer(w0, out, 'NOT_ENOUGH_REPLICAS', -1);
   const now = c.now();
   const { firstOffset } = appendAsLeader(c, [{ key: null, value, timestamp: now }], out);
   out.note(`${c.name} ${e.result} marker for producer ${e.producerId} (epoch ${e.producerEpoch}) at ${firstOffset}`);

@@ -1,3 +1,4 @@
+import { TRANSACTION_STATE_TOPIC } from '../config/schema.js';
 /**
  * The transaction protocol's messages (KIP-98, with KIP-447's group-aware offset commits and
  * KIP-890's per-transaction epoch bump), named after Kafka's RPCs, and the transaction
@@ -18,7 +19,7 @@
 import type { ErrorCode } from './protocol.js';
 
 /** Kafka's internal topic holding the transaction coordinator's log (one partition in the model). */
-export const TXN_TOPIC = '__transaction_state';
+export const TXN_TOPIC = TRANSACTION_STATE_TOPIC;
 /** The topic a consume-transform-produce group writes its output to. */
 export const OUTPUT_TOPIC = 'out';
 
