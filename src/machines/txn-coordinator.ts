@@ -327,9 +327,9 @@ type EndDecision = { error: TxnErrorCode } | { retry: true } | { prepare: TxnRes
  * EndTxn (same epoch, same outcome as the Prepare/Complete state) is answered success; the other
  * outcome is INVALID_TXN_STATE, as is EndTxn with no transaction (Empty).
  *
- * Kafka answers a retry in PrepareCommit/PrepareAbort with CONCURRENT_TRANSACTIONS and the client
- * retries until the transaction is complete; the model answers success at once, since the
- * outcome is already replicated, which is all the first answer promised.
+ * Either way a retry of the same outcome while the markers are still being written
+ * (PrepareCommit/PrepareAbort) is answered CONCURRENT_TRANSACTIONS, and the client retries until
+ * the transaction is complete (TransactionCoordinator.endTransaction).
  */
 function endDecision(c: TxnCoordinatorContext, e: EndTxn): EndDecision {
   const txn = c.txn;
@@ -344,7 +344,7 @@ function endDecision(c: TxnCoordinatorContext, e: EndTxn): EndDecision {
   if (fencing && !isRetry && e.producerEpoch !== txn.producerEpoch) return { error: e.producerEpoch < txn.producerEpoch ? 'PRODUCER_FENCED' : 'INVALID_PRODUCER_EPOCH' };
   if (c.pending || c.state === 'PrepareEpochFence') return { error: 'CONCURRENT_TRANSACTIONS' };
   if (c.state === 'Ongoing') return { prepare: result };
-  if (isRetry) return sameOutcome ? { retry: true } : { error: 'INVALID_TXN_STATE' };
+  if (isRetry) return !sameOutcome ? { error: 'INVALID_TXN_STATE' } : isPrepare(c.state) ? { error: 'CONCURRENT_TRANSACTIONS' } : { retry: true };
   // The current epoch of a finished transaction (KIP-890): a next transaction's EndTxn while the last completes.
   if (isPrepare(c.state)) return { error: 'CONCURRENT_TRANSACTIONS' };
   return { error: 'INVALID_TXN_STATE' };

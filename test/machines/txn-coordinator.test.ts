@@ -259,8 +259,9 @@ describe('transaction coordinator', () => {
     h.init();
     h.add(0);
     expect(h.end(0, true)).toMatchObject({ producerEpoch: 1 });
-    // Retried while PrepareCommit and after CompleteCommit: success, current epoch.
-    expect(h.end(0, true)).toMatchObject({ producerEpoch: 1 });
+    // Retried while PrepareCommit: CONCURRENT_TRANSACTIONS (the client retries); after
+    // CompleteCommit: success, current epoch (TransactionCoordinator.endTransaction).
+    expect(h.end(0, true).error).toBe('CONCURRENT_TRANSACTIONS');
     h.settle(50);
     expect(h.snapshot().value).toBe('CompleteCommit');
     expect(h.end(0, true)).toMatchObject({ producerEpoch: 1 });
@@ -277,14 +278,14 @@ describe('transaction coordinator', () => {
     expect(h.end(1, false)).toMatchObject({ producerEpoch: 2 });
   });
 
-  it('init-only (before KIP-890): the epoch stays; a retried EndTxn with the same outcome succeeds, the other outcome or no transaction is INVALID_TXN_STATE', () => {
+  it('init-only (before KIP-890): the epoch stays; a retried EndTxn with the same outcome is CONCURRENT_TRANSACTIONS while the markers are written and succeeds once complete; the other outcome or no transaction is INVALID_TXN_STATE', () => {
     const h = started({ txnEpochBump: 'init-only' });
     h.init();
     expect(h.end(0, true).error).toBe('INVALID_TXN_STATE'); // Empty
     h.add(0);
     h.script.markerDrops = 2; // PrepareCommit lasts until the markers are resent after request.timeout.ms
     expect(h.end(0, true)).toMatchObject({ producerEpoch: 0 });
-    expect(h.end(0, true)).toMatchObject({ producerEpoch: 0 }); // retried in PrepareCommit
+    expect(h.end(0, true).error).toBe('CONCURRENT_TRANSACTIONS'); // retried in PrepareCommit
     expect(h.end(0, false).error).toBe('INVALID_TXN_STATE');
     expect(h.snapshot().value).toBe('PrepareCommit');
     h.settle(h.config.requestTimeoutMs + 50);
