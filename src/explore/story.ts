@@ -36,6 +36,18 @@ export function describeFault(f: Fault): string {
 }
 
 /**
+ * A fault's step kind: crashes are told apart by what they cost (a crash without a kind is a
+ * power loss, written as scenario files before the kinds were), so only alike ones are merged.
+ */
+function faultStepKind(f: Fault): string {
+  if (f.type !== 'crash') return f.type;
+  return f.kind === 'process' ? 'process-crash' : f.kind === 'power-loss' ? 'power-loss' : 'crash';
+}
+
+/** What several nodes did at one instant, for a merged step: "b1, b2 crash". */
+const mergedVerb: Readonly<Record<string, string>> = { crash: 'crash', 'power-loss': 'lose power', 'process-crash': 'process crash', restart: 'restart' };
+
+/**
  * Notes worth a step: fencing, registration, leadership, accepted ISR changes, truncation; and
  * for consumer groups, rebalances and generations, stalls, leaves, lost partitions, refused
  * commits.
@@ -81,12 +93,11 @@ export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'repli
         flushAcks();
         const f = ev.fault;
         const last = steps[steps.length - 1];
-        // Crashes (or restarts) of several nodes at one instant are one step.
-        // A process crash keeps its own step kind: it loses nothing, and is told apart.
-        const kind = f.type === 'crash' && f.kind === 'process' ? 'process-crash' : f.type;
+        // Crashes (or restarts) of several nodes at one instant, of one kind, are one step.
+        const kind = faultStepKind(f);
         if ((f.type === 'crash' || f.type === 'restart') && last && last.t === ev.t && last.kind === kind && !ev.effect) {
           last.nodes.push(f.node);
-          last.text = `${last.nodes.join(', ')} ${kind === 'crash' ? (f.type === 'crash' && f.kind === 'power-loss' ? 'lose power' : 'crash') : kind === 'process-crash' ? 'process crash' : 'restart'}`;
+          last.text = `${last.nodes.join(', ')} ${mergedVerb[kind]}`;
           return;
         }
         steps.push({
@@ -102,7 +113,7 @@ export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'repli
       case 'disk':
         if (ev.op === 'lost' && ev.n > 0) {
           const last = steps[steps.length - 1];
-          if (last && last.t === ev.t && last.kind === 'crash' && !last.lost.includes(ev.node)) last.lost.push(ev.node);
+          if (last && last.t === ev.t && (last.kind === 'crash' || last.kind === 'power-loss') && !last.lost.includes(ev.node)) last.lost.push(ev.node);
         }
         return;
       case 'note': {
