@@ -110,6 +110,17 @@ export const historicalBugs: readonly HistoricalBug[] = [
     property: 'min-isr-hw',
     search: { preset: 'default', budget: 2, seed: 1 },
   },
+  {
+    id: 'KAFKA-15489',
+    title: 'a KRaft leader cut off from the other voters stays the active controller beside the new one (split brain)',
+    buggy: '3.6',
+    fixed: '3.7',
+    fixRef: 'KAFKA-15489',
+    property: 'single-active-controller',
+    // The search's controller faults (a voter cut off from the other voters only) within the
+    // quorum's budget of one faulty voter.
+    search: { preset: 'default', seed: 1 },
+  },
 ];
 
 /**

@@ -1,6 +1,6 @@
 import type { ClusterConfig } from '../config/schema.js';
-import type { ControllerContext } from '../machines/controller.js';
-import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
+import { controllerImage } from '../machines/controller-view.js';
+import { brokerNode, partitionName } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
 import type { HistoryOp } from '../sim/history.js';
 import type { World } from '../sim/world.js';
@@ -16,7 +16,7 @@ export const FINAL_READER = 1_000_000;
  * long as the partition stays offline).
  */
 export function finalReads(world: World, config: ClusterConfig): HistoryOp[] {
-  const controller = (world.actor(CONTROLLER)?.getSnapshot() as { context: ControllerContext } | undefined)?.context;
+  const controller = controllerImage(world);
   const read: Record<string, [number, number][]> = Object.create(null) as Record<string, [number, number][]>;
   for (let p = 0; p < config.partitions; p++) {
     const state = controller?.partitions[p];

@@ -1,7 +1,8 @@
 import type { AnyActorRef } from 'xstate';
 import { effectiveMinIsr, type ClusterConfig } from '../config/schema.js';
-import type { ControllerContext } from '../machines/controller.js';
-import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
+import type { MetadataImage } from '../machines/raft-protocol.js';
+import { controllerImage } from '../machines/controller-view.js';
+import { brokerNode, partitionName } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
 import type { Invariant, World } from '../sim/world.js';
 
@@ -86,8 +87,8 @@ export function viewOf(broker: number, ref: AnyActorRef, snap: ReplicaSnapshot):
   return { broker, ref, role, fetching, ctx: snap.context };
 }
 
-function controller(world: World): ControllerContext | undefined {
-  return (world.actor(CONTROLLER)?.getSnapshot() as { context: ControllerContext } | undefined)?.context;
+function controller(world: World): MetadataImage | undefined {
+  return controllerImage(world);
 }
 
 const show = (v: { producer: string; value: number } | undefined) => (v ? `${v.producer}:${v.value}` : 'nothing');

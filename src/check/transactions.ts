@@ -1,12 +1,12 @@
 import type { ClusterConfig } from '../config/schema.js';
 import { transactionalIds, type ProduceWorkload } from '../cluster/kafka.js';
-import type { ControllerContext } from '../machines/controller.js';
+import { controllerImage } from '../machines/controller-view.js';
 import type { ConsumerContext } from '../machines/consumer.js';
 import type { CoordinatorContext } from '../machines/group-coordinator.js';
 import { groupActor } from '../machines/group-protocol.js';
 import type { EndedTransaction, ProducerContext } from '../machines/producer.js';
 import { inAbortedTxn, visibleRecords } from '../client/read-committed.js';
-import { CONTROLLER, DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName, topicOf, type AbortedTxn, type BrokerId, type ProducedValue, type Record } from '../machines/protocol.js';
+import { DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName, topicOf, type AbortedTxn, type BrokerId, type ProducedValue, type Record } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
 import type { TxnCoordinatorContext } from '../machines/txn-coordinator.js';
 import { OUTPUT_TOPIC, TXN_TOPIC, txnActor } from '../machines/txn-protocol.js';
@@ -36,7 +36,7 @@ export interface PartitionView {
 
 /** The broker leading a partition, by the controller's metadata; undefined when it has none. */
 function leaderOf(world: World, topic: string, p: number): BrokerId | undefined {
-  const controller = (world.actor(CONTROLLER)?.getSnapshot() as Snap<ControllerContext> | undefined)?.context;
+  const controller = controllerImage(world);
   const state = controller?.partitions.find((s) => s.partition === p && topicOf(s) === topic);
   return state && state.leader >= 0 ? state.leader : undefined;
 }

@@ -1,7 +1,7 @@
 import type { AnyActorRef } from 'xstate';
 import type { ClusterConfig } from '../config/index.js';
-import type { ControllerContext } from '../machines/controller.js';
-import { CONTROLLER, brokerNode, partitionName } from '../machines/protocol.js';
+import { controllerImage } from '../machines/controller-view.js';
+import { brokerNode, partitionName } from '../machines/protocol.js';
 import { viewOf, type ReplicaSnapshot, type ReplicaView } from '../check/replication.js';
 import type { World } from '../sim/world.js';
 import type { ClaimCheck } from './search.js';
@@ -23,7 +23,7 @@ function replicasOf(world: World, config: ClusterConfig, p: number): ReplicaView
 
 /** The leader that serves consumers now: it knows it leads the controller's current epoch. */
 function actingLeader(world: World, config: ClusterConfig, p: number): ReplicaView | undefined {
-  const c = (world.actor(CONTROLLER)?.getSnapshot() as { context: ControllerContext } | undefined)?.context;
+  const c = controllerImage(world);
   const state = c?.partitions[p];
   if (!state || state.leader < 0) return undefined;
   return replicasOf(world, config, p).find((r) => r.broker === state.leader && r.role === 'Leader' && r.ctx.state?.leaderEpoch === state.leaderEpoch);

@@ -1,6 +1,8 @@
 import { CLEAN_SHUTDOWN_FILE, brokerMachine, cleanShutdownEpoch } from '../machines/broker.js';
 import { consumerMachine, type ConsumerOptions } from '../machines/consumer.js';
 import { controllerMachine, initialReplicas, type ExtraTopic } from '../machines/controller.js';
+import { quorumControllerMachine, recoverQuorumState, type QuorumControllerInput } from '../machines/quorum-controller.js';
+import { controllerNode } from '../machines/raft-protocol.js';
 import { groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { groupActor } from '../machines/group-protocol.js';
 import { producerMachine, type ProducerWorkload } from '../machines/producer.js';
@@ -27,7 +29,8 @@ export interface TransactionalSpec {
 }
 
 export interface KafkaNodes {
-  readonly controller: NodeId;
+  /** The controller nodes: KRaft's voters, or ZooKeeper mode's one controller. */
+  readonly controllers: readonly NodeId[];
   readonly brokers: readonly NodeId[];
   readonly producers: readonly NodeId[];
   /** Per group (in workload order), its consumer nodes. */
@@ -77,7 +80,7 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
     ...(txnIds.length > 0 ? [{ name: TXN_TOPIC, partitions: 1 }] : []),
     ...(groups.some((g) => g.commit === 'transactional') ? [{ name: OUTPUT_TOPIC, partitions: config.partitions }] : []),
   ];
-  world.addNode({ id: CONTROLLER, boot: () => ({ logic: controllerMachine, input: { config, now, ...(extraTopics.length > 0 ? { topics: extraTopics } : {}) } }) });
+  const controllers = installControlPlane(world, config, extraTopics);
   const brokers: NodeId[] = [];
   const coordinators = groups.map((_, g) => groupActor(groupId(g)));
   const txnCoordinators = txnIds.map((id) => txnActor(id));
@@ -98,6 +101,7 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
             brokerId: b,
             incarnation: boot.incarnation,
             previousBrokerEpoch: cleanShutdownEpoch(boot.disk.read(CLEAN_SHUTDOWN_FILE)),
+            ...(config.controlPlane === 'kraft' ? { controllers } : {}),
             ...(coordinators.length > 0 ? { coordinators } : {}), ...(txnCoordinators.length > 0 ? { txnCoordinators } : {}),
           },
         },
@@ -137,7 +141,29 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
     });
   }
   const consumers = groups.map((spec, g) => installGroup(world, config, spec, g, workload));
-  return { controller: CONTROLLER, brokers, producers, consumers };
+  return { controllers, brokers, producers, consumers };
+}
+
+/**
+ * The control plane: in KRaft mode a quorum of controller nodes (controller1..n, KIP-595), each
+ * recovering its metadata log and quorum state from its disk; in ZooKeeper mode the one
+ * controller node that stands for ZooKeeper and the controller it elects.
+ */
+function installControlPlane(world: World, config: ClusterConfig, extraTopics: readonly ExtraTopic[]): NodeId[] {
+  const now = () => world.now;
+  const topics = extraTopics.length > 0 ? { topics: extraTopics } : {};
+  if (config.controlPlane === 'zookeeper') {
+    world.addNode({ id: CONTROLLER, boot: () => ({ logic: controllerMachine, input: { config, now, ...topics } }) });
+    return [CONTROLLER];
+  }
+  const nodes = Array.from({ length: config.controllerQuorumVoters }, (_, i) => controllerNode(i + 1));
+  nodes.forEach((id, i) =>
+    world.addNode({
+      id,
+      boot: (boot) => ({ logic: quorumControllerMachine, input: { config, now, id: i + 1, rng: boot.rng, recovered: recoverQuorumState(boot.disk), ...topics } satisfies QuorumControllerInput }),
+    }),
+  );
+  return nodes;
 }
 
 function installGroup(world: World, config: ClusterConfig, spec: GroupSpec, g: number, workload: ProduceWorkload): NodeId[] {

@@ -5,6 +5,8 @@ import type { TraceMode } from '../sim/trace.js';
 import { World, type Violation } from '../sim/world.js';
 import { installPingPong } from '../workload/ping-pong.js';
 import { replicationInvariants } from '../check/replication.js';
+import { controlPlaneInvariants } from '../check/controller.js';
+import { isControllerNode } from '../machines/raft-protocol.js';
 import { groupInvariants, type GroupInvariant } from '../check/groups.js';
 import { transactionInvariants } from '../check/transactions.js';
 import { releaseFor, requireFeature, resolveConfig, type ClusterConfig } from '../config/index.js';
@@ -25,6 +27,22 @@ export interface RunSummary {
   readonly nodes: readonly NodeId[];
   /** Client operations by outcome (produce workloads). */
   readonly sends: { readonly invoked: number; readonly ok: number; readonly fail: number; readonly info: number };
+  /**
+   * KRaft, with the trace kept: each time a controller node became the active controller (the
+   * quorum's first election, then every failover), in order.
+   */
+  readonly activeControllers?: readonly { readonly node: NodeId; readonly epoch: number; readonly at: number }[];
+}
+
+/** The controller activations a trace records (`is the active controller (epoch N` notes). */
+function activationsOf(world: World): { node: NodeId; epoch: number; at: number }[] {
+  const out: { node: NodeId; epoch: number; at: number }[] = [];
+  for (const e of world.trace.events()) {
+    if (e.e !== 'note' || !isControllerNode(e.node)) continue;
+    const m = /is the active controller \(epoch (\d+)/.exec(e.text);
+    if (m) out.push({ node: e.node, epoch: Number(m[1]), at: e.t });
+  }
+  return out;
 }
 
 export interface BuiltWorld {
@@ -53,7 +71,7 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
     }
     budgetNodes = installKafka(world, config, scenario.workload).brokers;
     // Consumer-group properties exist only when the scenario has groups (spec/consumer-groups.md).
-    const all: GroupInvariant[] = [...replicationInvariants(config), ...groupInvariants(config, scenario.workload), ...transactionInvariants(config, scenario.workload)];
+    const all: GroupInvariant[] = [...replicationInvariants(config), ...controlPlaneInvariants(config, scenario.faults), ...groupInvariants(config, scenario.workload), ...transactionInvariants(config, scenario.workload)];
     const wanted = scenario.properties;
     if (wanted) {
       const known = all.map((i) => i.id);
@@ -131,6 +149,7 @@ export function runScenario(scenario: Scenario, trace: TraceMode = 'full', where
     violation: world.violation,
     nodes: world.nodeIds(),
     sends: { invoked: count('invoke'), ok: count('ok'), fail: count('fail'), info: count('info') },
+    ...(trace === 'full' && world.nodeIds().some(isControllerNode) ? { activeControllers: activationsOf(world) } : {}),
   };
   return { world, summary };
 }

@@ -11,6 +11,8 @@ export const durableDeployment = {
   partitions: 1,
   replicationFactor: 3,
   minInsyncReplicas: 2,
+  // controller.quorum.voters: three controllers, the smallest quorum that survives one fault.
+  controllerQuorumVoters: 3,
   // Kafka's default; the transaction log keeps it when a preset lowers min.insync.replicas.
   transactionStateLogMinIsr: 2,
   acks: 'all',

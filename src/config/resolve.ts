@@ -21,6 +21,7 @@ export function releaseFor(preset: string, kafka?: string, where = 'config'): Re
 const featureUse: readonly { readonly feature: Feature; readonly uses: (c: ClusterConfig) => boolean; readonly setting: string }[] = [
   { feature: 'idempotence', uses: (c) => c.enableIdempotence, setting: 'enableIdempotence' },
   { feature: 'cooperative-rebalancing', uses: (c) => c.rebalanceProtocol === 'cooperative', setting: 'rebalanceProtocol' },
+  { feature: 'kraft', uses: (c) => c.controlPlane === 'kraft', setting: 'controlPlane' },
 ];
 
 /** A release that lacks a feature the configuration turns on is a mistake in the input, named. */
@@ -62,6 +63,9 @@ export function resolveConfig(preset: string, overrides: Record<string, unknown>
     throw new InputError(`${where}.overrides.eligibleLeaderReplicas: needs strictMinIsr (KIP-966's replicas are eligible because the HW stops below min.insync.replicas)`);
   }
   for (const f of featureUse) if (f.uses(c)) requireFeature(release, f.feature, `${where}.overrides.${f.setting}`);
+  if (c.controlPlane === 'zookeeper' && hasFeature(release, 'kraft-only')) {
+    throw new FeatureUnavailable(`${where}.overrides.controlPlane: Kafka ${release.version} has no ZooKeeper mode (removed in 4.0, KIP-833)`);
+  }
   return c;
 }
 

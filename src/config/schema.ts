@@ -57,6 +57,29 @@ export const configSchema = z.strictObject({
    * PartitionChangeBuilder). A partition with neither waits offline. Needs strictMinIsr.
    */
   eligibleLeaderReplicas: z.boolean(),
+  /**
+   * Who holds the cluster's metadata. `kraft` (KIP-500; the model's default from Kafka 3.3, when
+   * KIP-833 made it production-ready): a Raft quorum of `controllerQuorumVoters` controller nodes
+   * (KIP-595), whose leader is the active controller (src/machines/quorum-controller.ts).
+   * `zookeeper`: one controller node that never fails stands for ZooKeeper and the controller it
+   * elects (ZooKeeper itself is not modelled yet; spec/controller.md).
+   */
+  controlPlane: z.enum(['zookeeper', 'kraft']),
+  /** controller.quorum.voters: how many controller nodes vote in KRaft mode (a quorum of 2f+1 tolerates f faults). */
+  controllerQuorumVoters: z.number().int().min(1).max(5),
+  /**
+   * KAFKA-15489 (Kafka 3.7): check-quorum. A Raft leader that has not been fetched from by a
+   * majority of the voters within 1.5 fetch timeouts resigns (LeaderState.timeUntilCheckQuorumExpires),
+   * so a leader cut off from the quorum stops acting as the active controller.
+   */
+  checkQuorum: z.boolean(),
+  /**
+   * KIP-996 (Kafka 4.0): Pre-Vote. A voter that lost its leader first asks whether it could win
+   * (a Vote request with PreVote set, in its current epoch) and only then bumps the epoch, and a
+   * voter that has heard from its leader within the fetch timeout refuses; a voter cut off and
+   * back does not force an election.
+   */
+  preVote: z.boolean(),
   /** `never`: Kafka's default (log.flush.interval.messages = Long.MAX); `always`: fsync every append. */
   fsync: z.enum(['never', 'always']),
   /**
@@ -66,6 +89,12 @@ export const configSchema = z.strictObject({
    */
   timings: z.enum(['scaled', 'kafka']),
   replicaLagTimeMaxMs: z.number().int().min(1),
+  /** controller.quorum.election.timeout.ms: a candidate's election times out after between this and twice this. */
+  quorumElectionTimeoutMs: z.number().int().min(1),
+  /** controller.quorum.fetch.timeout.ms: a follower that has not fetched from its leader for this long starts an election. */
+  quorumFetchTimeoutMs: z.number().int().min(1),
+  /** controller.quorum.election.backoff.max.ms: the most a candidate that lost waits before trying again. */
+  quorumElectionBackoffMaxMs: z.number().int().min(1),
   brokerHeartbeatIntervalMs: z.number().int().min(1),
   brokerSessionTimeoutMs: z.number().int().min(1),
   replicaFetchBackoffMs: z.number().int().min(1),
@@ -145,6 +174,9 @@ export function effectiveMinIsr(config: ClusterConfig, replicas: number, topic?:
 
 export type TimeSetting =
   | 'replicaLagTimeMaxMs'
+  | 'quorumElectionTimeoutMs'
+  | 'quorumFetchTimeoutMs'
+  | 'quorumElectionBackoffMaxMs'
   | 'brokerHeartbeatIntervalMs'
   | 'brokerSessionTimeoutMs'
   | 'replicaFetchBackoffMs'
@@ -179,6 +211,9 @@ export function scaledTime(setting: TimeSetting, kafkaMs: number, timings: 'scal
 
 export const timeSettings: readonly TimeSetting[] = [
   'replicaLagTimeMaxMs',
+  'quorumElectionTimeoutMs',
+  'quorumFetchTimeoutMs',
+  'quorumElectionBackoffMaxMs',
   'brokerHeartbeatIntervalMs',
   'brokerSessionTimeoutMs',
   'replicaFetchBackoffMs',

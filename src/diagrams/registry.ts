@@ -2,6 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import { brokerMachine } from '../machines/broker.js';
 import { consumerMachine } from '../machines/consumer.js';
 import { controllerMachine } from '../machines/controller.js';
+import { quorumControllerMachine } from '../machines/quorum-controller.js';
 import { groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { producerMachine } from '../machines/producer.js';
 import { replicaMachine } from '../machines/replica.js';
@@ -22,7 +23,8 @@ export interface RegisteredMachine {
  */
 export function machineRegistry(): RegisteredMachine[] {
   return [
-    { name: 'controller', title: 'KRaft controller', machine: controllerMachine },
+    { name: 'quorum-controller', title: 'KRaft controller node (Raft voter and active controller)', machine: quorumControllerMachine },
+    { name: 'controller', title: 'Controller decisions (ZooKeeper mode\'s one controller node)', machine: controllerMachine },
     { name: 'broker', title: 'Broker', machine: brokerMachine },
     { name: 'replica', title: 'Partition replica', machine: replicaMachine },
     { name: 'producer', title: 'Producer', machine: producerMachine },

@@ -4,10 +4,12 @@ import { defaultBudget, releaseFor, resolveConfig, type ClusterConfig } from '..
 import { buildWorld, configOf, runScenario } from '../cluster/run.js';
 import { parseScenario, type Scenario } from '../cluster/scenario.js';
 import { replicationInvariants } from '../check/replication.js';
+import { controlPlanePropertyIds } from '../check/controller.js';
 import { CONTROLLER, brokerNode } from '../machines/protocol.js';
+import { controllerNode } from '../machines/raft-protocol.js';
 import { initialReplicas } from '../machines/controller.js';
 import type { Invariant, Violation } from '../sim/world.js';
-import { caseToScenario, defaultEpisodeKinds, exploreCaseArb, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
+import { caseToScenario, controllerEpisodeKinds, defaultEpisodeKinds, exploreCaseArb, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
 import { groupPropertyIds } from '../check/groups.js';
 import { transactionPropertyIds } from '../check/transactions.js';
 import { txnSpaceFor } from '../transactions/scenarios.js';
@@ -74,7 +76,7 @@ export function storyFocusOf(property: string): 'replication' | 'groups' | 'tran
 }
 
 export function propertyIds(): string[] {
-  return [...replicationInvariants(resolveConfig('default')).map((i) => i.id), ...groupPropertyIds, ...transactionPropertyIds];
+  return [...replicationInvariants(resolveConfig('default')).map((i) => i.id), ...controlPlanePropertyIds, ...groupPropertyIds, ...transactionPropertyIds];
 }
 
 export function searchSpace(opts: ExploreOptions): SearchSpace {
@@ -84,9 +86,15 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
   const nodes = Array.from({ length: config.brokers }, (_, i) => brokerNode(i + 1));
   const producers = ['producer0'];
   const correlatedGroup = initialReplicas(config, 0).map(brokerNode);
+  const controllers = config.controlPlane === 'kraft' ? Array.from({ length: config.controllerQuorumVoters }, (_, i) => controllerNode(i + 1)) : [];
+  const controlPlane = controllers.length > 0 ? controllers : [CONTROLLER];
+  const wrongMode = controllers.length === 0 ? opts.faults?.find((k) => controllerEpisodeKinds.includes(k)) : undefined;
+  if (wrongMode) throw new InputError(`--faults: ${wrongMode} needs KRaft mode (Kafka 3.3 or later, or controlPlane=kraft from 2.8); Kafka ${releaseFor(opts.preset, opts.kafka).version} runs ZooKeeper mode`);
   return {
     nodes,
-    others: [CONTROLLER, ...producers],
+    others: [...controlPlane, ...producers],
+    controlPlane,
+    controllers,
     correlatedGroup,
     // A correlated failure takes a whole replica set down: it needs a budget that large.
     // A restarted broker counts as faulty until it could have caught up (replica.lag.time.max.ms):
@@ -99,8 +107,10 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
       maxFaulty: opts.correlated ? Math.max(budget, correlatedGroup.length) : budget,
       ...(opts.correlated ? {} : { maxPowerLost: 1 }),
       recoveryMs: config.replicaLagTimeMaxMs,
+      // A quorum of 2f+1 voters tolerates f faulty ones (spec/controller.md).
+      ...(controllers.length > 0 ? { controllers: { nodes: controllers, maxFaulty: Math.floor((controllers.length - 1) / 2) } } : {}),
     },
-    kinds: opts.faults ?? defaultEpisodeKinds,
+    kinds: opts.faults ?? (controllers.length > 0 ? [...defaultEpisodeKinds, ...controllerEpisodeKinds] : defaultEpisodeKinds),
     correlated: opts.correlated ?? false,
     ...(opts.tear ? { tear: true } : {}),
     horizonMs: Math.floor((opts.durationMs ?? 1500) * 0.7),

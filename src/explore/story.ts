@@ -1,3 +1,5 @@
+import { CONTROLLER } from '../machines/protocol.js';
+import { isControllerNode } from '../machines/raft-protocol.js';
 import type { Fault } from '../sim/faults.js';
 import type { TraceEvent } from '../sim/trace.js';
 
@@ -53,6 +55,11 @@ const mergedVerb: Readonly<Record<string, string>> = { crash: 'crash', 'power-lo
  * commits.
  */
 const replicationNote = /fenced|re-registered|leader in epoch|ISR of .* is now|truncated/;
+/**
+ * KRaft: a controller failover (a new active controller, a leader resigning). The quorum's first
+ * election, at start, is routine and left to the trace.
+ */
+const controlPlaneNote = /is the active controller|resigns as leader/;
 const groupNote = /PreparingRebalance|generation \d+:|session expired|Stable in generation|loading|unloaded|stalls for|leaves|lost \[|commit failed|fenced|fencing|removed/;
 
 /**
@@ -74,6 +81,7 @@ export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'repli
       : focus === 'transactions'
         ? new RegExp(`${groupNote.source}|${txnNote.source}`)
         : new RegExp(`${replicationNote.source}|${groupNote.source}`);
+  let firstActivationSeen = false;
   const steps: { t: number; text: string; traceIndex: number; kind?: string; nodes: string[]; lost: string[]; sends?: { count: number; first: string; partition: unknown } }[] = [];
   let acks: { t: number; first: string; last: string; count: number; traceIndex: number } | undefined;
   const flushAcks = () => {
@@ -145,8 +153,18 @@ export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'repli
           } else acks = { t: ev.t, first: desc, last: desc, count: 1, traceIndex: i };
           return;
         }
+        const fromControlPlane = ev.node === CONTROLLER || isControllerNode(ev.node);
+        if (focus === 'replication' && fromControlPlane && controlPlaneNote.test(ev.text)) {
+          if (!firstActivationSeen && /is the active controller/.test(ev.text)) {
+            firstActivationSeen = true;
+            return;
+          }
+          flushAcks();
+          steps.push({ t: ev.t, text: `${ev.node}: ${ev.text}`, traceIndex: i, nodes: [], lost: [] });
+          return;
+        }
         // A group story leaves the controller's replication bookkeeping out.
-        if (!interestingNote.test(ev.text) || (focus !== 'replication' && ev.node === 'controller')) return;
+        if (!interestingNote.test(ev.text) || (focus !== 'replication' && fromControlPlane)) return;
         if (focus === 'transactions' && routineForTransactions.test(ev.text)) return;
         flushAcks();
         steps.push({ t: ev.t, text: `${ev.node}: ${ev.text}`, traceIndex: i, nodes: [], lost: [] });

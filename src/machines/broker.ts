@@ -7,6 +7,7 @@ import {
   OFFSETS_TOPIC,
   nameOf,
   topicOf,
+  type AlterPartition,
   type BecomeReplica,
   type BrokerHeartbeat,
   type BrokerHeartbeatResponse,
@@ -59,6 +60,12 @@ export interface BrokerContext {
    * WriteTxnMarkers, as Kafka's TransactionMarkerChannelManager reads the metadata cache).
    */
   readonly txnCoordinators: readonly string[];
+  /** The controller nodes (KRaft's controller.quorum.voters; ZooKeeper mode's one controller). */
+  readonly controllers: readonly string[];
+  /** The one it takes for the active controller: its requests go there. */
+  readonly controller: string;
+  /** A registration or heartbeat sent and not answered yet. */
+  readonly awaitingController: boolean;
 }
 
 export type BrokerEvent =
@@ -66,25 +73,53 @@ export type BrokerEvent =
   | (BrokerHeartbeatResponse & { from: string })
   | (MetadataUpdate & { from: string })
   | (MetadataRequest & { from: string })
+  /** From one of its replicas: forwarded to the active controller (AlterPartitionManager). */
+  | (AlterPartition & { from: string })
   | { type: 'net.disconnected'; peer: string }
   | { type: 'Shutdown' };
 
-function register(c: BrokerContext, _e: unknown, out: Outbox): void {
-  out.send(CONTROLLER, {
+/**
+ * KRaft: the broker's last request to the controller went unanswered for a heartbeat interval (its
+ * node is down or cut off): the next goes to the next voter, as the controller channel's request
+ * times out and it looks for the quorum's leader.
+ */
+function controllerFor(c: BrokerContext): Partial<BrokerContext> {
+  if (!c.awaitingController || c.controllers.length < 2) return { awaitingController: true };
+  return { ...switchController(c, {}), awaitingController: true };
+}
+
+function register(c: BrokerContext, _e: unknown, out: Outbox): Partial<BrokerContext> {
+  const patch = controllerFor(c);
+  out.send(patch.controller ?? c.controller, {
     type: 'BrokerRegistration',
     brokerId: c.brokerId,
     incarnation: c.incarnation,
     ...(c.previousBrokerEpoch >= 0 ? { previousBrokerEpoch: c.previousBrokerEpoch } : {}),
   } satisfies BrokerRegistration);
+  return patch;
 }
 
-function sendHeartbeat(c: BrokerContext, _e: unknown, out: Outbox): void {
-  out.send(CONTROLLER, { type: 'BrokerHeartbeat', brokerId: c.brokerId, brokerEpoch: c.brokerEpoch } satisfies BrokerHeartbeat);
+function sendHeartbeat(c: BrokerContext, _e: unknown, out: Outbox): Partial<BrokerContext> {
+  const patch = controllerFor(c);
+  out.send(patch.controller ?? c.controller, { type: 'BrokerHeartbeat', brokerId: c.brokerId, brokerEpoch: c.brokerEpoch } satisfies BrokerHeartbeat);
+  return patch;
 }
 
 /** BrokerLifecycleManager.beginControlledShutdown: heartbeats now ask to shut down. */
-function sendShutdownHeartbeat(c: BrokerContext, _e: unknown, out: Outbox): void {
-  out.send(CONTROLLER, { type: 'BrokerHeartbeat', brokerId: c.brokerId, brokerEpoch: c.brokerEpoch, wantShutDown: true } satisfies BrokerHeartbeat);
+function sendShutdownHeartbeat(c: BrokerContext, _e: unknown, out: Outbox): Partial<BrokerContext> {
+  const patch = controllerFor(c);
+  out.send(patch.controller ?? c.controller, { type: 'BrokerHeartbeat', brokerId: c.brokerId, brokerEpoch: c.brokerEpoch, wantShutDown: true } satisfies BrokerHeartbeat);
+  return patch;
+}
+
+/**
+ * KRaft: a controller node answered NOT_CONTROLLER, or the connection to it broke. The broker
+ * turns to the node it named, else to the next voter (NodeToControllerChannelManager finds the
+ * active controller from the quorum's leader).
+ */
+function switchController(c: BrokerContext, e: { leaderHint?: string | undefined }): Partial<BrokerContext> {
+  const hinted = e.leaderHint !== undefined && c.controllers.includes(e.leaderHint) ? e.leaderHint : undefined;
+  return { controller: hinted ?? c.controllers[(c.controllers.indexOf(c.controller) + 1) % c.controllers.length]! };
 }
 
 /**
@@ -151,6 +186,8 @@ export const brokerMachine = setup({
       previousBrokerEpoch?: number;
       coordinators?: readonly string[];
       txnCoordinators?: readonly string[];
+      /** The controller nodes; default ZooKeeper mode's one. */
+      controllers?: readonly string[];
     };
     events: BrokerEvent;
   },
@@ -162,6 +199,9 @@ export const brokerMachine = setup({
     controlledShutdownTimeout: ({ context }) => context.config.brokerSessionTimeoutMs,
   },
   guards: {
+    notController: ({ event }) => 'error' in event && event.error === 'NOT_CONTROLLER',
+    notControllerWithHint: ({ event }) => 'error' in event && event.error === 'NOT_CONTROLLER' && 'leaderHint' in event && event.leaderHint !== undefined,
+    controllerDisconnected: ({ context, event }) => event.type === 'net.disconnected' && event.peer === context.controller && context.controllers.length > 1,
     registered: ({ event }) => event.type === 'BrokerRegistrationResponse' && event.error === undefined,
     shouldShutDown: ({ event }) => event.type === 'BrokerHeartbeatResponse' && event.shouldShutDown === true,
     unfenced: ({ event }) => event.type === 'BrokerHeartbeatResponse' && !event.fenced,
@@ -169,6 +209,9 @@ export const brokerMachine = setup({
   },
   actions: {
     register: react(register),
+    switchController: react<BrokerContext, BrokerEvent>((c, e) => ({ ...switchController(c, e as { leaderHint?: string }), awaitingController: false })),
+    answered: react<BrokerContext, BrokerEvent>(() => ({ awaitingController: false })),
+    forwardToController: react<BrokerContext, AlterPartition & { from: string }>((c, { from: _from, ...request }, out) => out.send(c.controller, request)),
     sendHeartbeat: react(sendHeartbeat),
     sendShutdownHeartbeat: react(sendShutdownHeartbeat),
     exitCleanly: react(exitCleanly),
@@ -192,11 +235,19 @@ export const brokerMachine = setup({
     metadata: [],
     coordinators: input.coordinators ?? [],
     txnCoordinators: input.txnCoordinators ?? [],
+    controllers: input.controllers ?? [CONTROLLER],
+    controller: (input.controllers ?? [CONTROLLER])[0]!,
+    awaitingController: false,
   }),
   initial: 'Starting',
   entry: 'deleteCleanShutdownMarker',
   on: {
     Metadata: { actions: 'answerMetadata' },
+    AlterPartition: { actions: 'forwardToController' },
+    // An answer no state takes (a refused registration, a heartbeat answered after the broker moved on).
+    BrokerRegistrationResponse: { actions: 'answered' },
+    BrokerHeartbeatResponse: { actions: 'answered' },
+    'net.disconnected': { guard: 'controllerDisconnected', actions: 'switchController' },
   },
   states: {
     /**
@@ -209,7 +260,11 @@ export const brokerMachine = setup({
       entry: 'register',
       after: { registrationRetry: { target: 'Starting', reenter: true } },
       on: {
-        BrokerRegistrationResponse: { guard: 'registered', target: 'Recovery', actions: 'recordEpoch' },
+        BrokerRegistrationResponse: [
+          { guard: 'notControllerWithHint', target: 'Starting', reenter: true, actions: 'switchController' },
+          { guard: 'notController', actions: 'switchController' },
+          { guard: 'registered', target: 'Recovery', actions: ['answered', 'recordEpoch'] },
+        ],
         Shutdown: { target: 'ShuttingDown' },
       },
     },
@@ -218,7 +273,11 @@ export const brokerMachine = setup({
       entry: 'sendHeartbeat',
       after: { heartbeatInterval: { target: 'Recovery', reenter: true } },
       on: {
-        BrokerHeartbeatResponse: { guard: 'unfenced', target: 'Running', actions: 'pushAllToReplicas' },
+        BrokerHeartbeatResponse: [
+          { guard: 'notControllerWithHint', target: 'Recovery', reenter: true, actions: 'switchController' },
+          { guard: 'notController', actions: 'switchController' },
+          { guard: 'unfenced', target: 'Running', actions: ['answered', 'pushAllToReplicas'] },
+        ],
         Shutdown: { target: 'PendingControlledShutdown' },
       },
     },
@@ -228,8 +287,10 @@ export const brokerMachine = setup({
       after: { heartbeatInterval: { target: 'Running', reenter: true } },
       on: {
         BrokerHeartbeatResponse: [
-          { guard: 'fencedByController', target: 'Recovery' },
-          { actions: 'applyMetadata' },
+          { guard: 'notControllerWithHint', target: 'Running', reenter: true, actions: 'switchController' },
+          { guard: 'notController', actions: 'switchController' },
+          { guard: 'fencedByController', target: 'Recovery', actions: 'answered' },
+          { actions: ['answered', 'applyMetadata'] },
         ],
         MetadataUpdate: { actions: 'applyMetadata' },
         Shutdown: { target: 'PendingControlledShutdown' },
@@ -244,7 +305,12 @@ export const brokerMachine = setup({
       initial: 'Asking',
       after: { controlledShutdownTimeout: { target: 'ShuttingDown' } },
       on: {
-        BrokerHeartbeatResponse: [{ guard: 'shouldShutDown', target: 'ShuttingDown', actions: 'applyMetadata' }, { actions: 'applyMetadata' }],
+        BrokerHeartbeatResponse: [
+          { guard: 'notControllerWithHint', target: '.Asking', reenter: true, actions: 'switchController' },
+          { guard: 'notController', actions: 'switchController' },
+          { guard: 'shouldShutDown', target: 'ShuttingDown', actions: ['answered', 'applyMetadata'] },
+          { actions: ['answered', 'applyMetadata'] },
+        ],
         MetadataUpdate: { actions: 'applyMetadata' },
       },
       states: {

@@ -21,8 +21,10 @@ import {
 } from './protocol.js';
 
 /**
- * The KRaft controller (KIP-500, KIP-631), as one always-available node: the Raft quorum that
- * makes its decisions durable is not modelled (spec/replication.md, Simplifications).
+ * The controller's decisions (KIP-500, KIP-631), and the controller of ZooKeeper mode as one
+ * always-available node (`controllerMachine`; ZooKeeper itself is not modelled, spec/controller.md).
+ * In KRaft mode the same decisions are made by the active controller of a Raft quorum, which
+ * answers only once they are committed (src/machines/quorum-controller.ts).
  *
  * It tracks broker liveness through heartbeats and a session timeout, gives every broker
  * registration a new broker epoch, elects partition leaders, bumps the leader epoch on every
@@ -87,7 +89,7 @@ export function initialReplicas(config: ClusterConfig, p: number, topic: string 
   return Array.from({ length: config.replicationFactor }, (_, i) => ((start + i) % config.brokers) + 1);
 }
 
-function initialPartitions(config: ClusterConfig, extra: readonly ExtraTopic[]): ControllerPartition[] {
+export function initialPartitions(config: ClusterConfig, extra: readonly ExtraTopic[]): ControllerPartition[] {
   const fresh = (p: number, topic: string): ControllerPartition => {
     const replicas = initialReplicas(config, p, topic);
     // The data topic's states carry no `topic` field, so runs without extra topics trace as before.
@@ -329,7 +331,7 @@ function fenceExpired(c: ControllerContext, b: BrokerId, out: Outbox): { brokers
 }
 
 /** Fence every broker whose session timed out (broker.session.timeout.ms). */
-function checkSessions(c: ControllerContext, _e: unknown, out: Outbox): Partial<ControllerContext> {
+export function checkSessions(c: ControllerContext, _e: unknown, out: Outbox): Partial<ControllerContext> {
   let brokers = c.brokers;
   let partitions = c.partitions;
   const now = c.now();
@@ -377,6 +379,21 @@ function alterPartition(c: ControllerContext, e: AlterPartition & { from: string
   publishIfChanged(c.partitions, partitions, c.brokers, out);
   reply(undefined, publicState(updated));
   return { partitions };
+}
+
+/** A request to the controller: what the active controller of either mode answers. */
+export type ControllerRequest = Exclude<ControllerEvent, { type: 'net.disconnected' }>;
+
+/** Answer a broker's request against the controller's state: the state's patch, and the replies in `out`. */
+export function handleControllerRequest(c: ControllerContext, e: ControllerRequest, out: Outbox): Partial<ControllerContext> | void {
+  switch (e.type) {
+    case 'BrokerRegistration':
+      return register(c, e, out);
+    case 'BrokerHeartbeat':
+      return heartbeat(c, e, out);
+    case 'AlterPartition':
+      return alterPartition(c, e, out);
+  }
 }
 
 export const controllerMachine = setup({

@@ -137,6 +137,8 @@ export interface ProducerContext {
   readonly inFlight: ReadonlyMap<number, InFlight>;
   readonly nextRequestId: number;
   readonly metadataBroker: number;
+  /** When the metadata request in flight was sent (undefined: none is). */
+  readonly metadataSentAt?: number | undefined;
   readonly resolved: number;
   /** enable.idempotence in force (it needs acks=all). */
   readonly idempotent: boolean;
@@ -175,10 +177,18 @@ function partitionOf(key: string, partitions: number): number {
   return p;
 }
 
+/**
+ * Ask a broker for metadata, unless a request went out at this very moment and is not answered
+ * yet. Without that, one answer that still lacked a leader was asked again by several callers at
+ * once (the dispatcher, the transaction manager, expiry), and while no leader was known the
+ * requests multiplied with every round trip. (Kafka's Metadata keeps one request in flight and
+ * refreshes no more often than retry.backoff.ms; the model keeps the round-trip polling it had.)
+ */
 function requestMetadata(c: ProducerContext, out: Outbox): Partial<ProducerContext> {
+  if (c.metadataSentAt === c.now()) return {};
   const broker = (c.metadataBroker % c.config.brokers) + 1;
   out.send(brokerNode(broker), { type: 'Metadata', requestId: c.nextRequestId } satisfies MetadataRequest);
-  return { metadataBroker: c.metadataBroker + 1, nextRequestId: c.nextRequestId + 1 };
+  return { metadataBroker: c.metadataBroker + 1, nextRequestId: c.nextRequestId + 1, metadataSentAt: c.now() };
 }
 
 /** The application calls send(): the record joins the queue and the history. */
@@ -589,7 +599,8 @@ export const producerMachine = setup({
     onInitProducerId: react(onInitProducerId),
     onAddPartitions: react(onAddPartitions),
     onEndTxn: react(onEndTxn),
-    onMetadata: react<ProducerContext, MetadataResponse>((c, e, out) => {
+    onMetadata: react<ProducerContext, MetadataResponse>((c0, e, out) => {
+      const c: ProducerContext = { ...c0, metadataSentAt: undefined };
       const metadata = c.metadata.slice();
       let txn = c.txn;
       for (const p of e.partitions) {
@@ -606,7 +617,10 @@ export const producerMachine = setup({
       const next = expire(c, out, (f) => now - f.sentAt >= c.config.requestTimeoutMs, 'REQUEST_TIMED_OUT (client)') as ProducerContext;
       return next.txn ? dispatch(txnTick(next, out), out) : next;
     }),
-    disconnected: react<ProducerContext, { type: 'net.disconnected'; peer: string }>((c, e, out) => {
+    disconnected: react<ProducerContext, { type: 'net.disconnected'; peer: string }>((c0, e, out) => {
+      // The metadata request in flight went to the broker before `metadataBroker`: lost with the connection.
+      const askedLast = brokerNode(((c0.metadataBroker - 1 + c0.config.brokers) % c0.config.brokers) + 1);
+      const c = c0.metadataSentAt !== undefined && askedLast === e.peer ? { ...c0, metadataSentAt: undefined } : c0;
       const next = expire(c, out, (f) => brokerNode(f.broker) === e.peer, 'NETWORK_EXCEPTION (connection lost)') as ProducerContext;
       const t = next.txn;
       // A lost connection to the coordinator loses its answer: ask again.

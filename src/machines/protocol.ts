@@ -11,8 +11,11 @@ export type BrokerId = number;
 /** Every delivered message carries its sender (the World adds it). */
 export type From = { from: string };
 
+/** ZooKeeper mode's controller node (KRaft's controller nodes are `controller1`, ...: raft-protocol.ts). */
 export const CONTROLLER = 'controller';
 export const brokerNode = (id: BrokerId) => `b${id}`;
+/** A broker process's own actor (the node's first, which takes messages that name none). */
+export const BROKER_ACTOR = 'main';
 export const brokerIdOf = (node: string): BrokerId => Number(node.slice(1));
 /** The topic producers write and consumers read. */
 export const DATA_TOPIC = 't';
@@ -83,6 +86,8 @@ export type ErrorCode =
   | 'INVALID_UPDATE_VERSION'
   | 'INELIGIBLE_REPLICA'
   | 'DUPLICATE_BROKER_REGISTRATION'
+  /** KRaft: the node asked is not the active controller (it may name the one it knows in `leaderHint`). */
+  | 'NOT_CONTROLLER'
   | 'NETWORK_EXCEPTION'
   // Idempotence and transactions (KIP-98)
   /** A sequence number that does not follow the producer's last one in this partition. */
@@ -112,6 +117,8 @@ export interface BrokerRegistrationResponse {
   brokerEpoch: number;
   /** DUPLICATE_BROKER_REGISTRATION: the broker id's previous registration still has a valid session. */
   error?: ErrorCode;
+  /** With NOT_CONTROLLER: the controller node the answering one takes for the active controller. */
+  leaderHint?: string;
 }
 export interface BrokerHeartbeat {
   type: 'BrokerHeartbeat';
@@ -127,6 +134,8 @@ export interface BrokerHeartbeatResponse {
   partitions: readonly PartitionState[];
   /** The broker in controlled shutdown leads nothing any more: it may exit. */
   shouldShutDown?: boolean;
+  /** With NOT_CONTROLLER: the controller node the answering one takes for the active controller. */
+  leaderHint?: string;
 }
 /** The controller pushes every metadata change (in KRaft, brokers fetch the metadata log). */
 export interface MetadataUpdate {

@@ -5,6 +5,7 @@ import { ProducerState } from '../log/producer-state.js';
 import type { Disk } from '../sim/disk.js';
 import { react, type Outbox } from './effects.js';
 import {
+  BROKER_ACTOR,
   CONTROLLER,
   brokerIdOf,
   brokerNode,
@@ -460,9 +461,14 @@ function maybeExpandIsr(c: ReplicaContext, b: BrokerId, out: Outbox): Partial<Re
   return { pendingIsr: newIsr, pendingSince: c.now() };
 }
 
+/**
+ * AlterPartition goes to the controller: in ZooKeeper mode straight to its one node; in KRaft mode
+ * through the broker (its AlterPartitionManager), which knows the active controller.
+ */
 function sendAlter(c: ReplicaContext, newIsr: readonly BrokerId[], out: Outbox): void {
   const s = c.state!;
-  out.send(CONTROLLER, {
+  const send = <M extends AlterPartition>(m: M) => (c.config.controlPlane === 'kraft' ? out.local(BROKER_ACTOR, m) : out.send(CONTROLLER, m));
+  send({
     type: 'AlterPartition',
     ...(c.topic === DATA_TOPIC ? {} : { topic: c.topic }),
     partition: c.partition,

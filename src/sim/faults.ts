@@ -60,10 +60,25 @@ export interface FaultBudget {
    * not whole again until it has caught up. Default 0: faulty only while down.
    */
   readonly recoveryMs?: number;
+  /**
+   * KRaft: the controller nodes, counted apart from the brokers (a quorum of 2f+1 voters
+   * tolerates f faulty ones). A broker cut off from a minority of the voters is not counted: the
+   * quorum still answers it. Absent: one controller that never fails (ZooKeeper mode), and a
+   * broker cut off from it counts as faulty.
+   */
+  readonly controllers?: { readonly nodes: readonly NodeId[]; readonly maxFaulty: number };
 }
 
+/**
+ * Whether a partition whose one side has no budgeted node cuts the other side's budgeted nodes
+ * off: for brokers, when that side holds the control plane (ZooKeeper mode's controller, or a
+ * majority of the KRaft voters); for controllers, when it holds most of the brokers (an active
+ * controller that no broker reaches is as good as down; one cut off from a single broker is not).
+ */
+type CutsOff = (side: readonly NodeId[]) => boolean;
+
 /** Which budgeted nodes are faulty, as a schedule's faults are applied in time order. */
-function tracker(recoveryMs = 0) {
+function tracker(recoveryMs = 0, cutsOff: CutsOff = () => true) {
   const crashed = new Set<NodeId>();
   /** Down from a power loss, until restarted. */
   const unpowered = new Set<NodeId>();
@@ -110,7 +125,8 @@ function tracker(recoveryMs = 0) {
           // that cannot reach the controller is fenced, as good as down.
           const a = f.from.filter((x) => budgetNodes.has(x));
           const b = f.to.filter((x) => budgetNodes.has(x));
-          const isolated = a.length === 0 ? b : b.length === 0 ? a : a.length < b.length ? a : b.length < a.length ? b : [...a, ...b];
+          const isolated =
+            a.length === 0 ? (cutsOff(f.from) ? b : []) : b.length === 0 ? (cutsOff(f.to) ? a : []) : a.length < b.length ? a : b.length < a.length ? b : [...a, ...b];
           for (const x of isolated) cut.add(x);
           return;
         }
@@ -135,13 +151,22 @@ function tracker(recoveryMs = 0) {
  */
 export function enforceBudget(schedule: readonly Fault[], budget: FaultBudget): Fault[] {
   const budgetNodes = new Set(budget.nodes);
+  const quorum = budget.controllers;
+  const controllerNodes = new Set(quorum?.nodes ?? []);
+  const brokersCutOff: CutsOff | undefined = quorum ? (side) => side.filter((n) => controllerNodes.has(n)).length > quorum.nodes.length / 2 : undefined;
   const kept: Fault[] = [];
   for (const f of sortFaults(schedule)) {
-    const trial = tracker(budget.recoveryMs);
+    const trial = tracker(budget.recoveryMs, brokersCutOff);
     for (const k of kept) trial.apply(k, budgetNodes);
     trial.apply(f, budgetNodes);
     if (trial.faulty(budgetNodes, f.at) > budget.maxFaulty) continue;
     if (budget.maxPowerLost !== undefined && trial.powerLost(budgetNodes) > budget.maxPowerLost) continue;
+    if (quorum) {
+      const controllers = tracker(0, (side) => side.filter((n) => budgetNodes.has(n)).length > budget.nodes.length / 2);
+      for (const k of kept) controllers.apply(k, controllerNodes);
+      controllers.apply(f, controllerNodes);
+      if (controllers.faulty(controllerNodes, f.at) > quorum.maxFaulty) continue;
+    }
     kept.push(f);
   }
   return kept;

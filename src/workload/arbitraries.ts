@@ -8,7 +8,7 @@ import type { ScenarioInput } from '../cluster/scenario.js';
  * writes lost), `process-crash` keeps the page cache, `shutdown` is a controlled shutdown (as in
  * a rolling restart), each followed by a restart.
  */
-export const episodeKinds = ['crash', 'process-crash', 'shutdown', 'partition', 'latency', 'disconnect'] as const;
+export const episodeKinds = ['crash', 'process-crash', 'shutdown', 'partition', 'latency', 'disconnect', 'controller-crash', 'controller-partition'] as const;
 export type EpisodeKind = (typeof episodeKinds)[number];
 /**
  * What a search injects unless told otherwise. A power loss is the harsher crash (it loses what a
@@ -16,6 +16,12 @@ export type EpisodeKind = (typeof episodeKinds)[number];
  * search result in spec/ was measured with.
  */
 export const defaultEpisodeKinds: readonly EpisodeKind[] = ['crash', 'partition', 'latency', 'disconnect'];
+/**
+ * In KRaft mode the controller nodes fail too (`controller-crash`: a crash and restart;
+ * `controller-partition`: a voter cut off from everyone, from the other voters only, or from the
+ * brokers only), within their own budget.
+ */
+export const controllerEpisodeKinds: readonly EpisodeKind[] = ['controller-crash', 'controller-partition'];
 
 /**
  * One fault episode: a fault and its repair. Generated as data so fast-check can shrink it
@@ -44,8 +50,12 @@ export interface Episode {
 export interface SearchSpace {
   /** Brokers, in budget order. */
   readonly nodes: readonly NodeId[];
-  /** Every other node (controller, clients): a partitioned broker is cut off from them too. */
+  /** Every other node (controllers, clients): a partitioned broker is cut off from them too. */
   readonly others: readonly NodeId[];
+  /** The control plane's nodes: ZooKeeper mode's controller, or KRaft's voters (a `controller` cut is from them). */
+  readonly controlPlane: readonly NodeId[];
+  /** KRaft's voters, which controller episodes target (empty in ZooKeeper mode). */
+  readonly controllers: readonly NodeId[];
   /** The nodes of one partition's replica set, crashed together by a correlated failure. */
   readonly correlatedGroup: readonly NodeId[];
   readonly budget: FaultBudget;
@@ -112,7 +122,7 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
       case 'partition': {
         const everyone = [...space.nodes.filter((n) => n !== node), ...space.others];
         const other = space.nodes[e.other]!;
-        const to = e.scope === 'all' ? everyone : e.scope === 'controller' ? space.others.slice(0, 1) : other === node ? everyone : [other];
+        const to = e.scope === 'all' ? everyone : e.scope === 'controller' ? [...space.controlPlane] : other === node ? everyone : [other];
         faults.push({ at: e.at, type: 'partition', from: [node], to, ...(e.oneWay ? { oneWay: true } : {}) });
         faults.push({ at: end, type: 'heal', nodes: [node] });
         break;
@@ -123,6 +133,22 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
       case 'disconnect': {
         const other = space.nodes[e.other]!;
         if (other !== node) faults.push({ at: e.at, type: 'disconnect', a: node, b: other });
+        break;
+      }
+      case 'controller-crash': {
+        const voter = space.controllers[e.node % space.controllers.length];
+        if (voter) faults.push({ at: e.at, type: 'crash', node: voter, ...torn }, { at: end, type: 'restart', node: voter });
+        break;
+      }
+      case 'controller-partition': {
+        const voter = space.controllers[e.node % space.controllers.length];
+        if (!voter) break;
+        // From everyone; from the other voters only (it may still think it leads: KAFKA-15489's
+        // shape); or from the brokers only.
+        const peers = space.controllers.filter((n) => n !== voter);
+        const to = e.scope === 'all' ? [...space.nodes, ...space.others.filter((n) => n !== voter)] : e.scope === 'controller' ? peers : [...space.nodes];
+        faults.push({ at: e.at, type: 'partition', from: [voter], to, ...(e.oneWay ? { oneWay: true } : {}) });
+        faults.push({ at: end, type: 'heal', nodes: [voter] });
         break;
       }
     }

@@ -139,7 +139,7 @@ describe('each replication invariant holds on default within its budget (quick s
   });
 
   it('strong-isr breaks on Kafka 3.9 with a budget of 2 (the last replica standing, which KIP-966 addresses)', async () => {
-    const r = await explore({ property: 'strong-isr', kafka: '3.9', preset: 'default', runs: 1000, seed: 3, budget: 2 });
+    const r = await explore({ property: 'strong-isr', kafka: '3.9', preset: 'default', runs: 1000, seed: 1, budget: 2 });
     expect(r.found).toBe(true);
     expect(r.shrunkSteps).toBeLessThanOrEqual(15);
   });

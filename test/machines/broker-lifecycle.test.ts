@@ -1,3 +1,4 @@
+import { controllerImage } from '../../src/machines/controller-view.js';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/cluster/run.js';
 import { parseScenario, type ScenarioInput } from '../../src/cluster/scenario.js';
@@ -110,12 +111,12 @@ describe('controlled shutdown (KRaft: BrokerHeartbeat WantShutDown)', () => {
 
   it('with ELR (4.1) a cleanly shut-down replica stays eligible; after an unclean one it leaves the ELR', () => {
     // RF 3, min ISR 2: b2 then b3 shut down, so the ISR falls below min ISR and b3 joins the ELR
-    // (b2 left while the ISR was still at min ISR, so it does not). The ELR is read just after
-    // b3 has registered again, before it could catch up and rejoin the ISR.
+    // (b2 left while the ISR was still at min ISR, so it does not). The ELR is read once
+    // the registration of b3 is committed, before it could catch up and rejoin the ISR.
     const elrAfterRestart = (faults: Fault[], restartAt: number) => {
-      const { world, events } = run(faults, '4.1', { durationMs: restartAt + 6 });
+      const { world, events } = run(faults, '4.1', { durationMs: restartAt + 16 });
       expect(notes(events, /broker 3 re-registered/)).toHaveLength(1);
-      const controller = world.actor('controller')!.getSnapshot().context as { partitions: { partition: number; topic?: string; elr?: number[] }[] };
+      const controller = controllerImage(world)!;
       return controller.partitions.find((p) => p.partition === 0 && p.topic === undefined)!.elr ?? [];
     };
     const down: Fault[] = [
@@ -127,8 +128,8 @@ describe('controlled shutdown (KRaft: BrokerHeartbeat WantShutDown)', () => {
     // registration after the crash is unclean (handleBrokerUncleanShutdown).
     const crashed: Fault[] = [...down, { at: 300, type: 'restart', node: 'b3' }, { at: 302, type: 'crash', node: 'b3', kind: 'process' }, { at: 500, type: 'restart', node: 'b3' }];
     expect(elrAfterRestart(crashed.slice(0, 3), 300)).toEqual([3]);
-    const { world } = run(crashed, '4.1', { durationMs: 506 });
-    const controller = world.actor('controller')!.getSnapshot().context as { partitions: { partition: number; topic?: string; elr?: number[] }[] };
+    const { world } = run(crashed, '4.1', { durationMs: 530 });
+    const controller = controllerImage(world)!;
     expect(controller.partitions.find((p) => p.partition === 0 && p.topic === undefined)!.elr ?? []).toEqual([]);
   });
 });

@@ -59,7 +59,7 @@ describe('group coordinator', () => {
       // The coordinator (b1, the preferred replica of __consumer_offsets-0 when there are three
       // data partitions) is cut off, its partition's leadership moves, and when it is back it
       // unloads the group (Dead).
-      base({ faults: [{ at: 300, type: 'partition', from: ['b1'], to: ['b2', 'b3', 'controller', 'producer0', 'g0-c0', 'g0-c1'] }, { at: 600, type: 'heal' }] }),
+      base({ faults: [{ at: 300, type: 'partition', from: ['b1'], to: ['b2', 'b3', 'controller1', 'controller2', 'controller3', 'producer0', 'g0-c0', 'g0-c1'] }, { at: 600, type: 'heal' }] }),
     ];
     const seen = new Set<string>();
     for (const input of runs) {
@@ -111,7 +111,7 @@ describe('group coordinator', () => {
 describe('rebalancing', () => {
   const lateJoiner = (preset: string) =>
     run({
-      seed: 3,
+      seed: 8,
       durationMs: 1200,
       config: { preset, overrides: { partitions: 6 } },
       workload: { kind: 'produce', records: 100, intervalMs: 8, keys: 16, groups: [{ consumers: 3, startAtMs: [0, 0, 500] }] },

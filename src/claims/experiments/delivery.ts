@@ -1,7 +1,7 @@
 import { runScenario } from '../../cluster/run.js';
 import { parseScenario } from '../../cluster/scenario.js';
-import type { ControllerContext } from '../../machines/controller.js';
-import { CONTROLLER, brokerNode, partitionName } from '../../machines/protocol.js';
+import { controllerImage } from '../../machines/controller-view.js';
+import { brokerNode, partitionName } from '../../machines/protocol.js';
 import type { Experiment } from '../types.js';
 import { describeSearch, exhibit, safetyVerdict } from './common.js';
 
@@ -13,9 +13,9 @@ export const atMostOnceLoss: Experiment = (ctx) => {
   const lost = (retries: number) => {
     const base = { seed: 1, config: ctx.config('default', { retries }), workload: { kind: 'produce' as const, records: 40, intervalMs: 10 }, properties: [] };
     const probe = runScenario(parseScenario({ ...base, durationMs: 100 }), 'off');
-    const leader = (probe.world.actor(CONTROLLER)?.getSnapshot() as { context: ControllerContext }).context.partitions[0]!.leader;
+    const leader = controllerImage(probe.world)!.partitions[0]!.leader;
     const { world } = runScenario(parseScenario({ ...base, durationMs: 1500, faults: [{ at: 150, type: 'crash', node: brokerNode(leader) }, { at: 600, type: 'restart', node: brokerNode(leader) }] }), 'off');
-    const c = (world.actor(CONTROLLER)?.getSnapshot() as { context: ControllerContext }).context.partitions[0]!;
+    const c = controllerImage(world)!.partitions[0]!;
     const log = (world.actor(brokerNode(c.leader), partitionName(0))?.getSnapshot() as { context: { log: { read(o: number): { value: { value: number } }[] } } }).context.log;
     const present = new Set(log.read(0).map((r) => r.value.value));
     const failed = world.history.filter((o) => o.f === 'send' && (o.type === 'fail' || o.type === 'info')).map((o) => (o.value as [string, number, number][])[0]![2]);

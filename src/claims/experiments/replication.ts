@@ -1,8 +1,8 @@
 import { resolveConfig } from '../../config/index.js';
 import { runScenario } from '../../cluster/run.js';
 import { parseScenario, type Scenario } from '../../cluster/scenario.js';
-import type { ControllerContext } from '../../machines/controller.js';
-import { CONTROLLER, brokerNode, partitionName } from '../../machines/protocol.js';
+import { controllerImage } from '../../machines/controller-view.js';
+import { brokerNode, partitionName } from '../../machines/protocol.js';
 import type { Experiment, Outcome } from '../types.js';
 import { describeSearch, safetyVerdict, type Condition } from './common.js';
 
@@ -41,7 +41,7 @@ export const persistent: Experiment = (ctx) => atLeastOnceByDefault(ctx);
 
 function leaderAt(scenario: Scenario, t: number): { leader: number; isr: readonly number[] } {
   const { world } = runScenario({ ...scenario, durationMs: t }, 'off');
-  const c = (world.actor(CONTROLLER)?.getSnapshot() as { context: ControllerContext }).context;
+  const c = controllerImage(world)!;
   return { leader: c.partitions[0]!.leader, isr: c.partitions[0]!.isr };
 }
 

@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { presetNames, releaseFor, releaseNamed } from '../../config/index.js';
 import { exploreAsync, propertyIds, type ExploreResult } from '../../explore/search.js';
 import { formatStory } from '../../explore/story.js';
-import { defaultEpisodeKinds, episodeKinds, type EpisodeKind } from '../../workload/arbitraries.js';
+import { controllerEpisodeKinds, defaultEpisodeKinds, episodeKinds, type EpisodeKind } from '../../workload/arbitraries.js';
 import { InputError } from '../../errors.js';
 import { progressLine } from '../progress.js';
 import type { RegisterCommand } from './index.js';
@@ -44,7 +44,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .addOption(kafkaOption())
     .addOption(new Option('--runs <n>', 'runs to explore').default(1000).argParser(parseNonNegativeInt('runs')))
     .addOption(new Option('--seed <n>', 'seed of the search').default(1).argParser(parseSeed))
-    .option('--faults <list>', `fault kinds to inject, of ${episodeKinds.join(',')}`, defaultEpisodeKinds.join(','))
+    .option('--faults <list>', `fault kinds to inject, of ${episodeKinds.join(',')} (default: ${defaultEpisodeKinds.join(',')}, and in KRaft mode ${controllerEpisodeKinds.join(',')})`)
     .addOption(new Option('--budget <n>', 'brokers that may be faulty at once (default: RF - min.insync.replicas)').argParser(parseNonNegativeInt('budget')))
     .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF), and let brokers lose power together')
     .option('--tear', 'a power loss may keep part of the unflushed writes, and tear the last one')
@@ -53,12 +53,12 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .option('--commit <policy>', 'consumer-group properties: the consumers\' commit policy, after-process (default), before-process or auto')
     .option('--json', 'print {"property","kafka","config","runs","found","shrunkSteps","foundMs","elapsedMs","scenario"}')
     .option('--out <file>', 'write the counterexample scenario to this file')
-    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults: string; budget?: number; correlated?: boolean; tear?: boolean; maxEpisodes: number; duration: number; commit?: string; json?: boolean; out?: string; kafka?: string }) => {
+    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults?: string; budget?: number; correlated?: boolean; tear?: boolean; maxEpisodes: number; duration: number; commit?: string; json?: boolean; out?: string; kafka?: string }) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
       if (opts.kafka !== undefined) releaseNamed(opts.kafka);
       if (opts.runs < 1) throw new InputError('--runs: must be at least 1');
       if (opts.duration < 50) throw new InputError('--duration: must be at least 50 ms');
-      const faults = parseFaults(opts.faults);
+      const faults = opts.faults === undefined ? undefined : parseFaults(opts.faults);
       const policies = ['after-process', 'before-process', 'auto'] as const;
       if (opts.commit !== undefined && !(policies as readonly string[]).includes(opts.commit)) {
         throw new InputError(`--commit: expected ${policies.join(', ')}, got "${opts.commit}"`);
@@ -73,7 +73,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
         preset: opts.config,
         runs: opts.runs,
         seed: opts.seed,
-        faults,
+        ...(faults ? { faults } : {}),
         ...(opts.budget === undefined ? {} : { budget: opts.budget }),
         correlated: opts.correlated ?? false,
         ...(opts.tear ? { tear: true } : {}),

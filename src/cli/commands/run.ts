@@ -26,6 +26,7 @@ export function formatSummary(s: RunSummary): string {
     ...(s.sends.invoked > 0
       ? [`  sends         ${s.sends.invoked} invoked: ${s.sends.ok} ok, ${s.sends.fail} failed, ${s.sends.info} unknown, ${s.sends.invoked - s.sends.ok - s.sends.fail - s.sends.info} pending`]
       : []),
+    ...(s.activeControllers ? [`  controller    ${s.activeControllers.length === 0 ? 'no active controller' : s.activeControllers.map((a) => `${a.node} active at ${a.at} ms (epoch ${a.epoch})`).join(', then ')}`] : []),
     `  trace hash    ${s.traceHash ?? '(trace not kept)'}`,
   ];
   lines.push(s.violation ? `  VIOLATION     ${s.violation.property} at ${s.violation.time} ms: ${s.violation.message}` : '  invariants    all held');

@@ -18,6 +18,11 @@ export const kafka_0_10_2 = firstRelease(
     isrJoinNeedsEpochStart: false,
     strictMinIsr: false,
     eligibleLeaderReplicas: false,
+    // ZooKeeper holds the metadata until KRaft (KIP-500); the Raft settings below are stated for
+    // every release and read only in KRaft mode.
+    controlPlane: 'zookeeper',
+    checkQuorum: false,
+    preVote: false,
     // No idempotent producer before KIP-98 (0.11).
     enableIdempotence: false,
     // retries = 0 before KIP-91 (2.1): a send that fails is not retried.
@@ -27,6 +32,9 @@ export const kafka_0_10_2 = firstRelease(
     producerFencing: true,
     txnEpochBump: 'init-only',
     replicaLagTimeMaxMs: 10_000,
+    quorumElectionTimeoutMs: 1_000,
+    quorumFetchTimeoutMs: 2_000,
+    quorumElectionBackoffMaxMs: 1_000,
     // ZooKeeper mode: the model's broker session stands for the broker's ZooKeeper session
     // (zookeeper.session.timeout.ms = 6000; the client pings every third of it).
     brokerHeartbeatIntervalMs: 2_000,
@@ -48,7 +56,7 @@ export const kafka_0_10_2 = firstRelease(
     transactionTimeoutMs: 60_000,
   },
   [
-    unmodelled('ZooKeeper', 'the controller is elected through ZooKeeper and writes partition state there; the model has one controller that never fails (spec/versions.md)'),
+    unmodelled('ZooKeeper', 'the controller is elected through ZooKeeper and writes partition state there; in ZooKeeper mode the model has one controller that never fails (spec/controller.md)'),
     unmodelled('KIP-106', 'unclean.leader.election.enable defaults to true until 0.11; the model\'s deployment sets it false on every release'),
     unmodelled('acks', 'the producer\'s acks defaults to 1 until 3.0 (KIP-679); the model\'s deployment sets acks=all on every release'),
   ],

@@ -5,6 +5,6 @@ import { nextRelease, unmodelled } from './release.js';
 export const kafka_3_9 = nextRelease(kafka_3_7, '3.9', {
   unmodelled: [
     unmodelled('KAFKA-12670', 'unclean leader election works in KRaft mode (the model elects uncleanly when unclean.leader.election.enable is set, on every release)'),
-    unmodelled('KIP-853', 'KRaft controller quorums can change membership (the model\'s controller is one node)'),
+    unmodelled('KIP-853', 'KRaft controller quorums can change membership (the model\'s voters are fixed)'),
   ],
 });

@@ -3,12 +3,13 @@ import { change, nextRelease, unmodelled } from './release.js';
 
 /** Kafka 4.0 (March 2025): KRaft only; every transaction ends with a new producer epoch. */
 export const kafka_4_0 = nextRelease(kafka_3_9, '4.0', {
+  introduces: ['kraft-only'],
   changes: [
+    change('preVote', true, 'KIP-996', 'a KRaft voter that lost its leader asks for pre-votes before it bumps the epoch, and voters that still hear from a leader refuse: a voter back from a partition does not force an election'),
     change('txnEpochBump', 'per-transaction', 'KIP-890', 'part 2: the coordinator bumps the producer epoch at the end of every transaction, so a late write of a finished one is fenced (fixes KAFKA-17754)'),
   ],
   unmodelled: [
-    unmodelled('KIP-833', 'ZooKeeper mode is removed'),
+    unmodelled('KIP-833', 'ZooKeeper mode is removed: a configuration asking for it is refused'),
     unmodelled('KIP-848', 'the new consumer group protocol is generally available (the model runs the classic protocol)'),
-    unmodelled('KIP-996', 'KRaft Pre-Vote (the model\'s controller is one node)'),
   ],
 });

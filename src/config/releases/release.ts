@@ -13,6 +13,9 @@ export type ReleaseSettings = Pick<
   | 'isrJoinNeedsEpochStart'
   | 'strictMinIsr'
   | 'eligibleLeaderReplicas'
+  | 'controlPlane'
+  | 'checkQuorum'
+  | 'preVote'
   | 'enableIdempotence'
   | 'retries'
   | 'maxInFlightRequestsPerConnection'
@@ -50,7 +53,14 @@ export interface Release {
 }
 
 /** Features a workload may need, and the KIP that brought each. */
-export type Feature = 'idempotence' | 'transactions' | 'cooperative-rebalancing';
+export type Feature =
+  | 'idempotence'
+  | 'transactions'
+  | 'cooperative-rebalancing'
+  /** KRaft mode (KIP-500, 2.8). */
+  | 'kraft'
+  /** ZooKeeper mode is gone (KIP-833, 4.0): a feature a release has by losing one. */
+  | 'kraft-only';
 
 export function change<K extends keyof ReleaseSettings>(setting: K, value: ReleaseSettings[K], ref: string, summary: string): Change<K> {
   return { setting, value, ref, summary };
