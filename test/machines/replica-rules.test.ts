@@ -102,3 +102,39 @@ describe('replica: KIP-320 leader-epoch fencing of follower fetches', () => {
     expect(h.sent('FetchResponse').map((s) => [s.msg.error, s.msg.records?.length])).toEqual([[undefined, 1]]);
   });
 });
+
+describe('replica: read_committed reads stop at the last stable offset (KIP-98)', () => {
+  /** b1 leads alone with min ISR 1, so its HW follows its LEO: plain 0, producer 7's open transaction from 1, plain 2. */
+  function leaderWithOpenTxn() {
+    const h = replica(resolveConfig('default', { minInsyncReplicas: 1 }));
+    h.become({ isr: [1] });
+    const send = (requestId: number, value: Partial<ProducedValue>) =>
+      h.send({ type: 'Produce', actor: 't-0', requestId, acks: 1, timeoutMs: 300, records: [{ key: 'k', value: { producer: 'producer0', key: 'k', value: requestId, ...value } }] }, 'producer0');
+    send(1, {});
+    send(2, { producerId: 7, producerEpoch: 0, sequence: 0, transactional: true });
+    send(3, {});
+    h.sent();
+    expect([h.ctx().log.logEndOffset, h.ctx().log.highWatermark]).toEqual([3, 3]);
+    const consumerFetch = (isolation?: 'READ_COMMITTED') =>
+      h.send({ type: 'Fetch', actor: 't-0', replyTo: 'consumer', requestId: 9, replicaId: -1, brokerEpoch: -1, fetchOffset: 0, currentLeaderEpoch: -1, ...(isolation ? { isolation } : {}) }, 'c0');
+    const listOffsets = (isolation?: 'READ_COMMITTED') => h.send({ type: 'ListOffsets', actor: 't-0', requestId: 10, ...(isolation ? { isolation } : {}) }, 'c0');
+    return { h, consumerFetch, listOffsets };
+  }
+
+  it('a read_committed fetch returns only the records below the open transaction, and says the LSO; read_uncommitted returns all below the HW', () => {
+    const { h, consumerFetch } = leaderWithOpenTxn();
+    consumerFetch('READ_COMMITTED');
+    const [committed] = h.sent('FetchResponse');
+    expect([(committed!.msg.records as { offset: number }[]).map((r) => r.offset), committed!.msg['lastStableOffset']]).toEqual([[0], 1]);
+    consumerFetch();
+    const [uncommitted] = h.sent('FetchResponse');
+    expect((uncommitted!.msg.records as { offset: number }[]).map((r) => r.offset)).toEqual([0, 1, 2]);
+  });
+
+  it('ListOffsets(latest) answers the LSO under read_committed and the HW otherwise', () => {
+    const { h, listOffsets } = leaderWithOpenTxn();
+    listOffsets('READ_COMMITTED');
+    listOffsets();
+    expect(h.sent('ListOffsetsResponse').map((s) => s.msg['offset'])).toEqual([1, 3]);
+  });
+});
