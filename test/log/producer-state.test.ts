@@ -54,3 +54,20 @@ describe('the aborted transactions a read_committed fetch is sent', () => {
     expect(s.abortedOverlapping(5, 6)).toEqual([{ producerId: 7, firstOffset: 4, lastOffset: 6 }]);
   });
 });
+
+describe('producer epoch fencing at the partition (ProducerAppendInfo.checkProducerEpoch)', () => {
+  const write = (epoch: number, sequence: number, transactional = true): BatchFields => ({ producerId: 7, producerEpoch: epoch, sequence, transactional });
+
+  it('a write or a marker with an older epoch than the partition has seen is refused INVALID_PRODUCER_EPOCH; the current epoch is appended', () => {
+    const s = ProducerState.fromLog([txn(0, 7, 0), rec(1, { producerId: 7, producerEpoch: 1, control: 'ABORT' })]);
+    expect(s.epochOf(7)).toBe(1);
+    expect(s.check(write(0, 1), { fencing: true })).toEqual({ kind: 'reject', error: 'INVALID_PRODUCER_EPOCH' });
+    expect(s.check({ producerId: 7, producerEpoch: 0, control: 'COMMIT' }, { fencing: true })).toEqual({ kind: 'reject', error: 'INVALID_PRODUCER_EPOCH' });
+    expect(s.check(write(1, 0), { fencing: true })).toEqual({ kind: 'append' });
+  });
+
+  it('without fencing the zombie\'s write is appended (the guard the no-fencing preset removes)', () => {
+    const s = ProducerState.fromLog([txn(0, 7, 0), rec(1, { producerId: 7, producerEpoch: 1, control: 'ABORT' })]);
+    expect(s.check(write(0, 1), { fencing: false })).toEqual({ kind: 'append' });
+  });
+});
