@@ -230,7 +230,7 @@ function wholeVerdict(opts: ExploreOptions, p: Search, counterexample: unknown):
 export async function exploreAsync(opts: ExploreOptions): Promise<ExploreResult> {
   const slice = opts.slice ?? wholeSearch;
   if (slice.count > 1) {
-    const found = await findInSliceAsync(opts, slice);
+    const found = await findFirstAsync(opts, (i) => inSlice(slice, i));
     return found.runIndex === undefined ? heldResult(opts, prepareSearch(opts), found.tried) : shrinkRun(opts, found.runIndex, found.tried);
   }
   // The whole search, in one fast-check call that shrinks what it finds: the runs and the
@@ -291,29 +291,28 @@ function firstFailing(details: { readonly failed: boolean; readonly counterexamp
 }
 
 /**
- * The first run of a slice that breaks the property, not shrunk (a worker's part of the search).
- * `limit()` is read before each run: runs at or after it are skipped, so a worker stops once
- * another has found an earlier run.
+ * The first of the runs `take` takes that breaks the property, not shrunk (a searcher's part of
+ * the search). `take(i)` is asked for every run index in order, before its case is generated.
  */
-export function findInSlice(opts: ExploreOptions, slice: Slice, limit: () => number = () => Number.POSITIVE_INFINITY): SliceFinding {
+export function findFirst(opts: ExploreOptions, take: (runIndex: number) => boolean): SliceFinding {
   const p = prepareSearch(opts);
-  const property = restricted(fc.property(p.arb, p.holds), (i) => inSlice(slice, i) && i < limit(), (i, [c]) => opts.onRun?.(i, c));
+  const property = restricted(fc.property(p.arb, p.holds), take, (i, [c]) => opts.onRun?.(i, c));
   const details = fc.check(property, { ...p.params, endOnFailure: true });
   return { tried: p.seen.tried, runIndex: firstFailing(details) };
 }
 
 /**
- * findInSlice, giving the event loop a turn every few runs (a progress line in the CLI, the
- * messages of worker threads searching the other slices).
+ * findFirst, giving the event loop a turn every few runs (a progress line in the CLI, the
+ * messages of the worker threads searching beside this one).
  */
-export async function findInSliceAsync(opts: ExploreOptions, slice: Slice, limit: () => number = () => Number.POSITIVE_INFINITY): Promise<SliceFinding> {
+export async function findFirstAsync(opts: ExploreOptions, take: (runIndex: number) => boolean): Promise<SliceFinding> {
   const p = prepareSearch(opts);
   let n = 0;
   const inner = fc.asyncProperty(p.arb, async (c) => {
     if (++n % 8 === 0) await yieldToEventLoop();
     return p.holds(c);
   });
-  const property = restricted(inner, (i) => inSlice(slice, i) && i < limit(), (i, [c]) => opts.onRun?.(i, c));
+  const property = restricted(inner, take, (i, [c]) => opts.onRun?.(i, c));
   const details = await fc.check(property, { ...p.params, endOnFailure: true });
   return { tried: p.seen.tried, runIndex: firstFailing(details) };
 }

@@ -8,8 +8,9 @@ import { InputError } from '../errors.js';
  *
  * Slices are interleaved rather than contiguous blocks: fast-check biases early runs towards
  * small values, and the first counterexample of a search is the lowest failing index, so every
- * slice should start at the start. A worker that finds run f lets the others stop once they
- * pass f, after about f / count runs each.
+ * slice should start at the start: the shard holding the first counterexample f stops after
+ * about f / count runs. (The worker threads within a search or a shard do not use fixed slices:
+ * they claim runs as they go, share.ts.)
  */
 export interface Slice {
   readonly index: number;
@@ -26,15 +27,6 @@ export function inSlice(slice: Slice, i: number): boolean {
 /** How many of the runs 0 .. runs-1 belong to the slice. */
 export function runsInSlice(slice: Slice, runs: number): number {
   return runs <= slice.index ? 0 : Math.floor((runs - 1 - slice.index) / slice.count) + 1;
-}
-
-/**
- * Part `part` (0-based) of `parts` of a slice: the slice's own runs, dealt round-robin. Shards and
- * workers compose this way, so shard K/N on W workers gives worker w the runs
- * i = (K-1) + N*w (mod N*W), and the W workers of a shard partition exactly the shard's runs.
- */
-export function subSlice(slice: Slice, part: number, parts: number): Slice {
-  return { index: slice.index + slice.count * part, count: slice.count * parts };
 }
 
 /** `--shard K/N` (1-based K, as a Kubernetes completion index + 1 or a CI matrix value). */

@@ -29,10 +29,12 @@ describe('a search split into shards and workers', () => {
     const whole = await exploreAsync(refuted);
     expect(whole.found, explain(whole)).toBe(true);
     expect(whole.runIndex).toBe(whole.runs - 1);
-    const two = await exploreParallel(refuted, 2);
+    // Two worker threads (this thread only waits, then shrinks), so both threads search.
+    const two = await exploreParallel(refuted, 2, { searchHere: false });
     expect({ runs: two.runs, runIndex: two.runIndex, seed: two.seed }).toEqual({ runs: whole.runs, runIndex: whole.runIndex, seed: 1 });
     expect(two.scenario).toEqual(whole.scenario);
     expect(two.story).toEqual(whole.story);
+    expect(two.runsBySearcher).toHaveLength(2);
     // The shard holding that run finds it, shrunk the same; the other finds none earlier.
     const k = whole.runIndex! % 2;
     const mine = await exploreAsync({ ...refuted, slice: { index: k, count: 2 } });
@@ -43,15 +45,16 @@ describe('a search split into shards and workers', () => {
     else expect(other.runs).toBe(50);
   });
 
-  it('on a holding preset, one worker and two hold over the same runs', async () => {
+  it('on a holding preset, one worker and two hold over the same runs, each run once', async () => {
     const one = await exploreParallel(holding, 1);
-    const two = await exploreParallel(holding, 2);
     expect(one).toMatchObject({ found: false, runs: 16, runIndex: undefined });
+    // This thread and a worker thread (which may find every run taken by the time it loads).
+    const { runsBySearcher: mixed, ...two } = await exploreParallel(holding, 2);
     expect(two).toEqual(one);
-  });
-
-  it('a shard on two workers runs the shard\'s runs', async () => {
-    const shard = await exploreParallel({ ...holding, slice: { index: 1, count: 2 } }, 2);
+    expect(mixed!.reduce((a, b) => a + b, 0)).toBe(16);
+    // Two worker threads, on a shard: they share the shard's 8 runs.
+    const shard = await exploreParallel({ ...holding, slice: { index: 1, count: 2 } }, 2, { searchHere: false });
     expect(shard).toMatchObject({ found: false, runs: 8 });
+    expect(shard.runsBySearcher!.reduce((a, b) => a + b, 0)).toBe(8);
   });
 });

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
-import { inSlice, parseShard, runsInSlice, shardName, subSlice } from '../../src/explore/slice.js';
+import { claimer, closeIfIdle, lowerLimit, sharedRuns } from '../../src/explore/share.js';
+import { inSlice, parseShard, runsInSlice, shardName, wholeSearch } from '../../src/explore/slice.js';
 
 describe('slices of a search', () => {
   it('--shard K/N is the K-th of N (1-based); anything else is an input error', () => {
@@ -21,16 +22,37 @@ describe('slices of a search', () => {
     );
   });
 
-  it('the W workers of a shard partition exactly the shard\'s runs', () => {
+  it('searchers claiming runs partition the slice\'s runs, however their steps interleave; none claims past the limit', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 5 }), fc.nat(100), (n, w, at) => {
-        const k = at % n;
-        const shard = { index: k, count: n };
-        for (let i = 0; i < 120; i++) {
-          const owners = Array.from({ length: w }, (_, p) => subSlice(shard, p, w)).filter((s) => inSlice(s, i));
-          expect(owners).toHaveLength(inSlice(shard, i) ? 1 : 0);
-        }
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.nat(4), fc.integer({ min: 1, max: 4 }), fc.array(fc.nat(3), { minLength: 1, maxLength: 400 }), fc.option(fc.nat(60)), (n, at, w, schedule, stop) => {
+        const runs = 60;
+        const slice = { index: at % n, count: n };
+        const shared = sharedRuns(runs, w);
+        const take = Array.from({ length: w }, (_, s) => claimer(shared, slice, s));
+        const next = new Array<number>(w).fill(0);
+        const taken = new Map<number, number>();
+        if (stop !== null) lowerLimit(shared, stop);
+        // Each searcher is offered every index in order; the schedule says who moves next.
+        const step = (s: number) => {
+          const i = next[s]!++;
+          if (take[s]!(i)) taken.set(i, (taken.get(i) ?? 0) + 1);
+        };
+        for (const s of schedule) if (next[s % w]! < runs) step(s % w);
+        for (let s = 0; s < w; s++) while (next[s]! < runs) step(s);
+        const limit = stop ?? runs;
+        expect([...taken.values()].every((c) => c === 1)).toBe(true);
+        expect([...taken.keys()].sort((a, b) => a - b)).toEqual(Array.from({ length: limit }, (_, i) => i).filter((i) => inSlice(slice, i)));
       }),
     );
+  });
+
+  it('a searcher closed before it started takes no run; one that started is not closed', () => {
+    const shared = sharedRuns(10, 3);
+    const started = claimer(shared, wholeSearch, 1);
+    expect(started(0)).toBe(true);
+    expect(closeIfIdle(shared, 1)).toBe(false);
+    expect(closeIfIdle(shared, 2)).toBe(true);
+    const closed = claimer(shared, wholeSearch, 2);
+    expect(Array.from({ length: 10 }, (_, i) => closed(i))).toEqual(new Array(10).fill(false));
   });
 });
