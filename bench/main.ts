@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   kernel: () => import('./kernel.js'),
   replication: () => import('./replication.js'),
   check: () => import('./check.js'),
+  workers: () => import('./workers.js'),
 };
 
 const only = process.argv.slice(2);

@@ -26,7 +26,10 @@ export { parseScenario, scenarioSchema, groupSchema, type Scenario, type Scenari
 export { installKafka, producerNode, transactionalIds, type ProduceWorkload, type TransactionalSpec, type KafkaNodes } from './cluster/kafka.js';
 export { buildWorld, runScenario, type RunSummary, type BuiltWorld } from './cluster/run.js';
 export { replicationInvariants } from './check/replication.js';
-export { explore, propertyIds, type ExploreOptions, type ExploreResult } from './explore/search.js';
+export { explore, exploreAsync, propertyIds, type ExploreOptions, type ExploreResult } from './explore/search.js';
+export { exploreParallel } from './explore/parallel.js';
+export { parseShard, inSlice, runsInSlice, type Slice } from './explore/slice.js';
+export { mergeShards, type ExploreJson, type MergedJson, type SearchParameters } from './explore/merge.js';
 export { storyOf, formatStory, type StoryStep, type StoryFocus } from './explore/story.js';
 export { episodeArb, episodesToFaults, episodeKinds, exploreCaseArb, caseToScenario, type Episode, type EpisodeKind, type ExploreCase, type SearchSpace } from './workload/arbitraries.js';
 

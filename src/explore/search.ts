@@ -16,6 +16,7 @@ import { txnSpaceFor } from '../transactions/scenarios.js';
 import { exploreSpaceFor } from '../groups/scenarios.js';
 import type { CommitPolicy } from '../machines/consumer.js';
 import { minimizeFaults } from './minimize.js';
+import { inSlice, wholeSearch, type Slice } from './slice.js';
 import { storyOf, type StoryStep } from './story.js';
 import { yieldToEventLoop } from './yield.js';
 
@@ -50,6 +51,10 @@ export interface ExploreOptions {
   readonly maxShrinks?: number;
   /** For consumer-group properties: the commit policy of the consumers (default after-process). */
   readonly commit?: CommitPolicy;
+  /** Only the runs of this slice of the search (`--shard`, a worker's share); default every run. */
+  readonly slice?: Slice;
+  /** Called before each run of the search (never for a shrinking attempt) with its index and case. */
+  readonly onRun?: (runIndex: number, c: unknown) => void;
 }
 
 export interface ExploreResult {
@@ -58,9 +63,16 @@ export interface ExploreResult {
   readonly kafka: string;
   readonly config: string;
   readonly budget: number;
-  /** Runs tried before the violation (or all of them). */
+  /** Runs tried before the violation (or all of them); of the slice's runs only, for a slice. */
   readonly runs: number;
   readonly found: boolean;
+  /** The search's seed (fast-check's). */
+  readonly seed: number;
+  /**
+   * Index (0-based) of the run that broke the property, in the order of the whole search from
+   * `seed`: fast-check's replay path for that run. The same whatever the workers and shards.
+   */
+  readonly runIndex: number | undefined;
   readonly shrinks: number;
   readonly shrunkSteps: number | undefined;
   readonly violation: Violation | undefined;
@@ -168,11 +180,16 @@ export function prepareSearch(opts: ExploreOptions) {
   return { kafka, space, arb, toScenario, worldOf, seen, holds, breaks, params };
 }
 
-function conclude(opts: ExploreOptions, p: ReturnType<typeof prepareSearch>, counterexample: unknown): ExploreResult {
+type Search = ReturnType<typeof prepareSearch>;
+
+/** The verdict of a search that held over `runs` runs. */
+export function heldResult(opts: ExploreOptions, p: Search, runs: number): ExploreResult {
+  return { property: opts.property, kafka: p.kafka, config: opts.preset, budget: p.space.budget.maxFaulty, runs, found: false, seed: p.params.seed, runIndex: undefined, shrinks: 0, shrunkSteps: undefined, violation: undefined, scenario: undefined, story: undefined };
+}
+
+/** Shrink fast-check's counterexample further, replay it, and tell its story. */
+function conclude(opts: ExploreOptions, p: Search, counterexample: unknown, runs: number, runIndex: number): ExploreResult {
   const budget = p.space.budget.maxFaulty;
-  if (counterexample === undefined) {
-    return { property: opts.property, kafka: p.kafka, config: opts.preset, budget, runs: p.seen.tried, found: false, shrinks: 0, shrunkSteps: undefined, violation: undefined, scenario: undefined, story: undefined };
-  }
   const shrunk = minimizeFaults(p.toScenario(counterexample), p.breaks, p.space.budget);
   const replayed = runScenario(shrunk, 'full');
   const story = storyOf(replayed.world.trace.events(), storyFocusOf(opts.property));
@@ -185,8 +202,10 @@ function conclude(opts: ExploreOptions, p: ReturnType<typeof prepareSearch>, cou
     kafka: p.kafka,
     config: opts.preset,
     budget,
-    runs: p.seen.failedAt ?? p.seen.tried,
+    runs,
     found: true,
+    seed: p.params.seed,
+    runIndex,
     shrinks: p.seen.shrinks,
     shrunkSteps: story.length,
     violation: replayed.summary.violation,
@@ -202,8 +221,16 @@ function conclude(opts: ExploreOptions, p: ReturnType<typeof prepareSearch>, cou
  */
 export function explore(opts: ExploreOptions): ExploreResult {
   const p = prepareSearch(opts);
+  if (opts.slice) throw new Error('explore(): a slice of a search is searched with exploreAsync');
   const details = fc.check(fc.property(p.arb, p.holds), p.params);
-  return conclude(opts, p, details.failed ? details.counterexample?.[0] : undefined);
+  return wholeVerdict(opts, p, details.failed ? details.counterexample?.[0] : undefined);
+}
+
+/** The verdict of a whole search in one fast-check call: run `failedAt` is run index failedAt - 1. */
+function wholeVerdict(opts: ExploreOptions, p: Search, counterexample: unknown): ExploreResult {
+  const failedAt = p.seen.failedAt;
+  if (counterexample === undefined || failedAt === undefined) return heldResult(opts, p, p.seen.tried);
+  return conclude(opts, p, counterexample, failedAt, failedAt - 1);
 }
 
 /**
@@ -211,14 +238,111 @@ export function explore(opts: ExploreOptions): ExploreResult {
  * and a test runner's heartbeats are answered during a long search). Same runs, same result.
  */
 export async function exploreAsync(opts: ExploreOptions): Promise<ExploreResult> {
+  const slice = opts.slice ?? wholeSearch;
+  if (slice.count > 1) {
+    const found = await findFirstAsync(opts, (i) => inSlice(slice, i));
+    return found.runIndex === undefined ? heldResult(opts, prepareSearch(opts), found.tried) : shrinkRun(opts, found.runIndex, found.tried);
+  }
+  // The whole search, in one fast-check call that shrinks what it finds: the runs and the
+  // counterexamples every generated document (claims, matrix, bugs) was made with.
   const p = prepareSearch(opts);
+  let n = 0;
+  const details = await fc.check(
+    fc.asyncProperty(p.arb, async (c) => {
+      if (++n % 8 === 0) await yieldToEventLoop();
+      if (p.seen.failedAt === undefined) opts.onRun?.(p.seen.tried, c);
+      return p.holds(c);
+    }),
+    p.params,
+  );
+  return wholeVerdict(opts, p, details.failed ? details.counterexample?.[0] : undefined);
+}
+
+/** What a slice of a search found: the runs it tried, and the first that broke the property. */
+export interface SliceFinding {
+  readonly tried: number;
+  /** Index in the whole search of the slice's first run that broke the property. */
+  readonly runIndex: number | undefined;
+}
+
+const skipped = Symbol('not this slice');
+
+/**
+ * fast-check's property, restricted to some runs: a run whose index is not taken is neither
+ * generated nor run (it passes at once). Skipping a run's generation changes no other run: the
+ * runner jumps its generator once per run and gives each run a copy (Tosser.ts, `new
+ * Random(rng)` clones), so run i's case depends on (seed, i) alone. `runId` is the run's index
+ * in the search (IRawProperty.generate), the same index fast-check's replay `path` names.
+ */
+function restricted<Ts, A extends boolean>(inner: fc.IRawProperty<Ts, A>, take: (runIndex: number) => boolean, onRun: (runIndex: number, v: Ts) => void): fc.IRawProperty<Ts, A> {
+  let current = -1;
+  const pass = (inner.isAsync() ? Promise.resolve(null) : null) as ReturnType<typeof inner.run>;
+  return {
+    isAsync: () => inner.isAsync(),
+    generate: (mrng, runId) => {
+      if (runId !== undefined && !take(runId)) return new fc.Value(skipped as unknown as Ts, undefined);
+      current = runId ?? -1;
+      return inner.generate(mrng, runId);
+    },
+    shrink: (value) => ((value.value_ as unknown) === skipped ? fc.Stream.nil() : inner.shrink(value)),
+    run: (v) => {
+      if ((v as unknown) === skipped) return pass;
+      onRun(current, v);
+      return inner.run(v);
+    },
+    runBeforeEach: () => inner.runBeforeEach(),
+    runAfterEach: () => inner.runAfterEach(),
+  };
+}
+
+function firstFailing(details: { readonly failed: boolean; readonly counterexamplePath: string | null }): number | undefined {
+  // Without shrinking (endOnFailure), the path is the failing run's index alone.
+  return details.failed && details.counterexamplePath !== null ? Number(details.counterexamplePath.split(':')[0]) : undefined;
+}
+
+/**
+ * The first of the runs `take` takes that breaks the property, not shrunk (a searcher's part of
+ * the search). `take(i)` is asked for every run index in order, before its case is generated.
+ */
+export function findFirst(opts: ExploreOptions, take: (runIndex: number) => boolean): SliceFinding {
+  const p = prepareSearch(opts);
+  const property = restricted(fc.property(p.arb, p.holds), take, (i, [c]) => opts.onRun?.(i, c));
+  const details = fc.check(property, { ...p.params, endOnFailure: true });
+  return { tried: p.seen.tried, runIndex: firstFailing(details) };
+}
+
+/**
+ * findFirst, giving the event loop a turn every few runs (a progress line in the CLI, the
+ * messages of the worker threads searching beside this one).
+ */
+export async function findFirstAsync(opts: ExploreOptions, take: (runIndex: number) => boolean): Promise<SliceFinding> {
+  const p = prepareSearch(opts);
+  let n = 0;
+  const inner = fc.asyncProperty(p.arb, async (c) => {
+    if (++n % 8 === 0) await yieldToEventLoop();
+    return p.holds(c);
+  });
+  const property = restricted(inner, take, (i, [c]) => opts.onRun?.(i, c));
+  const details = await fc.check(property, { ...p.params, endOnFailure: true });
+  return { tried: p.seen.tried, runIndex: firstFailing(details) };
+}
+
+/**
+ * Run `runIndex` of the search again (fast-check's replay path) and shrink it: the same value,
+ * the same shrink tree, so the same counterexample as the whole search shrinking run
+ * `runIndex` itself. `runs` is what the verdict reports as the runs tried.
+ */
+export async function shrinkRun(opts: ExploreOptions, runIndex: number, runs: number): Promise<ExploreResult> {
+  // The failing run was found (and reported) already: this is its replay.
+  const p = prepareSearch({ ...opts, onFound: undefined });
   let n = 0;
   const details = await fc.check(
     fc.asyncProperty(p.arb, async (c) => {
       if (++n % 8 === 0) await yieldToEventLoop();
       return p.holds(c);
     }),
-    p.params,
+    { ...p.params, numRuns: 1, path: String(runIndex) },
   );
-  return conclude(opts, p, details.failed ? details.counterexample?.[0] : undefined);
+  if (!details.failed) throw new Error(`run ${runIndex} of seed ${p.params.seed} broke ${opts.property} once and not on its replay: the search is not deterministic`);
+  return conclude(opts, p, details.counterexample?.[0], runs, runIndex);
 }

@@ -1,7 +1,11 @@
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Option } from 'commander';
 import { presetNames, releaseFor, releaseNamed } from '../../config/index.js';
-import { exploreAsync, propertyIds, type ExploreResult } from '../../explore/search.js';
+import { exploreParallel } from '../../explore/parallel.js';
+import { propertyIds, searchSpace, type ExploreOptions, type ExploreResult } from '../../explore/search.js';
+import { parseShard, runsInSlice, shardName, type Slice } from '../../explore/slice.js';
+import type { ExploreJson } from '../../explore/merge.js';
 import { formatStory } from '../../explore/story.js';
 import { controllerEpisodeKinds, defaultEpisodeKinds, episodeKinds, type EpisodeKind } from '../../workload/arbitraries.js';
 import { InputError } from '../../errors.js';
@@ -24,15 +28,33 @@ export function replayCommand(file: string): string {
   return `kafka-model replay ${file}`;
 }
 
-function report(r: ExploreResult, elapsedMs: number, foundMs: number | undefined, out: string | undefined): string {
-  const head = `${r.property} on ${r.config}, Kafka ${r.kafka} (fault budget ${r.budget})`;
+/** The run that found a counterexample, named so that any number of workers or shards finds it again. */
+export function foundBy(seed: number, runIndex: number | undefined | null): string {
+  return runIndex === undefined || runIndex === null ? '' : `Found by run ${runIndex} of seed ${seed} (counted from 0; the same run whatever --workers or --shard)\n`;
+}
+
+export function replayLines(out: string | undefined): string {
+  return out ? `Scenario written to ${out}\nReplay: ${replayCommand(out)}\n` : `Replay: write it with --out FILE, then ${replayCommand('FILE')}\n`;
+}
+
+function report(r: ExploreResult, slice: Slice | undefined, elapsedMs: number, foundMs: number | undefined, out: string | undefined): string {
+  const head = `${r.property} on ${r.config}, Kafka ${r.kafka} (fault budget ${r.budget})${slice ? `, shard ${shardName(slice)}` : ''}`;
   if (!r.found) return `${head}: held over ${r.runs} explored runs (${(elapsedMs / 1000).toFixed(1)} s)\n`;
   return (
-    `${head}: VIOLATED after ${r.runs} run${r.runs === 1 ? '' : 's'}${foundMs === undefined ? '' : ` (found in ${(foundMs / 1000).toFixed(1)} s)`}, shrunk in ${r.shrinks} steps to ${r.shrunkSteps} story steps (${(elapsedMs / 1000).toFixed(1)} s)\n\n` +
+    `${head}: VIOLATED after ${r.runs} run${r.runs === 1 ? '' : 's'}${foundMs === undefined ? '' : ` (found in ${(foundMs / 1000).toFixed(1)} s)`}, shrunk in ${r.shrinks} steps to ${r.shrunkSteps} story steps (${(elapsedMs / 1000).toFixed(1)} s)\n` +
+    foundBy(r.seed, r.runIndex) +
+    '\n' +
     formatStory(r.story ?? []) +
     '\n' +
-    (out ? `Scenario written to ${out}\nReplay: ${replayCommand(out)}\n` : `Replay: write it with --out FILE, then ${replayCommand('FILE')}\n`)
+    replayLines(out)
   );
+}
+
+function parseWorkers(value: string): number {
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1) {
+    throw new InputError(`--workers: must be a whole number of threads, at least 1, got "${value}"`);
+  }
+  return Number(value);
 }
 
 export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
@@ -51,9 +73,11 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .addOption(new Option('--max-episodes <n>', 'fault episodes per run (at most)').default(6).argParser(parseNonNegativeInt('max-episodes')))
     .addOption(new Option('--duration <ms>', 'virtual milliseconds per run').default(1500).argParser(parseNonNegativeInt('duration')))
     .option('--commit <policy>', 'consumer-group properties: the consumers\' commit policy, after-process (default), before-process or auto')
-    .option('--json', 'print {"property","kafka","config","runs","found","shrunkSteps","foundMs","elapsedMs","scenario"}')
+    .option('--workers <n>', `threads to search on (worker_threads); the verdict and counterexample are the same for any number (default: the machine's cores, ${availableParallelism()})`)
+    .option('--shard <K/N>', 'search only the K-th of N disjoint slices of the runs (runs i with i mod N = K-1); combine the --json results with kafka-model merge')
+    .option('--json', 'print {"property","kafka","config","runs","found","seed","runIndex","shard","search","shrunkSteps","foundMs","elapsedMs","scenario",...}')
     .option('--out <file>', 'write the counterexample scenario to this file')
-    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults?: string; budget?: number; correlated?: boolean; tear?: boolean; maxEpisodes: number; duration: number; commit?: string; json?: boolean; out?: string; kafka?: string }) => {
+    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults?: string; budget?: number; correlated?: boolean; tear?: boolean; maxEpisodes: number; duration: number; commit?: string; workers?: string; shard?: string; json?: boolean; out?: string; kafka?: string }) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
       if (opts.kafka !== undefined) releaseNamed(opts.kafka);
       if (opts.runs < 1) throw new InputError('--runs: must be at least 1');
@@ -63,11 +87,16 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
       if (opts.commit !== undefined && !(policies as readonly string[]).includes(opts.commit)) {
         throw new InputError(`--commit: expected ${policies.join(', ')}, got "${opts.commit}"`);
       }
+      // A bad --workers or --shard is reported like every other flag: one line, exit 2. (Parsed
+      // here rather than by commander, whose message for a bad value is longer than one line.)
+      const workers = opts.workers === undefined ? availableParallelism() : parseWorkers(opts.workers);
+      const slice = opts.shard === undefined ? undefined : parseShard(opts.shard);
       const kafka = releaseFor(opts.config, opts.kafka).version;
-      const progress = progressLine(io, `exploring ${opts.property} on ${opts.config}, Kafka ${kafka}`);
+      const total = runsInSlice(slice ?? { index: 0, count: 1 }, opts.runs);
+      const progress = progressLine(io, `exploring ${opts.property} on ${opts.config}, Kafka ${kafka}${slice ? `, shard ${shardName(slice)}` : ''}${workers > 1 ? `, ${workers} workers` : ''}`);
       /** Wall-clock time to the first run that broke the property, before shrinking. */
       let foundMs: number | undefined;
-      const result = await exploreAsync({
+      const searchOpts: ExploreOptions = {
         property: opts.property,
         kafka,
         preset: opts.config,
@@ -80,30 +109,50 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
         maxEpisodes: opts.maxEpisodes,
         durationMs: opts.duration,
         ...(opts.commit ? { commit: opts.commit as (typeof policies)[number] } : {}),
-        onProgress: (p) => progress.update(p.runs, opts.runs, p.shrinks > 0 ? `, shrinking (${p.shrinks})` : ''),
+        ...(slice ? { slice } : {}),
+        onProgress: (p) => progress.update(p.runs, total, p.shrinks > 0 ? `, shrinking (${p.shrinks})` : ''),
         onFound: () => (foundMs = Math.round(progress.elapsed())),
-      });
+      };
+      const result = await exploreParallel(searchOpts, workers);
       const elapsedMs = Math.round(progress.done());
       if (result.found && opts.out) writeFileSync(opts.out, JSON.stringify(result.scenario, null, 2) + '\n');
       if (opts.json) {
-        io.out(
-          JSON.stringify({
+        const json: ExploreJson = {
+          property: result.property,
+          kafka: result.kafka,
+          config: result.config,
+          budget: result.budget,
+          runs: result.runs,
+          found: result.found,
+          seed: result.seed,
+          runIndex: result.runIndex ?? null,
+          shard: slice ? shardName(slice) : null,
+          workers,
+          search: {
             property: result.property,
-            kafka: result.kafka,
             config: result.config,
+            kafka: result.kafka,
             budget: result.budget,
-            runs: result.runs,
-            found: result.found,
-            shrunkSteps: result.shrunkSteps ?? null,
-            foundMs: foundMs ?? null,
-            elapsedMs,
-            scenario: result.scenario ?? null,
-            violation: result.violation ?? null,
-            story: result.story ?? null,
-          }) + '\n',
-        );
+            runs: opts.runs,
+            seed: result.seed,
+            // The kinds searched: those asked for, else the default for this release's mode.
+            faults: faults ?? searchSpace(searchOpts).kinds,
+            correlated: opts.correlated ?? false,
+            tear: opts.tear ?? false,
+            maxEpisodes: opts.maxEpisodes,
+            duration: opts.duration,
+            commit: opts.commit ?? null,
+          },
+          shrunkSteps: result.shrunkSteps ?? null,
+          foundMs: foundMs ?? null,
+          elapsedMs,
+          scenario: result.scenario ?? null,
+          violation: result.violation ?? null,
+          story: result.story ?? null,
+        };
+        io.out(JSON.stringify(json) + '\n');
       } else {
-        io.out(report(result, elapsedMs, foundMs, opts.out));
+        io.out(report(result, slice, elapsedMs, foundMs, opts.out));
       }
       setExitCode(result.found ? 1 : 0);
     });

@@ -7,6 +7,7 @@ import { registerConform } from './conform.js';
 import { registerDiagrams } from './diagrams.js';
 import { registerExplore } from './explore.js';
 import { registerMatrix } from './matrix.js';
+import { registerMerge } from './merge.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
 import { registerVersions } from './versions.js';
@@ -17,4 +18,4 @@ import { registerVersions } from './versions.js';
  */
 export type RegisterCommand = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions, registerBugs, registerMatrix];
+export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions, registerBugs, registerMatrix, registerMerge];
