@@ -1,11 +1,11 @@
-import { InputError } from '../errors.js';
+import { FeatureUnavailable, InputError } from '../errors.js';
 import type { Fault } from '../sim/faults.js';
 import type { NodeId } from '../sim/network.js';
 import type { TraceMode } from '../sim/trace.js';
 import { World, type Violation } from '../sim/world.js';
 import { installPingPong } from '../workload/ping-pong.js';
 import { replicationInvariants } from '../check/replication.js';
-import { controlPlaneInvariants } from '../check/controller.js';
+import { controlPlaneInvariants, controlPlanePropertyIds } from '../check/controller.js';
 import { isControllerNode } from '../machines/raft-protocol.js';
 import { groupInvariants, type GroupInvariant } from '../check/groups.js';
 import { transactionInvariants } from '../check/transactions.js';
@@ -76,6 +76,9 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
     if (wanted) {
       const known = all.map((i) => i.id);
       wanted.forEach((id, i) => {
+        if (!known.includes(id) && (controlPlanePropertyIds as readonly string[]).includes(id)) {
+          throw new FeatureUnavailable(`${where}: properties[${i}]: ${id} is a property of KRaft mode; this configuration runs ZooKeeper mode (Kafka before 3.3, or controlPlane: zookeeper)`);
+        }
         if (!known.includes(id)) throw new InputError(`${where}: properties[${i}]: unknown property "${id}" (expected one of ${known.join(', ')})`);
       });
     }

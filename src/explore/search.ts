@@ -162,14 +162,21 @@ export function prepareSearch(opts: ExploreOptions) {
     const v = world.run({ until: scenario.durationMs });
     return v !== undefined && (all || v.property === opts.property);
   };
-  const seen = { tried: 0, shrinks: 0, failedAt: undefined as number | undefined };
+  /** `error`: what a run threw (bad input such as a feature the release lacks, or a model bug): never a verdict. */
+  const seen = { tried: 0, shrinks: 0, failedAt: undefined as number | undefined, error: undefined as unknown };
   /** One run of the search: false when it broke the property. */
   const holds = (c: unknown): boolean => {
     if (seen.failedAt === undefined) seen.tried++;
     else if (seen.shrinks >= (opts.maxShrinks ?? Number.POSITIVE_INFINITY)) return true;
     else seen.shrinks++;
     opts.onProgress?.({ runs: seen.tried, shrinks: seen.shrinks });
-    const broken = breaks(toScenario(c));
+    let broken: boolean;
+    try {
+      broken = breaks(toScenario(c));
+    } catch (e) {
+      seen.error ??= e;
+      throw e;
+    }
     if (broken && seen.failedAt === undefined) {
       seen.failedAt = seen.tried;
       opts.onFound?.(seen.tried);
@@ -228,6 +235,8 @@ export function explore(opts: ExploreOptions): ExploreResult {
 
 /** The verdict of a whole search in one fast-check call: run `failedAt` is run index failedAt - 1. */
 function wholeVerdict(opts: ExploreOptions, p: Search, counterexample: unknown): ExploreResult {
+  // fast-check counts a run that threw as failed; the error is the answer, not a verdict.
+  if (p.seen.error !== undefined) throw p.seen.error;
   const failedAt = p.seen.failedAt;
   if (counterexample === undefined || failedAt === undefined) return heldResult(opts, p, p.seen.tried);
   return conclude(opts, p, counterexample, failedAt, failedAt - 1);
@@ -308,6 +317,7 @@ export function findFirst(opts: ExploreOptions, take: (runIndex: number) => bool
   const p = prepareSearch(opts);
   const property = restricted(fc.property(p.arb, p.holds), take, (i, [c]) => opts.onRun?.(i, c));
   const details = fc.check(property, { ...p.params, endOnFailure: true });
+  if (p.seen.error !== undefined) throw p.seen.error;
   return { tried: p.seen.tried, runIndex: firstFailing(details) };
 }
 
@@ -324,6 +334,7 @@ export async function findFirstAsync(opts: ExploreOptions, take: (runIndex: numb
   });
   const property = restricted(inner, take, (i, [c]) => opts.onRun?.(i, c));
   const details = await fc.check(property, { ...p.params, endOnFailure: true });
+  if (p.seen.error !== undefined) throw p.seen.error;
   return { tried: p.seen.tried, runIndex: firstFailing(details) };
 }
 

@@ -50,3 +50,13 @@ describe('a search split into shards and workers', () => {
     expect(shard.runsBySearcher!.reduce((a, b) => a + b, 0)).toBe(8);
   });
 });
+
+describe('a run that throws is an error, not a verdict', () => {
+  // Transactions on 0.10.2: every run is refused (FeatureUnavailable). fast-check counts a run
+  // that threw as failed; the search must report the error, on one thread or a slice of many.
+  const opts: ExploreOptions = { property: 'exactly-once', preset: 'default', kafka: '0.10.2', runs: 20, seed: 1 };
+  it('the whole search and a shard both reject with the release error', async () => {
+    await expect(exploreAsync(opts)).rejects.toThrow(/Kafka 0\.10\.2 has no transactions \(it came in 0\.11\)/);
+    await expect(exploreAsync({ ...opts, slice: { index: 1, count: 2 } })).rejects.toThrow(/has no transactions/);
+  });
+});

@@ -1,4 +1,4 @@
-import { newestRelease, releases, type Release } from '../../config/index.js';
+import { newestRelease, releases, type Feature, type Release } from '../../config/index.js';
 import type { RegisterCommand } from './index.js';
 
 function releaseJson(r: Release) {
@@ -11,6 +11,15 @@ function releaseJson(r: Release) {
     settings: r.settings,
   };
 }
+
+/** How release notes say that a release brought a feature. */
+const featureNote: Record<Feature, string> = {
+  idempotence: 'can run idempotence',
+  transactions: 'can run transactions',
+  'cooperative-rebalancing': 'can run cooperative-rebalancing',
+  kraft: 'can run KRaft mode (controlPlane = kraft)',
+  'kraft-only': 'KRaft only: ZooKeeper mode (controlPlane = zookeeper) is refused',
+};
 
 /** The releases as release notes: what each changed over the one before, and what the model leaves out. */
 function releaseNotes(): string {
@@ -26,7 +35,7 @@ function releaseNotes(): string {
     }
     const width = Math.max(0, ...r.changes.map((c) => `${c.setting} = ${String(c.value)}`.length));
     for (const c of r.changes) lines.push(`  + ${`${c.setting} = ${String(c.value)}`.padEnd(width)}  ${c.ref.padEnd(11)} ${c.summary}`);
-    if (r.introduces.length > 0) lines.push(`  + can run ${r.introduces.join(', ')}`);
+    for (const f of r.introduces) lines.push(`  + ${featureNote[f]}`);
     if (r.previous && r.changes.length === 0 && r.introduces.length === 0) lines.push('    (no change the model sees)');
     for (const u of r.unmodelled) lines.push(`  - not modelled: ${u.ref}: ${u.summary}`);
     lines.push('');
