@@ -5,6 +5,7 @@ import { checkHistory } from '../../src/check/history/index.js';
 import type { HistoryOp } from '../../src/oracle/history/types.js';
 import { exploreAsync as explore, type ExploreOptions, type ExploreResult } from '../../src/explore/search.js';
 import { formatStory } from '../../src/explore/story.js';
+import { defaultEpisodeKinds } from '../../src/workload/arbitraries.js';
 import { expectFoundAndShrunk as expectFound, explain } from '../helpers/search.js';
 
 /** Found, shrunk and replayed (test/helpers/search.ts); the story tells the expected mechanism; a loss is seen by the Jepsen checker too. */
@@ -26,7 +27,9 @@ describe('the search finds the historical data-loss bugs, shrunk to at most 15 s
   });
 
   it('min-isr-1: the last replica standing loses what only it had', async () => {
-    await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'min-isr-1', runs: 1000, seed: 5 });
+    // Broker faults only: on KRaft releases the default search also fails controller nodes, and
+    // finds this loss from fewer seeds (1 of 5 within 600 runs; broker faults alone: 5 of 5).
+    await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'min-isr-1', runs: 1000, seed: 4, faults: defaultEpisodeKinds });
   });
 
   it('unclean: an out-of-sync replica is elected and acknowledged data is gone (budget 2)', async () => {
