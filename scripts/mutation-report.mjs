@@ -133,9 +133,9 @@ if (full) {
   md.push(
     `**Only part of the configured files has been run so far**: ${files.length} of the ${configured.length} files that`,
     `\`stryker.config.json\` mutates (${roots.map((r) => `\`${r}\``).join(', ')}). The scores below are for those files only,`,
-    'not for the folders as a whole. The full run is `npm run mutate` (then `npm run mutate:report`); it takes hours on',
-    '2 cores the first time, and minutes after a small change, as incremental mode reuses the results of unchanged code',
-    'and tests from the committed `reports/stryker-incremental.json` (which the first full run creates).',
+    'not for the folders as a whole. The full run is `npm run mutate` (then `npm run mutate:report`): an estimated 8',
+    'hours or more on 2 cores the first time, and minutes after a small change, as incremental mode reuses the results',
+    'of unchanged code and tests from the committed `reports/stryker-incremental.json`, which each full run rewrites.',
     '',
     ...(ranPatterns.length > 0 ? [`The run this report comes from was given \`--mutate ${ranPatterns.join(',')}\`.`, ''] : []),
     'Not run yet:',
