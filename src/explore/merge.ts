@@ -25,18 +25,22 @@ export interface SearchParameters {
   readonly commit: string | null;
 }
 
-/** `explore --json`: what a shard hands to `merge`. */
-export interface ExploreJson {
+/** What a search's verdict says in JSON, shard or whole: `explore --json` and `merge --json` alike. */
+interface VerdictJson {
   readonly property: string;
   readonly kafka: string;
   readonly config: string;
   readonly budget: number;
-  /** Runs tried: up to and including the counterexample, or all of them (of this shard's only). */
+  /** Runs tried: up to and including the counterexample, or all of them (a shard: of its runs only). */
   readonly runs: number;
   readonly found: boolean;
   readonly seed: number;
   /** 0-based index, in the whole search from `seed`, of the run that broke the property. */
   readonly runIndex: number | null;
+}
+
+/** `explore --json`: what a shard hands to `merge`. */
+export interface ExploreJson extends VerdictJson {
   /** `K/N` when this is a shard of the search, else null (the whole search, 1/1). */
   readonly shard: string | null;
   readonly workers: number;
@@ -49,17 +53,8 @@ export interface ExploreJson {
   readonly story: readonly StoryStep[] | null;
 }
 
-/** `merge --json`: the verdict of the whole search. */
-export interface MergedJson {
-  readonly property: string;
-  readonly kafka: string;
-  readonly config: string;
-  readonly budget: number;
-  /** As the whole search reports it: up to and including the counterexample, or every run. */
-  readonly runs: number;
-  readonly found: boolean;
-  readonly seed: number;
-  readonly runIndex: number | null;
+/** `merge --json`: the verdict of the whole search (`runs` as the unsharded search reports it). */
+export interface MergedJson extends VerdictJson {
   readonly shards: number;
   /** Runs the shards tried between them (more than `runs` when a shard went past the counterexample). */
   readonly explored: number;

@@ -396,6 +396,17 @@ export interface QuorumControllerInput {
 
 type Ev<T extends QuorumControllerEvent['type']> = Extract<QuorumControllerEvent, { type: T }>;
 
+/**
+ * How a voter standing for election takes an answer: one naming a leader it did not know makes
+ * it follow; a newer epoch ends its candidacy; else the (pre-)vote is counted.
+ */
+const voteResponses = (count: 'countVote' | 'countPreVote') =>
+  [
+    { guard: 'newLeader', target: '#qc.Follower', reenter: true, actions: 'followLeader' },
+    { guard: 'newerEpoch', target: '#qc.Unattached', reenter: true, actions: 'adoptEpoch' },
+    { actions: count },
+  ] as const;
+
 export const quorumControllerMachine = setup({
   types: {} as { context: QuorumControllerContext; input: QuorumControllerInput; events: QuorumControllerEvent },
   delays: {
@@ -536,26 +547,14 @@ export const quorumControllerMachine = setup({
       entry: 'startPreVote',
       always: { guard: 'wonElection', target: 'Candidate' },
       after: { electionTimeout: { target: 'Prospective', reenter: true } },
-      on: {
-        VoteResponse: [
-          { guard: 'newLeader', target: '#qc.Follower', reenter: true, actions: 'followLeader' },
-          { guard: 'newerEpoch', target: '#qc.Unattached', reenter: true, actions: 'adoptEpoch' },
-          { actions: 'countPreVote' },
-        ],
-      },
+      on: { VoteResponse: voteResponses('countPreVote') },
     },
     /** A new epoch, its vote for itself: a majority of votes makes it the leader. */
     Candidate: {
       entry: 'startElection',
       always: { guard: 'wonElection', target: 'Leader' },
       after: { electionTimeout: { target: 'Candidate', reenter: true } },
-      on: {
-        VoteResponse: [
-          { guard: 'newLeader', target: '#qc.Follower', reenter: true, actions: 'followLeader' },
-          { guard: 'newerEpoch', target: '#qc.Unattached', reenter: true, actions: 'adoptEpoch' },
-          { actions: 'countVote' },
-        ],
-      },
+      on: { VoteResponse: voteResponses('countVote') },
     },
     /** The Raft leader; the active controller once its first record of the epoch is committed. */
     Leader: {
