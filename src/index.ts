@@ -35,6 +35,10 @@ export { episodeArb, episodesToFaults, episodeKinds, exploreCaseArb, caseToScena
 
 // The replication machines and their messages
 export { controllerMachine, type ControllerContext, type ControllerPartition, type BrokerRegistrationState, type ExtraTopic, type PartitionStatus } from './machines/controller.js';
+export { quorumControllerMachine, type QuorumControllerContext, type QuorumControllerEvent } from './machines/quorum-controller.js';
+export { controllerNode, type MetadataImage, type MetadataLogEntry, type MetadataRecord } from './machines/raft-protocol.js';
+export { controllerImage } from './machines/controller-view.js';
+export { controlPlaneInvariants, controlPlanePropertyIds } from './check/controller.js';
 export { brokerMachine, type BrokerContext } from './machines/broker.js';
 export { replicaMachine, type ReplicaContext, type FollowerProgress, type WaitingProduce } from './machines/replica.js';
 export {
