@@ -2,7 +2,7 @@ import type { ClusterConfig } from '../config/index.js';
 import type { BrokerContext } from '../machines/broker.js';
 import { checkQuorumTimeout, type QuorumControllerContext } from '../machines/quorum-controller.js';
 import { brokerNode, topicOf } from '../machines/protocol.js';
-import { controllerNode, type MetadataImage, type MetadataLogEntry } from '../machines/raft-protocol.js';
+import { controllerNode, imageAt, type MetadataImage, type MetadataLogEntry } from '../machines/raft-protocol.js';
 import { sortFaults, type Fault } from '../sim/faults.js';
 import type { World } from '../sim/world.js';
 import type { GroupInvariant } from './groups.js';
@@ -67,13 +67,7 @@ export function controlPlaneInvariants(config: ClusterConfig, faults: readonly F
   const checkedUpTo = new Map<unknown, number>();
   // leader-epoch-monotonic: the highest leader epoch committed per partition.
   const highestEpoch = new Map<string, number>();
-  const lastCommittedImage = (): MetadataImage | undefined => {
-    for (let i = committed.length - 1; i >= 0; i--) {
-      const r = committed[i]!.record;
-      if (r.type === 'Metadata') return r.image;
-    }
-    return undefined;
-  };
+  const lastCommittedImage = (): MetadataImage | undefined => imageAt(committed, committed.length, undefined);
   const key = (p: { topic?: string; partition: number }) => `${topicOf(p)}-${p.partition}`;
   /**
    * Take what each voter has below its high watermark into the committed log, comparing it with

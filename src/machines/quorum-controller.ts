@@ -204,12 +204,7 @@ function advanceHighWatermark(c: QuorumControllerContext, out: Outbox): Partial<
   ends[c.id - 1] = c.log.length;
   const hw = majorityHighWatermark(ends, c.epochStartOffset, c.highWatermark);
   if (hw === c.highWatermark) return {};
-  const pending = c.pending.filter((p) => {
-    if (p.waitFor > hw) return true;
-    out.effects.push(...p.effects);
-    return false;
-  });
-  return { ...withCommitted(c, hw), pending };
+  return { ...withCommitted(c, hw), ...flushCommitted({ ...c, highWatermark: hw }, out) };
 }
 
 /**

@@ -132,7 +132,7 @@ export function majorityHighWatermark(endOffsets: readonly number[], epochStartO
 }
 
 /** The image a log holds below `end`: its last metadata record's, or `initial` when it has none. */
-export function imageAt(log: readonly MetadataLogEntry[], end: number, initial: MetadataImage): MetadataImage {
+export function imageAt<I>(log: readonly MetadataLogEntry[], end: number, initial: I): MetadataImage | I {
   for (let i = Math.min(end, log.length) - 1; i >= 0; i--) {
     const r = log[i]!.record;
     if (r.type === 'Metadata') return r.image;
