@@ -243,7 +243,8 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
       id: 'replica-consistency',
       check: (world) => {
         // Every follower that has reconciled with the acting leader (its truncation for the
-        // leader's epoch done, now fetching) agrees with it on every offset below both their HWs;
+        // leader's epoch done, or from 2.7 a fetch answered with records, not a diverging
+        // epoch; ReplicaContext.reconciled) agrees with it on every offset below both their HWs;
         // since the leader is the reference, any two such replicas then agree too. A follower not
         // yet past its truncation may still hold, below its old HW, records an unclean election
         // discarded: the truncation is what removes them (the loss itself is no-acked-loss's).
@@ -261,7 +262,7 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
           }
           if (!leader) continue;
           for (const r of rs) {
-            if (r === leader || !r.fetching || r.ctx.state?.leaderEpoch !== state.leaderEpoch) continue;
+            if (r === leader || !r.fetching || !r.ctx.reconciled || r.ctx.state?.leaderEpoch !== state.leaderEpoch) continue;
             let mark = agreed[p]![r.broker];
             if (!mark || mark.ref !== r.ref || mark.leader !== leader.ref || mark.leaderEpoch !== state.leaderEpoch || mark.truncations !== r.ctx.truncations) {
               mark = { ref: r.ref, leader: leader.ref, leaderEpoch: state.leaderEpoch, truncations: r.ctx.truncations, upTo: 0 };

@@ -27,6 +27,14 @@ export const configSchema = z.strictObject({
   acks: z.union([z.literal(0), z.literal(1), z.literal('all')]),
   uncleanLeaderElection: z.boolean(),
   truncation: z.enum(['high-watermark', 'leader-epoch', 'leader-epoch-kip279']),
+  /**
+   * KAFKA-10554 (Kafka 2.7, with KIP-595's Fetch v12): a follower's fetch names the epoch of the
+   * last record it holds (lastFetchedEpoch); a leader whose log diverges there answers with the
+   * diverging epoch and its end offset instead of records, and the follower truncates and fetches
+   * again, round after round until the logs match. A follower that knows an epoch goes straight to
+   * fetching: no OffsetsForLeaderEpoch round. Off: that round before every fetch session.
+   */
+  truncateOnFetch: z.boolean(),
   /** KIP-320: fetches carry the follower's current leader epoch; a mismatch is fenced. */
   fetchEpochFencing: z.boolean(),
   /**

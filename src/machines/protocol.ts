@@ -180,6 +180,8 @@ export interface Fetch {
   fetchOffset: number;
   /** KIP-320: the follower's current leader epoch; -1 when the follower does not send it. */
   currentLeaderEpoch: number;
+  /** KAFKA-10554: the epoch of the last record the follower holds; absent before 2.7 or with an empty log. */
+  lastFetchedEpoch?: number;
 }
 export interface FetchResponse {
   type: 'FetchResponse';
@@ -192,6 +194,11 @@ export interface FetchResponse {
   highWatermark: number;
   leaderEndOffset: number;
   leaderEpoch: number;
+  /**
+   * KAFKA-10554: the follower's log diverges from the leader's at its last fetched epoch; the
+   * leader's largest epoch up to it and where that epoch ends in the leader's log (no records).
+   */
+  divergingEpoch?: { readonly epoch: number; readonly endOffset: number };
   /** read_committed fetches: the last stable offset (KIP-98). */
   lastStableOffset?: number;
   /**

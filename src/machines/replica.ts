@@ -41,7 +41,10 @@ import type { WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js
  *
  * Follower: on becoming follower, finds where its log diverges from the leader's by the
  * truncation rule in force (its HW before KIP-101; the leader epoch, KIP-101; with KIP-279's
- * fix), truncates there, then fetches; KIP-320 fences fetches by leader epoch.
+ * fix), truncates there, then fetches; KIP-320 fences fetches by leader epoch. From 2.7
+ * (KAFKA-10554) it fetches at once and truncates where the fetch response says the logs diverge.
+ * A partition change that keeps the leader and its epoch (an ISR change) leaves the fetcher as
+ * it is (AbstractFetcherThread.addPartitions keeps a partition whose leader epoch is unchanged).
  */
 export interface FollowerProgress {
   /** The follower's LEO as its last fetch said (its fetch offset). */
@@ -108,6 +111,12 @@ export interface ReplicaContext {
   readonly requestId: number;
   /** Bumped on every truncation, so observers can tell a log that shrank and regrew. */
   readonly truncations: number;
+  /**
+   * A follower whose log is known to agree with the leader's up to its end, for the leader epoch
+   * it follows: its truncation round is done, or (KAFKA-10554) a fetch was answered with records
+   * rather than a diverging epoch. Cleared when it starts following a new leader or epoch.
+   */
+  readonly reconciled: boolean;
   /** KIP-98 producer state, derived from the log (mutated in place on append, rebuilt on truncation). */
   readonly producers: ProducerState;
 }
@@ -191,7 +200,7 @@ function makeLeader(c: ReplicaContext, e: BecomeReplica, out: Outbox): Partial<R
 }
 
 function makeFollower(c: ReplicaContext, e: BecomeReplica, out: Outbox): Partial<ReplicaContext> {
-  return { ...failWaiting(c, out, 'NOT_LEADER_OR_FOLLOWER'), state: e.state, brokerEpoch: e.brokerEpoch, pendingIsr: undefined, requestId: c.requestId + 1 };
+  return { ...failWaiting(c, out, 'NOT_LEADER_OR_FOLLOWER'), state: e.state, brokerEpoch: e.brokerEpoch, pendingIsr: undefined, requestId: c.requestId + 1, reconciled: false };
 }
 
 /**
@@ -360,7 +369,7 @@ function onConsumerFetch(c: ReplicaContext, e: Fetch & { from: string; requestId
 }
 
 /** The leader's answer to a follower's fetch, with its epoch, LEO and HW as they are now. */
-function fetchResponse(c: ReplicaContext, requestId: number | undefined, r: Pick<FetchResponse, 'records'> & { error?: ErrorCode }): FetchResponse {
+function fetchResponse(c: ReplicaContext, requestId: number | undefined, r: Pick<FetchResponse, 'records'> & { error?: ErrorCode; divergingEpoch?: DivergingEpoch }): FetchResponse {
   return {
     type: 'FetchResponse',
     actor: c.name,
@@ -374,19 +383,37 @@ function fetchResponse(c: ReplicaContext, requestId: number | undefined, r: Pick
 
 type FollowerFetch = Fetch & { from: string; requestId?: number };
 
-function followerFetchError(c: ReplicaContext, e: FollowerFetch): ErrorCode | undefined {
-  const leo = c.log.logEndOffset;
-  return (
-    epochError(c, e.currentLeaderEpoch) ??
-    (!c.state!.replicas.includes(e.replicaId) ? 'NOT_LEADER_OR_FOLLOWER' : e.fetchOffset > leo || e.fetchOffset < c.log.logStartOffset ? 'OFFSET_OUT_OF_RANGE' : undefined)
-  );
+type DivergingEpoch = NonNullable<FetchResponse['divergingEpoch']>;
+
+/**
+ * KAFKA-10554 (Partition.readRecords, 2.7): the follower's last fetched epoch, looked up in the
+ * leader's epoch cache as OffsetsForLeaderEpoch would, ends before the fetch offset (or the
+ * leader only has an older epoch): the logs diverge there, and the answer names that epoch and
+ * its end instead of records. Undefined when the follower sent no epoch or the logs agree.
+ */
+function divergence(c: ReplicaContext, e: FollowerFetch): DivergingEpoch | undefined {
+  if (e.lastFetchedEpoch === undefined) return undefined;
+  const r = c.log.epochCache.endOffsetFor(e.lastFetchedEpoch, c.log.logEndOffset);
+  return r.leaderEpoch < e.lastFetchedEpoch || r.endOffset < e.fetchOffset ? { epoch: r.leaderEpoch, endOffset: r.endOffset } : undefined;
+}
+
+/**
+ * How the leader answers a follower's fetch other than with records, in Partition.fetchRecords'
+ * order: the leader epoch (KIP-320), the replica, the diverging epoch, then the offset range.
+ */
+function followerFetchOutcome(c: ReplicaContext, e: FollowerFetch): { error: ErrorCode } | { divergingEpoch: DivergingEpoch } | undefined {
+  const refused = epochError(c, e.currentLeaderEpoch) ?? (!c.state!.replicas.includes(e.replicaId) ? 'NOT_LEADER_OR_FOLLOWER' : undefined);
+  if (refused) return { error: refused };
+  const divergingEpoch = divergence(c, e);
+  if (divergingEpoch) return { divergingEpoch };
+  return e.fetchOffset > c.log.logEndOffset || e.fetchOffset < c.log.logStartOffset ? { error: 'OFFSET_OUT_OF_RANGE' } : undefined;
 }
 
 /** A fetch from the leader's log end finds nothing new (fewer than replica.fetch.min.bytes = 1). */
 const findsNothing = (c: ReplicaContext, e: FollowerFetch) => e.fetchOffset === c.log.logEndOffset;
 
 /** A follower's fetch with nothing to return is held (DelayedFetch), not answered empty. */
-const parksFetch = (c: ReplicaContext, e: FollowerFetch) => e.replicaId >= 0 && findsNothing(c, e) && followerFetchError(c, e) === undefined;
+const parksFetch = (c: ReplicaContext, e: FollowerFetch) => e.replicaId >= 0 && findsNothing(c, e) && followerFetchOutcome(c, e) === undefined;
 
 function onFetch(c: ReplicaContext, e: FollowerFetch, out: Outbox): Partial<ReplicaContext> {
   if (e.replicaId < 0) {
@@ -397,9 +424,11 @@ function onFetch(c: ReplicaContext, e: FollowerFetch, out: Outbox): Partial<Repl
   // A newer fetch from the same follower replaces one still held (the follower gave up on it).
   const others = c.parked.filter((p) => p.replicaId !== e.replicaId);
   const unparked = others.length === c.parked.length ? {} : { parked: others };
-  const error = followerFetchError(c, e);
-  if (error) {
-    out.send(e.from, fetchResponse(c, e.requestId, { error, records: [] }));
+  const outcome = followerFetchOutcome(c, e);
+  if (outcome) {
+    // A diverging follower's fetch offset is not its place in the leader's log: its progress is
+    // not updated (Partition.fetchRecords skips updateFollowerFetchState).
+    out.send(e.from, fetchResponse(c, e.requestId, { ...outcome, records: [] }));
     return unparked;
   }
 
@@ -415,7 +444,7 @@ function onFetch(c: ReplicaContext, e: FollowerFetch, out: Outbox): Partial<Repl
   const next: ReplicaContext = { ...c, followers };
   maybeIncrementHw(next);
   const patch: Partial<ReplicaContext> = { followers, ...completeWaiting(next, out), ...maybeExpandIsr(next, e.replicaId, out) };
-  // A follower fetch without an error: parksFetch comes down to findsNothing.
+  // A follower fetch answered with records: parksFetch comes down to findsNothing.
   if (findsNothing(c, e)) {
     return { ...patch, parked: [...others, { from: e.from, replicaId: e.replicaId, requestId: e.requestId, fetchOffset: e.fetchOffset, deadline: now + c.config.replicaFetchWaitMaxMs }] };
   }
@@ -533,7 +562,15 @@ const currentEpochForRequests = (c: ReplicaContext) => (c.config.fetchEpochFenci
 
 /** Pre-KIP-101: a follower truncates to its own HW before fetching (ReplicaFetcherThread, 0.10). */
 function truncateToHw(c: ReplicaContext, _e: unknown, out: Outbox): Partial<ReplicaContext> {
-  return truncate(c, c.log.highWatermark, out, 'to its high watermark');
+  return { ...truncate(c, c.log.highWatermark, out, 'to its high watermark'), reconciled: true };
+}
+
+/**
+ * KAFKA-10554: a follower that knows an epoch starts fetching with no truncation round
+ * (AbstractFetcherThread.partitionFetchState); one with an empty log has nothing to reconcile.
+ */
+function skipTruncation(c: ReplicaContext): Partial<ReplicaContext> {
+  return c.log.epochCache.latestEpoch() === undefined ? { reconciled: true } : {};
 }
 
 function sendOffsetsForLeaderEpoch(c: ReplicaContext, _e: unknown, out: Outbox): Partial<ReplicaContext> {
@@ -555,16 +592,31 @@ function sendOffsetsForLeaderEpoch(c: ReplicaContext, _e: unknown, out: Outbox):
  * diverge, so it also truncates to its own end offset for the epoch the leader answered with.
  */
 function truncateByEpoch(c: ReplicaContext, e: OffsetsForLeaderEpochResponse, out: Outbox): Partial<ReplicaContext> {
-  if (e.endOffset < 0) return truncate(c, c.log.highWatermark, out, 'leader has no epoch entry: to HW');
-  let target = Math.min(e.endOffset, c.log.logEndOffset);
+  return { ...truncateToLeaderEpochEnd(c, e.leaderEpoch, e.endOffset, 'OffsetsForLeaderEpoch', out), reconciled: true };
+}
+
+/** AbstractFetcherThread.getOffsetTruncationState, for either source of the leader's epoch end. */
+function truncateToLeaderEpochEnd(c: ReplicaContext, leaderEpoch: number, endOffset: number, source: string, out: Outbox): Partial<ReplicaContext> {
+  if (endOffset < 0) return truncate(c, c.log.highWatermark, out, 'leader has no epoch entry: to HW');
+  let target = Math.min(endOffset, c.log.logEndOffset);
   if (c.config.truncation === 'leader-epoch-kip279') {
     const asked = c.log.epochCache.latestEpoch() ?? -1;
-    if (e.leaderEpoch !== asked) {
-      const own = c.log.epochCache.endOffsetFor(e.leaderEpoch, c.log.logEndOffset);
+    if (leaderEpoch !== asked) {
+      const own = c.log.epochCache.endOffsetFor(leaderEpoch, c.log.logEndOffset);
       target = Math.min(target, own.endOffset < 0 ? 0 : own.endOffset);
     }
   }
-  return truncate(c, target, out, `OffsetsForLeaderEpoch: leader epoch ${e.leaderEpoch} ends at ${e.endOffset}`);
+  return truncate(c, target, out, `${source}: leader epoch ${leaderEpoch} ends at ${endOffset}`);
+}
+
+/**
+ * KAFKA-10554 (AbstractFetcherThread.truncateOnFetchResponse): truncate where the leader said the
+ * logs diverge and fetch again at once; the next fetch names the epoch now last, so the rounds
+ * repeat until the logs match. Neither the records nor the HW of this answer are taken.
+ */
+function truncateOnDivergence(c: ReplicaContext, e: FetchResponse, out: Outbox): Partial<ReplicaContext> {
+  const d = e.divergingEpoch!;
+  return truncateToLeaderEpochEnd(c, d.epoch, d.endOffset, 'diverging epoch in fetch response', out);
 }
 
 function sendFetch(c: ReplicaContext, _e: unknown, out: Outbox): Partial<ReplicaContext> {
@@ -577,8 +629,15 @@ function sendFetch(c: ReplicaContext, _e: unknown, out: Outbox): Partial<Replica
     brokerEpoch: c.brokerEpoch,
     fetchOffset: c.log.logEndOffset,
     currentLeaderEpoch: currentEpochForRequests(c),
+    ...lastFetchedEpoch(c),
   } as Fetch);
   return { requestId };
+}
+
+/** KAFKA-10554: the epoch of the follower's last record, when it sends one (2.7+, a non-empty log). */
+function lastFetchedEpoch(c: ReplicaContext): { lastFetchedEpoch?: number } {
+  const epoch = c.config.truncateOnFetch ? c.log.epochCache.latestEpoch() : undefined;
+  return epoch === undefined ? {} : { lastFetchedEpoch: epoch };
 }
 
 function onFetchResponse(c: ReplicaContext, e: FetchResponse, out: Outbox): Partial<ReplicaContext> {
@@ -594,7 +653,8 @@ function onFetchResponse(c: ReplicaContext, e: FetchResponse, out: Outbox): Part
     persistAppend(c, fresh, out);
   }
   c.log.maybeUpdateHighWatermark(Math.min(e.highWatermark, c.log.logEndOffset));
-  return {};
+  // An answer with records, not a diverging epoch: the logs agree up to the fetch offset.
+  return c.reconciled ? {} : { reconciled: true };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -624,9 +684,20 @@ export const replicaMachine = setup({
     becomesLeader: ({ context, event }) => event.type === 'PartitionChange' && event.state.leader === context.brokerId,
     staysLeaderSameEpoch: ({ context, event }) =>
       event.type === 'PartitionChange' && event.state.leader === context.brokerId && event.state.leaderEpoch === context.state?.leaderEpoch,
+    staysFollowerSameEpoch: ({ context, event }) =>
+      event.type === 'PartitionChange' &&
+      context.state !== undefined &&
+      event.state.leader >= 0 &&
+      event.state.leader !== context.brokerId &&
+      event.state.leader === context.state.leader &&
+      event.state.leaderEpoch === context.state.leaderEpoch &&
+      context.state.replicas.includes(context.brokerId) &&
+      event.state.replicas.includes(context.brokerId),
     becomesFollower: ({ context, event }) =>
       event.type === 'PartitionChange' && event.state.leader >= 0 && event.state.leader !== context.brokerId && event.state.replicas.includes(context.brokerId),
     truncatesToHw: ({ context }) => context.config.truncation === 'high-watermark',
+    truncatesOnFetch: ({ context }) => context.config.truncateOnFetch,
+    diverges: ({ event }) => event.type === 'FetchResponse' && event.divergingEpoch !== undefined,
     fromCurrentLeader: ({ context, event }) => 'from' in event && context.state !== undefined && event.from === brokerNode(context.state.leader),
     answersCurrentRequest: ({ context, event }) => 'requestId' in event && matches(context, event as { requestId?: number }),
     outOfRangeWithEpochs: ({ context, event }) =>
@@ -644,6 +715,8 @@ export const replicaMachine = setup({
       return { state: e.state, brokerEpoch: e.brokerEpoch, ...completeWaiting(next, out) };
     }),
     makeFollower: react<ReplicaContext, BecomeReplica>(makeFollower),
+    /** Same leader, same epoch (an ISR change): the fetcher goes on as it was. */
+    updateFollowerState: react<ReplicaContext, BecomeReplica>((_c, e) => ({ state: e.state, brokerEpoch: e.brokerEpoch })),
     goOffline: react<ReplicaContext, BecomeReplica>((c, e, out) => ({ ...failWaiting(c, out, 'NOT_LEADER_OR_FOLLOWER'), state: e.state, brokerEpoch: e.brokerEpoch })),
     onProduce: react(onProduce),
     rejectProduce: react<ReplicaContext, Produce & { from: string }>((_c, e, out) => {
@@ -679,6 +752,8 @@ export const replicaMachine = setup({
     truncateToHw: react(truncateToHw),
     sendOffsetsForLeaderEpoch: react(sendOffsetsForLeaderEpoch),
     truncateByEpoch: react(truncateByEpoch),
+    skipTruncation: react<ReplicaContext, ReplicaEvent>((c) => skipTruncation(c)),
+    truncateOnDivergence: react(truncateOnDivergence),
     sendFetch: react(sendFetch),
     onFetchResponse: react(onFetchResponse),
   },
@@ -702,6 +777,7 @@ export const replicaMachine = setup({
     fetchWaitTimer: false,
     requestId: 0,
     truncations: 0,
+    reconciled: false,
     producers: ProducerState.fromLog(input.log.storedRecords()),
   }),
   initial: 'Offline',
@@ -713,6 +789,7 @@ export const replicaMachine = setup({
     FetchWaitExpired: { actions: 'clearFetchWaitTimer' },
     PartitionChange: [
       { guard: 'staysLeaderSameEpoch', actions: 'updateLeaderState' },
+      { guard: and(['newerState', 'staysFollowerSameEpoch']), actions: 'updateFollowerState' },
       { guard: and(['newerState', 'becomesLeader']), target: '.Leader', reenter: true, actions: 'makeLeader' },
       { guard: and(['newerState', 'becomesFollower']), target: '.Follower', reenter: true, actions: 'makeFollower' },
       { guard: 'newerState', target: '.Offline', actions: 'goOffline' },
@@ -753,7 +830,11 @@ export const replicaMachine = setup({
           initial: 'Choosing',
           states: {
             Choosing: {
-              always: [{ guard: 'truncatesToHw', target: '#replica.Follower.Fetching', actions: 'truncateToHw' }, { target: 'AwaitingEpochEndOffset' }],
+              always: [
+                { guard: 'truncatesOnFetch', target: '#replica.Follower.Fetching', actions: 'skipTruncation' },
+                { guard: 'truncatesToHw', target: '#replica.Follower.Fetching', actions: 'truncateToHw' },
+                { target: 'AwaitingEpochEndOffset' },
+              ],
             },
             AwaitingEpochEndOffset: {
               entry: 'sendOffsetsForLeaderEpoch',
@@ -777,7 +858,9 @@ export const replicaMachine = setup({
               after: { requestTimeout: { target: 'AwaitingResponse', reenter: true } },
               on: {
                 FetchResponse: [
-                  { guard: and(['answersCurrentRequest', 'outOfRangeWithEpochs']), target: '#replica.Follower.Truncating' },
+                  { guard: and(['answersCurrentRequest', 'diverges']), target: 'AwaitingResponse', reenter: true, actions: 'truncateOnDivergence' },
+                  // Out of range with epochs known: one OffsetsForLeaderEpoch round, on every release.
+                  { guard: and(['answersCurrentRequest', 'outOfRangeWithEpochs']), target: '#replica.Follower.Truncating.AwaitingEpochEndOffset' },
                   // The fetcher fetches again at once (the leader holds a fetch that finds
                   // nothing); only an error backs off, for replica.fetch.backoff.ms.
                   { guard: and(['answersCurrentRequest', not('gotError')]), target: 'AwaitingResponse', reenter: true, actions: 'onFetchResponse' },

@@ -11,8 +11,8 @@ async function runsOf(opts: ExploreOptions, slice?: Slice): Promise<Map<number, 
   return runs;
 }
 
-// acks=1 loses an acknowledged record when its leader loses power: run 35 of seed 1 finds it.
-const refuted: ExploreOptions = { property: 'no-acked-loss', preset: 'acks1', runs: 100, seed: 1 };
+// acks=1 loses an acknowledged record when its leader loses power: run 26 of seed 7 finds it.
+const refuted: ExploreOptions = { property: 'no-acked-loss', preset: 'acks1', runs: 100, seed: 7 };
 const holding: ExploreOptions = { property: 'no-acked-loss', preset: 'default', runs: 16, seed: 2, durationMs: 600 };
 
 describe('a search split into shards and workers', () => {
@@ -31,7 +31,7 @@ describe('a search split into shards and workers', () => {
     expect(whole.runIndex).toBe(whole.runs - 1);
     // Two worker threads (this thread only waits, then shrinks), so both threads search.
     const two = await exploreParallel(refuted, 2, { searchHere: false });
-    expect({ runs: two.runs, runIndex: two.runIndex, seed: two.seed }).toEqual({ runs: whole.runs, runIndex: whole.runIndex, seed: 1 });
+    expect({ runs: two.runs, runIndex: two.runIndex, seed: two.seed }).toEqual({ runs: whole.runs, runIndex: whole.runIndex, seed: 7 });
     expect(two.scenario).toEqual(whole.scenario);
     expect(two.story).toEqual(whole.story);
     expect(two.runsBySearcher).toHaveLength(2);

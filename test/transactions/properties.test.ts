@@ -111,7 +111,7 @@ describe('zombie fencing (KIP-447)', () => {
         intervalMs: 8,
         keys: 8,
         transactional: { recordsPerTxn: 3, abortEvery: 0 },
-        groups: [{ consumers: 2, commit: 'transactional', processingMs: 10, stalls: [{ consumer: 0, at: 249, durationMs: 250 }] }],
+        groups: [{ consumers: 2, commit: 'transactional', processingMs: 10, stalls: [{ consumer: 0, at: 248, durationMs: 250 }] }],
       },
     });
 

@@ -10,6 +10,8 @@ export const kafka_0_10_2 = firstRelease(
     // ReplicaFetcherThread.handleOffsetOutOfRange / makeFollower: a follower that (re)starts
     // fetching truncates its log to its own high watermark first (what KIP-101 replaced).
     truncation: 'high-watermark',
+    // AbstractFetcherThread: truncation is its own step before fetching until KAFKA-10554 (2.7).
+    truncateOnFetch: false,
     fetchEpochFencing: false,
     // A broker that bounces inside its ZooKeeper session is not told apart from its old self
     // (no broker epoch before KIP-380): it keeps its place in the ISR.

@@ -8,6 +8,7 @@ import type { ClusterConfig, TimeSetting } from '../schema.js';
 export type ReleaseSettings = Pick<
   ClusterConfig,
   | 'truncation'
+  | 'truncateOnFetch'
   | 'fetchEpochFencing'
   | 'brokerEpochFencing'
   | 'isrJoinNeedsEpochStart'
