@@ -66,6 +66,14 @@ export const configSchema = z.strictObject({
    */
   eligibleLeaderReplicas: z.boolean(),
   /**
+   * KIP-704 (Kafka 3.2): a leader elected uncleanly is RECOVERING, with itself as the whole ISR,
+   * until an AlterPartition from it says RECOVERED; the controller refuses an AlterPartition that
+   * keeps RECOVERING with more than one ISR member or goes back from RECOVERED to RECOVERING
+   * (ReplicationControlManager.validateAlterPartitionData). As Kafka's Partition.makeLeader does,
+   * the leader's recovery itself is immediate: its next ISR change reports RECOVERED.
+   */
+  leaderRecoveryState: z.boolean(),
+  /**
    * Who holds the cluster's metadata. `kraft` (KIP-500; the model's default from Kafka 3.3, when
    * KIP-833 made it production-ready): a Raft quorum of `controllerQuorumVoters` controller nodes
    * (KIP-595), whose leader is the active controller (src/machines/quorum-controller.ts).

@@ -160,12 +160,12 @@ function elect(c: ControllerContext, brokers: ControllerContext['brokers'], p: C
       return changed(p, { leader: eligible, ...withIsr(c, p, [eligible]), elr: (p.elr ?? []).filter((b) => b !== eligible), lastKnownLeader: undefined, leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
     }
     const last = lastKnownLeaderBack(c, brokers, p);
-    if (last !== undefined) return changed(p, { leader: last, isr: [last], lastKnownLeader: undefined, leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
+    if (last !== undefined) return changed(p, { leader: last, isr: [last], lastKnownLeader: undefined, ...recovering(c), leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
   }
   if (c.config.uncleanLeaderElection) {
     const unclean = p.replicas.find((b) => isLive(brokers, b));
     if (unclean !== undefined) {
-      return changed(p, { leader: unclean, isr: [unclean], ...(c.config.eligibleLeaderReplicas ? { elr: [], lastKnownLeader: undefined } : {}), leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
+      return changed(p, { leader: unclean, isr: [unclean], ...(c.config.eligibleLeaderReplicas ? { elr: [], lastKnownLeader: undefined } : {}), ...recovering(c), leaderEpoch: p.leaderEpoch + 1, status: 'OnlinePartition' });
     }
   }
   if (p.leader === -1 && p.status === 'OfflinePartition') return p;
@@ -219,8 +219,20 @@ function electLeaderless(
 }
 
 export function publicState(p: ControllerPartition): PartitionState {
-  return { ...(p.topic === undefined ? {} : { topic: p.topic }), partition: p.partition, replicas: p.replicas, isr: p.isr, leader: p.leader, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch };
+  return {
+    ...(p.topic === undefined ? {} : { topic: p.topic }),
+    partition: p.partition,
+    replicas: p.replicas,
+    isr: p.isr,
+    leader: p.leader,
+    leaderEpoch: p.leaderEpoch,
+    partitionEpoch: p.partitionEpoch,
+    ...(p.leaderRecoveryState === undefined ? {} : { leaderRecoveryState: p.leaderRecoveryState }),
+  };
 }
+
+/** KIP-704 (PartitionChangeBuilder): an unclean election leaves the partition RECOVERING. */
+const recovering = (c: ControllerContext): Partial<ControllerPartition> => (c.config.leaderRecoveryState ? { leaderRecoveryState: 'RECOVERING' } : {});
 
 /** Push the whole (small) partition metadata to every registered broker when it changed. */
 function publishIfChanged(before: readonly ControllerPartition[], after: readonly ControllerPartition[], brokers: ControllerContext['brokers'], out: Outbox): void {
@@ -364,6 +376,10 @@ function alterPartition(c: ControllerContext, e: AlterPartition & { from: string
   if (p.partitionEpoch !== e.partitionEpoch) return void reply('INVALID_UPDATE_VERSION');
   const newIsr = e.newIsr.map((m) => m.brokerId);
   if (!newIsr.includes(e.leaderId)) return void reply('INVALID_UPDATE_VERSION');
+  // KIP-704 (ReplicationControlManager.validateAlterPartitionData): a recovering leader is the
+  // whole ISR, and a recovered partition does not go back. Absent means RECOVERED.
+  const requested = c.config.leaderRecoveryState ? (e.leaderRecoveryState ?? 'RECOVERED') : undefined;
+  if (requested === 'RECOVERING' && (newIsr.length > 1 || p.leaderRecoveryState === undefined)) return void reply('INVALID_REQUEST');
   // KIP-841: a fenced broker cannot join. KIP-903: a member must be in its current broker epoch,
   // so a broker that restarted (and may have lost records) is not added on the strength of
   // fetches made by its previous incarnation.
@@ -373,8 +389,10 @@ function alterPartition(c: ControllerContext, e: AlterPartition & { from: string
     if (!r || r.fenced || r.inControlledShutdown === true) return void reply('INELIGIBLE_REPLICA');
     if (c.config.brokerEpochFencing && r.brokerEpoch !== m.brokerEpoch) return void reply('INELIGIBLE_REPLICA');
   }
-  const updated = changed(p, withIsr(c, p, newIsr));
-  out.note(`ISR of ${nameOf(p)} is now [${newIsr.join(',')}] (AlterPartition from leader ${e.leaderId})`);
+  const recovered = requested === 'RECOVERED' && p.leaderRecoveryState !== undefined;
+  const { leaderRecoveryState: _was, ...base } = p;
+  const updated = changed(recovered ? base : p, withIsr(c, p, newIsr));
+  out.note(`ISR of ${nameOf(p)} is now [${newIsr.join(',')}] (AlterPartition from leader ${e.leaderId}${recovered ? ', RECOVERED' : ''})`);
   const partitions = c.partitions.map((x) => (x === p ? updated : x));
   publishIfChanged(c.partitions, partitions, c.brokers, out);
   reply(undefined, publicState(updated));

@@ -39,6 +39,8 @@ export interface PartitionState {
   readonly leaderEpoch: number;
   /** Bumped on every change to the partition (KIP-497 partition epoch). */
   readonly partitionEpoch: number;
+  /** KIP-704: set after an unclean election until the leader reports RECOVERED (absent: RECOVERED). */
+  readonly leaderRecoveryState?: 'RECOVERING';
 }
 
 /** What a record's value is in the model: who produced it, and a value unique per producer. */
@@ -85,6 +87,8 @@ export type ErrorCode =
   | 'STALE_BROKER_EPOCH'
   | 'INVALID_UPDATE_VERSION'
   | 'INELIGIBLE_REPLICA'
+  /** KIP-704: an AlterPartition that would keep RECOVERING with a larger ISR, or go back to it. */
+  | 'INVALID_REQUEST'
   | 'DUPLICATE_BROKER_REGISTRATION'
   /** KRaft: the node asked is not the active controller (it may name the one it knows in `leaderHint`). */
   | 'NOT_CONTROLLER'
@@ -156,6 +160,8 @@ export interface AlterPartition {
   partitionEpoch: number;
   /** KIP-903: each member with the broker epoch the leader saw in its fetches. */
   newIsr: readonly { brokerId: BrokerId; brokerEpoch: number }[];
+  /** KIP-704: the leader's recovery state (sent from 3.2; absent before). */
+  leaderRecoveryState?: 'RECOVERED' | 'RECOVERING';
 }
 export interface AlterPartitionResponse { type: 'AlterPartitionResponse'; actor: string; partition: number; error?: ErrorCode; state?: PartitionState }
 

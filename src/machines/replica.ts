@@ -195,7 +195,8 @@ function makeLeader(c: ReplicaContext, e: BecomeReplica, out: Outbox): Partial<R
   for (const b of s.replicas) {
     if (b !== c.brokerId) followers.set(b, { leo: -1, lastCaughtUpTime: now, brokerEpoch: -1, prevLeaderLeo: -1, prevFetchTime: now });
   }
-  out.note(`${c.name} leader in epoch ${s.leaderEpoch}, isr [${s.isr.join(',')}], LEO ${c.log.logEndOffset}, HW ${c.log.highWatermark}`);
+  const recovering = s.leaderRecoveryState === 'RECOVERING' ? ' (elected uncleanly: RECOVERING, recovered at once)' : '';
+  out.note(`${c.name} leader in epoch ${s.leaderEpoch}, isr [${s.isr.join(',')}], LEO ${c.log.logEndOffset}, HW ${c.log.highWatermark}${recovering}`);
   return { ...failWaiting(c, out, 'NOT_LEADER_OR_FOLLOWER'), state: s, brokerEpoch: e.brokerEpoch, followers, pendingIsr: undefined };
 }
 
@@ -506,6 +507,9 @@ function sendAlter(c: ReplicaContext, newIsr: readonly BrokerId[], out: Outbox):
     leaderEpoch: s.leaderEpoch,
     partitionEpoch: s.partitionEpoch,
     newIsr: newIsr.map((id) => ({ brokerId: id, brokerEpoch: id === c.brokerId ? c.brokerEpoch : (c.followers.get(id)?.brokerEpoch ?? -1) })),
+    // KIP-704: Partition.makeLeader marks an uncleanly elected leader RECOVERED at once; its
+    // first ISR change tells the controller so.
+    ...(s.leaderRecoveryState === 'RECOVERING' ? { leaderRecoveryState: 'RECOVERED' as const } : {}),
   } satisfies AlterPartition);
 }
 

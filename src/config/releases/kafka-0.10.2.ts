@@ -20,6 +20,7 @@ export const kafka_0_10_2 = firstRelease(
     isrJoinNeedsEpochStart: false,
     strictMinIsr: false,
     eligibleLeaderReplicas: false,
+    leaderRecoveryState: false,
     // ZooKeeper holds the metadata until KRaft (KIP-500); the Raft settings below are stated for
     // every release and read only in KRaft mode.
     controlPlane: 'zookeeper',

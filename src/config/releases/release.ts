@@ -14,6 +14,7 @@ export type ReleaseSettings = Pick<
   | 'isrJoinNeedsEpochStart'
   | 'strictMinIsr'
   | 'eligibleLeaderReplicas'
+  | 'leaderRecoveryState'
   | 'controlPlane'
   | 'checkQuorum'
   | 'preVote'
