@@ -52,7 +52,10 @@ export interface FaultBudget {
   /**
    * At most this many of the faulty nodes may be down from a power loss at once (default: no
    * limit beyond `maxFaulty`). Machines that lose power together share a power supply: that is a
-   * correlated failure, which a search allows only when asked to (`--correlated`).
+   * correlated failure, which a search allows only when asked to (`--correlated`). A node that
+   * lost power counts until it is whole again (`recoveryMs` after its restart), since until then
+   * its unflushed writes are still missing: a second power loss in that window is as good as a
+   * simultaneous one.
    */
   readonly maxPowerLost?: number;
   /**
@@ -82,6 +85,8 @@ function tracker(recoveryMs = 0, cutsOff: CutsOff = () => true) {
   const crashed = new Set<NodeId>();
   /** Down from a power loss, until restarted. */
   const unpowered = new Set<NodeId>();
+  /** Restarted after a power loss, until when it still lacks what it lost. */
+  const refilling = new Map<NodeId, number>();
   /** Shut down (controlled) and not crashed since: counted as down, but still up until it exits. */
   const stopping = new Set<NodeId>();
   const cut = new Set<NodeId>();
@@ -93,9 +98,9 @@ function tracker(recoveryMs = 0, cutsOff: CutsOff = () => true) {
       for (const x of budgetNodes) if (crashed.has(x) || cut.has(x) || (slow.get(x) ?? -1) > now) n++;
       return n;
     },
-    powerLost(budgetNodes: ReadonlySet<NodeId>): number {
+    powerLost(budgetNodes: ReadonlySet<NodeId>, now: number): number {
       let n = 0;
-      for (const x of budgetNodes) if (unpowered.has(x)) n++;
+      for (const x of budgetNodes) if (unpowered.has(x) || (refilling.get(x) ?? -1) > now) n++;
       return n;
     },
     apply(f: Fault, budgetNodes: ReadonlySet<NodeId>): void {
@@ -116,7 +121,7 @@ function tracker(recoveryMs = 0, cutsOff: CutsOff = () => true) {
         case 'restart':
           crashed.delete(f.node);
           stopping.delete(f.node);
-          unpowered.delete(f.node);
+          if (unpowered.delete(f.node) && recoveryMs > 0) refilling.set(f.node, f.at + recoveryMs);
           if (recoveryMs > 0) slow.set(f.node, Math.max(slow.get(f.node) ?? -1, f.at + recoveryMs));
           return;
         case 'partition': {
@@ -160,7 +165,7 @@ export function enforceBudget(schedule: readonly Fault[], budget: FaultBudget): 
     for (const k of kept) trial.apply(k, budgetNodes);
     trial.apply(f, budgetNodes);
     if (trial.faulty(budgetNodes, f.at) > budget.maxFaulty) continue;
-    if (budget.maxPowerLost !== undefined && trial.powerLost(budgetNodes) > budget.maxPowerLost) continue;
+    if (budget.maxPowerLost !== undefined && trial.powerLost(budgetNodes, f.at) > budget.maxPowerLost) continue;
     if (quorum) {
       const controllers = tracker(0, (side) => side.filter((n) => budgetNodes.has(n)).length > budget.nodes.length / 2);
       for (const k of kept) controllers.apply(k, controllerNodes);

@@ -37,4 +37,23 @@ describe('fault schedules', () => {
     expect(kept.map((f) => `${f.type}:${'node' in f ? f.node : ''}`)).toEqual(['crash:b1', 'restart:b1', 'crash:b3']);
     expect(peakFaulty(s, nodes)).toBe(2);
   });
+
+  it('a node that lost power counts as power-lost until it is whole again, so a second power loss right after its restart needs --correlated', () => {
+    const s: Fault[] = [
+      { at: 10, type: 'crash', node: 'b1' },
+      { at: 11, type: 'restart', node: 'b1' },
+      { at: 12, type: 'crash', node: 'b2' },
+      { at: 13, type: 'restart', node: 'b2' },
+      { at: 400, type: 'crash', node: 'b3' },
+      { at: 401, type: 'restart', node: 'b3' },
+    ];
+    const budget = { nodes, maxFaulty: 2, maxPowerLost: 1, recoveryMs: 300 };
+    const kept = enforceBudget(s, budget).map((f) => `${f.type}:${'node' in f ? f.node : ''}`);
+    // b2's power loss comes while b1 still lacks what it lost; b3's after b1 is whole again.
+    expect(kept).toEqual(['crash:b1', 'restart:b1', 'restart:b2', 'crash:b3', 'restart:b3']);
+    // A process crash keeps the page cache: it is not a power loss.
+    const processCrash = s.map((f) => (f.type === 'crash' && f.node === 'b2' ? { ...f, kind: 'process' as const } : f));
+    expect(enforceBudget(processCrash, budget)).toHaveLength(6);
+    expect(enforceBudget(s, { ...budget, maxPowerLost: 2 })).toHaveLength(6);
+  });
 });
