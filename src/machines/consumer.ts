@@ -686,6 +686,7 @@ export const consumerMachine = setup({
   guards: {
     coordinatorKnown: ({ context }) => context.coordinator >= 0,
     coordinatorLost: ({ context }) => context.coordinatorLost,
+    coordinatorDisconnected: ({ context, event }) => event.type === 'net.disconnected' && context.coordinator >= 0 && event.peer === coordinatorNode(context),
     fatal: ({ context }) => context.fatal !== undefined,
     // A join or sync that did not finish (timeout, coordinator error) leaves a generation without
     // an assignment: the member rejoins (AbstractCoordinator's rejoinNeeded after a failed sync).
@@ -833,6 +834,7 @@ export const consumerMachine = setup({
               { guard: 'answersJoin', target: 'Rejoining', actions: 'onJoinResponse' },
             ],
             Close: { target: 'Left', actions: 'sendLeave' },
+            'net.disconnected': { guard: 'coordinatorDisconnected', target: 'FindingCoordinator', actions: 'forgetCoordinator' },
           },
         },
         /** SyncGroup in flight (COMPLETING_REBALANCE). */
@@ -844,6 +846,7 @@ export const consumerMachine = setup({
               { guard: 'answersJoin', target: 'Rejoining', actions: 'onSyncResponse' },
             ],
             Close: { target: 'Left', actions: 'sendLeave' },
+            'net.disconnected': { guard: 'coordinatorDisconnected', target: 'FindingCoordinator', actions: 'forgetCoordinator' },
           },
         },
         /** A join or sync failed: decide where to go from the error. */
@@ -854,7 +857,14 @@ export const consumerMachine = setup({
             { target: 'PreparingRebalance' },
           ],
         },
-        /** In the group: heartbeating. A needed rejoin waits for the application's next poll. */
+        /**
+         * In the group: heartbeating. A needed rejoin waits for the application's next poll. The
+         * coordinator is found again on NOT_COORDINATOR (or another coordinator error), on a whole
+         * session without an answer, or when the connection to it drops
+         * (AbstractCoordinator.CoordinatorResponseHandler.onFailure: DisconnectException ->
+         * markCoordinatorUnknown); the member then heartbeats the new coordinator in the same
+         * generation, which loaded the group with its members (no rejoin).
+         */
         Stable: {
           entry: ['joinDone', 'sendHeartbeat'],
           after: { heartbeatInterval: { target: 'Stable', reenter: true } },
@@ -866,6 +876,7 @@ export const consumerMachine = setup({
           on: {
             HeartbeatResponse: { actions: 'onHeartbeatResponse' },
             Close: { target: 'Left', actions: 'sendLeave' },
+            'net.disconnected': { guard: 'coordinatorDisconnected', target: 'FindingCoordinator', actions: 'forgetCoordinator' },
           },
         },
         /** FENCED_INSTANCE_ID (KIP-345): another instance took this group.instance.id over. */

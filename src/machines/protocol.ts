@@ -4,6 +4,7 @@
  * (the partition's name, e.g. `t-0`).
  */
 import type { LogRecord } from '../log/index.js';
+import type { GroupMetadataValue } from './group-protocol.js';
 import type { TxnLogEntry } from './txn-protocol.js';
 
 export type BrokerId = number;
@@ -65,6 +66,8 @@ export interface ProducedValue {
   readonly control?: 'COMMIT' | 'ABORT';
   /** The transaction coordinator's log entry (`__transaction_state` records). */
   readonly txn?: TxnLogEntry;
+  /** A group's metadata record in `__consumer_offsets` (its `value` is the generation). */
+  readonly group?: GroupMetadataValue;
   /**
    * A consume-transform-produce output record: the input record it was made from (the input's
    * producer and value are `producer` and `value`); here which partition and offset it was read at.
