@@ -113,6 +113,15 @@ export const configSchema = z.strictObject({
    * written, whoever sends it (the guard removed, to show what it protects).
    */
   generationFencing: z.boolean(),
+  /**
+   * KAFKA-10284 (Kafka 2.6.1, 2.7): a static member (KIP-345) that rejoins a Stable group with a
+   * new member id has the group stored before it is answered (GroupCoordinator
+   * updateStaticMemberAndRebalance -> storeGroup; the replacement is undone if the write fails).
+   * Off (2.3 to 2.6.0): the replacement lives in the coordinator's memory only, so a coordinator
+   * that loads the group later restores the old member id and fences the static member
+   * (FENCED_INSTANCE_ID) when it heartbeats with its new one.
+   */
+  staticMemberRejoinStored: z.boolean(),
   /** `eager`: range assignor, revoke everything before joining; `cooperative`: cooperative-sticky (KIP-429). */
   rebalanceProtocol: z.enum(['eager', 'cooperative']),
   sessionTimeoutMs: z.number().int().min(1),

@@ -136,6 +136,19 @@ export type PendingWrite =
       readonly reason: 'sync' | 'empty';
     }
   | {
+      /**
+       * KAFKA-10284: the group stored after a static member rejoined a Stable group with a new
+       * member id; its JoinGroup is answered once written, or the replacement undone.
+       */
+      readonly kind: 'staticMember';
+      readonly generation: number;
+      readonly client: string;
+      readonly requestId: number;
+      readonly memberId: string;
+      readonly old: Member;
+      readonly leader: string | undefined;
+    }
+  | {
       readonly kind: 'txnCommit';
       readonly client: string;
       readonly requestId: number;
@@ -462,6 +475,12 @@ function onJoin(state: GroupState) {
         out.note(`${c.name} static member ${e.groupInstanceId} rejoined as ${memberId}, fencing ${old.memberId}`);
         const next = { ...c, members, staticMembers, leader, nextMemberSeq: seq + 1 };
         if (state === 'PreparingRebalance' || state === 'Empty') return { members, staticMembers, leader, nextMemberSeq: seq + 1 };
+        if (state === 'Stable' && c.config.staticMemberRejoinStored) {
+          // KAFKA-10284 (GroupCoordinator.updateStaticMemberAndRebalance): store the group with the
+          // new member id first, so that a coordinator that loads it later knows the new id.
+          const w: PendingWrite = { kind: 'staticMember', generation: c.generation, client: e.from, requestId: e.requestId, memberId, old, leader: c.leader };
+          return { members, staticMembers, leader, nextMemberSeq: seq + 1, ...write(next, [{ key: groupKey(c.groupId), value: c.generation, group: groupValue(next, members) }], w, out) };
+        }
         joinResponse(next, m, e.requestId, out);
         members.set(memberId, { ...m, joinRequest: undefined });
         return { members, staticMembers, leader, nextMemberSeq: seq + 1 };
@@ -776,6 +795,7 @@ function onWritten(c: CoordinatorContext, e: ProduceResponse, out: Outbox): Part
   pending.delete(e.requestId);
   const cc = { ...c, pending };
   if (w.kind === 'group') return groupWritten(cc, w, e, out);
+  if (w.kind === 'staticMember') return staticMemberWritten(cc, w, e, out);
   if (w.kind === 'commit') return commitWritten(cc, w, e, out);
   if (w.kind === 'txnCommit') return txnCommitWritten(cc, w, e, out);
   return markerWritten(cc, w, e, out);
@@ -799,6 +819,31 @@ const groupWritten: Written<'group'> = (c, w, e, out) => {
     return { pending: c.pending, members, ...(w.generation === c.generation ? { rebalance: `storing generation ${w.generation} failed` } : {}) };
   }
   return { pending: c.pending, ...(w.generation === c.generation ? { stored: w.generation } : {}) };
+};
+
+/**
+ * KAFKA-10284: the group with a static member's new id is stored: answer its JoinGroup (unless a
+ * rebalance answered it meanwhile). A failed write undoes the replacement (the old member id is
+ * the instance's again) and answers the error.
+ */
+const staticMemberWritten: Written<'staticMember'> = (c, w, e, out) => {
+  const error = appendError(e.error);
+  const m = c.members.get(w.memberId);
+  const waiting = m !== undefined && m.joinRequest === w.requestId;
+  if (!error) {
+    if (!waiting) return { pending: c.pending };
+    joinResponse(c, m, w.requestId, out);
+    return { pending: c.pending, members: setMember(c, { ...m, joinRequest: undefined }) };
+  }
+  out.note(`${c.name} storing static member ${w.memberId} failed: ${e.error}; ${w.old.memberId} is ${w.old.groupInstanceId} again`);
+  if (waiting) out.send(w.client, { type: 'JoinGroupResponse', requestId: w.requestId, error, generationId: -1, memberId: '', leader: '', protocol: m.protocol, members: [] } satisfies JoinGroupResponse);
+  if (m === undefined || c.generation !== w.generation) return { pending: c.pending };
+  const members = new Map(c.members);
+  members.delete(w.memberId);
+  members.set(w.old.memberId, { ...w.old, lastHeartbeat: c.now() });
+  const staticMembers = new Map(c.staticMembers);
+  if (w.old.groupInstanceId !== undefined) staticMembers.set(w.old.groupInstanceId, w.old.memberId);
+  return { pending: c.pending, members, staticMembers, leader: c.leader === w.memberId ? w.leader : c.leader };
 };
 
 const commitWritten: Written<'commit'> = (c, w, e, out) => {

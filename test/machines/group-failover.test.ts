@@ -7,6 +7,7 @@
  * partition, coordinator `b` (elected later, in a newer leader epoch) loads what `a` wrote.
  */
 import { describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/index.js';
 import { groupCoordinator, type Joined } from '../helpers/group-coordinator.js';
 
 const errors = (sent: { msg: { error?: string } }[]) => sent.map((s) => s.msg.error);
@@ -111,5 +112,70 @@ describe('group coordinator failover: the group is reloaded with its members', (
     expect([b.state(), b.ctx().generation]).toEqual(['Stable', 1]);
     b.heartbeat('g0-c0', gen2);
     expect(errors(b.sent('HeartbeatResponse'))).toEqual(['ILLEGAL_GENERATION']);
+  });
+});
+
+/**
+ * KIP-345 static member `i0` (g0-c0) leads a Stable generation 1 alone, then restarts: it rejoins
+ * with no member id and its instance id, and takes its old entry over under a new member id.
+ */
+function staticRejoin(staticMemberRejoinStored: boolean) {
+  const a = groupCoordinator(resolveConfig('default', { staticMemberRejoinStored }));
+  a.elect();
+  let requestId = 500;
+  const join = (memberId: string) =>
+    a.send(
+      { type: 'JoinGroup', actor: 'group-g0', requestId: requestId++, groupId: 'g0', memberId, groupInstanceId: 'i0', sessionTimeoutMs: 100, rebalanceTimeoutMs: 300, protocol: 'range', subscription: { topics: ['t'], ownedPartitions: [], generation: -1 } },
+      'g0-c0',
+    );
+  join('');
+  a.advance(a.config.groupInitialRebalanceDelayMs + 1);
+  const first = a.joined('g0-c0');
+  a.sync('g0-c0', first, [{ memberId: first.memberId, partitions: [0, 1, 2] }]);
+  a.answer(a.produced()[0]!);
+  a.sent();
+  join(''); // the restarted instance
+  return { a, first };
+}
+
+describe('KAFKA-10284: a static member that rejoins a Stable group is stored with its new member id', () => {
+  it('from 2.7 (staticMemberRejoinStored): the group is written before the JoinGroup is answered, and a new coordinator knows the new id', () => {
+    const { a, first } = staticRejoin(true);
+    // Only the write: no JoinGroupResponse yet (produced() takes every effect since the join).
+    const [write, ...others] = a.produced();
+    expect(others).toEqual([]);
+    expect(a.sent()).toEqual([]);
+    const newId = write!.records[0]!.value.group!.members.map((m) => m.memberId)[0]!;
+    expect([newId === first.memberId, write!.records[0]!.value.group!.members[0]!.groupInstanceId]).toEqual([false, 'i0']);
+    a.answer(write!);
+    expect(a.sent('JoinGroupResponse').map((s) => [s.msg.error, s.msg['memberId'], s.msg['generationId']])).toEqual([[undefined, newId, 1]]);
+    const b = groupCoordinator(a.config, 1_000);
+    b.elect(a.log, 1);
+    expect([b.state(), [...b.ctx().members.keys()], b.ctx().staticMembers.get('i0')]).toEqual(['Stable', [newId], newId]);
+    b.heartbeat('g0-c0', { memberId: newId, generationId: 1 });
+    expect(errors(b.sent('HeartbeatResponse'))).toEqual([undefined]);
+  });
+
+  it('from 2.7: a failed write undoes the replacement: the old member id is the instance\'s again, and the JoinGroup gets the error', () => {
+    const { a, first } = staticRejoin(true);
+    const [write] = a.produced();
+    a.send({ type: 'ProduceResponse', actor: 'group-g0', requestId: write!.requestId, baseOffset: -1, error: 'NOT_LEADER_OR_FOLLOWER' }, 'b1');
+    expect(a.sent('JoinGroupResponse').map((s) => [s.msg.error, s.msg['memberId']])).toEqual([['NOT_COORDINATOR', '']]);
+    expect([[...a.ctx().members.keys()], a.ctx().staticMembers.get('i0'), a.ctx().leader]).toEqual([[first.memberId], first.memberId, first.memberId]);
+  });
+
+  it('before 2.7: the replacement is not stored, so a coordinator failover restores the old member id and fences the instance (FENCED_INSTANCE_ID)', () => {
+    const { a } = staticRejoin(false);
+    const answered = a.sent();
+    // Answered at once, and nothing written.
+    expect(answered.map((s) => s.msg.type)).toEqual(['JoinGroupResponse']);
+    expect(a.ctx().pending.size).toBe(0);
+    const newId = (answered[0]!.msg as unknown as Joined).memberId;
+    expect(a.ctx().staticMembers.get('i0')).toBe(newId);
+    const b = groupCoordinator(a.config, 1_000);
+    b.elect(a.log, 1);
+    expect(b.ctx().staticMembers.get('i0')).not.toBe(newId);
+    b.send({ type: 'Heartbeat', actor: 'group-g0', requestId: 1, groupId: 'g0', memberId: newId, groupInstanceId: 'i0', generationId: 1 }, 'g0-c0');
+    expect(errors(b.sent('HeartbeatResponse'))).toEqual(['FENCED_INSTANCE_ID']);
   });
 });

@@ -29,6 +29,8 @@ export const kafka_0_10_2 = firstRelease(
     retries: 0,
     maxInFlightRequestsPerConnection: 5,
     generationFencing: true,
+    // No static membership before KIP-345 (2.3); when it came, a static member's rejoin was not stored (KAFKA-10284).
+    staticMemberRejoinStored: false,
     producerFencing: true,
     txnEpochBump: 'init-only',
     replicaLagTimeMaxMs: 10_000,

@@ -20,6 +20,7 @@ export type ReleaseSettings = Pick<
   | 'retries'
   | 'maxInFlightRequestsPerConnection'
   | 'generationFencing'
+  | 'staticMemberRejoinStored'
   | 'producerFencing'
   | 'txnEpochBump'
   | TimeSetting
