@@ -232,7 +232,14 @@ export interface ProduceResponse { type: 'ProduceResponse'; actor?: string; requ
  * ListOffsets (latest): the consumer's auto.offset.reset=latest asks the leader for its HW, or,
  * with isolation READ_COMMITTED, for its last stable offset.
  */
-export interface ListOffsets { type: 'ListOffsets'; actor: string; requestId: number; isolation?: 'READ_COMMITTED' }
+export interface ListOffsets {
+  type: 'ListOffsets';
+  actor: string;
+  requestId: number;
+  isolation?: 'READ_COMMITTED';
+  /** KIP-320 (consumer side, KAFKA-7747, 2.3): the consumer's current leader epoch; absent before. */
+  currentLeaderEpoch?: number;
+}
 export interface ListOffsetsResponse { type: 'ListOffsetsResponse'; requestId: number; partition: number; error?: ErrorCode; offset: number }
 
 export interface Disconnected { type: 'net.disconnected'; peer: string }

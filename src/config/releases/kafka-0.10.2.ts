@@ -11,6 +11,7 @@ export const kafka_0_10_2 = firstRelease(
     // fetching truncates its log to its own high watermark first (what KIP-101 replaced).
     truncation: 'high-watermark',
     fetchEpochFencing: false,
+    consumerEpochValidation: false,
     // A broker that bounces inside its ZooKeeper session is not told apart from its old self
     // (no broker epoch before KIP-380): it keeps its place in the ISR.
     brokerEpochFencing: false,

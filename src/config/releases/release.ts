@@ -9,6 +9,7 @@ export type ReleaseSettings = Pick<
   ClusterConfig,
   | 'truncation'
   | 'fetchEpochFencing'
+  | 'consumerEpochValidation'
   | 'brokerEpochFencing'
   | 'isrJoinNeedsEpochStart'
   | 'strictMinIsr'
