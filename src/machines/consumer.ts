@@ -584,7 +584,7 @@ function validatePosition(c: ConsumerContext, p: number, f: FetchPosition, out: 
  * leader's): the position goes back to that end offset; no such epoch (UNDEFINED_EPOCH_OFFSET)
  * resets by auto.offset.reset (KAFKA-10113, 2.6; 2.3-2.5 seeked to -1, which a fetch then found
  * out of range: reset the same way). Otherwise the position is good under the new leader.
- * Errors retry: FENCED_LEADER_EPOCH and NOT_LEADER_OR_FOLLOWER with fresh metadata first.
+ * Errors retry, with fresh metadata (Fetcher.validateOffsetsAsync: partitionsToRetry -> metadata.requestUpdate).
  */
 function onValidation(c: ConsumerContext, e: OffsetsForLeaderEpochResponse & { requestId?: number }, out: Outbox): Partial<ConsumerContext> {
   const p = [...c.validations].find(([, v]) => v.requestId === e.requestId)?.[0];
@@ -592,7 +592,7 @@ function onValidation(c: ConsumerContext, e: OffsetsForLeaderEpochResponse & { r
   const v = c.validations.get(p)!;
   const validations = new Map(c.validations);
   validations.delete(p);
-  if (e.error) return { validations, ...(e.error === 'UNKNOWN_LEADER_EPOCH' ? {} : requestMetadata(c, e, out)) };
+  if (e.error) return { validations, ...requestMetadata(c, e, out) };
   const pos = c.positions.get(p);
   if (!c.owned.includes(p) || pos !== v.position.offset) return { validations };
   const fetchPositions = new Map(c.fetchPositions);
