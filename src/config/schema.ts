@@ -38,6 +38,15 @@ export const configSchema = z.strictObject({
   /** KIP-320: fetches carry the follower's current leader epoch; a mismatch is fenced. */
   fetchEpochFencing: z.boolean(),
   /**
+   * KIP-320's consumer side (KAFKA-7747, Kafka 2.3): the consumer's Fetch and ListOffsets carry
+   * the leader epoch it learned from metadata (the leader answers FENCED_LEADER_EPOCH or
+   * UNKNOWN_LEADER_EPOCH), and after a leader change it validates its position with
+   * OffsetsForLeaderEpoch (the epoch of the last record it consumed): a position past the end
+   * of that epoch on the new leader was truncated away, and it resets to that end offset. Off:
+   * the consumer sends no epoch and fetches on from its position.
+   */
+  consumerEpochValidation: z.boolean(),
+  /**
    * KIP-380 (ZooKeeper, 2.2), KIP-841/KIP-903 (KRaft): a broker that re-registers with a new epoch is removed from every ISR
    * and may only rejoin one with its current epoch. Off: it keeps its place in the ISR.
    */
@@ -129,6 +138,15 @@ export const configSchema = z.strictObject({
    * written, whoever sends it (the guard removed, to show what it protects).
    */
   generationFencing: z.boolean(),
+  /**
+   * KAFKA-10284 (Kafka 2.6.1, 2.7): a static member (KIP-345) that rejoins a Stable group with a
+   * new member id has the group stored before it is answered (GroupCoordinator
+   * updateStaticMemberAndRebalance -> storeGroup; the replacement is undone if the write fails).
+   * Off (2.3 to 2.6.0): the replacement lives in the coordinator's memory only, so a coordinator
+   * that loads the group later restores the old member id and fences the static member
+   * (FENCED_INSTANCE_ID) when it heartbeats with its new one.
+   */
+  staticMemberRejoinStored: z.boolean(),
   /** `eager`: range assignor, revoke everything before joining; `cooperative`: cooperative-sticky (KIP-429). */
   rebalanceProtocol: z.enum(['eager', 'cooperative']),
   sessionTimeoutMs: z.number().int().min(1),

@@ -32,6 +32,8 @@ import {
   type ListOffsetsResponse,
   type MetadataRequest,
   type MetadataResponse,
+  type OffsetsForLeaderEpoch,
+  type OffsetsForLeaderEpochResponse,
   type PartitionState,
   type From,
 } from './protocol.js';
@@ -107,6 +109,17 @@ export interface Batch {
   readonly ranges: readonly { partition: number; from: number; to: number }[];
 }
 
+/**
+ * KIP-320 (consumerEpochValidation): a position as the Java client's FetchPosition knows it once a
+ * fetch moved it there: the leader epoch of the last record consumed (offsetEpoch) and the leader
+ * epoch it was fetched under (currentLeader.epoch).
+ */
+export interface FetchPosition {
+  readonly offset: number;
+  readonly offsetEpoch: number;
+  readonly leaderEpoch: number;
+}
+
 export interface ConsumerContext {
   readonly config: ClusterConfig;
   readonly now: () => number;
@@ -139,10 +152,18 @@ export interface ConsumerContext {
   readonly lookupAt: number;
   readonly fetches: ReadonlyMap<number, number>;
   /**
+   * KIP-320: per partition, the FetchPosition of its position, while `offset` still is the
+   * position; a position set otherwise (committed offset, reset, seek back) has no epoch and is
+   * not validated, as a Java client position without an offsetEpoch.
+   */
+  readonly fetchPositions: ReadonlyMap<number, FetchPosition>;
+  /** KIP-320: the OffsetsForLeaderEpoch in flight per partition (position validation), and what it validates. */
+  readonly validations: ReadonlyMap<number, { readonly requestId: number; readonly at: number; readonly position: FetchPosition; readonly leaderEpoch: number }>;
+  /**
    * Fetch answers not yet handed over: the records the application may see, and the offsets
    * the answer covered (`first`, `end`), dropped control and aborted records included.
    */
-  readonly fetched: readonly { partition: number; first: number; end: number; records: readonly PolledRecord[] }[];
+  readonly fetched: readonly { partition: number; first: number; end: number; records: readonly PolledRecord[]; offsetEpoch: number; leaderEpoch: number }[];
   readonly batch: Batch | undefined;
   /** The batch being processed, and until when (model time). */
   readonly processing: (Batch & { readonly generation: number; readonly until: number }) | undefined;
@@ -186,6 +207,7 @@ export type ConsumerEvent =
   | (OffsetCommitResponse & From)
   | (OffsetFetchResponse & From)
   | (ListOffsetsResponse & From)
+  | (OffsetsForLeaderEpochResponse & From & { requestId?: number })
   | (FetchResponse & From & { requestId?: number })
   | TxnEvent
   /** A stop-the-world pause (a GC pause, a stalled host): nothing runs for durationMs. */
@@ -496,8 +518,14 @@ function resetPosition(c: ConsumerContext, p: number, out: Outbox): Partial<Cons
   const leader = c.metadata[p]?.leader ?? -1;
   if (leader < 0) return {};
   const [requestId, patch] = nextId(c);
-  // KIP-98: under read_committed, latest is the last stable offset.
-  out.send(brokerNode(leader), { type: 'ListOffsets', actor: partitionName(p), requestId, ...(readCommitted(c) ? { isolation: 'READ_COMMITTED' } : {}) } satisfies ListOffsets);
+  // KIP-98: under read_committed, latest is the last stable offset. KIP-320 (KAFKA-7747): with the consumer's leader epoch.
+  out.send(brokerNode(leader), {
+    type: 'ListOffsets',
+    actor: partitionName(p),
+    requestId,
+    ...(readCommitted(c) ? { isolation: 'READ_COMMITTED' } : {}),
+    ...(c.config.consumerEpochValidation ? { currentLeaderEpoch: c.metadata[p]!.leaderEpoch } : {}),
+  } satisfies ListOffsets);
   const inFlight = new Map(c.listOffsetsInFlight);
   inFlight.set(p, requestId);
   return { ...patch, listOffsetsInFlight: inFlight, lookupAt: c.now() };
@@ -516,6 +544,75 @@ function onListOffsetsResponse(c: ConsumerContext, e: ListOffsetsResponse, out: 
   return { listOffsetsInFlight: inFlight, positions };
 }
 
+/**
+ * KIP-320 (KAFKA-7747, Fetcher.validateOffsetsIfNeeded / SubscriptionState.maybeValidatePositionForCurrentLeader):
+ * the partition's leader epoch moved past the one its position was fetched under, and the
+ * position has an offsetEpoch: it must be validated before the consumer fetches from it.
+ */
+function needsValidation(c: ConsumerContext, p: number, pos: number): FetchPosition | undefined {
+  if (!c.config.consumerEpochValidation) return undefined;
+  const f = c.fetchPositions.get(p);
+  return f !== undefined && f.offset === pos && c.metadata[p]!.leaderEpoch > f.leaderEpoch ? f : undefined;
+}
+
+/**
+ * OffsetsForLeaderEpoch for the epoch of the last consumed record, to the partition's leader,
+ * with the consumer's current leader epoch (OffsetsForLeaderEpochClient); one at a time per
+ * partition, forgotten after a request timeout (a crashed leader never answers).
+ */
+function validatePosition(c: ConsumerContext, p: number, f: FetchPosition, out: Outbox): Partial<ConsumerContext> {
+  const inFlight = c.validations.get(p);
+  if (inFlight !== undefined && c.now() - inFlight.at <= c.config.requestTimeoutMs / 6) return {};
+  const [requestId, patch] = nextId(c);
+  const leaderEpoch = c.metadata[p]!.leaderEpoch;
+  out.send(brokerNode(c.metadata[p]!.leader), {
+    type: 'OffsetsForLeaderEpoch',
+    actor: partitionName(p),
+    requestId,
+    replicaId: -1,
+    leaderEpoch: f.offsetEpoch,
+    currentLeaderEpoch: leaderEpoch,
+  } satisfies OffsetsForLeaderEpoch & { requestId: number });
+  const validations = new Map(c.validations);
+  validations.set(p, { requestId, at: c.now(), position: f, leaderEpoch });
+  return { ...patch, validations };
+}
+
+/**
+ * The leader's end offset for the epoch of the last consumed record (SubscriptionState.maybeCompleteValidation):
+ * below the position, the records from there on were truncated away (they are not the new
+ * leader's): the position goes back to that end offset; no such epoch (UNDEFINED_EPOCH_OFFSET)
+ * resets by auto.offset.reset (KAFKA-10113, 2.6; 2.3-2.5 seeked to -1, which a fetch then found
+ * out of range: reset the same way). Otherwise the position is good under the new leader.
+ * Errors retry, with fresh metadata (Fetcher.validateOffsetsAsync: partitionsToRetry -> metadata.requestUpdate).
+ */
+function onValidation(c: ConsumerContext, e: OffsetsForLeaderEpochResponse & { requestId?: number }, out: Outbox): Partial<ConsumerContext> {
+  const p = [...c.validations].find(([, v]) => v.requestId === e.requestId)?.[0];
+  if (p === undefined) return {};
+  const v = c.validations.get(p)!;
+  const validations = new Map(c.validations);
+  validations.delete(p);
+  if (e.error) return { validations, ...requestMetadata(c, e, out) };
+  const pos = c.positions.get(p);
+  if (!c.owned.includes(p) || pos !== v.position.offset) return { validations };
+  const fetchPositions = new Map(c.fetchPositions);
+  if (e.endOffset >= 0 && e.endOffset >= pos) {
+    fetchPositions.set(p, { ...v.position, leaderEpoch: v.leaderEpoch });
+    return { validations, fetchPositions };
+  }
+  const positions = new Map(c.positions);
+  if (e.endOffset < 0) {
+    fetchPositions.delete(p);
+    positions.delete(p);
+    out.note(`${c.name} ${partitionName(p)} truncation detected at offset ${pos} (no epoch ${v.position.offsetEpoch} on the leader): auto.offset.reset=${c.options.reset}`);
+    return { validations, fetchPositions, positions, ...resetPosition({ ...c, positions }, p, out) };
+  }
+  positions.set(p, e.endOffset);
+  fetchPositions.set(p, { offset: e.endOffset, offsetEpoch: e.leaderEpoch, leaderEpoch: v.leaderEpoch });
+  out.note(`${c.name} ${partitionName(p)} truncation detected at offset ${pos}: resets to ${e.endOffset}, where epoch ${e.leaderEpoch} ends on the leader`);
+  return { validations, fetchPositions, positions };
+}
+
 function sendFetches(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> {
   const fetches = new Map<number, number>();
   let next: ConsumerContext = c;
@@ -528,6 +625,11 @@ function sendFetches(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> 
       needMetadata = true;
       continue;
     }
+    const unvalidated = needsValidation(next, p, pos);
+    if (unvalidated) {
+      next = { ...next, ...validatePosition(next, p, unvalidated, out) };
+      continue;
+    }
     const requestId = next.nextRequestId;
     next = { ...next, nextRequestId: requestId + 1 };
     out.send(brokerNode(leader), {
@@ -538,7 +640,8 @@ function sendFetches(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> 
       ...(readCommitted(c) ? { isolation: 'READ_COMMITTED' } : {}),
       brokerEpoch: -1,
       fetchOffset: pos,
-      currentLeaderEpoch: -1,
+      // KIP-320 (KAFKA-7747, 2.3): the leader epoch the consumer knows from metadata; -1 before.
+      currentLeaderEpoch: c.config.consumerEpochValidation ? c.metadata[p]!.leaderEpoch : -1,
     } satisfies Fetch & { requestId: number });
     fetches.set(requestId, p);
   }
@@ -557,6 +660,9 @@ function onFetchResponse(c: ConsumerContext, e: FetchResponse & { requestId?: nu
     out.note(`${c.name} ${partitionName(p)} position out of range: auto.offset.reset=${c.options.reset}`);
     return { fetches, positions, ...resetPosition({ ...c, positions }, p, out) };
   }
+  // KIP-320: UNKNOWN_LEADER_EPOCH (the consumer's metadata is ahead of the broker) is retried
+  // as it is (Fetcher.initializeCompletedFetch); every other error refreshes the metadata first.
+  if (e.error === 'UNKNOWN_LEADER_EPOCH') return { fetches };
   if (e.error) return { fetches, ...requestMetadata(c, e, out) };
   if (e.records.length === 0) return { fetches };
   // Control records never reach the application; under read_committed neither do aborted ones (KIP-98).
@@ -568,13 +674,14 @@ function onFetchResponse(c: ConsumerContext, e: FetchResponse & { requestId?: nu
     key: r.value.key,
   }));
   const first = e.records[0]!.offset;
-  const end = e.records[e.records.length - 1]!.offset + 1;
-  return { fetches, fetched: [...c.fetched, { partition: p, first, end, records }] };
+  const last = e.records[e.records.length - 1]!;
+  return { fetches, fetched: [...c.fetched, { partition: p, first, end: last.offset + 1, records, offsetEpoch: last.leaderEpoch, leaderEpoch: e.leaderEpoch }] };
 }
 
 /** The poll returns its records to the application: the Jepsen `poll` op; positions move past them. */
 function handOver(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
   const positions = new Map(c.positions);
+  const fetchPositions = new Map(c.fetchPositions);
   const ranges: { partition: number; from: number; to: number }[] = [];
   const records: PolledRecord[] = [];
   const value: Record<string, [number, number][]> = {};
@@ -584,16 +691,18 @@ function handOver(c: ConsumerContext, _e: unknown, out: Outbox): Partial<Consume
     if (!c.owned.includes(f.partition) || pos === undefined || pos < f.first || pos >= f.end) continue;
     // The position moves past the answer, records the application does not see included.
     positions.set(f.partition, f.end);
+    fetchPositions.set(f.partition, { offset: f.end, offsetEpoch: f.offsetEpoch, leaderEpoch: f.leaderEpoch });
     const fresh = f.records.filter((r) => r.offset >= pos);
     if (fresh.length === 0) continue;
     ranges.push({ partition: f.partition, from: pos, to: f.end });
     records.push(...fresh);
     value[String(f.partition)] = fresh.map((r) => [r.offset, r.value]);
   }
-  if (records.length === 0) return { fetched: [], positions, batch: undefined };
+  const epochs = c.config.consumerEpochValidation ? { fetchPositions } : {};
+  if (records.length === 0) return { fetched: [], positions, ...epochs, batch: undefined };
   out.history({ time: 0, process: c.name, type: 'invoke', f: 'poll', value: [['poll']] });
   out.history({ time: 0, process: c.name, type: 'ok', f: 'poll', value: [['poll', value]] });
-  return { fetched: [], positions, batch: { records, ranges } };
+  return { fetched: [], positions, ...epochs, batch: { records, ranges } };
 }
 
 function sendCommit(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerContext> {
@@ -686,6 +795,8 @@ export const consumerMachine = setup({
   guards: {
     coordinatorKnown: ({ context }) => context.coordinator >= 0,
     coordinatorLost: ({ context }) => context.coordinatorLost,
+    brokerDisconnected: ({ event }) => event.type === 'net.disconnected' && /^b\d+$/.test(event.peer),
+    coordinatorDisconnected: ({ context, event }) => event.type === 'net.disconnected' && context.coordinator >= 0 && event.peer === coordinatorNode(context),
     fatal: ({ context }) => context.fatal !== undefined,
     // A join or sync that did not finish (timeout, coordinator error) leaves a generation without
     // an assignment: the member rejoins (AbstractCoordinator's rejoinNeeded after a failed sync).
@@ -737,8 +848,12 @@ export const consumerMachine = setup({
     poll: react(poll),
     onOffsetFetchResponse: react(onOffsetFetchResponse),
     onListOffsetsResponse: react(onListOffsetsResponse),
+    onValidation: react(onValidation),
     onFetchResponse: react(onFetchResponse),
-    abandonFetches: react<ConsumerContext, ConsumerEvent>(() => ({ fetches: new Map() })),
+    // NetworkClient.handleTimedOutRequests: a request that timed out closes its connection and asks for fresh metadata.
+    abandonFetches: react<ConsumerContext, ConsumerEvent>((c, e, out) => ({ fetches: new Map(), ...requestMetadata(c, e, out) })),
+    // NetworkClient.handleDisconnections: a dropped connection to a broker asks for fresh metadata (is that broker dead?).
+    refreshMetadata: react<ConsumerContext, ConsumerEvent>((c, e, out) => requestMetadata(c, e, out)),
     handOver: react(handOver),
     sendCommit: react(sendCommit),
     onCommitResponse: react(onCommitResponse),
@@ -780,6 +895,8 @@ export const consumerMachine = setup({
     listOffsetsInFlight: new Map(),
     lookupAt: 0,
     fetches: new Map(),
+    fetchPositions: new Map(),
+    validations: new Map(),
     fetched: [],
     batch: undefined,
     processing: undefined,
@@ -833,6 +950,7 @@ export const consumerMachine = setup({
               { guard: 'answersJoin', target: 'Rejoining', actions: 'onJoinResponse' },
             ],
             Close: { target: 'Left', actions: 'sendLeave' },
+            'net.disconnected': { guard: 'coordinatorDisconnected', target: 'FindingCoordinator', actions: 'forgetCoordinator' },
           },
         },
         /** SyncGroup in flight (COMPLETING_REBALANCE). */
@@ -844,6 +962,7 @@ export const consumerMachine = setup({
               { guard: 'answersJoin', target: 'Rejoining', actions: 'onSyncResponse' },
             ],
             Close: { target: 'Left', actions: 'sendLeave' },
+            'net.disconnected': { guard: 'coordinatorDisconnected', target: 'FindingCoordinator', actions: 'forgetCoordinator' },
           },
         },
         /** A join or sync failed: decide where to go from the error. */
@@ -854,7 +973,14 @@ export const consumerMachine = setup({
             { target: 'PreparingRebalance' },
           ],
         },
-        /** In the group: heartbeating. A needed rejoin waits for the application's next poll. */
+        /**
+         * In the group: heartbeating. A needed rejoin waits for the application's next poll. The
+         * coordinator is found again on NOT_COORDINATOR (or another coordinator error), on a whole
+         * session without an answer, or when the connection to it drops
+         * (AbstractCoordinator.CoordinatorResponseHandler.onFailure: DisconnectException ->
+         * markCoordinatorUnknown); the member then heartbeats the new coordinator in the same
+         * generation, which loaded the group with its members (no rejoin).
+         */
         Stable: {
           entry: ['joinDone', 'sendHeartbeat'],
           after: { heartbeatInterval: { target: 'Stable', reenter: true } },
@@ -866,6 +992,7 @@ export const consumerMachine = setup({
           on: {
             HeartbeatResponse: { actions: 'onHeartbeatResponse' },
             Close: { target: 'Left', actions: 'sendLeave' },
+            'net.disconnected': { guard: 'coordinatorDisconnected', target: 'FindingCoordinator', actions: 'forgetCoordinator' },
           },
         },
         /** FENCED_INSTANCE_ID (KIP-345): another instance took this group.instance.id over. */
@@ -879,7 +1006,9 @@ export const consumerMachine = setup({
       on: {
         OffsetFetchResponse: { actions: 'onOffsetFetchResponse' },
         ListOffsetsResponse: { actions: 'onListOffsetsResponse' },
+        OffsetsForLeaderEpochResponse: { actions: 'onValidation' },
         OffsetCommitResponse: { actions: 'onCommitResponse' },
+        'net.disconnected': { guard: 'brokerDisconnected', actions: 'refreshMetadata' },
         Close: '.Closed',
       },
       states: {

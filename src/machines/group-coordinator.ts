@@ -7,6 +7,7 @@ import {
   offsetKey,
   txnMarkerKey,
   type GroupErrorCode,
+  type GroupMetadataValue,
   type Heartbeat,
   type HeartbeatResponse,
   type JoinGroup,
@@ -124,7 +125,29 @@ export type PendingWrite =
       readonly requestId: number;
       readonly entry: Omit<AcceptedCommit, 'previous'>;
     }
-  | { readonly kind: 'group'; readonly generation: number }
+  | {
+      readonly kind: 'group';
+      readonly generation: number;
+      /**
+       * `sync`: the leader's assignment, which completes the rebalance (the members wait for it);
+       * `empty`: the generation the join completed with no members (GroupCoordinator.onCompleteJoin
+       * stores it, so that a coordinator that loads the group does not restore members gone since).
+       */
+      readonly reason: 'sync' | 'empty';
+    }
+  | {
+      /**
+       * KAFKA-10284: the group stored after a static member rejoined a Stable group with a new
+       * member id; its JoinGroup is answered once written, or the replacement undone.
+       */
+      readonly kind: 'staticMember';
+      readonly generation: number;
+      readonly client: string;
+      readonly requestId: number;
+      readonly memberId: string;
+      readonly old: Member;
+      readonly leader: string | undefined;
+    }
   | {
       readonly kind: 'txnCommit';
       readonly client: string;
@@ -242,25 +265,86 @@ interface OffsetState {
 const copyOffsets = (c: CoordinatorContext): OffsetState => ({ offsets: new Map(c.offsets), offsetPositions: new Map(c.offsetPositions), txnOffsets: new Map(c.txnOffsets) });
 
 /**
- * Replay the partition's records of this group: the latest generation and offset per partition
- * win (GroupMetadataManager.loadGroupsAndOffsets). KIP-98: transactional offset records stay
+ * Replay the partition's records of this group: the latest group metadata record and the latest
+ * offset per partition win (GroupMetadataManager.loadGroupsAndOffsets). The group metadata record
+ * restores the generation, protocol, leader and members with their assignments
+ * (GroupMetadataManager.readGroupMessageValue, since 0.9); a record without a `group` value (a
+ * hand-written log) restores the generation alone. KIP-98: transactional offset records stay
  * pending for their producer id until a control record of that producer id commits or aborts
  * them. The leader's LOG_END fetch returns control records too.
  */
 function onLoadFetch(c: CoordinatorContext, e: FetchResponse, out: Outbox): Partial<CoordinatorContext> {
   if (e.error) return {}; // retried by the Loading state's timer
   const s = copyOffsets(c);
-  let generation = c.generation;
+  let group: Pick<CoordinatorContext, 'generation' | 'protocol' | 'leader' | 'members'> = { generation: c.generation, protocol: c.protocol, leader: c.leader, members: c.members };
   let loadOffset = c.loadOffset;
   for (const r of e.records) {
     loadOffset = r.offset + 1;
-    if (r.value.key === groupKey(c.groupId)) generation = Math.max(generation, r.value.value);
+    if (r.value.key === groupKey(c.groupId)) group = restoreGroup(r.value.value, r.value.group);
     else replayOffsetRecord(c, s, r);
   }
-  const patch = { ...s, generation, loadOffset };
+  const patch = { ...s, ...group, loadOffset };
   if (loadOffset < e.leaderEndOffset) return { ...patch, ...sendLoadFetch({ ...c, ...patch }, out) };
-  out.note(`${c.name} loaded: generation ${generation}, offsets ${JSON.stringify([...s.offsets])}${describePendingTxns(s.txnOffsets)}`);
-  return { ...patch, loaded: true };
+  const members = loadedMembers(c, group.members);
+  const described = members.size === 0 ? '' : `, members ${JSON.stringify([...members.values()].map((m) => [m.memberId, m.assignment]))}`;
+  out.note(`${c.name} loaded: generation ${group.generation}${described}, offsets ${JSON.stringify([...s.offsets])}${describePendingTxns(s.txnOffsets)}`);
+  return { ...patch, members, staticMembers: staticMembersOf(members), loaded: true };
+}
+
+/** The group a metadata record describes (GroupMetadataManager.readGroupMessageValue). */
+function restoreGroup(generation: number, g: GroupMetadataValue | undefined): Pick<CoordinatorContext, 'generation' | 'protocol' | 'leader' | 'members'> {
+  const members = new Map<string, Member>();
+  for (const m of g?.members ?? []) {
+    members.set(m.memberId, {
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      client: m.client,
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      lastHeartbeat: 0,
+      protocol: m.protocol,
+      subscription: m.subscription,
+      joinRequest: undefined,
+      syncRequest: undefined,
+      assignment: m.assignment,
+    });
+  }
+  return { generation, protocol: g?.protocol, leader: members.size === 0 ? undefined : g?.leader, members };
+}
+
+/**
+ * GroupCoordinator.onGroupLoaded: every loaded member's heartbeat expiry is scheduled afresh
+ * (completeAndScheduleNextHeartbeatExpiration), so that a member has a whole session to find
+ * the new coordinator before it is removed.
+ */
+function loadedMembers(c: CoordinatorContext, members: ReadonlyMap<string, Member>): Map<string, Member> {
+  const now = c.now();
+  return new Map([...members].map(([id, m]) => [id, { ...m, lastHeartbeat: now }]));
+}
+
+function staticMembersOf(members: ReadonlyMap<string, Member>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of members.values()) if (m.groupInstanceId !== undefined) out.set(m.groupInstanceId, m.memberId);
+  return out;
+}
+
+/** The group as storeGroup writes it (GroupMetadataManager.groupMetadataValue), with each member's assignment. */
+function groupValue(c: Pick<CoordinatorContext, 'generation' | 'protocol' | 'leader'>, members: ReadonlyMap<string, Member>): GroupMetadataValue {
+  return {
+    generation: c.generation,
+    protocol: c.protocol,
+    leader: c.leader,
+    members: [...members.values()].map((m) => ({
+      memberId: m.memberId,
+      ...(m.groupInstanceId === undefined ? {} : { groupInstanceId: m.groupInstanceId }),
+      client: m.client,
+      sessionTimeoutMs: m.sessionTimeoutMs,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      protocol: m.protocol,
+      subscription: m.subscription,
+      assignment: m.assignment,
+    })),
+  };
 }
 
 /** Nothing for a group without pending transactional offsets (its note stays as it was). */
@@ -391,6 +475,12 @@ function onJoin(state: GroupState) {
         out.note(`${c.name} static member ${e.groupInstanceId} rejoined as ${memberId}, fencing ${old.memberId}`);
         const next = { ...c, members, staticMembers, leader, nextMemberSeq: seq + 1 };
         if (state === 'PreparingRebalance' || state === 'Empty') return { members, staticMembers, leader, nextMemberSeq: seq + 1 };
+        if (state === 'Stable' && c.config.staticMemberRejoinStored) {
+          // KAFKA-10284 (GroupCoordinator.updateStaticMemberAndRebalance): store the group with the
+          // new member id first, so that a coordinator that loads it later knows the new id.
+          const w: PendingWrite = { kind: 'staticMember', generation: c.generation, client: e.from, requestId: e.requestId, memberId, old, leader: c.leader };
+          return { members, staticMembers, leader, nextMemberSeq: seq + 1, ...write(next, [{ key: groupKey(c.groupId), value: c.generation, group: groupValue(next, members) }], w, out) };
+        }
         joinResponse(next, m, e.requestId, out);
         members.set(memberId, { ...m, joinRequest: undefined });
         return { members, staticMembers, leader, nextMemberSeq: seq + 1 };
@@ -465,7 +555,10 @@ function completeJoin(c: CoordinatorContext, _e: unknown, out: Outbox): Partial<
     members.set(m.memberId, { ...m, joinRequest: undefined, lastHeartbeat: now });
   }
   out.note(`${c.name} generation ${generation}: ${members.size} member(s), leader ${leader ?? 'none'}`);
-  return { members, staticMembers, generation, leader, protocol, initialDelay: false };
+  const patch = { members, staticMembers, generation, leader, protocol, initialDelay: false };
+  if (members.size > 0) return patch;
+  // The group is Empty: store it so, whether or not the write succeeds (Kafka only logs a failure).
+  return { ...patch, ...write({ ...c, ...patch }, [{ key: groupKey(c.groupId), value: generation, group: groupValue(patch, members) }], { kind: 'group', generation, reason: 'empty' }, out) };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -492,7 +585,8 @@ function onSync(state: GroupState) {
     if (e.memberId !== c.leader || [...c.pending.values()].some((w) => w.kind === 'group' && w.generation === c.generation)) return { members };
     members = new Map(members);
     for (const x of members.values()) members.set(x.memberId, { ...x, assignment: e.assignments.find((a) => a.memberId === x.memberId)?.partitions ?? [] });
-    return { members, ...write(c, [{ key: groupKey(c.groupId), value: c.generation }], { kind: 'group', generation: c.generation }, out) };
+    // GroupCoordinator.handleSyncGroup -> GroupMetadataManager.storeGroup: the members and their assignments.
+    return { members, ...write(c, [{ key: groupKey(c.groupId), value: c.generation, group: groupValue(c, members) }], { kind: 'group', generation: c.generation, reason: 'sync' }, out) };
   };
 }
 
@@ -701,6 +795,7 @@ function onWritten(c: CoordinatorContext, e: ProduceResponse, out: Outbox): Part
   pending.delete(e.requestId);
   const cc = { ...c, pending };
   if (w.kind === 'group') return groupWritten(cc, w, e, out);
+  if (w.kind === 'staticMember') return staticMemberWritten(cc, w, e, out);
   if (w.kind === 'commit') return commitWritten(cc, w, e, out);
   if (w.kind === 'txnCommit') return txnCommitWritten(cc, w, e, out);
   return markerWritten(cc, w, e, out);
@@ -710,6 +805,10 @@ type Written<K extends PendingWrite['kind']> = (c: CoordinatorContext, w: Extrac
 
 const groupWritten: Written<'group'> = (c, w, e, out) => {
   const error = appendError(e.error);
+  if (w.reason === 'empty') {
+    if (error) out.note(`${c.name} storing the empty generation ${w.generation} failed: ${e.error}`);
+    return { pending: c.pending };
+  }
   if (error) {
     out.note(`${c.name} storing generation ${w.generation} failed: ${e.error}`);
     const members = new Map(c.members);
@@ -720,6 +819,31 @@ const groupWritten: Written<'group'> = (c, w, e, out) => {
     return { pending: c.pending, members, ...(w.generation === c.generation ? { rebalance: `storing generation ${w.generation} failed` } : {}) };
   }
   return { pending: c.pending, ...(w.generation === c.generation ? { stored: w.generation } : {}) };
+};
+
+/**
+ * KAFKA-10284: the group with a static member's new id is stored: answer its JoinGroup (unless a
+ * rebalance answered it meanwhile). A failed write undoes the replacement (the old member id is
+ * the instance's again) and answers the error.
+ */
+const staticMemberWritten: Written<'staticMember'> = (c, w, e, out) => {
+  const error = appendError(e.error);
+  const m = c.members.get(w.memberId);
+  const waiting = m !== undefined && m.joinRequest === w.requestId;
+  if (!error) {
+    if (!waiting) return { pending: c.pending };
+    joinResponse(c, m, w.requestId, out);
+    return { pending: c.pending, members: setMember(c, { ...m, joinRequest: undefined }) };
+  }
+  out.note(`${c.name} storing static member ${w.memberId} failed: ${e.error}; ${w.old.memberId} is ${w.old.groupInstanceId} again`);
+  if (waiting) out.send(w.client, { type: 'JoinGroupResponse', requestId: w.requestId, error, generationId: -1, memberId: '', leader: '', protocol: m.protocol, members: [] } satisfies JoinGroupResponse);
+  if (m === undefined || c.generation !== w.generation) return { pending: c.pending };
+  const members = new Map(c.members);
+  members.delete(w.memberId);
+  members.set(w.old.memberId, { ...w.old, lastHeartbeat: c.now() });
+  const staticMembers = new Map(c.staticMembers);
+  if (w.old.groupInstanceId !== undefined) staticMembers.set(w.old.groupInstanceId, w.old.memberId);
+  return { pending: c.pending, members, staticMembers, leader: c.leader === w.memberId ? w.leader : c.leader };
 };
 
 const commitWritten: Written<'commit'> = (c, w, e, out) => {
@@ -938,7 +1062,11 @@ export const groupCoordinatorMachine = setup({
         ...rejectAll('loading'),
         FetchResponse: { guard: 'answersLoad', actions: 'onLoadFetch' },
       },
-      always: { guard: 'loaded', target: 'Empty' },
+      // readGroupMessageValue: a group stored with members is loaded Stable, without one Empty.
+      always: [
+        { guard: and(['loaded', 'hasMembers']), target: 'Stable' },
+        { guard: 'loaded', target: 'Empty' },
+      ],
     },
     Empty: {
       entry: 'tick',

@@ -109,6 +109,32 @@ export type GroupResponseEvent =
   | OffsetCommitResponse
   | OffsetFetchResponse;
 
+/**
+ * The group metadata record's value (Kafka's GroupMetadataValue, written by
+ * GroupMetadataManager.storeGroup; core/src/main/scala/kafka/coordinator/group/GroupMetadataManager.scala,
+ * groupMetadataValue / readGroupMessageValue, since 0.9): the generation, the selected protocol, the
+ * leader and every member with its subscription and assignment, so that a coordinator that loads
+ * the partition restores the group Stable with its members (Empty when it has none). Kafka's
+ * clientId and clientHost are the model's `client` (the consumer's node, which answers go to).
+ */
+export interface GroupMetadataValue {
+  readonly generation: number;
+  readonly protocol: string | undefined;
+  readonly leader: string | undefined;
+  readonly members: readonly GroupMemberValue[];
+}
+export interface GroupMemberValue {
+  readonly memberId: string;
+  /** KIP-345 (GroupMetadataValue v3, 2.3): group.instance.id. */
+  readonly groupInstanceId?: string;
+  readonly client: string;
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+  readonly protocol: string;
+  readonly subscription: Subscription;
+  readonly assignment: readonly number[];
+}
+
 /** `__consumer_offsets` record keys: an offset commit (OffsetCommitKey) and group metadata (GroupMetadataKey). */
 export const offsetKey = (groupId: string, partition: number) => `offset/${groupId}/${partition}`;
 export const groupKey = (groupId: string) => `group/${groupId}`;

@@ -4,6 +4,7 @@
  * (the partition's name, e.g. `t-0`).
  */
 import type { LogRecord } from '../log/index.js';
+import type { GroupMetadataValue } from './group-protocol.js';
 import type { TxnLogEntry } from './txn-protocol.js';
 
 export type BrokerId = number;
@@ -67,6 +68,8 @@ export interface ProducedValue {
   readonly control?: 'COMMIT' | 'ABORT';
   /** The transaction coordinator's log entry (`__transaction_state` records). */
   readonly txn?: TxnLogEntry;
+  /** A group's metadata record in `__consumer_offsets` (its `value` is the generation). */
+  readonly group?: GroupMetadataValue;
   /**
    * A consume-transform-produce output record: the input record it was made from (the input's
    * producer and value are `producer` and `value`); here which partition and offset it was read at.
@@ -242,7 +245,14 @@ export interface ProduceResponse { type: 'ProduceResponse'; actor?: string; requ
  * ListOffsets (latest): the consumer's auto.offset.reset=latest asks the leader for its HW, or,
  * with isolation READ_COMMITTED, for its last stable offset.
  */
-export interface ListOffsets { type: 'ListOffsets'; actor: string; requestId: number; isolation?: 'READ_COMMITTED' }
+export interface ListOffsets {
+  type: 'ListOffsets';
+  actor: string;
+  requestId: number;
+  isolation?: 'READ_COMMITTED';
+  /** KIP-320 (consumer side, KAFKA-7747, 2.3): the consumer's current leader epoch; absent before. */
+  currentLeaderEpoch?: number;
+}
 export interface ListOffsetsResponse { type: 'ListOffsetsResponse'; requestId: number; partition: number; error?: ErrorCode; offset: number }
 
 export interface Disconnected { type: 'net.disconnected'; peer: string }

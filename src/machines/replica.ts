@@ -345,7 +345,8 @@ function epochError(c: ReplicaContext, currentLeaderEpoch: number): ErrorCode | 
 function onConsumerFetch(c: ReplicaContext, e: Fetch & { from: string; requestId?: number }, out: Outbox): void {
   const s = c.state!;
   const leo = c.log.logEndOffset;
-  const error: ErrorCode | undefined = e.fetchOffset > leo || e.fetchOffset < c.log.logStartOffset ? 'OFFSET_OUT_OF_RANGE' : undefined;
+  // KIP-320 (consumer side, KAFKA-7747): a consumer's fetch may carry its current leader epoch too.
+  const error: ErrorCode | undefined = epochError(c, e.currentLeaderEpoch) ?? (e.fetchOffset > leo || e.fetchOffset < c.log.logStartOffset ? 'OFFSET_OUT_OF_RANGE' : undefined);
   let records = error ? [] : c.log.read(e.fetchOffset, 50, e.isolation === 'LOG_END' ? 'LOG_END' : 'HIGH_WATERMARK');
   // read_committed (KIP-98): up to the last stable offset, with the aborted transactions in range.
   let committed: Pick<FetchResponse, 'lastStableOffset' | 'abortedTransactions'> = {};
@@ -549,7 +550,7 @@ function onOffsetsForLeaderEpoch(c: ReplicaContext, e: OffsetsForLeaderEpoch & {
   const r = c.log.epochCache.endOffsetFor(e.leaderEpoch, c.log.logEndOffset);
   out.send(e.from, {
     type: 'OffsetsForLeaderEpochResponse',
-    actor: c.name,
+    actor: e.replicaId < 0 ? undefined : c.name, // a consumer's (KAFKA-7747): to its primary actor
     requestId: e.requestId,
     leaderEpoch: fenced ? -1 : r.leaderEpoch,
     endOffset: fenced ? -1 : r.endOffset,
@@ -731,6 +732,9 @@ export const replicaMachine = setup({
     ),
     /** ListOffsets(LATEST) for a read_uncommitted consumer: the HW (Kafka's Partition.fetchOffsetForTimestamp). */
     onListOffsets: react<ReplicaContext, ListOffsets & { from: string }>((c, e, out) => {
+      // KIP-320 (consumer side, KAFKA-7747): ListOffsets may carry the consumer's current leader epoch.
+      const fenced = epochError(c, e.currentLeaderEpoch ?? -1);
+      if (fenced) return void out.send(e.from, { type: 'ListOffsetsResponse', requestId: e.requestId, partition: c.partition, error: fenced, offset: -1 } satisfies ListOffsetsResponse);
       // read_committed asks for the last stable offset (KIP-98: ListOffsets with isolation level).
       const offset = e.isolation === 'READ_COMMITTED' ? c.producers.lastStableOffset(c.log.highWatermark) : c.log.highWatermark;
       out.send(e.from, { type: 'ListOffsetsResponse', requestId: e.requestId, partition: c.partition, offset } satisfies ListOffsetsResponse);
@@ -743,7 +747,7 @@ export const replicaMachine = setup({
       out.send(e.from, { type: 'FetchResponse', actor: e.replicaId < 0 ? e.replyTo : c.name, ...(e.replicaId < 0 ? { partition: c.partition } : {}), requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', records: [], highWatermark: -1, leaderEndOffset: -1, leaderEpoch: c.state?.leaderEpoch ?? -1 } as FetchResponse),
     ),
     rejectOffsetsForLeaderEpoch: react<ReplicaContext, OffsetsForLeaderEpoch & { from: string; requestId?: number }>((c, e, out) =>
-      out.send(e.from, { type: 'OffsetsForLeaderEpochResponse', actor: c.name, requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', leaderEpoch: -1, endOffset: -1 } as OffsetsForLeaderEpochResponse),
+      out.send(e.from, { type: 'OffsetsForLeaderEpochResponse', actor: e.replicaId < 0 ? undefined : c.name, requestId: e.requestId, error: 'NOT_LEADER_OR_FOLLOWER', leaderEpoch: -1, endOffset: -1 } as OffsetsForLeaderEpochResponse),
     ),
     onFetch: react(onFetch),
     releaseParked: react<ReplicaContext, ReplicaEvent>((c, _e, out) => releaseParked(c, out)),

@@ -31,6 +31,8 @@ describe('Kafka releases as profiles', () => {
     expect(on('2.0').truncation).toBe('leader-epoch-kip279');
     expect(on('2.0').fetchEpochFencing).toBe(false);
     expect(on('2.1').fetchEpochFencing).toBe(true);
+    expect(on('2.5').staticMemberRejoinStored).toBe(false);
+    expect(on('2.7').staticMemberRejoinStored).toBe(true);
     expect(on('2.8').enableIdempotence).toBe(false);
     expect(on('3.0')).toMatchObject({ enableIdempotence: true, sessionTimeoutMs: 450 });
     expect(on('3.6').strictMinIsr).toBe(false);

@@ -7,12 +7,12 @@
 import { createActor } from 'xstate';
 import { resolveConfig, type ClusterConfig } from '../../src/config/index.js';
 import { groupCoordinatorMachine, type CoordinatorContext } from '../../src/machines/group-coordinator.js';
-import { OFFSETS_TOPIC } from '../../src/machines/protocol.js';
+import { OFFSETS_TOPIC, type ProducedValue, type Record } from '../../src/machines/protocol.js';
 import type { Effect } from '../../src/sim/world.js';
 
 export const ACTOR = 'group-g0';
 export type Sent = { to: string; msg: { type: string; requestId?: number; error?: string; [k: string]: unknown } };
-export type ProduceRequest = { requestId: number; acks: unknown; records: { key: string; value: { value: number } }[] };
+export type ProduceRequest = { requestId: number; acks: unknown; records: { key: string; value: ProducedValue }[] };
 export interface Joined {
   memberId: string;
   generationId: number;
@@ -20,16 +20,19 @@ export interface Joined {
 
 const stoppedClock = { setTimeout: () => ({}), clearTimeout: () => undefined };
 
-export function groupCoordinator(config: ClusterConfig = resolveConfig('default')) {
-  let now = 0;
+export function groupCoordinator(config: ClusterConfig = resolveConfig('default'), start = 0) {
+  let now = start;
   const effects: Effect[] = [];
   const actor = createActor(groupCoordinatorMachine, { input: { config, now: () => now, groupId: 'g0', brokerId: 1, name: ACTOR }, clock: stoppedClock });
   actor.on('*', (e) => void effects.push(e as Effect));
   actor.start();
-  let offset = 0;
   let requestId = 100;
+  /** What the stand-in replica appended: `__consumer_offsets-0` as a coordinator elected later loads it. */
+  const log: Record[] = [];
   const h = {
     config,
+    log,
+    now: () => now,
     ctx: () => actor.getSnapshot().context as CoordinatorContext,
     state: () => String(actor.getSnapshot().value),
     advance: (ms: number) => {
@@ -44,14 +47,15 @@ export function groupCoordinator(config: ClusterConfig = resolveConfig('default'
     produced: (): ProduceRequest[] => effects.splice(0).flatMap((e) => (e.type === 'local.send' && e.msg.type === 'Produce' ? [e.msg as unknown as ProduceRequest] : [])),
     /** The offsets replica appends and replicates the request, and answers. */
     answer: (p: ProduceRequest) => {
-      h.send({ type: 'ProduceResponse', actor: ACTOR, requestId: p.requestId, baseOffset: offset }, 'b1');
-      offset += p.records.length;
+      const baseOffset = log.length;
+      for (const r of p.records) log.push({ offset: log.length, leaderEpoch: 0, timestamp: now, key: r.key, value: r.value, size: 1 });
+      h.send({ type: 'ProduceResponse', actor: ACTOR, requestId: p.requestId, baseOffset }, 'b1');
     },
-    /** Broker 1 leads an empty `__consumer_offsets-0`: the coordinator loads nothing and is ready. */
-    elect: () => {
-      h.send({ type: 'PartitionChange', actor: ACTOR, state: { topic: OFFSETS_TOPIC, partition: 0, replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1, leaderEpoch: 0, partitionEpoch: 0 }, brokerEpoch: 1 }, 'b1');
+    /** Broker 1 leads `__consumer_offsets-0` (empty unless `records` are given): the coordinator loads it and is ready. */
+    elect: (records: readonly Record[] = [], epoch = 0) => {
+      h.send({ type: 'PartitionChange', actor: ACTOR, state: { topic: OFFSETS_TOPIC, partition: 0, replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1, leaderEpoch: epoch, partitionEpoch: epoch }, brokerEpoch: 1 }, 'b1');
       const fetch = effects.splice(0).find((e) => e.type === 'local.send' && e.msg.type === 'Fetch') as unknown as { msg: { requestId: number } };
-      h.send({ type: 'FetchResponse', requestId: fetch.msg.requestId, records: [], highWatermark: 0, leaderEndOffset: 0, leaderEpoch: 0 }, 'b1');
+      h.send({ type: 'FetchResponse', requestId: fetch.msg.requestId, records, highWatermark: records.length, leaderEndOffset: records.length, leaderEpoch: epoch }, 'b1');
       effects.splice(0);
     },
     join: (client: string, memberId = '') =>

@@ -19,14 +19,17 @@ function run(input: ScenarioInput) {
 const groupStates = (world: World) =>
   world.trace.events().flatMap((e) => (e.e === 'state' && /\/group-g\d$/.test(e.node) ? [{ node: e.node, from: e.from as string | null, to: e.to as string, t: e.t }] : []));
 
-/** GroupMetadata.validPreviousStates, plus the coordinator's own Unloaded and Loading. */
+/**
+ * GroupMetadata.validPreviousStates, plus the coordinator's own Unloaded and Loading (a group
+ * stored with members is loaded Stable, GroupMetadataManager.readGroupMessageValue).
+ */
 const legal: Record<string, readonly (string | null)[]> = {
   Unloaded: [null],
   Loading: ['Unloaded', 'Dead', 'Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable', 'Loading'],
   Empty: ['Loading', 'PreparingRebalance'],
   PreparingRebalance: ['Empty', 'CompletingRebalance', 'Stable'],
   CompletingRebalance: ['PreparingRebalance'],
-  Stable: ['CompletingRebalance'],
+  Stable: ['CompletingRebalance', 'Loading'],
   Dead: ['Loading', 'Empty', 'PreparingRebalance', 'CompletingRebalance', 'Stable'],
 };
 
@@ -95,6 +98,25 @@ describe('group coordinator', () => {
     for (const n of ['g0-c0', 'g0-c1']) processed += (world.actor(n)!.getSnapshot() as { context: ConsumerContext }).context.processed.length;
     expect(processed).toBeGreaterThanOrEqual(60);
     expect(processed).toBeLessThan(90);
+  });
+
+  it('a coordinator failover keeps the group in its generation: the members find the new coordinator and heartbeat it, with no JoinGroup round', () => {
+    // b1 coordinates (it leads __consumer_offsets-0) and crashes for good at 400.
+    const { world, summary } = run(base({ properties: ['processed-at-least-once', 'group-exclusive-ownership', 'stale-commit-fenced'], faults: [{ at: 400, type: 'crash', node: 'b1' }] }));
+    expect(summary.violation).toBeUndefined();
+    const c = coordinatorOf(world)!;
+    expect([c.broker === 'b1', c.state, c.ctx.generation, c.ctx.members.size]).toEqual([false, 'Stable', 1, 2]);
+    const notes = world.trace.events().flatMap((e) => (e.e === 'note' ? [{ t: e.t, text: e.text }] : []));
+    expect(notes.some((n) => n.t > 400 && /^group-g0 loaded: generation 1, members \[\["g0-c0-/.test(n.text))).toBe(true);
+    // Both consumers noticed the coordinator was gone, and neither rejoined: no JoinGroup was sent after the crash.
+    expect(notes.filter((n) => n.t >= 400 && / lost its coordinator \(broker 1\)/.test(n.text)).length).toBeGreaterThanOrEqual(2);
+    const joins = world.trace.events().filter((e) => (e.e === 'deliver' || e.e === 'drop') && e.sent >= 400 && (e.msg as { type?: string }).type === 'JoinGroup');
+    expect(joins).toEqual([]);
+    expect(notes.filter((n) => n.t > 400 && /\(re\)joins|^group-g0 (generation|PreparingRebalance)|UNKNOWN_MEMBER_ID/.test(n.text))).toEqual([]);
+    for (const n of ['g0-c0', 'g0-c1']) {
+      const ctx = (world.actor(n)!.getSnapshot() as { context: ConsumerContext }).context;
+      expect([ctx.generation, ctx.coordinator, c.ctx.members.has(ctx.memberId)]).toEqual([1, Number(c.broker.slice(1)), true]);
+    }
   });
 
   it('KIP-345: a static member that restarts within its session keeps its assignment without a rebalance', () => {

@@ -13,6 +13,7 @@ export const kafka_0_10_2 = firstRelease(
     // AbstractFetcherThread: truncation is its own step before fetching until KAFKA-10554 (2.7).
     truncateOnFetch: false,
     fetchEpochFencing: false,
+    consumerEpochValidation: false,
     // A broker that bounces inside its ZooKeeper session is not told apart from its old self
     // (no broker epoch before KIP-380): it keeps its place in the ISR.
     brokerEpochFencing: false,
@@ -32,6 +33,8 @@ export const kafka_0_10_2 = firstRelease(
     retries: 0,
     maxInFlightRequestsPerConnection: 5,
     generationFencing: true,
+    // No static membership before KIP-345 (2.3); when it came, a static member's rejoin was not stored (KAFKA-10284).
+    staticMemberRejoinStored: false,
     producerFencing: true,
     txnEpochBump: 'init-only',
     replicaLagTimeMaxMs: 10_000,

@@ -10,6 +10,7 @@ export type ReleaseSettings = Pick<
   | 'truncation'
   | 'truncateOnFetch'
   | 'fetchEpochFencing'
+  | 'consumerEpochValidation'
   | 'brokerEpochFencing'
   | 'isrJoinNeedsEpochStart'
   | 'strictMinIsr'
@@ -22,6 +23,7 @@ export type ReleaseSettings = Pick<
   | 'retries'
   | 'maxInFlightRequestsPerConnection'
   | 'generationFencing'
+  | 'staticMemberRejoinStored'
   | 'producerFencing'
   | 'txnEpochBump'
   | TimeSetting
