@@ -18,6 +18,8 @@ export const presets: readonly Preset[] = [
   { name: 'acks1', description: 'acks=1: the leader acknowledges before any follower has the record', overrides: { acks: 1, enableIdempotence: false } },
   { name: 'min-isr-1', description: 'min.insync.replicas=1: acks=all is satisfied by the leader alone once the ISR shrinks', overrides: { minInsyncReplicas: 1 } },
   { name: 'unclean', description: 'unclean.leader.election.enable=true: an out-of-sync replica may become leader', overrides: { uncleanLeaderElection: true } },
+  // KIP-101's own setup (its scenarios have a leader and one follower): both replicas can fail.
+  { name: 'two-replicas', description: '2 brokers, replication factor 2, min.insync.replicas=1: a leader and one follower, as in KIP-101\'s scenarios', overrides: { brokers: 2, replicationFactor: 2, minInsyncReplicas: 1 } },
   // The historical presets name their release and set only what the release does not: the
   // truncation rule is the release's (so `--kafka 0.11` runs the same preset with KIP-101's fix).
   // The two replication ones fsync every append, so that the truncation rule is the only way
