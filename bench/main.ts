@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<{ default: () => Promise<void> }>> =
   replication: () => import('./replication.js'),
   check: () => import('./check.js'),
   workers: () => import('./workers.js'),
+  find: () => import('./find.js'),
 };
 
 const only = process.argv.slice(2);
