@@ -19,5 +19,15 @@ export function controllerImage(world: World): MetadataImage | undefined {
     const c = (world.actor(node)?.getSnapshot() as { context: QuorumControllerContext } | undefined)?.context;
     if (c && (!best || c.highWatermark > best.highWatermark)) best = c;
   }
+  // A voter's high watermark is only what it has learned: a restarted voter starts from 0, and
+  // one that missed fetches lags. So while the voters that know the newest commits are down, the
+  // running ones may all know less than was committed. What was committed stays committed (log
+  // matching), so the furthest image ever seen in this world is still the decided one.
+  const seen = furthest.get(world);
+  if (seen && (!best || seen.highWatermark >= best.highWatermark)) return seen.image;
+  if (best) furthest.set(world, { highWatermark: best.highWatermark, image: best.committed });
   return best?.committed;
 }
+
+/** Per world, the furthest committed image read so far and its high watermark. */
+const furthest = new WeakMap<World, { readonly highWatermark: number; readonly image: MetadataImage }>();
