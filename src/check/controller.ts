@@ -3,7 +3,7 @@ import type { BrokerContext } from '../machines/broker.js';
 import { checkQuorumTimeout, type QuorumControllerContext } from '../machines/quorum-controller.js';
 import { brokerNode, topicOf } from '../machines/protocol.js';
 import { controllerNode, imageAt, type MetadataImage, type MetadataLogEntry } from '../machines/raft-protocol.js';
-import { sortFaults, type Fault } from '../sim/faults.js';
+import { faultOverBy, sortFaults, type Fault } from '../sim/faults.js';
 import type { World } from '../sim/world.js';
 import type { GroupInvariant } from './groups.js';
 
@@ -51,7 +51,7 @@ export function electionBoundMs(config: ClusterConfig): number {
 /** When the last fault of a schedule is over (crashes restarted, cuts healed, slowdowns ended). */
 function faultsOverAt(faults: readonly Fault[]): number {
   let over = 0;
-  for (const f of sortFaults(faults)) over = Math.max(over, f.at + (f.type === 'latency' ? f.durationMs : 0));
+  for (const f of sortFaults(faults)) over = Math.max(over, faultOverBy(f));
   return over;
 }
 

@@ -11,6 +11,7 @@ import { groupInvariants, type GroupInvariant } from '../check/groups.js';
 import { transactionInvariants } from '../check/transactions.js';
 import { releaseFor, requireFeature, resolveConfig, type ClusterConfig } from '../config/index.js';
 import { installKafka } from './kafka.js';
+import { kafkaAimResolver } from './aims.js';
 import type { Scenario } from './scenario.js';
 
 export interface RunSummary {
@@ -69,7 +70,9 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
     if (scenario.workload.transactional || scenario.workload.groups?.some((g) => g.commit === 'transactional')) {
       requireFeature(releaseFor(scenario.config.preset, scenario.config.kafka, `${where}: config`), 'transactions', `${where}: workload`);
     }
-    budgetNodes = installKafka(world, config, scenario.workload).brokers;
+    const kafka = installKafka(world, config, scenario.workload);
+    budgetNodes = kafka.brokers;
+    world.setAimResolver(kafkaAimResolver(kafka));
     // Consumer-group properties exist only when the scenario has groups (spec/consumer-groups.md).
     const all: GroupInvariant[] = [...replicationInvariants(config), ...controlPlaneInvariants(config, scenario.faults), ...groupInvariants(config, scenario.workload), ...transactionInvariants(config, scenario.workload)];
     const wanted = scenario.properties;
@@ -96,6 +99,7 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
     }
   }
   checkFaultNodes(scenario.faults, world.nodeIds(), where);
+  if (scenario.faultBudget) world.setFaultBudget(scenario.faultBudget);
   world.scheduleFaults(scenario.faults);
   return { world, config, budgetNodes };
 }
@@ -130,6 +134,8 @@ function checkFaultNodes(faults: readonly Fault[], nodes: readonly NodeId[], whe
       case 'disconnect':
         check(f.a, `${p}.a`);
         check(f.b, `${p}.b`);
+        return;
+      case 'aimed':
         return;
     }
   });

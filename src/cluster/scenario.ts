@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { aimedActions, aims } from '../sim/faults.js';
 
 /**
  * A Scenario is one run, as data: configuration, workload, fault schedule, seed, horizon.
@@ -23,6 +24,17 @@ const faultSchema = z.discriminatedUnion('type', [
   z.strictObject({ at: time, type: z.literal('heal'), nodes: z.array(nodeId).optional() }),
   z.strictObject({ at: time, type: z.literal('latency'), node: nodeId, ms: z.number().int().min(0), durationMs: time, peer: nodeId.optional() }),
   z.strictObject({ at: time, type: z.literal('disconnect'), a: nodeId, b: nodeId }),
+  // A fault aimed at a role (the leader, the ISR's followers, ...), resolved when it is due.
+  z.strictObject({
+    at: time,
+    type: z.literal('aimed'),
+    aim: z.enum(aims),
+    action: z.enum(aimedActions),
+    durationMs: z.number().int().min(1),
+    upTo: z.number().int().min(1).default(1),
+    windowMs: time.optional(),
+    tear: z.boolean().optional(),
+  }),
 ]);
 
 const pingPongSchema = z.strictObject({
@@ -109,6 +121,20 @@ export const scenarioSchema = z.strictObject({
   network: networkSchema.default({ minLatencyMs: 1, maxLatencyMs: 5 }),
   workload: z.discriminatedUnion('kind', workloadSchemas).default(defaultWorkload),
   faults: z.array(faultSchema).default([]),
+  /**
+   * The fault budget, kept while the run goes: a fault that would take more nodes out than it
+   * allows is refused. A search writes it with schedules that have aimed faults (their targets
+   * are known only when they strike); absent, the schedule is applied as written.
+   */
+  faultBudget: z
+    .strictObject({
+      nodes: z.array(nodeId),
+      maxFaulty: z.number().int().min(0),
+      maxPowerLost: z.number().int().min(0).optional(),
+      recoveryMs: time.optional(),
+      controllers: z.strictObject({ nodes: z.array(nodeId), maxFaulty: z.number().int().min(0) }).optional(),
+    })
+    .optional(),
   /** Invariants to check (ids from spec/); all of them when absent. */
   properties: z.array(z.string().min(1)).optional(),
   /** What a replay must reproduce: written with every counterexample. */

@@ -20,6 +20,8 @@ export interface SearchParameters {
   readonly faults: readonly string[];
   readonly correlated: boolean;
   readonly tear: boolean;
+  /** Swarm testing (absent in results written before it existed: false). */
+  readonly swarm: boolean;
   readonly maxEpisodes: number;
   readonly duration: number;
   readonly commit: string | null;
@@ -76,6 +78,7 @@ const searchSchema = z.object({
   faults: z.array(z.string()),
   correlated: z.boolean(),
   tear: z.boolean(),
+  swarm: z.boolean().default(false),
   maxEpisodes: count,
   duration: count,
   commit: z.string().nullable(),

@@ -9,7 +9,7 @@ import { CONTROLLER, brokerNode } from '../machines/protocol.js';
 import { controllerNode } from '../machines/raft-protocol.js';
 import { initialReplicas } from '../machines/controller.js';
 import type { Invariant, Violation } from '../sim/world.js';
-import { caseToScenario, controllerEpisodeKinds, defaultEpisodeKinds, exploreCaseArb, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
+import { caseToScenario, controllerEpisodeKinds, defaultEpisodeKinds, exploreCaseArb, replicationAimedKinds, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
 import { groupPropertyIds } from '../check/groups.js';
 import { transactionPropertyIds } from '../check/transactions.js';
 import { txnSpaceFor } from '../transactions/scenarios.js';
@@ -37,6 +37,13 @@ export interface ExploreOptions {
   readonly correlated?: boolean;
   /** A power loss may keep a random prefix of the unflushed writes (and tear the last one). */
   readonly tear?: boolean;
+  /** Swarm testing: each run draws from a random subset of the fault kinds. */
+  readonly swarm?: boolean;
+  /**
+   * Add the faults aimed at roles (`aimedKindsFor`) to the kinds searched: the leader, the ISR,
+   * a rejoining broker, and the coordinators of a group or transaction property.
+   */
+  readonly aim?: boolean;
   readonly durationMs?: number;
   readonly maxEpisodes?: number;
   readonly onProgress?: (p: { readonly runs: number; readonly shrinks: number }) => void;
@@ -91,6 +98,18 @@ export function propertyIds(): string[] {
   return [...replicationInvariants(resolveConfig('default')).map((i) => i.id), ...controlPlanePropertyIds, ...groupPropertyIds, ...transactionPropertyIds];
 }
 
+/**
+ * The aimed fault kinds that have a target in a search for this property: the replication ones
+ * always, the group coordinator's for a group property, the transaction coordinator's for a
+ * transaction property.
+ */
+export function aimedKindsFor(property: string): EpisodeKind[] {
+  const focus = storyFocusOf(property);
+  return [...replicationAimedKinds, ...(focus === 'groups' ? ['aim-group-coordinator' as const] : focus === 'transactions' ? ['aim-txn-coordinator' as const] : [])];
+}
+
+const withAims = (kinds: readonly EpisodeKind[], aimed: readonly EpisodeKind[]): EpisodeKind[] => [...kinds, ...aimed.filter((k) => !kinds.includes(k))];
+
 export function searchSpace(opts: ExploreOptions): SearchSpace {
   const config = resolveConfig(opts.preset, opts.overrides ?? {}, 'config', opts.kafka);
   const budget = opts.budget ?? defaultBudget(config);
@@ -122,9 +141,10 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
       // A quorum of 2f+1 voters tolerates f faulty ones (spec/controller.md).
       ...(controllers.length > 0 ? { controllers: { nodes: controllers, maxFaulty: Math.floor((controllers.length - 1) / 2) } } : {}),
     },
-    kinds: opts.faults ?? (controllers.length > 0 ? [...defaultEpisodeKinds, ...controllerEpisodeKinds] : defaultEpisodeKinds),
+    kinds: withAims(opts.faults ?? (controllers.length > 0 ? [...defaultEpisodeKinds, ...controllerEpisodeKinds] : defaultEpisodeKinds), opts.aim ? aimedKindsFor(opts.property) : []),
     correlated: opts.correlated ?? false,
     ...(opts.tear ? { tear: true } : {}),
+    ...(opts.swarm ? { swarm: true } : {}),
     horizonMs: Math.floor((opts.durationMs ?? 1500) * 0.7),
     maxEpisodes: opts.maxEpisodes ?? 6,
     consumerOutageMaxMs: config.sessionTimeoutMs + 300,

@@ -1,6 +1,6 @@
 import { CONTROLLER } from '../machines/protocol.js';
 import { isControllerNode } from '../machines/raft-protocol.js';
-import type { Fault } from '../sim/faults.js';
+import type { Aim, AimedAction, Fault } from '../sim/faults.js';
 import type { TraceEvent } from '../sim/trace.js';
 
 /**
@@ -34,8 +34,21 @@ export function describeFault(f: Fault): string {
       return f.peer === undefined ? `${f.node} slows down: +${f.ms} ms per message for ${f.durationMs} ms` : `link ${f.node} <-> ${f.peer} slows down: +${f.ms} ms per message for ${f.durationMs} ms`;
     case 'disconnect':
       return `connection ${f.a} <-> ${f.b} drops`;
+    case 'aimed':
+      return `${aimedVerb[f.action]} ${aimText[f.aim]} for ${f.durationMs} ms`;
   }
 }
+
+const aimedVerb: Readonly<Record<AimedAction, string>> = { crash: 'power loss of', 'process-crash': 'process crash of', isolate: 'isolate', 'isolate-from-controller': 'cut from the controller:' };
+/** An aim, as a story says it (also the effect the World records on the faults it resolves to). */
+export const aimText: Readonly<Record<Aim, string>> = {
+  leader: 'the leader',
+  'isr-followers': "the ISR's followers",
+  isr: 'the whole ISR, once it has shrunk',
+  rejoined: 'the broker that rejoins the ISR',
+  'group-coordinator': 'the group coordinator, mid-rebalance',
+  'txn-coordinator': 'the transaction coordinator, mid-commit',
+};
 
 /**
  * A fault's step kind: crashes are told apart by what they cost (a crash without a kind is a
@@ -98,6 +111,8 @@ export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'repli
   trace.forEach((ev, i) => {
     switch (ev.e) {
       case 'fault': {
+        // An aimed fault is told by the faults it resolves to (their effect names the aim).
+        if (ev.fault.type === 'aimed') return;
         flushAcks();
         const f = ev.fault;
         const last = steps[steps.length - 1];

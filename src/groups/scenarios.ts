@@ -3,8 +3,8 @@ import { groupPropertyIds } from '../check/groups.js';
 import { consumerNode } from '../cluster/kafka.js';
 import type { ScenarioInput } from '../cluster/scenario.js';
 import type { CommitPolicy } from '../machines/consumer.js';
-import type { Fault } from '../sim/faults.js';
-import { caseToScenario, configFields, episodeArb, episodesToFaults, exploreCaseArb, type Episode, type ExploreCase, type SearchBase, type SearchSpace } from '../workload/arbitraries.js';
+import { faultOverBy, type Fault } from '../sim/faults.js';
+import { caseToScenario, configFields, budgetFor, episodesArb, episodesToFaults, exploreCaseArb, type Episode, type ExploreCase, type SearchBase, type SearchSpace } from '../workload/arbitraries.js';
 
 /**
  * Search spaces for the consumer-group properties: a case is a produce workload with one or two
@@ -73,7 +73,7 @@ export function groupCaseArb(space: SearchSpace, o: GroupSpaceOptions = {}): fc.
     protocol: o.protocol === 'any' ? fc.constantFrom<'eager' | 'cooperative' | undefined>('eager', 'cooperative') : fc.constant(o.protocol),
     processingMs: fc.integer({ min: 1, max: 20 }),
     secondGroupAt: o.secondGroup ? fc.integer({ min: 0, max: consumerHorizon(space) }) : fc.constant(undefined),
-    episodes: o.brokerFaults === false ? fc.constant([]) : fc.array(episodeArb(space), { maxLength: space.maxEpisodes }),
+    episodes: o.brokerFaults === false ? fc.constant([]) : episodesArb(space),
     consumerEpisodes: kinds.length === 0 ? fc.constant([]) : fc.array(consumerEpisodeArb(space, kinds, maxConsumers), { maxLength: 3 }),
   });
 }
@@ -100,7 +100,7 @@ export function groupCaseToScenario(c: GroupCase, space: SearchSpace, base: Base
     else closes.push({ consumer: e.consumer, at: e.at });
   }
   const faults = [...brokerFaults, ...consumerFaults].sort((a, b) => a.at - b.at);
-  const lastFault = Math.max(0, ...faults.map((f) => f.at + ('durationMs' in f ? f.durationMs : 0)), ...stalls.map((s) => s.at + s.durationMs));
+  const lastFault = Math.max(0, ...faults.map(faultOverBy), ...stalls.map((s) => s.at + s.durationMs));
   const durationMs = Math.max(base.durationMs, Math.max(c.records * c.intervalMs, lastFault, c.secondGroupAt ?? 0) + SETTLE_MS);
   const group = {
     consumers: c.consumers,
@@ -122,6 +122,7 @@ export function groupCaseToScenario(c: GroupCase, space: SearchSpace, base: Base
     // Eight keys, so that every partition gets records (murmur2 of k0..k2 may all land on one).
     workload: { kind: 'produce', producers: 1, records: c.records, intervalMs: c.intervalMs, keys: 8, groups: [group, ...second] },
     faults,
+    ...budgetFor(faults, space),
   };
 }
 

@@ -31,7 +31,46 @@ export type Fault =
   /** Extra latency on every message to or from `node`, or, with `peer`, only on the link between the two. */
   | { at: number; type: 'latency'; node: NodeId; ms: number; durationMs: number; peer?: NodeId }
   /** The TCP connection between `a` and `b` breaks: what is in flight on it is lost. */
-  | { at: number; type: 'disconnect'; a: NodeId; b: NodeId };
+  | { at: number; type: 'disconnect'; a: NodeId; b: NodeId }
+  /**
+   * A fault aimed at a role, as Jepsen's nemeses aim theirs: the World resolves `aim` to nodes
+   * from the model's state when the fault is due (through the cluster's AimResolver), so a
+   * replay, or a shrunk schedule, strikes whoever holds the role in that run. An aim that finds
+   * no target waits for one (checked after every event) for at most `windowMs`; `rejoined` and
+   * the coordinator aims always wait for their moment. The action lasts `durationMs` and is
+   * then repaired (restart, heal). At most `upTo` nodes are struck.
+   */
+  | { at: number; type: 'aimed'; aim: Aim; action: AimedAction; durationMs: number; upTo: number; windowMs?: number; tear?: boolean };
+
+/**
+ * Whom an aimed fault strikes:
+ * - `leader`: the leader of the data partition, as the control plane has it;
+ * - `isr-followers`: the ISR's members other than the leader (isolated together, the ISR shrinks
+ *   to the leader);
+ * - `isr`: every member of the data partition's ISR, once it has shrunk to `upTo` members (so
+ *   that only replicas outside the ISR are left: the unclean election's moment);
+ * - `rejoined`: the first broker to rejoin the data partition's ISR after the fault is due;
+ * - `group-coordinator`: the coordinator of the first consumer group, once the group is
+ *   rebalancing (PreparingRebalance or CompletingRebalance);
+ * - `txn-coordinator`: the coordinator of a transactional.id, once it is completing a commit or
+ *   an abort (PrepareCommit, PrepareAbort).
+ */
+export const aims = ['leader', 'isr-followers', 'isr', 'rejoined', 'group-coordinator', 'txn-coordinator'] as const;
+export type Aim = (typeof aims)[number];
+/**
+ * What an aimed fault does to its targets: a power loss (`crash`), a process crash, a cut from
+ * every other node (`isolate`), or a cut from the control plane only.
+ */
+export const aimedActions = ['crash', 'process-crash', 'isolate', 'isolate-from-controller'] as const;
+export type AimedAction = (typeof aimedActions)[number];
+export type AimedFault = Extract<Fault, { type: 'aimed' }>;
+
+/** When a fault is over at the latest: a latency spike lasts, an aimed fault may wait its window and then last. */
+export function faultOverBy(f: Fault): number {
+  if (f.type === 'latency') return f.at + f.durationMs;
+  if (f.type === 'aimed') return f.at + (f.windowMs ?? 0) + f.durationMs;
+  return f.at;
+}
 
 export type CrashKind = 'process' | 'power-loss';
 export const crashKinds: readonly CrashKind[] = ['process', 'power-loss'];
@@ -39,7 +78,7 @@ export const crashKinds: readonly CrashKind[] = ['process', 'power-loss'];
 export const crashKindOf = (f: { readonly kind?: CrashKind | undefined }): CrashKind => f.kind ?? 'power-loss';
 
 export type FaultType = Fault['type'];
-export const faultTypes: readonly FaultType[] = ['crash', 'shutdown', 'restart', 'partition', 'heal', 'latency', 'disconnect'];
+export const faultTypes: readonly FaultType[] = ['crash', 'shutdown', 'restart', 'partition', 'heal', 'latency', 'disconnect', 'aimed'];
 
 /**
  * The fault budget (design decision 7): at most `maxFaulty` of the `nodes` may be faulty at
@@ -176,6 +215,34 @@ export function enforceBudget(schedule: readonly Fault[], budget: FaultBudget): 
   }
   return kept;
 }
+
+/**
+ * The budget, kept while a run goes (the World's, for schedules with aimed faults, whose targets
+ * are known only when they strike): every fault that starts is admitted only if the faults
+ * admitted so far and it stay within the budget. A refused fault is not applied; its repair then
+ * finds nothing to repair, or ends another cut of the same node early: a refusal only ever makes
+ * the run gentler, never takes it over the budget.
+ */
+export class BudgetGuard {
+  private readonly admitted: Fault[] = [];
+  constructor(private readonly budget: FaultBudget) {}
+
+  /** Admit these faults (all at the current time) together, or none of them. */
+  admit(faults: readonly Fault[]): boolean {
+    const trial = [...this.admitted, ...faults];
+    if (enforceBudget(trial, this.budget).length !== trial.length) return false;
+    this.admitted.push(...faults);
+    return true;
+  }
+
+  /** A repair (restart, heal) or anything else that cannot take a node out: noted, never refused. */
+  note(f: Fault): void {
+    this.admitted.push(f);
+  }
+}
+
+/** Whether a fault takes nodes out (and so must fit the budget), as opposed to repairing them. */
+export const takesOut = (f: Fault): boolean => f.type === 'crash' || f.type === 'shutdown' || f.type === 'partition' || f.type === 'latency';
 
 /** The largest number of budgeted nodes faulty at once under a schedule. */
 export function peakFaulty(schedule: readonly Fault[], nodes: readonly NodeId[], recoveryMs = 0): number {

@@ -1,7 +1,7 @@
 import { createActor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import { virtualClock } from './clock.js';
 import { Disk } from './disk.js';
-import { type Fault, crashKindOf, sortFaults } from './faults.js';
+import { BudgetGuard, type AimedFault, type Fault, type FaultBudget, crashKindOf, sortFaults, takesOut } from './faults.js';
 import { Network, type NetworkConfig, type NodeId, defaultNetworkConfig } from './network.js';
 import type { HistoryOp } from './history.js';
 import { EventQueue } from './queue.js';
@@ -90,6 +90,27 @@ export interface Violation {
   readonly time: number;
   /** Index of the trace entry at which the property broke. */
   readonly step: number;
+}
+
+/**
+ * Resolves aimed faults from the model's state; the layer that installs the model supplies it
+ * (`World.setAimResolver`), since the kernel knows nothing of leaders or ISRs.
+ */
+export interface AimResolver {
+  /**
+   * Called when an aimed fault is due. Returns the probe the World asks for targets, at once and
+   * then after every event, until it names some or the fault's window is over.
+   */
+  arm(world: World, fault: AimedFault): () => readonly NodeId[] | undefined;
+  /** The control plane's nodes, which `isolate-from-controller` cuts a target off from. */
+  controlPlane(world: World): readonly NodeId[];
+}
+
+/** An aimed fault waiting for its target. */
+interface ArmedFault {
+  readonly fault: AimedFault;
+  readonly probe: () => readonly NodeId[] | undefined;
+  readonly until: number;
 }
 
 export interface WorldOptions {
@@ -184,6 +205,12 @@ export class World {
   private violationFound: Violation | undefined;
   private actorFailure: ModelError | undefined;
   private readonly faultsApplied: Fault[] = [];
+  private aimResolver: AimResolver | undefined;
+  /** Aimed faults due and still without a target, in the order they came due. */
+  private armed: ArmedFault[] = [];
+  /** While an aimed fault strikes: the effect its faults are recorded with. */
+  private striking: string | undefined;
+  private guard: BudgetGuard | undefined;
   /** Client operations, in the order they happened; `index` is the position. */
   readonly history: HistoryOp[] = [];
 
@@ -248,6 +275,18 @@ export class World {
     });
   }
 
+  setAimResolver(resolver: AimResolver): void {
+    this.aimResolver = resolver;
+  }
+
+  /**
+   * Keep the fault budget while the run goes: a fault that would take it over is refused
+   * (recorded, not applied). Needed for aimed faults, whose targets no schedule knows ahead.
+   */
+  setFaultBudget(budget: FaultBudget): void {
+    this.guard = new BudgetGuard(budget);
+  }
+
   addInvariant(inv: Invariant): void {
     this.invariants.push(inv);
   }
@@ -296,6 +335,7 @@ export class World {
       this.processed++;
       this.dispatch(next.item);
       if (this.actorFailure) throw this.actorFailure;
+      if (this.armed.length > 0) this.pollArmed();
       if (this.invariants.length > 0) this.checkInvariants();
     }
     if (until !== Number.POSITIVE_INFINITY && !this.violationFound && this.clock < until) this.clock = until;
@@ -363,13 +403,18 @@ export class World {
     this.record({ t: this.clock, e: 'drop', from, to, sent, msg, reason });
   }
 
-  private applyFault(fault: Fault): void {
+  /** `admitted`: the budget guard has admitted it already (with the rest of an aimed strike). */
+  private applyFault(fault: Fault, admitted = false): void {
+    if (this.guard && fault.type !== 'aimed' && !admitted) {
+      if (!takesOut(fault)) this.guard.note(fault);
+      else if (!this.guard.admit([fault])) return this.faultEvent(fault, 'refused: over the fault budget');
+    }
     this.faultsApplied.push(fault);
     switch (fault.type) {
       case 'crash': {
         const n = this.nodes.get(fault.node);
-        if (!n?.actors) return this.record({ t: this.clock, e: 'fault', fault, effect: 'already down' });
-        this.record({ t: this.clock, e: 'fault', fault });
+        if (!n?.actors) return this.faultEvent(fault, 'already down');
+        this.faultEvent(fault);
         n.shuttingDown = false;
         n.restartPending = false;
         this.stopNode(fault.node, n);
@@ -385,8 +430,8 @@ export class World {
       }
       case 'shutdown': {
         const n = this.nodes.get(fault.node);
-        if (!n?.primary) return this.record({ t: this.clock, e: 'fault', fault, effect: 'already down' });
-        this.record({ t: this.clock, e: 'fault', fault });
+        if (!n?.primary) return this.faultEvent(fault, 'already down');
+        this.faultEvent(fault);
         n.shuttingDown = true;
         n.primary.ref.send({ type: 'Shutdown' } satisfies ShutdownEvent);
         return;
@@ -396,23 +441,23 @@ export class World {
         if (n?.actors && n.shuttingDown) {
           // An operator's restart of a broker still shutting down: it starts once it has exited.
           n.restartPending = true;
-          return this.record({ t: this.clock, e: 'fault', fault, effect: 'once the shutdown completes' });
+          return this.faultEvent(fault, 'once the shutdown completes');
         }
-        if (!n || n.actors) return this.record({ t: this.clock, e: 'fault', fault, effect: 'already up' });
-        this.record({ t: this.clock, e: 'fault', fault });
+        if (!n || n.actors) return this.faultEvent(fault, 'already up');
+        this.faultEvent(fault);
         this.boot(fault.node, n);
         return;
       }
       case 'partition':
-        this.record({ t: this.clock, e: 'fault', fault });
+        this.faultEvent(fault);
         this.network.partition(fault.from, fault.to, fault.oneWay ?? false);
         return;
       case 'heal':
-        this.record({ t: this.clock, e: 'fault', fault });
+        this.faultEvent(fault);
         this.network.heal(fault.nodes);
         return;
       case 'latency': {
-        this.record({ t: this.clock, e: 'fault', fault });
+        this.faultEvent(fault);
         const { node, peer } = fault;
         if (peer === undefined) {
           this.network.setExtraLatency(node, fault.ms);
@@ -424,12 +469,78 @@ export class World {
         return;
       }
       case 'disconnect':
-        this.record({ t: this.clock, e: 'fault', fault });
+        this.faultEvent(fault);
         this.network.breakConnection(fault.a, fault.b);
         this.notifyDisconnected(fault.a, fault.b);
         this.notifyDisconnected(fault.b, fault.a);
         return;
+      case 'aimed': {
+        if (!this.aimResolver) return this.faultEvent(fault, 'no target: this world has nothing to aim at');
+        const armed = { fault, probe: this.aimResolver.arm(this, fault), until: this.clock + (fault.windowMs ?? 0) };
+        if (this.strike(armed)) return;
+        this.faultEvent(fault, `waiting up to ${fault.windowMs ?? 0} ms for ${fault.aim}`);
+        this.armed.push(armed);
+        return;
+      }
     }
+  }
+
+  private faultEvent(fault: Fault, effect?: string): void {
+    const why = effect === undefined ? this.striking : this.striking === undefined ? effect : `${this.striking}; ${effect}`;
+    this.record({ t: this.clock, e: 'fault', fault, ...(why === undefined ? {} : { effect: why }) });
+  }
+
+  /** Ask each waiting aimed fault for its target; strike those that have one, drop those out of time. */
+  private pollArmed(): void {
+    const waiting = this.armed;
+    this.armed = [];
+    for (const a of waiting) {
+      if (this.strike(a)) continue;
+      if (this.clock >= a.until) this.faultEvent(a.fault, `found no ${a.fault.aim} it could strike within the fault budget in ${a.fault.windowMs ?? 0} ms`);
+      else this.armed.push(a);
+    }
+  }
+
+  /**
+   * Strike an aimed fault's targets if its probe names any: apply the action to at most `upTo`
+   * of them now, and schedule its repair `durationMs` later. The faults are recorded as any
+   * other, with the aim as their effect.
+   */
+  private strike(a: ArmedFault): boolean {
+    const targets = a.probe()?.filter((n) => this.isUp(n)).slice(0, a.fault.upTo) ?? [];
+    if (targets.length === 0) return false;
+    const f = a.fault;
+    const now = this.clock;
+    const end = now + f.durationMs;
+    const start: Fault[] = [];
+    const repair: Fault[] = [];
+    switch (f.action) {
+      case 'crash':
+      case 'process-crash':
+        for (const node of targets) {
+          start.push({ at: now, type: 'crash', node, ...(f.action === 'process-crash' ? { kind: 'process' as const } : f.tear ? { tear: true } : {}) });
+          repair.push({ at: end, type: 'restart', node });
+        }
+        break;
+      case 'isolate':
+      case 'isolate-from-controller': {
+        const to = f.action === 'isolate' ? this.nodeIds().filter((n) => !targets.includes(n)) : this.aimResolver!.controlPlane(this).filter((n) => !targets.includes(n));
+        start.push({ at: now, type: 'partition', from: targets, to });
+        repair.push({ at: end, type: 'heal', nodes: targets });
+        break;
+      }
+    }
+    // Over the budget now (other nodes are out): it waits on, as for a target, until the
+    // others are repaired or its window is over.
+    if (this.guard && !this.guard.admit(start)) return false;
+    this.striking = `aimed at ${f.aim}`;
+    try {
+      for (const s of start) this.applyFault(s, true);
+    } finally {
+      this.striking = undefined;
+    }
+    for (const r of repair) this.queue.push(r.at, { k: 'fault', fault: r });
+    return true;
   }
 
   /** Stop every actor of a node; its peers see their connections to it reset. */
@@ -516,8 +627,9 @@ export class World {
         this.queue.push(this.clock, {
           k: 'call',
           fn: () => {
-            if (n.incarnation !== incarnation) return;
-            const target = n.actors?.get(actor);
+            // The node went down since (an aimed fault strikes between events): the message died with the process.
+            if (n.incarnation !== incarnation || !n.actors) return;
+            const target = n.actors.get(actor);
             if (!target) throw new Error(`node ${node} has no actor ${actor}`);
             if (!isActive(target)) return;
             this.record({ t: this.clock, e: 'deliver', from: node, to: node, sent: this.clock, msg: { ...msg, actor } });

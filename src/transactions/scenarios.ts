@@ -3,8 +3,8 @@ import { transactionPropertyIds } from '../check/transactions.js';
 import { consumerNode, producerNode } from '../cluster/kafka.js';
 import type { ScenarioInput } from '../cluster/scenario.js';
 import type { Base } from '../groups/scenarios.js';
-import type { Fault } from '../sim/faults.js';
-import { configFields, episodeArb, episodesToFaults, type Episode, type SearchSpace } from '../workload/arbitraries.js';
+import { faultOverBy, type Fault } from '../sim/faults.js';
+import { configFields, budgetFor, episodesArb, episodesToFaults, type Episode, type SearchSpace } from '../workload/arbitraries.js';
 
 /**
  * Search spaces for the transaction properties (spec/transactions.md): a transactional producer
@@ -71,7 +71,7 @@ export function txnCaseArb(space: SearchSpace, o: TxnSpaceOptions = spaceOptions
     abortEvery: o.minAbortEvery > 0 ? fc.integer({ min: o.minAbortEvery, max: 3 }) : fc.integer({ min: 0, max: 3 }),
     consumers: fc.integer({ min: o.minConsumers, max: 3 }),
     processingMs: fc.integer({ min: 1, max: 20 }),
-    episodes: fc.array(episodeArb(space), { maxLength: space.maxEpisodes }),
+    episodes: episodesArb(space),
     clientEpisodes: fc.array(
       fc.record({
         kind: fc.constantFrom<ClientEpisodeKind>(...o.clientKinds),
@@ -106,7 +106,7 @@ export function txnCaseToScenario(c: TxnCase, space: SearchSpace, base: Base): S
     }
   }
   const faults = [...brokerFaults, ...clientFaults].sort((a, b) => a.at - b.at);
-  const lastFault = Math.max(0, ...faults.map((f) => f.at + ('durationMs' in f ? f.durationMs : 0)), ...stalls.map((s) => s.at + s.durationMs));
+  const lastFault = Math.max(0, ...faults.map(faultOverBy), ...stalls.map((s) => s.at + s.durationMs));
   return {
     seed: c.seed,
     durationMs: Math.max(base.durationMs, Math.max(c.records * c.intervalMs, lastFault) + SETTLE_MS),
@@ -121,6 +121,7 @@ export function txnCaseToScenario(c: TxnCase, space: SearchSpace, base: Base): S
       groups: [{ consumers: c.consumers, commit: 'transactional', reset: 'earliest', processingMs: c.processingMs, stalls }],
     },
     faults,
+    ...budgetFor(faults, space),
   };
 }
 

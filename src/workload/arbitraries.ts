@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { enforceBudget, type Fault, type FaultBudget } from '../sim/faults.js';
+import { enforceBudget, faultOverBy, type Aim, type AimedAction, type AimedFault, type Fault, type FaultBudget } from '../sim/faults.js';
 import type { NodeId } from '../sim/network.js';
 import type { ScenarioInput } from '../cluster/scenario.js';
 
@@ -8,7 +8,22 @@ import type { ScenarioInput } from '../cluster/scenario.js';
  * writes lost), `process-crash` keeps the page cache, `shutdown` is a controlled shutdown (as in
  * a rolling restart), each followed by a restart.
  */
-export const episodeKinds = ['crash', 'process-crash', 'shutdown', 'partition', 'latency', 'disconnect', 'controller-crash', 'controller-partition'] as const;
+export const episodeKinds = [
+  'crash',
+  'process-crash',
+  'shutdown',
+  'partition',
+  'latency',
+  'disconnect',
+  'controller-crash',
+  'controller-partition',
+  'aim-leader',
+  'aim-isr-followers',
+  'aim-isr',
+  'aim-rejoined',
+  'aim-group-coordinator',
+  'aim-txn-coordinator',
+] as const;
 export type EpisodeKind = (typeof episodeKinds)[number];
 /**
  * What a search injects unless told otherwise. A power loss is the harsher crash (it loses what a
@@ -22,6 +37,15 @@ export const defaultEpisodeKinds: readonly EpisodeKind[] = ['crash', 'partition'
  * brokers only), within their own budget.
  */
 export const controllerEpisodeKinds: readonly EpisodeKind[] = ['controller-crash', 'controller-partition'];
+/**
+ * Faults aimed at a role, resolved from the model's state when they are due (Jepsen's nemeses;
+ * src/cluster/aims.ts): the partition's leader (crashed, isolated, or cut from the controller),
+ * the ISR's followers (isolated together, so the ISR shrinks to the leader), the broker that has
+ * just rejoined the ISR (bounced), the whole ISR once it has shrunk (crashed), and the coordinators in the middle of a rebalance or a commit.
+ */
+export const aimedEpisodeKinds: readonly EpisodeKind[] = ['aim-leader', 'aim-isr-followers', 'aim-isr', 'aim-rejoined', 'aim-group-coordinator', 'aim-txn-coordinator'];
+/** The aimed kinds that have a target in a run with only producers (the coordinators need groups or transactions). */
+export const replicationAimedKinds: readonly EpisodeKind[] = ['aim-leader', 'aim-isr-followers', 'aim-isr', 'aim-rejoined'];
 
 /**
  * One fault episode: a fault and its repair. Generated as data so fast-check can shrink it
@@ -61,6 +85,8 @@ export interface SearchSpace {
   readonly budget: FaultBudget;
   readonly kinds: readonly EpisodeKind[];
   readonly correlated: boolean;
+  /** Swarm testing: each run uses a random subset of `kinds` (`episodesArb`). */
+  readonly swarm?: boolean;
   /**
    * A power loss may keep part of what was not flushed (the OS had written some of it back) and
    * tear the last write: each replica comes back with its own prefix (`--tear`).
@@ -76,9 +102,24 @@ export interface SearchSpace {
   readonly consumerOutageMaxMs: number;
 }
 
-export function episodeArb(space: SearchSpace): fc.Arbitrary<Episode> {
-  const kinds: Episode['kind'][] = [...space.kinds];
-  if (space.correlated) kinds.push('correlated-crash');
+/** The kinds of episode a search draws from: its fault kinds, and the correlated crash when allowed. */
+function kindsOf(space: SearchSpace): Episode['kind'][] {
+  return space.correlated ? [...space.kinds, 'correlated-crash'] : [...space.kinds];
+}
+
+/**
+ * A run's fault episodes. With `swarm`, each run first draws the subset of kinds it may use
+ * (swarm testing, Groce et al., ISSTA 2012): a run of only leader crashes and ISR isolations
+ * makes the coincidences a uniform mix of every kind dilutes. Without it every run draws from
+ * every kind, as every search did before swarm testing.
+ */
+export function episodesArb(space: SearchSpace): fc.Arbitrary<Episode[]> {
+  const kinds = kindsOf(space);
+  if (!space.swarm || kinds.length < 2) return fc.array(episodeArb(space), { maxLength: space.maxEpisodes });
+  return fc.subarray(kinds, { minLength: 1 }).chain((chosen) => fc.array(episodeArb(space, chosen), { maxLength: space.maxEpisodes }));
+}
+
+export function episodeArb(space: SearchSpace, kinds: readonly Episode['kind'][] = kindsOf(space)): fc.Arbitrary<Episode> {
   return fc.record({
     kind: fc.constantFrom(...kinds),
     anchor: fc.constantFrom('start' as const, 'end' as const),
@@ -140,6 +181,16 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
         if (voter) faults.push({ at: e.at, type: 'crash', node: voter, ...torn }, { at: end, type: 'restart', node: voter });
         break;
       }
+      case 'aim-leader':
+      case 'aim-isr-followers':
+      case 'aim-isr':
+      case 'aim-rejoined':
+      case 'aim-group-coordinator':
+      case 'aim-txn-coordinator':
+        faults.push(aimedFault(e, e.at, space));
+        // The episode ends when its fault can be over at the latest.
+        prevEnd = faultOverBy(faults[faults.length - 1]!);
+        break;
       case 'controller-partition': {
         const voter = space.controllers[e.node % space.controllers.length];
         if (!voter) break;
@@ -156,6 +207,56 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
   return enforceBudget(faults, space.budget);
 }
 
+/**
+ * An aimed episode's fault. The episode's fields choose the action, so that an aimed episode is
+ * drawn from the same record as any other (a search without aimed kinds draws exactly as before):
+ * `scope` all isolates the target, `controller` cuts it from the control plane, `peer` crashes it
+ * (a power loss, or a process crash when `oneWay`). Bounces and coordinators are crashed. A role
+ * that must wait for its moment (a shrunk ISR, a rejoin, a rebalance, a commit) waits up to a third of the
+ * horizon; one aimed at the leader or the ISR strikes at once, or not at all when there is none.
+ */
+function aimedFault(e: Episode, at: number, space: SearchSpace): AimedFault {
+  const aim = e.kind.slice('aim-'.length) as Aim;
+  const upTo = aim === 'isr' ? Math.max(1, space.budget.maxFaulty) : aim === 'isr-followers' ? 1 + (e.other % Math.max(1, space.correlatedGroup.length - 1)) : 1;
+  // Losing power on more machines at once than the budget allows (a correlated failure) would be
+  // dropped: such a crash kills the processes instead.
+  const powerLoss = !e.oneWay && upTo <= (space.budget.maxPowerLost ?? upTo);
+  const crash: AimedAction = powerLoss ? 'crash' : 'process-crash';
+  const action: AimedAction = aim === 'leader' || aim === 'isr-followers' ? (e.scope === 'all' ? 'isolate' : e.scope === 'controller' ? 'isolate-from-controller' : crash) : crash;
+  const waits = aim !== 'leader' && aim !== 'isr-followers';
+  return {
+    at,
+    type: 'aimed',
+    aim,
+    action,
+    durationMs: e.durationMs,
+    // Some or all of the followers (`other` picks how many): isolating one of two lets the ISR
+    // shrink to the leader and the other follower, which is how an unclean election loses data.
+    // The whole ISR is struck once it is no larger than the budget.
+    upTo,
+    windowMs: waits ? Math.floor(space.horizonMs / 3) : 0,
+    ...(space.tear && action === 'crash' ? { tear: true } : {}),
+  };
+}
+
+/**
+ * A schedule with aimed faults carries its budget, which the World keeps while the run goes (the
+ * aimed faults' targets are not known before): `{ faultBudget }` to spread into its scenario.
+ */
+export function budgetFor(faults: readonly Fault[], space: SearchSpace): Pick<ScenarioInput, 'faultBudget'> {
+  if (!faults.some((f) => f.type === 'aimed')) return {};
+  const b = space.budget;
+  return {
+    faultBudget: {
+      nodes: [...b.nodes],
+      maxFaulty: b.maxFaulty,
+      ...(b.maxPowerLost === undefined ? {} : { maxPowerLost: b.maxPowerLost }),
+      ...(b.recoveryMs === undefined ? {} : { recoveryMs: b.recoveryMs }),
+      ...(b.controllers ? { controllers: { nodes: [...b.controllers.nodes], maxFaulty: b.controllers.maxFaulty } } : {}),
+    },
+  };
+}
+
 export interface ExploreCase {
   seed: number;
   records: number;
@@ -168,7 +269,7 @@ export function exploreCaseArb(space: SearchSpace): fc.Arbitrary<ExploreCase> {
     seed: fc.nat({ max: 1_000_000 }),
     records: fc.integer({ min: 1, max: 40 }),
     intervalMs: fc.integer({ min: 1, max: 20 }),
-    episodes: fc.array(episodeArb(space), { maxLength: space.maxEpisodes }),
+    episodes: episodesArb(space),
   });
 }
 
@@ -193,12 +294,13 @@ export function caseToScenario(c: ExploreCase, space: SearchSpace, base: SearchB
   const faults = episodesToFaults(c.episodes, space);
   // Once production is over and the last fault repaired, a run only heartbeats; 400 ms more
   // (four session timeouts) lets every election and ISR change that the faults set off play out.
-  const quiet = Math.max(c.records * c.intervalMs, ...faults.map((f) => f.at + ('durationMs' in f ? f.durationMs : 0))) + 400;
+  const quiet = Math.max(c.records * c.intervalMs, ...faults.map(faultOverBy)) + 400;
   return {
     seed: c.seed,
     durationMs: Math.min(base.durationMs, quiet),
     config: configFields(base),
     workload: { kind: 'produce', producers: 1, records: c.records, intervalMs: c.intervalMs, keys: 3 },
     faults,
+    ...budgetFor(faults, space),
   };
 }
