@@ -6,10 +6,11 @@ import { exploreAsync, type ExploreOptions } from '../src/explore/search.js';
 
 /**
  * Time to find (issue #17, item 6): for each refuted preset and each `kafka-model bugs` entry,
- * the wall time until the search's first failing run, from seeds 1 to 5, with one worker and
- * with every core. The one-worker search is the baseline, run on the same seeds in the same
- * process; the line gives both medians and their ratio. Shrinking is left out (it is the same
- * work whatever finds the run). A seed that finds nothing within the cap counts as above it.
+ * the wall time until the search's first failing run, from seeds 1 to 5. The baseline is the
+ * previous search (uniform fault kinds, one worker), run on the same seeds in the same process;
+ * beside it the search with faults aimed at roles (`--aim`), on one worker and on every core,
+ * each with its ratio to the baseline's median. Shrinking is left out (it is the same work
+ * whatever finds the run). A seed that finds nothing within the cap counts as above it.
  *
  * `BENCH_FIND_ONLY=acks1,KIP-966` runs some targets; `BENCH_FIND_RUNS` sets the cap (2,500, as
  * `kafka-model bugs`); `BENCH_FIND_SEEDS` the seeds (1,2,3,4,5).
@@ -38,10 +39,10 @@ const seeds = (process.env.BENCH_FIND_SEEDS ?? '1,2,3,4,5').split(',').map(Numbe
 const only = process.env.BENCH_FIND_ONLY?.split(',');
 
 /** Wall ms until the first failing run, or Infinity when none within the cap. */
-async function timeToFind(t: Target, seed: number, workers: number): Promise<number> {
+async function timeToFind(t: Target, seed: number, workers: number, aim: boolean): Promise<number> {
   const t0 = performance.now();
   let foundAt = Infinity;
-  const opts: ExploreOptions = { ...t.opts, runs: cap, seed, maxShrinks: 0, onFound: () => (foundAt = performance.now() - t0) };
+  const opts: ExploreOptions = { ...t.opts, ...(aim ? { aim: true } : {}), runs: cap, seed, maxShrinks: 0, onFound: () => (foundAt = performance.now() - t0) };
   const r = workers === 1 ? await exploreAsync(opts) : await exploreParallel(opts, workers);
   // The parallel search reports the winning run after its threads stop: time it to there.
   if (r.found && foundAt === Infinity) foundAt = performance.now() - t0;
@@ -54,20 +55,26 @@ const show = (ms: number) => (ms === Infinity ? `>${cap} runs` : `${(ms / 1000).
 export default async function run(): Promise<void> {
   const cores = availableParallelism();
   const targets = [...presetTargets, ...bugTargets].filter((t) => !only || only.some((o) => t.name.startsWith(o)));
-  console.log(`time to find: seeds ${seeds.join(',')}, at most ${cap} runs each, median wall time to the first failing run; --workers 1 (the baseline) and --workers ${cores}`);
+  console.log(`time to find: seeds ${seeds.join(',')}, at most ${cap} runs each, median wall time to the first failing run; the previous search (uniform faults, 1 worker: the baseline), and with --aim on 1 worker and on ${cores}`);
+  const ratio = (base: number, m: number) => (Number.isFinite(base) && Number.isFinite(m) ? `  ${(base / m).toFixed(2)}x` : '');
   for (const t of targets) {
-    const one: number[] = [];
-    const all: number[] = [];
+    const uniform: number[] = [];
+    const aimed: number[] = [];
+    const aimedAll: number[] = [];
     for (const seed of seeds) {
-      one.push(await timeToFind(t, seed, 1));
-      if (cores > 1) all.push(await timeToFind(t, seed, cores));
+      uniform.push(await timeToFind(t, seed, 1, false));
+      aimed.push(await timeToFind(t, seed, 1, true));
+      if (cores > 1) aimedAll.push(await timeToFind(t, seed, cores, true));
     }
-    const m1 = median(one);
-    const line = [`  ${t.name.padEnd(26)} 1 worker: ${show(m1).padStart(12)} (${one.map(show).join(', ')})`];
+    const base = median(uniform);
+    const m1 = median(aimed);
+    const line = [
+      `  ${t.name.padEnd(26)} uniform: ${show(base).padStart(12)} (${uniform.map(show).join(', ')})`,
+      `--aim: ${show(m1).padStart(12)}${ratio(base, m1)} (${aimed.map(show).join(', ')})`,
+    ];
     if (cores > 1) {
-      const mN = median(all);
-      const ratio = Number.isFinite(m1) && Number.isFinite(mN) ? `  ${(m1 / mN).toFixed(2)}x` : '';
-      line.push(`${cores} workers: ${show(mN).padStart(12)}${ratio}`);
+      const mN = median(aimedAll);
+      line.push(`--aim, ${cores} workers: ${show(mN).padStart(12)}${ratio(base, mN)}`);
     }
     console.log(line.join('   '));
   }
