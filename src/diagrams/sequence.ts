@@ -33,6 +33,11 @@ export interface SequenceOptions {
   readonly notes?: boolean;
   /** Prefix each row with its virtual time, `t=12` (default true). */
   readonly time?: boolean;
+  /**
+   * SVG only: give each row's group a `data-step` attribute, its index in the trace (the
+   * counterexample viewer selects a story step's rows by it). Default false.
+   */
+  readonly rowSteps?: boolean;
 }
 
 export type RowStyle = 'fault' | 'state' | 'note' | 'timer' | 'disk' | 'violation' | 'gap';
