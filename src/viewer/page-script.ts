@@ -178,7 +178,12 @@ export const pageScript = String.raw`
       li.setAttribute('aria-selected', k === current ? 'true' : 'false');
     });
     var sel = document.querySelector('#steps li.selected');
-    if (sel && scroll !== false) sel.scrollIntoView({ block: 'nearest' });
+    if (sel && scroll !== false) {
+      // Scroll the list only, never the page: the state beside it stays where the reader is.
+      var lb = list.getBoundingClientRect(), sb = sel.getBoundingClientRect();
+      if (sb.top < lb.top) list.scrollTop -= lb.top - sb.top;
+      else if (sb.bottom > lb.bottom) list.scrollTop += sb.bottom - lb.bottom;
+    }
     $('step-title').textContent = 'Step ' + s.n + ' of ' + steps.length + ' (t=' + s.t + ' ms): ' + s.text;
     $('step-title').className = 'kind-' + s.kind;
     $('snap-time').textContent = 'State after the event at t=' + snap.t + ' ms';

@@ -16,7 +16,7 @@ export interface ModelSnapshot {
   readonly t: number;
   readonly brokers: readonly BrokerSnapshot[];
   readonly groups: readonly GroupSnapshot[];
-  /** The other nodes (controllers, producers, consumers, ping-pong nodes): up or down, their state. */
+  /** The other nodes (controllers, producers, ping-pong nodes; consumers are under their group): up or down, their state. */
   readonly nodes: readonly { readonly node: string; readonly up: boolean; readonly state: string }[];
   /** How many history operations had happened: the history so far is `history.slice(0, n)`. */
   readonly historyLength: number;
@@ -75,7 +75,7 @@ export function recordLabel(v: unknown): string {
   const r = v as { producer?: string; value?: unknown; control?: string; txn?: { state?: string }; group?: unknown; transactional?: boolean };
   if (r.control) return `${r.control} marker`;
   if (r.txn) return `txn ${r.txn.state ?? 'entry'}`;
-  if (r.group !== undefined) return `group metadata (generation ${String(r.value)})`;
+  if (r.group !== undefined) return `group metadata, gen ${String(r.value)}`;
   return `${r.producer ?? '?'}:${String(r.value)}${r.transactional ? ' (txn)' : ''}`;
 }
 
@@ -152,6 +152,13 @@ export function snapshotWorld(world: World): ModelSnapshot {
     const ctx = snap?.context;
     if (ctx && typeof ctx.ownedGeneration === 'number' && ctx.options) {
       group(ctx.options.groupId).consumers.push({ node, up, state: stateText(snap!.value), generation: ctx.generation ?? -1, owned: [...(ctx.owned ?? [])] });
+      continue;
+    }
+    // A consumer that is down still has its row in its group (names as src/cluster/kafka.ts gives them).
+    const down = !ctx ? /^(g\d+)-c\d+$/.exec(node) : null;
+    if (down) {
+      group(down[1]!).consumers.push({ node, up: false, state: 'down', generation: -1, owned: [] });
+      continue;
     }
     nodes.push({ node, up, state: snap ? stateText(snap.value) : 'down' });
   }

@@ -8,7 +8,6 @@ import type { ViewerData } from './replay.js';
  */
 
 const W = 1200;
-const LEFT = 60;
 const RIGHT = 16;
 const LANE_H = 18;
 const TICKS_H = 26;
@@ -17,6 +16,8 @@ const spanFill = { down: '#e53935', cut: '#fb8c00', slow: '#fdd835' } as const;
 const r1 = (x: number) => String(Math.round(x * 10) / 10);
 
 export function timelineSvg(d: ViewerData): string {
+  // The lane labels' column is as wide as the longest node name.
+  const LEFT = Math.max(48, 14 + 7 * Math.max(0, ...d.lanes.map((l) => l.node.length)));
   const end = Math.max(1, d.durationMs);
   const x = (t: number) => LEFT + ((W - LEFT - RIGHT) * Math.min(t, end)) / end;
   const H = TICKS_H + d.lanes.length * LANE_H + 22;

@@ -2,7 +2,7 @@ import type { TraceEvent } from '../sim/trace.js';
 
 /**
  * A node's row on the viewer's timeline: the intervals it was down (crashed or shut down until
- * restarted), cut off by a partition (until healed) or slowed (a latency spike). Read from the
+ * restarted), cut off by a partition (the smaller side, until healed) or slowed (a latency spike). Read from the
  * faults the trace records as applied (an "already down" crash changes nothing, so it opens no
  * interval), so the timeline shows what happened, not what the schedule asked for.
  */
@@ -45,10 +45,14 @@ export function faultLanes(trace: readonly TraceEvent[], end: number): FaultLane
       case 'restart':
         if (!noEffect && ev.effect === undefined) close(downSince, f.node, ev.t, 'down');
         break;
-      case 'partition':
-        for (const n of [...f.from, ...f.to]) if (!cutSince.has(n)) cutSince.set(n, ev.t);
-        for (const n of [...f.from, ...f.to]) lane(n);
+      case 'partition': {
+        // The side that is cut off is the smaller one (a broker isolated from the controllers,
+        // not the controllers from it); an even split cuts both.
+        const cut = f.from.length < f.to.length ? f.from : f.to.length < f.from.length ? f.to : [...f.from, ...f.to];
+        for (const n of cut) if (!cutSince.has(n)) cutSince.set(n, ev.t);
+        for (const n of cut) lane(n);
         break;
+      }
       case 'heal':
         for (const n of [...cutSince.keys()]) if (!f.nodes || f.nodes.includes(n)) close(cutSince, n, ev.t, 'cut');
         break;
