@@ -1,6 +1,7 @@
 import { traceToMermaidSequence, traceToSvgSequence } from '../diagrams/index.js';
 import { formatStory } from '../explore/story.js';
 import type { ClaimResult, ShownRun } from './runner.js';
+import { dirname, posix, relative, sep } from 'node:path';
 import { newestRelease, presets } from '../config/index.js';
 import { verdicts, type Budget, type Claim } from './types.js';
 
@@ -10,13 +11,16 @@ import { verdicts, type Budget, type Claim } from './types.js';
  * here is a function of the results: the same run writes the same bytes.
  */
 
+/** Where a counterexample's viewer page goes: beside its scenario file, `.html` for `.json`. */
+export const viewerPathOf = (scenarioFile: string): string => scenarioFile.replace(/\.json$/, '') + '.html';
+
 export function verdictCounts(results: readonly ClaimResult[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const v of verdicts) counts[v] = results.filter((r) => r.verdict === v).length;
   return counts;
 }
 
-export function summaryTable(results: readonly ClaimResult[]): string {
+export function summaryTable(results: readonly ClaimResult[], written = true): string {
   const w = Math.max(5, ...results.map((r) => r.claim.id.length));
   const lines = [`${'claim'.padEnd(w)}  ${'verdict'.padEnd(12)}  ${'expected'.padEnd(12)}  conditions`, `${'-'.repeat(w)}  ${'-'.repeat(12)}  ${'-'.repeat(12)}  ${'-'.repeat(10)}`];
   for (const r of results) {
@@ -26,7 +30,9 @@ export function summaryTable(results: readonly ClaimResult[]): string {
   const counts = verdictCounts(results);
   const changed = results.filter((r) => !r.matches).length;
   lines.push('', `${results.length} claims: ${verdicts.map((v) => `${counts[v]} ${v}`).join(', ')}; ${changed === 0 ? 'every verdict as recorded in spec/claims.json' : `${changed} verdict(s) differ from spec/claims.json`}`);
-  for (const r of results) if (r.counterexample) lines.push(`  ${r.claim.id}: ${r.counterexample.replay}`);
+  if (written) {
+    for (const r of results) if (r.counterexample) lines.push(`  ${r.claim.id}: ${r.counterexample.replay}`);
+  } else if (results.some((r) => r.counterexample)) lines.push('Counterexamples were not written: --cx-dir DIR writes them (and their viewer pages), --out FILE.md the report with them beside it.');
   return lines.join('\n') + '\n';
 }
 
@@ -113,7 +119,9 @@ export function markdownReport(results: readonly ClaimResult[], budget: Budget):
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The same report as one self-contained HTML page, the diagrams inline as SVG. */
-export function htmlReport(results: readonly ClaimResult[], budget: Budget): string {
+export function htmlReport(results: readonly ClaimResult[], budget: Budget, htmlPath = 'docs/claims.html'): string {
+  // Links to the viewer pages, relative to the report, so the folder can be moved as a whole.
+  const viewerLink = (file: string) => relative(dirname(htmlPath), viewerPathOf(file)).split(sep).join(posix.sep);
   const counts = verdictCounts(results);
   const out: string[] = [
     '<!DOCTYPE html>',
@@ -141,7 +149,7 @@ export function htmlReport(results: readonly ClaimResult[], budget: Budget): str
       if (!s) continue;
       out.push(`<p><b>${title}</b> (${esc(s.caption)}):</p><pre>${esc(formatStory(s.story).trimEnd())}</pre>`);
       if (title === 'Counterexample') out.push(`<div class="diagram">${traceToSvgSequence(s.trace, s.violation ? { violationStep: s.violation.step } : {})}</div>`);
-      out.push(`<p>Replay: <code>${esc(s.replay)}</code></p>`);
+      out.push(`<p><a href="${esc(viewerLink(s.file))}">Step through it in the viewer</a> (the state of every broker at each step). Replay: <code>${esc(s.replay)}</code></p>`);
     }
     out.push('</section>');
   }
@@ -153,7 +161,8 @@ export function htmlReport(results: readonly ClaimResult[], budget: Budget): str
 export function reportFiles(results: readonly ClaimResult[], budget: Budget, mdPath: string): Map<string, string> {
   const files = new Map<string, string>();
   files.set(mdPath, markdownReport(results, budget));
-  files.set(mdPath.replace(/\.md$/, '') + '.html', htmlReport(results, budget));
+  const htmlPath = mdPath.replace(/\.md$/, '') + '.html';
+  files.set(htmlPath, htmlReport(results, budget, htmlPath));
   for (const [p, c] of scenarioFiles(results)) files.set(p, c);
   return files;
 }

@@ -37,13 +37,14 @@ describe.skipIf(skip)('the viewer page in a browser', () => {
       page.on('pageerror', (e) => errors.push(e.message));
       page.on('request', (r) => requests.push(r.url()));
       await page.goto(`file://${page_}`);
+      // Evaluated in the page (a string: the tests are compiled without the DOM's types).
       const shown = () =>
-        page.evaluate(() => ({
-          title: document.getElementById('step-title')!.textContent,
-          brokers: document.getElementById('brokers')!.innerText,
+        page.evaluate<{ title: string; brokers: string; selected: number; rows: number }>(`({
+          title: document.getElementById('step-title').textContent,
+          brokers: document.getElementById('brokers').innerText,
           selected: [...document.querySelectorAll('#steps li')].findIndex((li) => li.classList.contains('selected')),
           rows: document.querySelectorAll('#sequence g.sel').length,
-        }));
+        })`);
 
       const first = await shown();
       expect(first.title).toMatch(/^Step 1 of \d+/);
@@ -61,7 +62,7 @@ describe.skipIf(skip)('the viewer page in a browser', () => {
 
       // Right arrow steps forward; the state shown is each step's own.
       const seen = [first];
-      const total = Number(/of (\d+)/.exec(first.title!)![1]);
+      const total = Number(/of (\d+)/.exec(first.title)![1]);
       for (let i = 1; i < total; i++) {
         await page.keyboard.press('ArrowRight');
         seen.push(await shown());
@@ -70,7 +71,7 @@ describe.skipIf(skip)('the viewer page in a browser', () => {
       expect(new Set(seen.map((s) => s.brokers)).size).toBeGreaterThan(2);
       expect(seen[total - 1]!.title).toMatch(/PROPERTY BROKEN/);
       // A crash step shows the broker down.
-      const crash = seen.findIndex((s) => / b1 crashes/.test(s.title!));
+      const crash = seen.findIndex((s) => / b1 crashes/.test(s.title));
       expect(crash).toBeGreaterThan(0);
       expect(seen[crash]!.brokers).toMatch(/b1 \(down\)/);
       expect(seen[crash - 1]!.brokers).not.toMatch(/b1 \(down\)/);
