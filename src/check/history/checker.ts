@@ -628,7 +628,7 @@ export class HistoryChecker {
     return { time: this.lastOkTime, unseen: u, messages: m };
   }
 
-  private cycles(wwDeps: boolean): { G0: Cycle[]; G1c: Cycle[] } {
+  private cycles(wwDeps: boolean): { G0: Cycle[]; G1c: Cycle[]; edges: number } {
     const edges = new EdgeList();
     if (wwDeps) {
       // ww: the writer of each value's predecessor in the version order precedes its writer.
@@ -667,7 +667,7 @@ export class HistoryChecker {
       const cycle = { type: found.type, cycle: [...vs, vs[0]!].map((v) => this.op(v)), steps };
       (found.type === 'G0' ? G0 : G1c).push(cycle);
     }
-    return { G0, G1c };
+    return { G0, G1c, edges: edges.length };
   }
 
   private mopIndex(q: number[] | null, k: number, v: number): number {
@@ -716,6 +716,12 @@ export class HistoryChecker {
     throw new Error(`internal: no explanation for edge ${a} -> ${b}`);
   }
 
+  private okCompletions(): number {
+    let n = 0;
+    for (const rec of this.recs) if (rec.type === OK) n++;
+    return n;
+  }
+
   /** Runs every analysis and decides validity under the options. */
   finish(options: CheckOptions = {}): CheckResult {
     const errors: HistoryErrors = {};
@@ -727,6 +733,7 @@ export class HistoryChecker {
     put('G0', cycles.G0);
     put('G1a', this.g1a());
     put('G1c', cycles.G1c);
+    if (cycles.edges === 0) errors['empty-transaction-graph'] = [{ completions: this.recs.length, ok: this.okCompletions() }];
     put('duplicate', this.duplicates());
     put('inconsistent-offsets', inconsistent);
     const intPoll = this.internal('r');

@@ -1,0 +1,38 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'kafka-model-edges-'));
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+describe('what a new user runs into (issue 16)', () => {
+  it('--version and -V print the package version', async () => {
+    for (const flag of ['--version', '-V']) {
+      const r = await cli(flag);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(`${version}\n`);
+    }
+  });
+
+  it('"__proto__" in any object of a scenario is one line naming where, and exit 2', async () => {
+    // JSON text: in an object literal, __proto__ would set the prototype instead of a key.
+    const cases: [string, string][] = [
+      ['{"config":{"preset":"default","overrides":{"__proto__":{"acks":1}}}}', 'config.overrides'],
+      ['{"__proto__":{"seed":3}}', '(top level)'],
+      ['{"workload":{"kind":"produce","groups":[{"consumers":1,"__proto__":{}}]}}', 'workload.groups[0]'],
+      ['{"faults":[{"at":1,"type":"crash","node":"b1","__proto__":{"kind":"process"}}]}', 'faults[0]'],
+    ];
+    for (const [i, [text, where]] of cases.entries()) {
+      const file = join(tmp, `proto${i}.json`);
+      writeFileSync(file, text);
+      const r = await cli('run', '--scenario', file);
+      expect(r.code, text).toBe(2);
+      expect(r.stderr).toBe(`kafka-model: ${file}: ${where}: "__proto__" is not a field (an object's prototype cannot be set from a scenario)\n`);
+    }
+    // The same key anywhere else is still an unknown field, as before.
+    writeFileSync(join(tmp, 'bogus.json'), '{"config":{"preset":"default","overrides":{"bogusKey":1}}}');
+    expect((await cli('run', '--scenario', join(tmp, 'bogus.json'))).code).toBe(2);
+  });
+});
