@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,5 +34,30 @@ describe('what a new user runs into (issue 16)', () => {
     // The same key anywhere else is still an unknown field, as before.
     writeFileSync(join(tmp, 'bogus.json'), '{"config":{"preset":"default","overrides":{"bogusKey":1}}}');
     expect((await cli('run', '--scenario', join(tmp, 'bogus.json'))).code).toBe(2);
+  });
+});
+
+describe('conform --mock-cluster without a compiler', () => {
+  it('building the launcher throws PrerequisiteMissing, an InputError (so one line and exit 2 in the CLI), naming what to install', async () => {
+    const { buildLauncher } = await import('../../src/oracle/conform/mock-cluster.js');
+    const { PrerequisiteMissing } = await import('../../src/errors.js');
+    const before = process.env['CC'];
+    process.env['CC'] = '/nonexistent/cc';
+    try {
+      let error: unknown;
+      try {
+        buildLauncher(join(tmp, 'launcher'));
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(PrerequisiteMissing);
+      const message = (error as Error).message;
+      expect(message.split('\n')).toHaveLength(1);
+      expect(message).toMatch(/librdkafka-dev/);
+      if (existsSync('/usr/include/librdkafka/rdkafka_mock.h')) expect(message).toMatch(/\/nonexistent\/cc.*not found/);
+    } finally {
+      if (before === undefined) delete process.env['CC'];
+      else process.env['CC'] = before;
+    }
   });
 });
