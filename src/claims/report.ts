@@ -4,6 +4,7 @@ import type { ClaimResult, ShownRun } from './runner.js';
 import { dirname, posix, relative, sep } from 'node:path';
 import { newestRelease, presets } from '../config/index.js';
 import { verdicts, type Budget, type Claim } from './types.js';
+import { plural } from '../text.js';
 
 /**
  * The claims report: a summary table for the terminal, JSON, and the generated documents
@@ -29,7 +30,7 @@ export function summaryTable(results: readonly ClaimResult[], written = true): s
   }
   const counts = verdictCounts(results);
   const changed = results.filter((r) => !r.matches).length;
-  lines.push('', `${results.length} claims: ${verdicts.map((v) => `${counts[v]} ${v}`).join(', ')}; ${changed === 0 ? 'every verdict as recorded in spec/claims.json' : `${changed} verdict(s) differ from spec/claims.json`}`);
+  lines.push('', `${plural(results.length, 'claim')}: ${verdicts.map((v) => `${counts[v]} ${v}`).join(', ')}; ${changed === 0 ? 'every verdict as recorded in spec/claims.json' : `${plural(changed, 'verdict')} ${changed === 1 ? 'differs' : 'differ'} from spec/claims.json`}`);
   if (written) {
     for (const r of results) if (r.counterexample) lines.push(`  ${r.claim.id}: ${r.counterexample.replay}`);
   } else if (results.some((r) => r.counterexample)) lines.push('Counterexamples were not written: --cx-dir DIR writes them (and their viewer pages), --out FILE.md the report with them beside it.');
@@ -94,7 +95,7 @@ const anchor = (id: string) => `claim-${id}`;
 export function markdownReport(results: readonly ClaimResult[], budget: Budget): string {
   const counts = verdictCounts(results);
   const out: string[] = ['# Claims: what the model says about the notes', '', header(budget, results), ''];
-  out.push(`${results.length} claims: ${verdicts.map((v) => `**${counts[v]}** ${v}`).join(', ')}.`, '');
+  out.push(`${plural(results.length, 'claim')}: ${verdicts.map((v) => `**${counts[v]}** ${v}`).join(', ')}.`, '');
   out.push('| Claim | Section | Quote | Verdict | Conditions |', '| --- | --- | --- | --- | --- |');
   for (const r of results) {
     const cond = r.verdict === 'not-modelled' ? (r.reason ?? '') : r.conditions.join('; ');
@@ -130,7 +131,7 @@ export function htmlReport(results: readonly ClaimResult[], budget: Budget, html
     '</head><body>',
     '<h1>Claims: what the model says about the notes</h1>',
     `<p>${esc(header(budget, results))}</p>`,
-    `<p>${results.length} claims: ${verdicts.map((v) => `<b>${counts[v]}</b> ${v}`).join(', ')}.</p>`,
+    `<p>${plural(results.length, 'claim')}: ${verdicts.map((v) => `<b>${counts[v]}</b> ${v}`).join(', ')}.</p>`,
     '<table><thead><tr><th>Claim</th><th>Section</th><th>Quote</th><th>Verdict</th><th>Conditions</th></tr></thead><tbody>',
   ];
   for (const r of results) {

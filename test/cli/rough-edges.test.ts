@@ -61,3 +61,14 @@ describe('conform --mock-cluster without a compiler', () => {
     }
   });
 });
+
+describe('counts read as English', () => {
+  it('"1 key", "2 keys": the checker report on a one-key history', async () => {
+    const { plural } = await import('../../src/text.js');
+    expect([plural(0, 'key'), plural(1, 'key'), plural(2, 'key'), plural(1, 'process', 'processes'), plural(3, 'process', 'processes')]).toEqual(['0 keys', '1 key', '2 keys', '1 process', '3 processes']);
+    const file = join(tmp, 'one-key.jsonl');
+    writeFileSync(file, '{"type":"ok","process":0,"f":"send","value":[["send",1,[0,10]]]}\n{"type":"ok","process":1,"f":"poll","value":[["poll",{"1":[[0,10]]}]]}\n');
+    const r = await cli('check', file);
+    expect(r.stdout).toContain(': 2 ops, 2 client completions, 1 key\n');
+  });
+});

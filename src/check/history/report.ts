@@ -1,5 +1,6 @@
 import type { HistoryOp } from '../../oracle/history/types.js';
 import { type AnomalyName, type CheckOptions, type CheckResult, type Cycle, allowedAnomalies } from './types.js';
+import { plural } from '../../text.js';
 
 /** What each anomaly means, in a line, for the readable report. */
 const MEANING: Record<AnomalyName, string> = {
@@ -62,7 +63,7 @@ export function renderReport(name: string, result: CheckResult, options: CheckOp
   const lines: string[] = [];
   const s = result.stats;
   const subVia = (options.subVia ?? ['assign']).join(',');
-  lines.push(`${name}: ${s.ops} ops, ${s.completions} client completions, ${s.keys} keys`);
+  lines.push(`${name}: ${plural(s.ops, 'op')}, ${plural(s.completions, 'client completion')}, ${plural(s.keys, 'key')}`);
   lines.push(`options: sub-via ${subVia}, ww-deps ${options.wwDeps === true ? 'on' : 'off'}`);
   if (result['error-types'].length === 0) {
     lines.push('VALID: no anomalies found');
