@@ -1,5 +1,5 @@
 import { normalizeOp } from '../../oracle/history/normalize.js';
-import type { HistoryOp, Key, Mop, OffsetValue, PollResult, Value } from '../../oracle/history/types.js';
+import type { HistoryInput, HistoryOp, Key, Mop, OffsetValue, PollResult, Value } from '../../oracle/history/types.js';
 import { EdgeList, WR, WW, findCycles } from './cycles.js';
 import {
   type AnomalyName,
@@ -770,7 +770,7 @@ export class HistoryChecker {
  * Checks a whole history held in memory (or produced lazily). Each op is validated first;
  * a malformed one throws HistoryFormatError naming its position.
  */
-export function checkHistory(ops: Iterable<HistoryOp>, options: CheckOptions = {}): CheckResult {
+export function checkHistory(ops: Iterable<HistoryInput>, options: CheckOptions = {}): CheckResult {
   const checker = new HistoryChecker();
   let i = 0;
   for (const op of ops) checker.add(validated(op, i++));
@@ -778,14 +778,14 @@ export function checkHistory(ops: Iterable<HistoryOp>, options: CheckOptions = {
 }
 
 /** As checkHistory, for an async source such as parseHistory(file). */
-export async function checkHistoryAsync(ops: AsyncIterable<HistoryOp> | Iterable<HistoryOp>, options: CheckOptions = {}): Promise<CheckResult> {
+export async function checkHistoryAsync(ops: AsyncIterable<HistoryInput> | Iterable<HistoryInput>, options: CheckOptions = {}): Promise<CheckResult> {
   const checker = new HistoryChecker();
   let i = 0;
   for await (const op of ops) checker.add(validated(op, i++));
   return checker.finish(options);
 }
 
-function validated(op: HistoryOp, i: number): HistoryOp {
+function validated(op: HistoryInput, i: number): HistoryOp {
   try {
     return normalizeOp(op, i);
   } catch (e) {
