@@ -10,6 +10,7 @@ import { registerMatrix } from './matrix.js';
 import { registerMerge } from './merge.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
+import { registerSchema } from './schema.js';
 import { registerVersions } from './versions.js';
 import { registerView } from './view.js';
 
@@ -19,4 +20,4 @@ import { registerView } from './view.js';
  */
 export type RegisterCommand = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions, registerBugs, registerMatrix, registerMerge, registerView()];
+export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions, registerBugs, registerMatrix, registerMerge, registerView(), registerSchema];
