@@ -1,4 +1,5 @@
-import { traceToMermaidSequence, traceToSvgSequence } from '../diagrams/index.js';
+import { storyTrace, traceToMermaidSequence, traceToSvgSequence, type SequenceOptions } from '../diagrams/index.js';
+import type { TraceEvent } from '../sim/trace.js';
 import { formatStory } from '../explore/story.js';
 import type { ClaimResult, ShownRun } from './runner.js';
 import { dirname, posix, relative, sep } from 'node:path';
@@ -14,6 +15,15 @@ import { plural } from '../text.js';
 
 /** Where a counterexample's viewer page goes: beside its scenario file, `.html` for `.json`. */
 export const viewerPathOf = (scenarioFile: string): string => scenarioFile.replace(/\.json$/, '') + '.html';
+
+/**
+ * A counterexample's diagram: the entries its story tells and the messages that caused them,
+ * numbered as the story (the whole trace is hundreds of rows; the viewer page has all the state).
+ */
+function storyDiagram(s: ShownRun): { events: readonly TraceEvent[]; opts: SequenceOptions } {
+  const told = storyTrace(s.trace, s.story);
+  return { events: told.events, opts: { maxEvents: told.events.length + 1, labels: told.labels, ...(told.violationAt >= 0 ? { violationStep: told.violationAt } : {}) } };
+}
 
 export function verdictCounts(results: readonly ClaimResult[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -110,13 +120,18 @@ export function markdownReport(results: readonly ClaimResult[], budget: Budget):
     for (const [title, s] of [['Counterexample', r.counterexample], ['Witness', r.witness]] as const) {
       if (!s) continue;
       out.push(`**${title}** (${s.caption}):`, '', '```text', formatStory(s.story).trimEnd(), '```', '');
-      if (title === 'Counterexample') out.push('```mermaid', traceToMermaidSequence(s.trace, s.violation ? { violationStep: s.violation.step } : {}).trimEnd(), '```', '');
+      if (title === 'Counterexample') {
+        const d = storyDiagram(s);
+        out.push('```mermaid', traceToMermaidSequence(d.events, d.opts).trimEnd(), '```', '');
+      }
       out.push(`Replay: \`${s.replay}\``, '');
     }
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
 
+/** Markdown's `code` spans as HTML (the header is written once, for both reports). */
+const codeSpans = (html: string) => html.replace(/`([^`]+)`/g, '<code>$1</code>');
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The same report as one self-contained HTML page, the diagrams inline as SVG. */
@@ -127,10 +142,10 @@ export function htmlReport(results: readonly ClaimResult[], budget: Budget, html
   const out: string[] = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8"><title>kafka-model: claims</title>',
-    '<style>body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;line-height:1.4}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top;text-align:left}pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}.v-holds{color:#161}.v-holds-if{color:#850}.v-refuted{color:#a11}.v-not-modelled{color:#666}blockquote{border-left:3px solid #ccc;margin:0;padding-left:1rem}.diagram{overflow-x:auto}</style>',
+    '<style>body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;line-height:1.4}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top;text-align:left}pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}.v-holds{color:#161}.v-holds-if{color:#850}.v-refuted{color:#a11}.v-not-modelled{color:#666}blockquote{border-left:3px solid #ccc;margin:0;padding-left:1rem}.diagram{overflow-x:auto}.diagram svg{max-width:100%;height:auto}</style>',
     '</head><body>',
     '<h1>Claims: what the model says about the notes</h1>',
-    `<p>${esc(header(budget, results))}</p>`,
+    `<p>${codeSpans(esc(header(budget, results)))}</p>`,
     `<p>${plural(results.length, 'claim')}: ${verdicts.map((v) => `<b>${counts[v]}</b> ${v}`).join(', ')}.</p>`,
     '<table><thead><tr><th>Claim</th><th>Section</th><th>Quote</th><th>Verdict</th><th>Conditions</th></tr></thead><tbody>',
   ];
@@ -149,7 +164,10 @@ export function htmlReport(results: readonly ClaimResult[], budget: Budget, html
     for (const [title, s] of [['Counterexample', r.counterexample], ['Witness', r.witness]] as const) {
       if (!s) continue;
       out.push(`<p><b>${title}</b> (${esc(s.caption)}):</p><pre>${esc(formatStory(s.story).trimEnd())}</pre>`);
-      if (title === 'Counterexample') out.push(`<div class="diagram">${traceToSvgSequence(s.trace, s.violation ? { violationStep: s.violation.step } : {})}</div>`);
+      if (title === 'Counterexample') {
+        const d = storyDiagram(s);
+        out.push(`<div class="diagram">${traceToSvgSequence(d.events, d.opts)}</div>`);
+      }
       out.push(`<p><a href="${esc(viewerLink(s.file))}">Step through it in the viewer</a> (the state of every broker at each step). Replay: <code>${esc(s.replay)}</code></p>`);
     }
     out.push('</section>');

@@ -1,11 +1,10 @@
 import { buildWorld, runScenario, type RunSummary } from '../cluster/run.js';
 import type { Scenario } from '../cluster/scenario.js';
 import { traceToSvgSequence } from '../diagrams/sequence-svg.js';
-import { nodeOf } from '../diagrams/sequence.js';
+import { storyTrace } from '../diagrams/story-sequence.js';
 import { storyFocusOf } from '../explore/search.js';
 import { describeFault, storyOf, type StoryStep } from '../explore/story.js';
 import type { HistoryOp } from '../sim/history.js';
-import type { TraceEvent } from '../sim/trace.js';
 import { snapshotAt, type ModelSnapshot } from './snapshots.js';
 import { faultLanes, type FaultLane } from './timeline.js';
 
@@ -34,29 +33,6 @@ export interface ViewerData {
 
 export function formatHistoryOp(op: HistoryOp): string {
   return `${op.index ?? '?'} t=${op.time} ${String(op.process)} ${op.type} ${op.f} ${JSON.stringify(op.value)}${op.error ? ` (${op.error})` : ''}`;
-}
-
-/**
- * The entry that caused a story step, when it is a note a node made on receiving a message: the
- * last delivery to that node in the same instant before it. Faults and violations have none.
- */
-function causeOf(trace: readonly TraceEvent[], i: number): number | undefined {
-  const ev = trace[i]!;
-  if (ev.e !== 'note') return undefined;
-  const node = nodeOf(ev.node);
-  for (let j = i - 1; j >= 0; j--) {
-    const d = trace[j]!;
-    if (d.t !== ev.t) return undefined;
-    if (d.e === 'deliver' && nodeOf(d.to) === node) return j;
-  }
-  return undefined;
-}
-
-/** A history entry drawn with the operation it records, not only its kind ("history ok send"). */
-function historyNote(ev: TraceEvent): TraceEvent {
-  if (ev.e !== 'note' || !ev.text.startsWith('history ')) return ev;
-  const op = ev.data as HistoryOp;
-  return { t: ev.t, e: 'note', node: ev.node, text: `${op.type} ${op.f} ${JSON.stringify(op.value)}${op.error ? ` (${op.error})` : ''}` };
 }
 
 /**
@@ -94,19 +70,11 @@ export function viewerData(scenario: Scenario, title: string): ViewerData {
     return { ...s, kind: e === 'fault' ? ('fault' as const) : e === 'violation' ? ('violation' as const) : ('step' as const), snapshot: k };
   });
 
-  // The diagram: each step's entry, with the message that caused it, in trace order.
-  const picked = new Map<number, number>();
-  for (const s of story) {
-    const c = causeOf(trace, s.traceIndex);
-    if (c !== undefined && !picked.has(c)) picked.set(c, s.n);
-    picked.set(s.traceIndex, s.n);
-  }
-  const order = [...picked.keys()].sort((a, b) => a - b);
-  const sub = order.map((i) => historyNote(trace[i]!));
-  const violationAt = summary.violation ? order.indexOf(summary.violation.step) : -1;
-  const sequenceSvg = traceToSvgSequence(sub, { maxEvents: sub.length + 1, rowSteps: true, ...(violationAt >= 0 ? { violationStep: violationAt } : {}) });
+  // The diagram: each step's entry, with the message that caused it, numbered as the story.
+  const told = storyTrace(trace, story);
+  const sequenceSvg = traceToSvgSequence(told.events, { maxEvents: told.events.length + 1, rowSteps: true, labels: told.labels, ...(told.violationAt >= 0 ? { violationStep: told.violationAt } : {}) });
   const rowsOfStep: Record<number, number[]> = {};
-  order.forEach((traceIdx, row) => (rowsOfStep[picked.get(traceIdx)!] ??= []).push(row));
+  told.stepOf.forEach((n, row) => (rowsOfStep[n] ??= []).push(row));
 
   const faults = trace.flatMap((ev) => (ev.e === 'fault' ? [{ t: ev.t, text: describeFault(ev.fault) + (ev.effect ? ` (${ev.effect})` : '') }] : []));
   return {
