@@ -58,7 +58,7 @@ table.log td.num{text-align:right;width:3.5em}
 table.log tr.uncommitted td{color:#795548;background:#fffde7;font-style:italic}
 table.log tr.unflushed td{color:#b71c1c;background:#fff3e0}
 .role-disk{background:#ffe0b2;color:#4e2600}
-table.log tr.new td{box-shadow:inset 3px 0 0 #43a047}
+table.log tr.new td:first-child{box-shadow:inset 3px 0 0 #43a047}
 .muted,.empty{color:#757575;font-style:italic}
 .group{background:#fff;border:1px solid #90a4ae;border-radius:4px;padding:.4rem;margin-bottom:.5rem}
 table.grid{border-collapse:collapse;font-size:.85rem;width:100%}
