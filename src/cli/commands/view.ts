@@ -36,7 +36,10 @@ export function registerView(until: () => Promise<void> = interrupted): Register
         io.out(`${served.url}\n`);
         io.err('serving the viewer on loopback; Ctrl-C stops\n');
         await until();
-        await new Promise<void>((resolve) => served.server.close(() => resolve()));
+        // Stop at once: a browser's keep-alive connection would hold the server open for seconds.
+        const closed = new Promise<void>((resolve) => served.server.close(() => resolve()));
+        served.server.closeAllConnections();
+        await closed;
       });
   };
 }
