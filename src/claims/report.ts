@@ -47,13 +47,14 @@ export function summaryTable(results: readonly ClaimResult[], written = true): s
   return lines.join('\n') + '\n';
 }
 
-export function resultsJson(results: readonly ClaimResult[]): string {
+/** `written`: the counterexample files exist (else `file` and `replay` are null: the scenario is inline). */
+export function resultsJson(results: readonly ClaimResult[], written = true): string {
   const run = (s: ShownRun | undefined) =>
     s && {
       caption: s.caption,
       check: s.check,
-      file: s.file,
-      replay: s.replay,
+      file: written ? s.file : null,
+      replay: written ? s.replay : null,
       violation: s.violation ? { property: s.violation.property, message: s.violation.message, time: s.violation.time } : null,
       story: s.story.map((x) => `[t=${x.t} ms] ${x.text}`),
       scenario: s.scenario,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../../src/claims/catalogue.js';
-import { htmlReport, summaryTable, viewerPathOf } from '../../src/claims/report.js';
+import { htmlReport, resultsJson, summaryTable, viewerPathOf } from '../../src/claims/report.js';
 import type { ClaimResult } from '../../src/claims/runner.js';
 import { budgets } from '../../src/claims/types.js';
 import { viewerFiles } from '../../src/claims/viewers.js';
@@ -35,12 +35,15 @@ describe('the claims report links each counterexample to its viewer page', () =>
     expect(htmlReport([r], budgets.quick, 'claims.html')).toContain('<a href="out/counterexamples/no-data-loss-rf2.html">');
   });
 
-  it('the summary names replay commands only for files that were written', () => {
+  it('the summary and the JSON name files and replay commands only when the files were written', () => {
     const r = resultWith('cx/no-data-loss-rf2.json');
     expect(summaryTable([r])).toContain('kafka-model replay cx/no-data-loss-rf2.json');
     const unwritten = summaryTable([r], false);
     expect(unwritten).not.toContain('kafka-model replay');
     expect(unwritten).toContain('--cx-dir DIR');
+    const json = JSON.parse(resultsJson([r], false)).claims[0].counterexample;
+    expect([json.file, json.replay]).toEqual([null, null]);
+    expect(json.scenario.seed).toBe(r.counterexample!.scenario.seed);
   });
 });
 
