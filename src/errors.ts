@@ -11,3 +11,11 @@ export class InputError extends Error {
 export class FeatureUnavailable extends InputError {
   override readonly name = 'FeatureUnavailable';
 }
+
+/**
+ * Something this machine lacks that the command needs (a compiler, a system library): one line
+ * naming what to install, exit 2, like any other input the user can fix.
+ */
+export class PrerequisiteMissing extends InputError {
+  override readonly name = 'PrerequisiteMissing';
+}

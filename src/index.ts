@@ -15,6 +15,7 @@ export { Network, type NetworkConfig, type NodeId, type SendDecision } from './s
 export { EventQueue, type Scheduled } from './sim/queue.js';
 export { Trace, type TraceEvent, type TraceMode, type DropReason } from './sim/trace.js';
 export { enforceBudget, peakFaulty, randomFaultSchedule, type Fault, type FaultBudget, type RandomScheduleOptions } from './sim/faults.js';
+/** The model's history entry (what World.history holds); the checker takes these as they are (HistoryInput). */
 export type { HistoryOp } from './sim/history.js';
 
 // Partition log
@@ -116,7 +117,7 @@ export { murmur2, partitionForKey, toPositive } from './client/partitioner.js';
 export { checkHistory, checkHistoryAsync } from './check/history/index.js';
 export type * from './check/history/types.js';
 export { parseHistory, type HistoryFormat } from './oracle/history/index.js';
-export type { HistoryOp as JepsenOp, OpF, OpType, RebalanceEvent, Key, Value } from './oracle/history/types.js';
+export type { HistoryOp as JepsenOp, HistoryInput, OpF, OpType, RebalanceEvent, Key, Value } from './oracle/history/types.js';
 
 // Historical bugs and the guarantee matrix
 export { historicalBugs, fixOf, type HistoricalBug, type BugSearch } from './bugs/catalogue.js';

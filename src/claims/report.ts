@@ -1,8 +1,11 @@
-import { traceToMermaidSequence, traceToSvgSequence } from '../diagrams/index.js';
+import { storyTrace, traceToMermaidSequence, traceToSvgSequence, type SequenceOptions } from '../diagrams/index.js';
+import type { TraceEvent } from '../sim/trace.js';
 import { formatStory } from '../explore/story.js';
 import type { ClaimResult, ShownRun } from './runner.js';
+import { dirname, posix, relative, sep } from 'node:path';
 import { newestRelease, presets } from '../config/index.js';
 import { verdicts, type Budget, type Claim } from './types.js';
+import { plural } from '../text.js';
 
 /**
  * The claims report: a summary table for the terminal, JSON, and the generated documents
@@ -10,13 +13,25 @@ import { verdicts, type Budget, type Claim } from './types.js';
  * here is a function of the results: the same run writes the same bytes.
  */
 
+/** Where a counterexample's viewer page goes: beside its scenario file, `.html` for `.json`. */
+export const viewerPathOf = (scenarioFile: string): string => scenarioFile.replace(/\.json$/, '') + '.html';
+
+/**
+ * A counterexample's diagram: the entries its story tells and the messages that caused them,
+ * numbered as the story (the whole trace is hundreds of rows; the viewer page has all the state).
+ */
+function storyDiagram(s: ShownRun): { events: readonly TraceEvent[]; opts: SequenceOptions } {
+  const told = storyTrace(s.trace, s.story);
+  return { events: told.events, opts: { maxEvents: told.events.length + 1, labels: told.labels, ...(told.violationAt >= 0 ? { violationStep: told.violationAt } : {}) } };
+}
+
 export function verdictCounts(results: readonly ClaimResult[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const v of verdicts) counts[v] = results.filter((r) => r.verdict === v).length;
   return counts;
 }
 
-export function summaryTable(results: readonly ClaimResult[]): string {
+export function summaryTable(results: readonly ClaimResult[], written = true): string {
   const w = Math.max(5, ...results.map((r) => r.claim.id.length));
   const lines = [`${'claim'.padEnd(w)}  ${'verdict'.padEnd(12)}  ${'expected'.padEnd(12)}  conditions`, `${'-'.repeat(w)}  ${'-'.repeat(12)}  ${'-'.repeat(12)}  ${'-'.repeat(10)}`];
   for (const r of results) {
@@ -25,18 +40,21 @@ export function summaryTable(results: readonly ClaimResult[]): string {
   }
   const counts = verdictCounts(results);
   const changed = results.filter((r) => !r.matches).length;
-  lines.push('', `${results.length} claims: ${verdicts.map((v) => `${counts[v]} ${v}`).join(', ')}; ${changed === 0 ? 'every verdict as recorded in spec/claims.json' : `${changed} verdict(s) differ from spec/claims.json`}`);
-  for (const r of results) if (r.counterexample) lines.push(`  ${r.claim.id}: ${r.counterexample.replay}`);
+  lines.push('', `${plural(results.length, 'claim')}: ${verdicts.map((v) => `${counts[v]} ${v}`).join(', ')}; ${changed === 0 ? 'every verdict as recorded in spec/claims.json' : `${plural(changed, 'verdict')} ${changed === 1 ? 'differs' : 'differ'} from spec/claims.json`}`);
+  if (written) {
+    for (const r of results) if (r.counterexample) lines.push(`  ${r.claim.id}: ${r.counterexample.replay}`);
+  } else if (results.some((r) => r.counterexample)) lines.push('Counterexamples were not written: --cx-dir DIR writes them (and their viewer pages), --out FILE.md the report with them beside it.');
   return lines.join('\n') + '\n';
 }
 
-export function resultsJson(results: readonly ClaimResult[]): string {
+/** `written`: the counterexample files exist (else `file` and `replay` are null: the scenario is inline). */
+export function resultsJson(results: readonly ClaimResult[], written = true): string {
   const run = (s: ShownRun | undefined) =>
     s && {
       caption: s.caption,
       check: s.check,
-      file: s.file,
-      replay: s.replay,
+      file: written ? s.file : null,
+      replay: written ? s.replay : null,
       violation: s.violation ? { property: s.violation.property, message: s.violation.message, time: s.violation.time } : null,
       story: s.story.map((x) => `[t=${x.t} ms] ${x.text}`),
       scenario: s.scenario,
@@ -88,7 +106,7 @@ const anchor = (id: string) => `claim-${id}`;
 export function markdownReport(results: readonly ClaimResult[], budget: Budget): string {
   const counts = verdictCounts(results);
   const out: string[] = ['# Claims: what the model says about the notes', '', header(budget, results), ''];
-  out.push(`${results.length} claims: ${verdicts.map((v) => `**${counts[v]}** ${v}`).join(', ')}.`, '');
+  out.push(`${plural(results.length, 'claim')}: ${verdicts.map((v) => `**${counts[v]}** ${v}`).join(', ')}.`, '');
   out.push('| Claim | Section | Quote | Verdict | Conditions |', '| --- | --- | --- | --- | --- |');
   for (const r of results) {
     const cond = r.verdict === 'not-modelled' ? (r.reason ?? '') : r.conditions.join('; ');
@@ -103,26 +121,33 @@ export function markdownReport(results: readonly ClaimResult[], budget: Budget):
     for (const [title, s] of [['Counterexample', r.counterexample], ['Witness', r.witness]] as const) {
       if (!s) continue;
       out.push(`**${title}** (${s.caption}):`, '', '```text', formatStory(s.story).trimEnd(), '```', '');
-      if (title === 'Counterexample') out.push('```mermaid', traceToMermaidSequence(s.trace, s.violation ? { violationStep: s.violation.step } : {}).trimEnd(), '```', '');
+      if (title === 'Counterexample') {
+        const d = storyDiagram(s);
+        out.push('```mermaid', traceToMermaidSequence(d.events, d.opts).trimEnd(), '```', '');
+      }
       out.push(`Replay: \`${s.replay}\``, '');
     }
   }
   return out.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
 
+/** Markdown's `code` spans as HTML (the header is written once, for both reports). */
+const codeSpans = (html: string) => html.replace(/`([^`]+)`/g, '<code>$1</code>');
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The same report as one self-contained HTML page, the diagrams inline as SVG. */
-export function htmlReport(results: readonly ClaimResult[], budget: Budget): string {
+export function htmlReport(results: readonly ClaimResult[], budget: Budget, htmlPath = 'docs/claims.html'): string {
+  // Links to the viewer pages, relative to the report, so the folder can be moved as a whole.
+  const viewerLink = (file: string) => relative(dirname(htmlPath), viewerPathOf(file)).split(sep).join(posix.sep);
   const counts = verdictCounts(results);
   const out: string[] = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8"><title>kafka-model: claims</title>',
-    '<style>body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;line-height:1.4}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top;text-align:left}pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}.v-holds{color:#161}.v-holds-if{color:#850}.v-refuted{color:#a11}.v-not-modelled{color:#666}blockquote{border-left:3px solid #ccc;margin:0;padding-left:1rem}.diagram{overflow-x:auto}</style>',
+    '<style>body{font-family:system-ui,sans-serif;max-width:72rem;margin:2rem auto;padding:0 1rem;line-height:1.4}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;vertical-align:top;text-align:left}pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}.v-holds{color:#161}.v-holds-if{color:#850}.v-refuted{color:#a11}.v-not-modelled{color:#666}blockquote{border-left:3px solid #ccc;margin:0;padding-left:1rem}.diagram{overflow-x:auto}.diagram svg{max-width:100%;height:auto}</style>',
     '</head><body>',
     '<h1>Claims: what the model says about the notes</h1>',
-    `<p>${esc(header(budget, results))}</p>`,
-    `<p>${results.length} claims: ${verdicts.map((v) => `<b>${counts[v]}</b> ${v}`).join(', ')}.</p>`,
+    `<p>${codeSpans(esc(header(budget, results)))}</p>`,
+    `<p>${plural(results.length, 'claim')}: ${verdicts.map((v) => `<b>${counts[v]}</b> ${v}`).join(', ')}.</p>`,
     '<table><thead><tr><th>Claim</th><th>Section</th><th>Quote</th><th>Verdict</th><th>Conditions</th></tr></thead><tbody>',
   ];
   for (const r of results) {
@@ -140,8 +165,11 @@ export function htmlReport(results: readonly ClaimResult[], budget: Budget): str
     for (const [title, s] of [['Counterexample', r.counterexample], ['Witness', r.witness]] as const) {
       if (!s) continue;
       out.push(`<p><b>${title}</b> (${esc(s.caption)}):</p><pre>${esc(formatStory(s.story).trimEnd())}</pre>`);
-      if (title === 'Counterexample') out.push(`<div class="diagram">${traceToSvgSequence(s.trace, s.violation ? { violationStep: s.violation.step } : {})}</div>`);
-      out.push(`<p>Replay: <code>${esc(s.replay)}</code></p>`);
+      if (title === 'Counterexample') {
+        const d = storyDiagram(s);
+        out.push(`<div class="diagram">${traceToSvgSequence(d.events, d.opts)}</div>`);
+      }
+      out.push(`<p><a href="${esc(viewerLink(s.file))}">Step through it in the viewer</a> (the state of every broker at each step). Replay: <code>${esc(s.replay)}</code></p>`);
     }
     out.push('</section>');
   }
@@ -153,7 +181,8 @@ export function htmlReport(results: readonly ClaimResult[], budget: Budget): str
 export function reportFiles(results: readonly ClaimResult[], budget: Budget, mdPath: string): Map<string, string> {
   const files = new Map<string, string>();
   files.set(mdPath, markdownReport(results, budget));
-  files.set(mdPath.replace(/\.md$/, '') + '.html', htmlReport(results, budget));
+  const htmlPath = mdPath.replace(/\.md$/, '') + '.html';
+  files.set(htmlPath, htmlReport(results, budget, htmlPath));
   for (const [p, c] of scenarioFiles(results)) files.set(p, c);
   return files;
 }

@@ -1,5 +1,5 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 
 /** A generated file's current content, or undefined when there is none. */
@@ -24,6 +24,35 @@ export function writeFiles(files: ReadonlyMap<string, string>): void {
       writeFileSync(path, content);
     } catch (e) {
       throw new InputError(`${path}: cannot write (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+}
+
+/**
+ * The generated-looking files (.json, .html) directly in `dir` that are not among `files`: what
+ * an earlier run left behind. A folder that does not exist has none.
+ */
+export function leftoverFiles(dir: string, files: ReadonlyMap<string, string>): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const generated = new Set([...files.keys()].map((p) => join(p)));
+  return names
+    .filter((n) => /\.(json|html)$/.test(n))
+    .sort()
+    .map((n) => join(dir, n))
+    .filter((p) => !generated.has(join(p)));
+}
+
+export function removeFiles(paths: readonly string[]): void {
+  for (const p of paths) {
+    try {
+      rmSync(p);
+    } catch (e) {
+      throw new InputError(`${p}: cannot remove (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   }
 }

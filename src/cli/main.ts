@@ -1,7 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../errors.js';
 import { type Io, processIo } from './io.js';
 import { commands } from './commands/index.js';
+
+/** The package's version, from its package.json (two folders up from src/cli and dist/cli alike). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 /**
  * The kafka-model command. Returns the exit code instead of exiting, so tests can run it in
@@ -10,6 +16,7 @@ import { commands } from './commands/index.js';
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const program = new Command('kafka-model')
     .description('The reference formal model of Apache Kafka: simulate, explore, check.')
+    .version(packageVersion(), '-V, --version', 'print the version of kafka-model')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.out(s),

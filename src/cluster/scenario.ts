@@ -154,6 +154,8 @@ export type ScenarioInput = z.input<typeof scenarioSchema>;
  * its path (`faults[2].at`) and what was expected.
  */
 export function parseScenario(data: unknown, where = 'scenario'): Scenario {
+  const proto = protoKeyPath(data, '');
+  if (proto !== undefined) throw new InputError(`${where}: ${proto || '(top level)'}: "__proto__" is not a field (an object's prototype cannot be set from a scenario)`);
   const r = scenarioSchema.safeParse(data);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
@@ -162,6 +164,28 @@ export function parseScenario(data: unknown, where = 'scenario'): Scenario {
     '',
   );
   throw new InputError(`${where}: ${path || '(top level)'}: ${describeIssue(issue)}`);
+}
+
+/**
+ * The path of the first object that has an own `__proto__` key (JSON.parse makes one from
+ * `"__proto__": ...`). zod's strict objects do not see it (it reads as the prototype, not a key),
+ * so without this it would be dropped without a word, where any other unknown field is an error.
+ */
+function protoKeyPath(v: unknown, path: string): string | undefined {
+  if (v === null || typeof v !== 'object') return undefined;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const p = protoKeyPath(v[i], `${path}[${i}]`);
+      if (p !== undefined) return p;
+    }
+    return undefined;
+  }
+  if (Object.prototype.hasOwnProperty.call(v, '__proto__')) return path;
+  for (const k of Object.keys(v)) {
+    const p = protoKeyPath((v as Record<string, unknown>)[k], path ? `${path}.${k}` : k);
+    if (p !== undefined) return p;
+  }
+  return undefined;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -6,6 +6,7 @@ export { dotToSvg } from './graphviz.js';
 export { machineGraph, type GraphEdge, type GraphState, type MachineGraph } from './machine-graph.js';
 export { machineRegistry, type RegisteredMachine } from './registry.js';
 export { traceToSvgSequence } from './sequence-svg.js';
+export { storyTrace, type StoryTrace } from './story-sequence.js';
 export { messageSummary, nodeOf, sequenceModel, traceToMermaidSequence, type SequenceModel, type SequenceOptions, type SequenceRow } from './sequence.js';
 export { machineToDot, machineToMermaid, type StateDiagramOptions } from './state-diagram.js';
 export { renderMachineDiagrams, type DiagramFile, type DiagramFormat } from './docs.js';

@@ -79,6 +79,7 @@ export function traceToSvgSequence(trace: readonly TraceEvent[], opts: SequenceO
 
   for (const r of model.rows) {
     const top = y;
+    const step = opts.rowSteps && r.step >= 0 ? ` data-step="${r.step}"` : '';
     if (r.kind === 'message') {
       const x1 = x(r.from);
       const x2 = x(r.to);
@@ -88,7 +89,7 @@ export function traceToSvgSequence(trace: readonly TraceEvent[], opts: SequenceO
       if (r.from === r.to) {
         const label = fit(full, (col - 44) / CHAR_W);
         body.push(
-          `<g class="message${r.lost ? ' lost' : ''}"><title>${xmlText(full)}</title>`,
+          `<g class="message${r.lost ? ' lost' : ''}"${step}><title>${xmlText(full)}</title>`,
           `<text x="${n(x1 + 36)}" y="${n(y + 20)}" fill="${color}"${HALO}>${xmlText(label)}</text>`,
           `<path d="M${n(x1)},${n(y + 10)} H${n(x1 + 28)} V${n(y + 24)} H${n(x1 + 2)}" fill="none" stroke="${color}"${dash}${r.lost ? '' : ' marker-end="url(#arrow)"'}/>`,
           r.lost ? cross(x1 + 28, y + 24, color) : '',
@@ -100,7 +101,7 @@ export function traceToSvgSequence(trace: readonly TraceEvent[], opts: SequenceO
         const label = fit(full, (d * col - 16) / CHAR_W);
         const end = r.lost ? x1 + (x2 - x1) * 0.7 : x2 + (x2 > x1 ? -2 : 2);
         body.push(
-          `<g class="message${r.lost ? ' lost' : ''}"><title>${xmlText(full)}</title>`,
+          `<g class="message${r.lost ? ' lost' : ''}"${step}><title>${xmlText(full)}</title>`,
           `<text x="${n((x1 + x2) / 2)}" y="${n(y + 12)}" text-anchor="middle" fill="${color}"${HALO}>${xmlText(label)}</text>`,
           `<line x1="${n(x1)}" y1="${n(y + 18)}" x2="${n(end)}" y2="${n(y + 18)}" stroke="${color}"${dash}${r.lost ? '' : ' marker-end="url(#arrow)"'}/>`,
           r.lost ? cross(end, y + 18, color) : '',
@@ -118,7 +119,7 @@ export function traceToSvgSequence(trace: readonly TraceEvent[], opts: SequenceO
       const extra = r.style === 'violation' ? ' stroke-width="1.5"' : '';
       const italic = r.style === 'gap' ? ' font-style="italic"' : '';
       body.push(
-        `<g class="note ${r.style}"><title>${xmlText(r.text)}</title>`,
+        `<g class="note ${r.style}"${step}><title>${xmlText(r.text)}</title>`,
         `<rect x="${n(left)}" y="${n(y + 3)}" width="${n(right - left)}" height="${n(h)}" rx="3" fill="${c.fill}" stroke="${c.stroke}"${extra}${r.style === 'gap' ? ' stroke-dasharray="3,3"' : ''}/>`,
         ...lines.map(
           (l, i) => `<text x="${n((left + right) / 2)}" y="${n(y + 3 + 4 + LINE_H * (i + 1) - 4)}" text-anchor="middle" fill="${c.text}"${italic}${r.style === 'violation' ? ' font-weight="bold"' : ''}>${xmlText(l)}</text>`,

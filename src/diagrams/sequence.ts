@@ -33,6 +33,13 @@ export interface SequenceOptions {
   readonly notes?: boolean;
   /** Prefix each row with its virtual time, `t=12` (default true). */
   readonly time?: boolean;
+  /**
+   * SVG only: give each row's group a `data-step` attribute, its index in the trace (the
+   * counterexample viewer selects a story step's rows by it). Default false.
+   */
+  readonly rowSteps?: boolean;
+  /** A label put before each entry's text, by its index in the trace (a story step's number). */
+  readonly labels?: readonly (string | undefined)[];
 }
 
 export type RowStyle = 'fault' | 'state' | 'note' | 'timer' | 'disk' | 'violation' | 'gap';
@@ -194,10 +201,11 @@ export function sequenceModel(trace: readonly TraceEvent[], opts: SequenceOption
   for (const i of window) {
     const ev = trace[i]!;
     const highlight = hasFocus && i === focus;
-    const at = (s: string, t = ev.t) => (showTime ? `t=${t} ${s}` : s);
+    const label = opts.labels?.[i];
+    const at = (s: string, t = ev.t) => (label ? `${label} ` : '') + (showTime ? `t=${t} ${s}` : s);
     switch (ev.e) {
       case 'deliver': {
-        const when = showTime && ev.sent !== ev.t ? `t=${ev.sent}→${ev.t} ` : showTime ? `t=${ev.t} ` : '';
+        const when = (label ? `${label} ` : '') + (showTime && ev.sent !== ev.t ? `t=${ev.sent}→${ev.t} ` : showTime ? `t=${ev.t} ` : '');
         rows.push({ kind: 'message', step: i, from: nodeOf(ev.from), to: nodeOf(ev.to), text: when + messageSummary(ev.msg), highlight });
         break;
       }

@@ -1,5 +1,5 @@
 import { normalizeOp } from '../../oracle/history/normalize.js';
-import type { HistoryOp, Key, Mop, OffsetValue, PollResult, Value } from '../../oracle/history/types.js';
+import type { HistoryInput, HistoryOp, Key, Mop, OffsetValue, PollResult, Value } from '../../oracle/history/types.js';
 import { EdgeList, WR, WW, findCycles } from './cycles.js';
 import {
   type AnomalyName,
@@ -628,7 +628,7 @@ export class HistoryChecker {
     return { time: this.lastOkTime, unseen: u, messages: m };
   }
 
-  private cycles(wwDeps: boolean): { G0: Cycle[]; G1c: Cycle[] } {
+  private cycles(wwDeps: boolean): { G0: Cycle[]; G1c: Cycle[]; edges: number } {
     const edges = new EdgeList();
     if (wwDeps) {
       // ww: the writer of each value's predecessor in the version order precedes its writer.
@@ -667,7 +667,7 @@ export class HistoryChecker {
       const cycle = { type: found.type, cycle: [...vs, vs[0]!].map((v) => this.op(v)), steps };
       (found.type === 'G0' ? G0 : G1c).push(cycle);
     }
-    return { G0, G1c };
+    return { G0, G1c, edges: edges.length };
   }
 
   private mopIndex(q: number[] | null, k: number, v: number): number {
@@ -716,6 +716,12 @@ export class HistoryChecker {
     throw new Error(`internal: no explanation for edge ${a} -> ${b}`);
   }
 
+  private okCompletions(): number {
+    let n = 0;
+    for (const rec of this.recs) if (rec.type === OK) n++;
+    return n;
+  }
+
   /** Runs every analysis and decides validity under the options. */
   finish(options: CheckOptions = {}): CheckResult {
     const errors: HistoryErrors = {};
@@ -727,6 +733,7 @@ export class HistoryChecker {
     put('G0', cycles.G0);
     put('G1a', this.g1a());
     put('G1c', cycles.G1c);
+    if (cycles.edges === 0) errors['empty-transaction-graph'] = [{ completions: this.recs.length, ok: this.okCompletions() }];
     put('duplicate', this.duplicates());
     put('inconsistent-offsets', inconsistent);
     const intPoll = this.internal('r');
@@ -763,7 +770,7 @@ export class HistoryChecker {
  * Checks a whole history held in memory (or produced lazily). Each op is validated first;
  * a malformed one throws HistoryFormatError naming its position.
  */
-export function checkHistory(ops: Iterable<HistoryOp>, options: CheckOptions = {}): CheckResult {
+export function checkHistory(ops: Iterable<HistoryInput>, options: CheckOptions = {}): CheckResult {
   const checker = new HistoryChecker();
   let i = 0;
   for (const op of ops) checker.add(validated(op, i++));
@@ -771,14 +778,14 @@ export function checkHistory(ops: Iterable<HistoryOp>, options: CheckOptions = {
 }
 
 /** As checkHistory, for an async source such as parseHistory(file). */
-export async function checkHistoryAsync(ops: AsyncIterable<HistoryOp> | Iterable<HistoryOp>, options: CheckOptions = {}): Promise<CheckResult> {
+export async function checkHistoryAsync(ops: AsyncIterable<HistoryInput> | Iterable<HistoryInput>, options: CheckOptions = {}): Promise<CheckResult> {
   const checker = new HistoryChecker();
   let i = 0;
   for await (const op of ops) checker.add(validated(op, i++));
   return checker.finish(options);
 }
 
-function validated(op: HistoryOp, i: number): HistoryOp {
+function validated(op: HistoryInput, i: number): HistoryOp {
   try {
     return normalizeOp(op, i);
   } catch (e) {

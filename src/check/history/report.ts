@@ -1,5 +1,6 @@
 import type { HistoryOp } from '../../oracle/history/types.js';
 import { type AnomalyName, type CheckOptions, type CheckResult, type Cycle, allowedAnomalies } from './types.js';
+import { plural } from '../../text.js';
 
 /** What each anomaly means, in a line, for the readable report. */
 const MEANING: Record<AnomalyName, string> = {
@@ -7,6 +8,7 @@ const MEANING: Record<AnomalyName, string> = {
   G1a: 'aborted read: an ok poll saw a value whose send failed',
   G1c: 'circular information flow between transactions (ww and wr edges)',
   duplicate: 'one value at more than one offset of a key',
+  'empty-transaction-graph': 'nothing to check: no op depends on another (no ok poll read an ok send), so no anomaly could be seen',
   'inconsistent-offsets': 'one offset of a key holding more than one value',
   'int-nonmonotonic-poll': 'within one op, successive reads of a key went backwards or repeated',
   'int-nonmonotonic-send': 'within one op, successive sends to a key went backwards',
@@ -61,11 +63,17 @@ export function renderReport(name: string, result: CheckResult, options: CheckOp
   const lines: string[] = [];
   const s = result.stats;
   const subVia = (options.subVia ?? ['assign']).join(',');
-  lines.push(`${name}: ${s.ops} ops, ${s.completions} client completions, ${s.keys} keys`);
+  lines.push(`${name}: ${plural(s.ops, 'op')}, ${plural(s.completions, 'client completion')}, ${plural(s.keys, 'key')}`);
   lines.push(`options: sub-via ${subVia}, ww-deps ${options.wwDeps === true ? 'on' : 'off'}`);
   if (result['error-types'].length === 0) {
     lines.push('VALID: no anomalies found');
     return `${lines.join('\n')}\n`;
+  }
+  const empty = result.errors['empty-transaction-graph']?.[0];
+  if (empty) {
+    // Jepsen's :empty-transaction-graph: the history is not valid, but it is no anomaly either.
+    const what = empty.completions === 0 ? 'the history has no client completions' : empty.ok === 0 ? `none of its ${empty.completions} client ${empty.completions === 1 ? 'completion is' : 'completions are'} ok` : 'no ok poll read a value an ok send wrote';
+    lines.push(`NOTHING TO CHECK (empty-transaction-graph): ${what}`);
   }
   lines.push(
     result.valid
@@ -78,6 +86,7 @@ export function renderReport(name: string, result: CheckResult, options: CheckOp
     lines.push('');
     lines.push(`${type}: ${cases.length} ${cases.length === 1 ? 'case' : 'cases'}${allowed.has(type) ? ' (allowed by the options)' : ''}`);
     lines.push(`  ${MEANING[type]}`);
+    if (type === 'empty-transaction-graph') continue;
     if (type === 'unseen') {
       const u = result.errors.unseen![0]!;
       for (const k of Object.keys(u.unseen)) {

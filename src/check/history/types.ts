@@ -9,6 +9,7 @@ export type AnomalyName =
   | 'G1a'
   | 'G1c'
   | 'duplicate'
+  | 'empty-transaction-graph'
   | 'inconsistent-offsets'
   | 'int-nonmonotonic-poll'
   | 'int-nonmonotonic-send'
@@ -26,6 +27,7 @@ export const ANOMALY_NAMES: readonly AnomalyName[] = [
   'G1a',
   'G1c',
   'duplicate',
+  'empty-transaction-graph',
   'inconsistent-offsets',
   'int-nonmonotonic-poll',
   'int-nonmonotonic-send',
@@ -38,6 +40,12 @@ export const ANOMALY_NAMES: readonly AnomalyName[] = [
   'precommitted-read',
   'unseen',
 ];
+
+/** Why the dependency graph is empty: how many completions there were, and how many were ok. */
+export interface EmptyTransactionGraph {
+  readonly completions: number;
+  readonly ok: number;
+}
 
 /** One offset of one key was seen holding more than one value. */
 export interface InconsistentOffsets {
@@ -157,6 +165,13 @@ export interface HistoryErrors {
   G1a?: G1a[];
   G1c?: Cycle[];
   duplicate?: Duplicate[];
+  /**
+   * Elle's `:empty-transaction-graph` (elle/txn.clj, `cycles`): not one dependency between ops
+   * could be inferred (no ok poll read an ok send; with ww-deps, no two sends ordered), so no
+   * cycle could have been found. Jepsen's Kafka checker does not allow it: the history is
+   * invalid, there was nothing to check (an empty history, every op failed, sends never read).
+   */
+  'empty-transaction-graph'?: EmptyTransactionGraph[];
   'inconsistent-offsets'?: InconsistentOffsets[];
   'int-nonmonotonic-poll'?: InternalNonmonotonic[];
   'int-nonmonotonic-send'?: InternalNonmonotonic[];

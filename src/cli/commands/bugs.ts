@@ -8,6 +8,7 @@ import { wallclockMs } from '../wallclock.js';
 import { replayCommand } from './explore.js';
 import type { RegisterCommand } from './index.js';
 import { parseSeed } from './options.js';
+import { plural } from '../../text.js';
 
 interface BugsFlags {
   json?: boolean;
@@ -74,7 +75,7 @@ function textReport(results: readonly BugResult[], seed: number | undefined, out
     lines.push(`  ${verdictLine(r)}`, '');
   }
   const ok = results.filter((r) => r.ok).length;
-  lines.push(`${results.length} bugs: ${ok} reproduced and fixed as recorded${ok === results.length ? '' : `, ${results.length - ok} not`}`);
+  lines.push(`${plural(results.length, 'bug')}: ${ok} reproduced and fixed as recorded${ok === results.length ? '' : `, ${results.length - ok} not`}`);
   return lines.join('\n') + '\n';
 }
 

@@ -2,14 +2,17 @@ import cliProgress from 'cli-progress';
 import { loadCatalogue } from '../../claims/catalogue.js';
 import { reportFiles, resultsJson, scenarioFiles, summaryTable } from '../../claims/report.js';
 import { runClaims, type ClaimResult } from '../../claims/runner.js';
+import { viewerFiles } from '../../claims/viewers.js';
 import { budgets } from '../../claims/types.js';
 import { InputError } from '../../errors.js';
 import type { Io } from '../io.js';
-import { staleFiles, writeFiles } from '../files.js';
+import { leftoverFiles, removeFiles, staleFiles, writeFiles } from '../files.js';
+import { dirname, join } from 'node:path';
 import { wallclockMs } from '../wallclock.js';
 import type { RegisterCommand } from './index.js';
 import { kafkaOption } from './options.js';
 import { releaseNamed } from '../../config/index.js';
+import { plural } from '../../text.js';
 
 interface ClaimsFlags {
   json?: boolean;
@@ -18,7 +21,7 @@ interface ClaimsFlags {
   quick?: boolean;
   check?: boolean;
   kafka?: string;
-  cxDir: string;
+  cxDir?: string;
 }
 
 
@@ -64,7 +67,7 @@ export const registerClaims: RegisterCommand = (program, io, setExitCode) => {
     .option('--only <ids>', 'comma-separated claim ids')
     .option('--quick', 'the quick budget (fewer runs where a property should hold): about two minutes')
     .option('--check', 'write nothing; exit 1 if the report (--out) or the counterexample files are out of date')
-    .option('--cx-dir <dir>', 'where counterexample scenario files go', 'docs/counterexamples')
+    .option('--cx-dir <dir>', 'where counterexample scenario files and their viewer pages go (default: counterexamples/ beside --out; without either, none are written)')
     .addOption(kafkaOption())
     .action((flags: ClaimsFlags) => {
       if (flags.kafka !== undefined) releaseNamed(flags.kafka);
@@ -78,20 +81,31 @@ export const registerClaims: RegisterCommand = (program, io, setExitCode) => {
       if (flags.out !== undefined && !/\.(md|json)$/.test(flags.out)) throw new InputError(`--out: expected a .md or .json file, got "${flags.out}"`);
       if (flags.check && flags.out === undefined) throw new InputError('--check needs --out FILE: the report to compare');
       const budget = budgets[flags.quick ? 'quick' : 'full'];
-      const cxDir = flags.cxDir.replace(/\/+$/, '');
+      // Every path written is one the user named (--out, --cx-dir) or beside it: nothing lands in
+      // whatever directory the command happens to run from.
+      const cxDir = flags.cxDir !== undefined ? flags.cxDir.replace(/\/+$/, '') || '/' : flags.out !== undefined ? join(dirname(flags.out), 'counterexamples') : undefined;
       const bar = progress(io, claims.length);
-      const results = runClaims(claims, { budget, cxDir, ...(flags.kafka === undefined ? {} : { kafka: flags.kafka }), onStart: (c) => bar.start(c.id), onResult: (r, i) => bar.done(r, i) });
+      const results = runClaims(claims, { budget, cxDir: cxDir ?? 'docs/counterexamples', ...(flags.kafka === undefined ? {} : { kafka: flags.kafka }), onStart: (c) => bar.start(c.id), onResult: (r, i) => bar.done(r, i) });
       const elapsed = bar.stop();
 
-      const files = flags.out === undefined ? scenarioFiles(results) : flags.out.endsWith('.json') ? new Map([...scenarioFiles(results), [flags.out, resultsJson(results)]]) : reportFiles(results, budget, flags.out);
+      const files = flags.out === undefined ? (cxDir === undefined ? new Map<string, string>() : scenarioFiles(results)) : flags.out.endsWith('.json') ? new Map([...scenarioFiles(results), [flags.out, resultsJson(results)]]) : reportFiles(results, budget, flags.out);
+      // Each counterexample's viewer page, beside its scenario file (the HTML report links to it).
+      if (cxDir !== undefined) for (const [p, c] of viewerFiles(results)) files.set(p, c);
+      // A run of every claim owns its counterexample folder: a file there that it did not make
+      // (a counterexample of an earlier verdict) would replay to something else.
+      const leftovers = cxDir !== undefined && flags.only === undefined ? leftoverFiles(cxDir, files) : [];
       let stale: string[] = [];
-      if (flags.check) stale = staleFiles(files);
-      else writeFiles(files);
+      if (flags.check) stale = [...staleFiles(files), ...leftovers];
+      else {
+        writeFiles(files);
+        removeFiles(leftovers);
+        for (const f of leftovers) io.err(`claims: removed ${f}, which this run did not generate\n`);
+      }
 
-      io.out(flags.json ? resultsJson(results) : summaryTable(results));
+      io.out(flags.json ? resultsJson(results, cxDir !== undefined) : summaryTable(results, cxDir !== undefined));
       if (!flags.json) io.out(`(${(elapsed / 1000).toFixed(1)} s, ${budget.name} budget)\n`);
       if (flags.check) {
-        io.err(stale.length === 0 ? `claims: ${files.size} report files up to date\n` : `claims: ${stale.length} of ${files.size} report files out of date: ${stale.join(', ')}\nRun: kafka-model claims${flags.quick ? ' --quick' : ''} --out ${flags.out}\n`);
+        io.err(stale.length === 0 ? `claims: ${plural(files.size, 'report file')} up to date\n` : `claims: ${stale.length} of ${plural(files.size + leftovers.length, 'report file')} out of date${leftovers.length > 0 ? ` or not generated by this run` : ''}: ${stale.join(', ')}\nRun: kafka-model claims${flags.quick ? ' --quick' : ''} --out ${flags.out}\n`);
       }
       setExitCode(results.every((r) => r.matches) && stale.length === 0 ? 0 : 1);
     });

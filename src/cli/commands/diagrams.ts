@@ -5,6 +5,7 @@ import { machineRegistry } from '../../diagrams/registry.js';
 import { InputError } from '../../errors.js';
 import { readOrUndefined } from '../files.js';
 import type { RegisterCommand } from './index.js';
+import { plural } from '../../text.js';
 
 const formats: readonly DiagramFormat[] = ['mermaid', 'svg', 'both'];
 
@@ -56,7 +57,7 @@ export const registerDiagrams: RegisterCommand = (program, io, setExitCode) => {
       } catch (e) {
         throw new InputError(`${opts.out}: cannot write diagrams (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
       }
-      io.out(`Wrote ${files.length} files to ${opts.out}: ${files.map((f) => f.path).join(', ')}\n`);
+      io.out(`Wrote ${plural(files.length, 'file')} to ${opts.out}: ${files.map((f) => f.path).join(', ')}\n`);
       setExitCode(0);
     });
 };

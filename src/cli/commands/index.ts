@@ -10,7 +10,9 @@ import { registerMatrix } from './matrix.js';
 import { registerMerge } from './merge.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
+import { registerSchema } from './schema.js';
 import { registerVersions } from './versions.js';
+import { registerView } from './view.js';
 
 /**
  * A subcommand registers itself on the program. It reports its exit code through
@@ -18,4 +20,4 @@ import { registerVersions } from './versions.js';
  */
 export type RegisterCommand = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions, registerBugs, registerMatrix, registerMerge];
+export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions, registerBugs, registerMatrix, registerMerge, registerView(), registerSchema];

@@ -4,6 +4,7 @@ import { cellFile, checkReleases, matrixBudgets, matrixJson, matrixMarkdown, mat
 import { staleFiles, writeFiles } from '../files.js';
 import { wallclockMs } from '../wallclock.js';
 import type { RegisterCommand } from './index.js';
+import { plural } from '../../text.js';
 
 interface MatrixFlags {
   json?: boolean;
@@ -55,7 +56,7 @@ export const registerMatrix: RegisterCommand = (program, io, setExitCode) => {
           const cellStart = wallclockMs();
           const cell = await runCell(row, kafka, budget);
           cells.push(cell);
-          io.err(`matrix: [${cells.length}/${total}] ${row.id} on ${kafka}: ${cell.verdict} (${cell.runs} runs, ${((wallclockMs() - cellStart) / 1000).toFixed(1)} s)\n`);
+          io.err(`matrix: [${cells.length}/${total}] ${row.id} on ${kafka}: ${cell.verdict} (${plural(cell.runs, 'run')}, ${((wallclockMs() - cellStart) / 1000).toFixed(1)} s)\n`);
         }
       }
 
@@ -66,7 +67,7 @@ export const registerMatrix: RegisterCommand = (program, io, setExitCode) => {
       }
       if (flags.check) {
         const stale = staleFiles(files);
-        io.err(stale.length === 0 ? `matrix: ${files.size} files up to date\n` : `matrix: ${stale.length} of ${files.size} files out of date: ${stale.join(', ')}\nRun: kafka-model matrix${flags.quick ? ' --quick' : ''} --out ${flags.out}\n`);
+        io.err(stale.length === 0 ? `matrix: ${plural(files.size, 'file')} up to date\n` : `matrix: ${stale.length} of ${plural(files.size, 'file')} out of date: ${stale.join(', ')}\nRun: kafka-model matrix${flags.quick ? ' --quick' : ''} --out ${flags.out}\n`);
         if (stale.length > 0) setExitCode(1);
       } else writeFiles(files);
       io.out(flags.json ? matrixJson(cells, budget, dir) : (flags.out === undefined ? matrixMarkdown(cells, releases, budget, undefined) : `matrix: ${cells.length} cells in ${((wallclockMs() - start) / 1000).toFixed(1)} s${flags.check ? '' : `, written to ${flags.out}`}\n`));

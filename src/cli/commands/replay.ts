@@ -7,6 +7,8 @@ import type { RegisterCommand } from './index.js';
 import { loadScenarioFile } from './run.js';
 import { kafkaOption, onRelease } from './options.js';
 import { releaseFor } from '../../config/index.js';
+import { viewerHtml } from '../../viewer/index.js';
+import { writeFiles } from '../files.js';
 
 export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
   program
@@ -16,8 +18,9 @@ export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
     .option('--json', 'print the summary, story and whether the expected outcome was reproduced, as JSON')
     .option('--diagram <format>', 'print a sequence diagram instead: mermaid or svg')
     .option('--trace', 'print the full trace (JSON Lines) instead')
+    .option('--html <out>', 'also write the counterexample viewer: one self-contained HTML page (story, timeline, diagram, each step\'s state)')
     .addOption(kafkaOption())
-    .action((file: string, opts: { json?: boolean; diagram?: string; trace?: boolean; kafka?: string }) => {
+    .action((file: string, opts: { json?: boolean; diagram?: string; trace?: boolean; html?: string; kafka?: string }) => {
       if (opts.diagram !== undefined && opts.diagram !== 'mermaid' && opts.diagram !== 'svg') {
         throw new InputError(`--diagram: expected mermaid or svg, got "${opts.diagram}"`);
       }
@@ -37,6 +40,10 @@ export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
         mismatches.push(`expected trace hash ${expected.traceHash}, got ${summary.traceHash}`);
       }
       setExitCode(mismatches.length > 0 ? 1 : 0);
+      if (opts.html !== undefined) {
+        writeFiles(new Map([[opts.html, viewerHtml(scenario, file)]]));
+        io.err(`viewer written to ${opts.html}\n`);
+      }
       if (opts.trace) {
         io.out(world.trace.serialize());
       } else if (opts.diagram) {

@@ -8,6 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { PrerequisiteMissing } from '../../errors.js';
 
 /** native/ at the package root: src/oracle/conform/ and dist/oracle/conform/ are both three deep. */
 const nativeDir = fileURLToPath(new URL('../../../native/', import.meta.url));
@@ -24,16 +25,24 @@ export function librdkafkaAvailable(): boolean {
   return existsSync('/usr/include/librdkafka/rdkafka_mock.h');
 }
 
-/** Compiles the launcher unless an up-to-date binary exists. Throws with the compiler's output. */
-export function buildLauncher(): string {
-  if (existsSync(launcherPath) && statSync(launcherPath).mtimeMs >= statSync(launcherSource).mtimeMs) {
-    return launcherPath;
+/**
+ * Compiles the launcher unless an up-to-date binary exists. Without librdkafka's headers or a
+ * working compiler it throws PrerequisiteMissing: one line, naming what to install.
+ */
+export function buildLauncher(out: string = launcherPath): string {
+  if (existsSync(out) && statSync(out).mtimeMs >= statSync(launcherSource).mtimeMs) {
+    return out;
   }
-  const r = spawnSync('sh', [buildScript, launcherPath], { encoding: 'utf8' });
+  if (!librdkafkaAvailable()) {
+    throw new PrerequisiteMissing("--mock-cluster needs librdkafka's mock cluster (rdkafka_mock.h): install the Debian package librdkafka-dev");
+  }
+  const r = spawnSync('sh', [buildScript, out], { encoding: 'utf8' });
   if (r.status !== 0) {
-    throw new Error(`building the mock-cluster launcher failed (needs gcc and librdkafka-dev): ${r.stderr || r.error?.message}`);
+    // The compiler's first complaint is enough to act on ("gcc: not found", a missing header).
+    const first = (r.stderr ?? '').split('\n').map((l) => l.trim()).find((l) => l !== '') ?? r.error?.message ?? `exit status ${String(r.status)}`;
+    throw new PrerequisiteMissing(`--mock-cluster: cannot build its launcher (native/mock-cluster.c) with ${process.env['CC'] ?? 'gcc'}: ${first} (it needs gcc and the Debian package librdkafka-dev)`);
   }
-  return launcherPath;
+  return out;
 }
 
 export interface MockClusterOptions {

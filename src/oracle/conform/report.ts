@@ -3,6 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toEdn, toJsonLine } from './history.js';
 import type { ConformRun } from './runner.js';
+import { plural } from '../../text.js';
 
 export type Verdict = 'valid' | 'invalid' | 'unchecked';
 
@@ -33,13 +34,13 @@ export function renderReport(run: ConformRun): string {
   lines.push(`target      ${s.brokers.join(',')}`);
   lines.push(`topics      key k is partition 0 of topic ${s.topicPrefix}<k>, k = 0..${o.keys - 1}`);
   lines.push(
-    `workload    ${o.clients} clients, ${o.keys} keys, ${o.durationMs} ms, via ${o.subVia}, ` +
+    `workload    ${plural(o.clients, 'client')}, ${plural(o.keys, 'key')}, ${o.durationMs} ms, via ${o.subVia}, ` +
       `${o.idempotent ? 'idempotent' : 'non-idempotent'} producer (${o.producerRetries} retries, ` +
       `request timeout ${o.requestTimeoutMs} ms), ` +
       `${o.crashIntervalMs > 0 ? `a crash every ~${o.crashIntervalMs} ms` : 'no crashes'}, seed ${o.seed}`,
   );
   lines.push(`faults      ${o.faults.length ? o.faults.join(', ') : 'none'}`);
-  lines.push(`ran         ${s.durationMs} ms, ${run.ops.length} ops, ${s.processes} processes, ${s.recordsPolled} records polled`);
+  lines.push(`ran         ${s.durationMs} ms, ${plural(run.ops.length, 'op')}, ${plural(s.processes, 'process', 'processes')}, ${plural(s.recordsPolled, 'record')} polled`);
   for (const [f, byType] of Object.entries(s.completions)) {
     lines.push(`  ${f.padEnd(10)}${Object.entries(byType).map(([t, n]) => `${t} ${n}`).join(', ')}`);
   }

@@ -20,6 +20,7 @@
 import { type ClientConfig, newKafka, topicOf, withTimeout, WorkloadClient } from './client.js';
 import { type CheckHistory, type CheckResult, checkHistory } from './check.js';
 import { HistoryRecorder, type Mop, type Op, type OpF } from './history.js';
+import { plural } from '../../text.js';
 
 export type SubVia = 'assign' | 'subscribe';
 
@@ -294,7 +295,7 @@ export async function runConform(options: ConformOptions): Promise<ConformRun> {
   }
   const nowNs = () => history.elapsedNs();
 
-  log(`workload: ${o.clients} clients, ${o.keys} keys, ${o.durationMs} ms, via ${o.subVia}`);
+  log(`workload: ${plural(o.clients, 'client')}, ${plural(o.keys, 'key')}, ${o.durationMs} ms, via ${o.subVia}`);
   const faults = o.faults ?? [];
   const [survivors] = await Promise.all([
     Promise.all(workerProcess.map((_, i) => worker(i))),
@@ -359,7 +360,7 @@ export async function runConform(options: ConformOptions): Promise<ConformRun> {
     finalReadComplete,
     faults: faultEvents,
   };
-  log(`${history.ops.length} ops recorded; checking`);
+  log(`${plural(history.ops.length, 'op')} recorded; checking`);
 
   let result: CheckResult | null = null;
   let checkerError: string | undefined;

@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { EDNListParser } from 'edn-data/dist/parse.js';
 import { BLANK, NOT_RECOGNISED, opLineJson, readEdnLine, readOpLine } from './edn-line.js';
 import { HistoryFormatError, normalizeOp } from './normalize.js';
@@ -270,13 +270,25 @@ export async function* readHistory(input: string | Readable, format: HistoryForm
 }
 
 /**
- * The ops of a history file or stream, in order, validated. `format` defaults to the one the
- * file name implies; a stream needs it said.
+ * Whether a string given as a history is the history itself rather than a file name: it spans
+ * lines, or starts the way a history does (`{` an op, `[` a JSON array, `(` an EDN list). No file
+ * name this project writes looks like that, and a one-line history is a form, not a name.
+ */
+export function isHistoryText(s: string): boolean {
+  return s.includes('\n') || /^\s*[[{(]/.test(s);
+}
+
+/**
+ * The ops of a history, in order, validated. `input` is a file name, the history's text itself
+ * (`parseHistory(text, 'edn')`: see isHistoryText), or a stream. `format` defaults to the one a
+ * file name implies; text and streams need it said.
  */
 export async function* parseHistory(input: string | Readable, format?: HistoryFormat): AsyncGenerator<HistoryOp> {
-  const fmt = format ?? (typeof input === 'string' ? formatFromPath(input) : undefined);
+  const text = typeof input === 'string' && isHistoryText(input);
+  const fmt = format ?? (typeof input === 'string' && !text ? formatFromPath(input) : undefined);
   if (fmt === undefined) {
-    throw new HistoryFormatError(`${typeof input === 'string' ? input : '<stream>'}: cannot tell the format; name the file .edn, .jsonl or .json, or pass a format`);
+    throw new HistoryFormatError(`${typeof input !== 'string' ? '<stream>' : text ? '<text>' : input}: cannot tell the format; name the file .edn, .jsonl or .json, or pass a format`);
   }
-  for await (const batch of readHistoryBatches(input, fmt)) for (const p of batch) yield p.op;
+  const source = text ? Readable.from([input]) : input;
+  for await (const batch of readHistoryBatches(source, fmt)) for (const p of batch) yield p.op;
 }

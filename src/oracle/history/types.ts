@@ -79,6 +79,13 @@ export interface HistoryOp {
   readonly error?: unknown;
 }
 
+/**
+ * What the checker accepts: an op whose `index` may be absent (it is then its position). The
+ * model's own history entries (the root export `HistoryOp`, src/sim/history.ts) are of this
+ * shape too, so `checkHistory(world.history)` needs no cast; every op is validated at run time.
+ */
+export type HistoryInput = Omit<HistoryOp, 'index'> & { readonly index?: number };
+
 /** Where an op came from, for error messages: a file (or stream name) and a 1-based line. */
 export interface OpLocation {
   readonly source: string;

@@ -91,11 +91,36 @@ describe('kafka-model check', () => {
     writeFileSync(edn, '{:index 0 :type :invoke :process 0 :f :send :value [[:send 1 10]]}\n{:index 1 :type :ok :process 0 :f :send :value [[:send 1 [0 10]]]}\n');
     const r = await check(edn, '--json');
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.out)).toEqual({ valid: false, 'bad-error-types': ['unseen'], errors: { unseen: [{ time: null, unseen: { '1': 1 }, messages: { '1': [10] } }] } });
+    expect(JSON.parse(r.out)).toEqual({
+      valid: false,
+      'bad-error-types': ['empty-transaction-graph', 'unseen'],
+      errors: { 'empty-transaction-graph': [{ completions: 1, ok: 1 }], unseen: [{ time: null, unseen: { '1': 1 }, messages: { '1': [10] } }] },
+    });
     const txt = join(dir, 'h.txt');
-    writeFileSync(txt, '{"type":"ok","process":0,"f":"poll","value":[["poll",{}]]}\n');
+    writeFileSync(txt, '{"type":"ok","process":0,"f":"send","value":[["send",1,[0,10]]]}\n{"type":"ok","process":1,"f":"poll","value":[["poll",{"1":[[0,10]]}]]}\n');
     expect((await check(txt)).err).toMatch(/cannot tell the history format.*--format edn\|jsonl\|json/);
     expect((await check(txt, '--format', 'jsonl')).code).toBe(0);
+  });
+
+  it('an empty history, or one where every op failed, is nothing to check: said so, and exit 1 (Jepsen: empty-transaction-graph)', async () => {
+    const empty = join(dir, 'empty.jsonl');
+    writeFileSync(empty, '');
+    const failed = join(dir, 'failed.jsonl');
+    writeFileSync(
+      failed,
+      '{"type":"invoke","process":0,"f":"send","value":[["send",1,10]]}\n{"type":"fail","process":0,"f":"send","value":[["send",1,10]]}\n' +
+        '{"type":"invoke","process":1,"f":"poll","value":[["poll"]]}\n{"type":"fail","process":1,"f":"poll","value":[["poll"]]}\n',
+    );
+    for (const [path, why] of [
+      [empty, 'the history has no client completions'],
+      [failed, 'none of its 2 client completions are ok'],
+    ] as const) {
+      const r = await check(path);
+      expect(r.code, path).toBe(1);
+      expect(r.out).toContain(`NOTHING TO CHECK (empty-transaction-graph): ${why}`);
+      expect(r.out).toContain('INVALID: empty-transaction-graph');
+      expect(JSON.parse((await check(path, '--json')).out)).toMatchObject({ valid: false, 'bad-error-types': ['empty-transaction-graph'] });
+    }
   });
 
   it('exits 2 with one line naming the file, line and problem', async () => {
