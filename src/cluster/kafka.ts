@@ -63,6 +63,11 @@ export function transactionalIds(workload: ProduceWorkload): string[] {
 export const idempotentProducerId = (process: number) => process + 1;
 export const transactionalProducerId = (workload: ProduceWorkload, transactionalId: string) => 1000 + transactionalIds(workload).indexOf(transactionalId);
 
+export interface InstallOptions {
+  /** Topics besides the workload's, created with the cluster (`serve --topics`: real clients' topics). */
+  readonly topics?: readonly ExtraTopic[];
+}
+
 /**
  * Wire a Kafka cluster into a world: the controller, one node per broker hosting its broker
  * machine and one replica actor per partition it holds, the producers, and, when the workload
@@ -71,7 +76,7 @@ export const transactionalProducerId = (workload: ProduceWorkload, transactional
  * the `__transaction_state` topic (one partition) and a transaction coordinator actor per
  * transactional.id on every broker; with consume-transform-produce groups, the `out` topic.
  */
-export function installKafka(world: World, config: ClusterConfig, workload: ProduceWorkload): KafkaNodes {
+export function installKafka(world: World, config: ClusterConfig, workload: ProduceWorkload, options: InstallOptions = {}): KafkaNodes {
   const now = () => world.now;
   const groups = workload.groups ?? [];
   const txnIds = transactionalIds(workload);
@@ -79,6 +84,7 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
     ...(groups.length > 0 ? [{ name: OFFSETS_TOPIC, partitions: 1 }] : []),
     ...(txnIds.length > 0 ? [{ name: TXN_TOPIC, partitions: 1 }] : []),
     ...(groups.some((g) => g.commit === 'transactional') ? [{ name: OUTPUT_TOPIC, partitions: config.partitions }] : []),
+    ...(options.topics ?? []),
   ];
   const controllers = installControlPlane(world, config, extraTopics);
   const brokers: NodeId[] = [];

@@ -347,7 +347,11 @@ function writeValue(w: Writer, f: FieldSpec, type: string, value: unknown, ctx: 
   const flexible = flexibleFor(f, ctx);
   const nullable = inRange(f.nullableVersions, ctx.version);
   if (value === null || value === undefined) {
-    if (value === undefined) return writeValue(w, f, type, defaultOf({ ...f, type }), ctx);
+    if (value === undefined) {
+      const d = defaultOf({ ...f, type });
+      // An absent struct is written with every field at its default.
+      return d === undefined ? writeStruct(w, fieldsOf(f, type, ctx), {}, ctx) : writeValue(w, f, type, d, ctx);
+    }
     if (!nullable) throw new Error(`${f.name} is not nullable in version ${ctx.version}`);
     if (type === 'string' && !flexible) return w.int16(-1);
     return flexible ? w.uvarint(0) : w.int32(-1);

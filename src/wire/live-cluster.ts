@@ -1,0 +1,119 @@
+/**
+ * The model's cluster as `serve` runs it: one World whose clock follows wall time, the brokers
+ * and controllers of installKafka, and one node per client connection, through which a real
+ * client's requests enter the simulated network as the model's own messages (so the replicas'
+ * rules, acks, ISR and HW decide every answer). Serve mode is wall-clock driven on purpose: it
+ * is outside the simulation path, like the conform runner (the determinism lint allows
+ * src/wire/ for that reason). Inside the World, everything still runs on the kernel's clock and
+ * seeded randomness.
+ */
+import { createMachine } from 'xstate';
+import { performance } from 'node:perf_hooks';
+import { installKafka } from '../cluster/kafka.js';
+import { replicationInvariants } from '../check/replication.js';
+import { releaseFor, resolveConfig, type ClusterConfig } from '../config/index.js';
+import type { ExtraTopic } from '../machines/controller.js';
+import { DATA_TOPIC, brokerNode } from '../machines/protocol.js';
+import type { Message } from '../sim/world.js';
+import { World, type Violation } from '../sim/world.js';
+import type { NodeId } from '../sim/network.js';
+
+export interface LiveClusterOptions {
+  readonly preset: string;
+  readonly kafka?: string | undefined;
+  readonly brokers: number;
+  readonly seed: number;
+  /** Topics real clients may use, besides the model's data topic `t` (config.partitions partitions). */
+  readonly topics: readonly ExtraTopic[];
+}
+
+/** A record's bytes as the client sent them; the model's logs carry only its number (`value`). */
+export interface Payload {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly { readonly key: string; readonly value: Buffer | null }[];
+  readonly timestamp: number;
+}
+
+/**
+ * A client connection's node hosts this one actor: every message the World delivers to it goes
+ * to the connection's handler (a model message answering one of its requests, or
+ * net.disconnected when the broker it talks to crashed).
+ */
+const connectionMachine = createMachine({
+  types: {} as { context: { deliver: (m: Message) => void }; input: { deliver: (m: Message) => void } },
+  context: ({ input }) => ({ deliver: input.deliver }),
+  on: { '*': { actions: ({ context, event }) => context.deliver(event as Message) } },
+});
+
+export class LiveCluster {
+  readonly world: World;
+  readonly config: ClusterConfig;
+  readonly kafka: string;
+  readonly topics: ReadonlyMap<string, number>;
+  /** The first invariant that broke while serving, if any. */
+  violation: Violation | undefined;
+  private readonly payloads = new Map<number, Payload>();
+  private nextValue = 0;
+  private connections = 0;
+  private readonly startedAt = performance.now();
+
+  constructor(opts: LiveClusterOptions) {
+    this.config = resolveConfig(opts.preset, { brokers: opts.brokers }, 'serve: --config', opts.kafka);
+    this.kafka = releaseFor(opts.preset, opts.kafka, 'serve: --kafka').version;
+    this.world = new World({ seed: opts.seed, trace: 'off' });
+    installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: opts.topics });
+    for (const inv of replicationInvariants(this.config)) this.world.addInvariant(inv);
+    this.topics = new Map([[DATA_TOPIC, this.config.partitions], ...opts.topics.map((t) => [t.name, t.partitions] as const)]);
+    this.world.start();
+  }
+
+  /** Virtual time catches up with wall time (milliseconds since the cluster started). */
+  advance(): void {
+    const until = Math.floor(performance.now() - this.startedAt);
+    if (until <= this.world.now) return;
+    this.world.run({ until });
+    this.violation ??= this.world.violation;
+  }
+
+  brokerNode(brokerId: number): NodeId {
+    return brokerNode(brokerId);
+  }
+
+  isUp(node: NodeId): boolean {
+    return this.world.isUp(node);
+  }
+
+  /** A new client connection joins the simulated network as a node of its own. */
+  connect(deliver: (m: Message) => void): NodeId {
+    const id = `client${++this.connections}`;
+    this.world.addNode({ id, boot: () => ({ logic: connectionMachine, input: { deliver } }) });
+    this.world.start();
+    return id;
+  }
+
+  send(from: NodeId, to: NodeId, msg: Message): void {
+    this.world.send(from, to, msg);
+  }
+
+  storePayload(p: Payload): number {
+    const n = this.nextValue++;
+    this.payloads.set(n, p);
+    return n;
+  }
+
+  payload(n: number): Payload | undefined {
+    return this.payloads.get(n);
+  }
+
+  /** Whether a broker hosts a replica actor of the partition (else its messages would be dropped unseen). */
+  hosts(brokerId: number, actor: string): boolean {
+    return this.world.actorNames(brokerNode(brokerId)).includes(actor);
+  }
+
+  /** A replica's log start offset, read from its state (the model has no ListOffsets(EARLIEST) message). */
+  logStartOffset(brokerId: number, actor: string): number | undefined {
+    const snap = this.world.actor(brokerNode(brokerId), actor)?.getSnapshot() as { context?: { log?: { logStartOffset: number } } } | undefined;
+    return snap?.context?.log?.logStartOffset;
+  }
+}
