@@ -132,6 +132,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
         const out = await handle(c, frame);
         if (out && !c.closed) c.socket.write(out);
       } catch (e) {
+        // A connection the client closed itself leaves its requests unanswered: nothing to log.
+        if (c.closed) break;
         if (e instanceof MalformedFrame || e instanceof BrokerUnreachable) {
           log(`${c.node}: closing the connection: ${e.message}`);
           close(c);

@@ -10,6 +10,7 @@ import { registerMatrix } from './matrix.js';
 import { registerMerge } from './merge.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
+import { registerServe } from './serve.js';
 import { registerVersions } from './versions.js';
 
 /**
@@ -18,4 +19,4 @@ import { registerVersions } from './versions.js';
  */
 export type RegisterCommand = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions, registerBugs, registerMatrix, registerMerge];
+export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions, registerBugs, registerMatrix, registerMerge, registerServe];

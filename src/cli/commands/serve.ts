@@ -1,0 +1,74 @@
+import { InputError } from '../../errors.js';
+import { releaseNamed } from '../../config/index.js';
+import type { ExtraTopic } from '../../machines/controller.js';
+import { DATA_TOPIC } from '../../machines/protocol.js';
+import { serve } from '../../wire/server.js';
+import type { RegisterCommand } from './index.js';
+import { kafkaOption } from './options.js';
+
+interface Flags {
+  kafka?: string;
+  config: string;
+  brokers: string;
+  port: string;
+  seed: string;
+  topics?: string;
+  verbose?: boolean;
+}
+
+function integer(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) throw new InputError(`--${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** `--topics orders:3,audit:1`: the topics real clients may use (Kafka topic names, 1-1000 partitions). */
+export function parseTopics(text: string): ExtraTopic[] {
+  const seen = new Set<string>([DATA_TOPIC]);
+  return text.split(',').map((item) => {
+    const m = /^([A-Za-z0-9._-]{1,249}):(\d+)$/.exec(item.trim());
+    const partitions = Number(m?.[2]);
+    if (!m || partitions < 1 || partitions > 1000) throw new InputError(`--topics takes NAME:PARTITIONS[,NAME:PARTITIONS...] (1 to 1000 partitions), got ${JSON.stringify(item)}`);
+    if (m[1]!.startsWith('__')) throw new InputError(`--topics: ${m[1]} is an internal topic name (names starting with __ are Kafka's)`);
+    if (seen.has(m[1]!)) throw new InputError(`--topics: ${m[1]} is named twice (or is the model's own topic ${DATA_TOPIC})`);
+    seen.add(m[1]!);
+    return { name: m[1]!, partitions };
+  });
+}
+
+export const registerServe: RegisterCommand = (program, io, setExitCode) => {
+  program
+    .command('serve')
+    .description("run the model's cluster as a Kafka cluster on loopback, one port per broker, for real clients (wall-clock driven); stops on SIGINT or SIGTERM")
+    .addOption(kafkaOption())
+    .option('--config <preset>', 'the configuration preset', 'default')
+    .option('--brokers <n>', 'brokers (ports port .. port+n-1)', '3')
+    .option('--port <port>', "the first broker's port (0: any free ports)", '9092')
+    .option('--seed <n>', "the seed of the model's randomness (network latency, elections)", '1')
+    .option('--topics <list>', `topics besides the model's own "${DATA_TOPIC}": NAME:PARTITIONS[,...]`)
+    .option('--verbose', 'log each connection that is closed or sends an unsupported request')
+    .action(async (flags: Flags) => {
+      if (flags.kafka !== undefined) releaseNamed(flags.kafka);
+      const brokers = integer('brokers', flags.brokers, 1, 64);
+      const port = integer('port', flags.port, 0, 65_535 - brokers + 1);
+      const seed = integer('seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
+      const topics = flags.topics === undefined ? [] : parseTopics(flags.topics);
+      const server = await serve({ preset: flags.config, kafka: flags.kafka, brokers, seed, port, topics, ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
+        const code = (e as { code?: string }).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError(`--port: cannot listen on ${(e as { port?: number }).port ?? port} (${code})`);
+        throw e;
+      });
+      const { cluster } = server;
+      io.out(`kafka-model serve: Kafka ${cluster.kafka}, preset ${flags.config}, seed ${seed}\n`);
+      for (const e of server.endpoints) io.out(`broker ${e.brokerId} listening on ${e.host}:${e.port}\n`);
+      io.out(`topics: ${[...cluster.topics].map(([n, p]) => `${n} (${p} partitions)`).join(', ')}\n`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.close();
+      const v = cluster.violation;
+      io.out(v ? `invariant broken while serving: ${v.property} at ${v.time} ms: ${v.message}\n` : `no invariant broken in ${cluster.world.now} ms of serving\n`);
+      setExitCode(v ? 1 : 0);
+    });
+};
