@@ -76,6 +76,23 @@ export class LiveCluster {
     this.violation ??= this.world.violation;
   }
 
+  /**
+   * Every broker is up and its metadata cache knows a leader for every partition of every topic:
+   * the cluster has formed (registration, unfencing, first elections). `serve` listens only then,
+   * so that a client's first Metadata is not all LEADER_NOT_AVAILABLE.
+   */
+  formed(): boolean {
+    for (let b = 1; b <= this.config.brokers; b++) {
+      const snap = this.world.actor(brokerNode(b))?.getSnapshot() as { context?: { metadata?: readonly { partition: number; topic?: string; leader: number }[] } } | undefined;
+      const metadata = snap?.context?.metadata;
+      if (!metadata) return false;
+      for (const [topic, count] of this.topics) {
+        for (let p = 0; p < count; p++) if (!metadata.some((s) => s.partition === p && (s.topic ?? DATA_TOPIC) === topic && s.leader >= 0)) return false;
+      }
+    }
+    return true;
+  }
+
   brokerNode(brokerId: number): NodeId {
     return brokerNode(brokerId);
   }

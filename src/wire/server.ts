@@ -29,6 +29,8 @@ export interface ServeOptions extends LiveClusterOptions {
 export interface RunningServer {
   readonly cluster: LiveCluster;
   readonly endpoints: readonly Endpoint[];
+  /** Every API and version answered so far (what clients negotiated), e.g. `Fetch` -> {11}. */
+  readonly served: ReadonlyMap<string, ReadonlySet<number>>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const connections = new Set<Connection>();
   const endpoints: Endpoint[] = [];
   const servers: Server[] = [];
+  const served = new Map<string, Set<number>>();
 
   const clock = setInterval(() => cluster.advance(), 5);
   const groupClock = setInterval(() => groups.tick(), 100);
@@ -117,6 +120,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       return unsupported(header, api);
     }
     const body = decodeMessage(`${api}Request`, header.apiVersion, r);
+    served.set(api!, (served.get(api!) ?? new Set()).add(header.apiVersion));
     const answer = await handlers[api!]!(contextOf(c, header), body, header.apiVersion);
     if (answer === undefined) return undefined;
     return encodeResponse(api!, header.apiVersion, header.correlationId, answer as Struct);
@@ -189,6 +193,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     socket.on('close', () => close(c));
   };
 
+  // Listen once the cluster has formed (bounded: a preset whose cluster cannot form still serves, with its errors).
+  for (let waited = 0; !cluster.formed() && waited < 30_000; waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
   try {
     for (let b = 1; b <= opts.brokers; b++) {
       const server = createServer(accept(b));
@@ -209,6 +215,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   return {
     cluster,
     endpoints,
+    served,
     close: async () => {
       clearInterval(clock);
       clearInterval(groupClock);
