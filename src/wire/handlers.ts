@@ -12,6 +12,7 @@ import { apiKeys } from './apis.js';
 import { type Struct } from './codec.js';
 import { KafkaError, kafkaCode } from './errors.js';
 import type { GroupCoordinator } from './groups.js';
+import { WireHistory } from './history.js';
 import type { LiveCluster } from './live-cluster.js';
 import { CorruptRecord, decodeBatches, encodeBatch, type WireRecord } from './records.js';
 
@@ -28,6 +29,10 @@ export interface HandlerContext {
   readonly endpoints: readonly Endpoint[];
   readonly groups: GroupCoordinator;
   readonly clientId: string;
+  /** This connection's node in the World (`client7`). */
+  readonly connection: string;
+  /** `serve --record`: the clients' operations as a history. */
+  readonly history: WireHistory | undefined;
   /** Send a model message from this connection's node to its broker and wait for the answer (undefined: none came in time). */
   request<M extends Message>(msg: M, timeoutMs: number): Promise<Message | undefined>;
   /** Send without waiting (acks=0). */
@@ -128,14 +133,23 @@ const produce: Handler = async (ctx, body) => {
           const value = ctx.cluster.storePayload({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
           return { key, value: { producer, key, value } };
         });
+        const op = ctx.history?.send(ctx.connection, actor, records.map((r, i) => WireHistory.valueOf(r.value, modelRecords[i]!.value.value)));
         const msg = { type: 'Produce', actor, acks: modelAcks, timeoutMs, records: modelRecords };
         if (modelAcks === 0) {
           ctx.post(msg);
+          op?.unknown('acks=0: no answer');
           return fail(KafkaError.NONE);
         }
         const res = (await ctx.request(msg, timeoutMs + MODEL_TIMEOUT_MS)) as ProduceResponse | undefined;
-        if (!res) throw new BrokerUnreachable('no ProduceResponse');
-        if (res.error) return fail(kafkaCode(res.error));
+        if (!res) {
+          op?.unknown('no answer from the broker (connection lost or timed out)');
+          throw new BrokerUnreachable('no ProduceResponse');
+        }
+        if (res.error) {
+          op?.error(kafkaCode(res.error));
+          return fail(kafkaCode(res.error));
+        }
+        op?.ok(res.baseOffset);
         return { Index: pd.Index, ErrorCode: KafkaError.NONE, BaseOffset: BigInt(res.baseOffset), LogAppendTimeMs: -1n, LogStartOffset: -1n, RecordErrors: [], ErrorMessage: null };
       }),
     ),
@@ -146,7 +160,7 @@ const produce: Handler = async (ctx, body) => {
 };
 
 /** The model's records as v2 batches, one per run of records of the same leader epoch; control records (markers) are left out. */
-function batchesOf(ctx: HandlerContext, records: readonly ModelRecord[]): Buffer {
+function batchesOf(ctx: HandlerContext, records: readonly ModelRecord[], read?: [number, string][]): Buffer {
   const out: Buffer[] = [];
   let run: { epoch: number; records: WireRecord[] } | undefined;
   const flush = () => {
@@ -160,6 +174,7 @@ function batchesOf(ctx: HandlerContext, records: readonly ModelRecord[]): Buffer
       ? { offset: r.offset, timestamp: p.timestamp, key: p.key, value: p.value, headers: p.headers }
       : // A record the model wrote itself (not from a wire client): its model value as JSON.
         { offset: r.offset, timestamp: r.timestamp, key: Buffer.from(r.key ?? ''), value: Buffer.from(JSON.stringify(r.value)), headers: [] };
+    read?.push([r.offset, WireHistory.valueOf(wire.value, r.value.value)]);
     if (run && run.epoch !== r.leaderEpoch) flush();
     run ??= { epoch: r.leaderEpoch, records: [] };
     run.records.push(wire);
@@ -186,6 +201,7 @@ const fetch: Handler = async (ctx, body) => {
   for (;;) {
     let found = false;
     let failed = false;
+    const read = new Map<string, [number, string][]>();
     const responses = await Promise.all(
       topics.map(async (t) => ({
         Topic: t.Topic,
@@ -205,7 +221,9 @@ const fetch: Handler = async (ctx, body) => {
             )) as FetchResponse | undefined;
             if (!res) throw new BrokerUnreachable('no FetchResponse');
             if (res.error) return fail(kafkaCode(res.error));
-            const records = batchesOf(ctx, res.records);
+            const pairs: [number, string][] = [];
+            const records = batchesOf(ctx, res.records, pairs);
+            if (pairs.length > 0) read.set(actor, pairs);
             if (records.length > 0) found = true;
             return {
               PartitionIndex: p.Partition,
@@ -221,7 +239,10 @@ const fetch: Handler = async (ctx, body) => {
         ),
       })),
     );
-    if (found || failed || ctx.now() >= deadline) return { ThrottleTimeMs: 0, ErrorCode: KafkaError.NONE, SessionId: 0, Responses: responses };
+    if (found || failed || ctx.now() >= deadline) {
+      ctx.history?.poll(ctx.connection, read);
+      return { ThrottleTimeMs: 0, ErrorCode: KafkaError.NONE, SessionId: 0, Responses: responses };
+    }
     await ctx.sleep(Math.min(20, Math.max(1, deadline - ctx.now())));
   }
 };

@@ -13,7 +13,8 @@ import { installKafka } from '../cluster/kafka.js';
 import { replicationInvariants } from '../check/replication.js';
 import { releaseFor, resolveConfig, type ClusterConfig } from '../config/index.js';
 import type { ExtraTopic } from '../machines/controller.js';
-import { DATA_TOPIC, brokerNode } from '../machines/protocol.js';
+import { DATA_TOPIC, brokerNode, type PartitionState } from '../machines/protocol.js';
+import type { Fault } from '../sim/faults.js';
 import type { Message } from '../sim/world.js';
 import { World, type Violation } from '../sim/world.js';
 import type { NodeId } from '../sim/network.js';
@@ -91,6 +92,44 @@ export class LiveCluster {
       }
     }
     return true;
+  }
+
+  /** Apply a fault now (serve's control channel); the World records it with the others. */
+  inject(fault: Omit<Fault, 'at'>): void {
+    this.advance();
+    this.world.scheduleFaults([{ ...fault, at: this.world.now } as Fault]);
+    this.world.run({ until: this.world.now });
+    this.violation ??= this.world.violation;
+  }
+
+  /** The partition's leader as the brokers' metadata caches say (the highest leader epoch any up broker has heard of). */
+  leaderOf(topic: string, partition: number): number | undefined {
+    let best: { leader: number; leaderEpoch: number } | undefined;
+    for (let b = 1; b <= this.config.brokers; b++) {
+      for (const s of this.metadataOf(b)) {
+        if (s.partition === partition && (s.topic ?? DATA_TOPIC) === topic && (!best || s.leaderEpoch > best.leaderEpoch)) best = s;
+      }
+    }
+    return best && best.leader >= 0 ? best.leader : undefined;
+  }
+
+  /** One line per partition: leader, epoch and ISR, as the brokers last heard. */
+  status(): string {
+    const lines: string[] = [];
+    for (const [topic, count] of this.topics) {
+      for (let p = 0; p < count; p++) {
+        let best: PartitionState | undefined;
+        for (let b = 1; b <= this.config.brokers; b++) for (const s of this.metadataOf(b)) if (s.partition === p && (s.topic ?? DATA_TOPIC) === topic && (!best || s.leaderEpoch > best.leaderEpoch)) best = s;
+        lines.push(`${topic}-${p}: leader ${best?.leader ?? -1}, epoch ${best?.leaderEpoch ?? -1}, isr [${best?.isr.join(',') ?? ''}]`);
+      }
+    }
+    const down = this.world.nodeIds().filter((n) => !n.startsWith('client') && !this.world.isUp(n));
+    return `${lines.join('\n')}\ndown: ${down.length === 0 ? 'none' : down.join(', ')}; ${this.world.now} ms`;
+  }
+
+  private metadataOf(brokerId: number): readonly PartitionState[] {
+    const snap = this.world.actor(brokerNode(brokerId))?.getSnapshot() as { context?: { metadata?: readonly PartitionState[] } } | undefined;
+    return snap?.context?.metadata ?? [];
   }
 
   brokerNode(brokerId: number): NodeId {

@@ -10,7 +10,9 @@ import { performance } from 'node:perf_hooks';
 import { apiNames, decodeMessage, decodeRequestHeader, emptyMessage, encodeResponse, MalformedFrame, Reader, specOf, validRange, type RequestHeader, type Struct } from './codec.js';
 import { apiKeys, supports } from './apis.js';
 import { KafkaError } from './errors.js';
+import { control, type ControlResult } from './control.js';
 import { GroupCoordinator } from './groups.js';
+import { WireHistory } from './history.js';
 import { BrokerUnreachable, handlers, type Endpoint, type HandlerContext } from './handlers.js';
 import { LiveCluster, type LiveClusterOptions } from './live-cluster.js';
 import type { Message } from '../sim/world.js';
@@ -22,6 +24,8 @@ const HOST = '127.0.0.1';
 export interface ServeOptions extends LiveClusterOptions {
   /** The first broker's port; broker n listens on port + n - 1. 0: each picks a free port. */
   readonly port: number;
+  /** `--record`: write the clients' operations to this file as a JSON Lines history. */
+  readonly record?: string | undefined;
   /** Called once per problem a connection had (a malformed frame, an unknown API). */
   readonly log?: (line: string) => void;
 }
@@ -31,6 +35,10 @@ export interface RunningServer {
   readonly endpoints: readonly Endpoint[];
   /** Every API and version answered so far (what clients negotiated), e.g. `Fetch` -> {11}. */
   readonly served: ReadonlyMap<string, ReadonlySet<number>>;
+  /** With `record`: the history being written. */
+  readonly history: WireHistory | undefined;
+  /** Apply one control command (control.ts): a fault, or `status`. */
+  control(line: string): ControlResult;
   close(): Promise<void>;
 }
 
@@ -55,6 +63,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const endpoints: Endpoint[] = [];
   const servers: Server[] = [];
   const served = new Map<string, Set<number>>();
+  const history = opts.record === undefined ? undefined : new WireHistory(opts.record, now);
 
   const clock = setInterval(() => cluster.advance(), 5);
   const groupClock = setInterval(() => groups.tick(), 100);
@@ -74,6 +83,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     endpoints,
     groups,
     clientId: header.clientId ?? c.node,
+    connection: c.node,
+    history,
     request: (msg, timeoutMs) =>
       new Promise((resolve) => {
         const requestId = ++c.nextRequestId;
@@ -216,11 +227,14 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     cluster,
     endpoints,
     served,
+    history,
+    control: (line) => control(cluster, line),
     close: async () => {
       clearInterval(clock);
       clearInterval(groupClock);
       for (const c of [...connections]) close(c);
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+      history?.close();
     },
   };
 }
