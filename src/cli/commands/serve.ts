@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { InputError } from '../../errors.js';
+import { checkFile } from './check.js';
 import { releaseNamed } from '../../config/index.js';
 import type { ExtraTopic } from '../../machines/controller.js';
 import { DATA_TOPIC } from '../../machines/protocol.js';
@@ -13,6 +16,9 @@ interface Flags {
   port: string;
   seed: string;
   topics?: string;
+  record?: string;
+  duration?: string;
+  control: string;
   verbose?: boolean;
 }
 
@@ -46,6 +52,9 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
     .option('--port <port>', "the first broker's port (0: any free ports)", '9092')
     .option('--seed <n>', "the seed of the model's randomness (network latency, elections)", '1')
     .option('--topics <list>', `topics besides the model's own "${DATA_TOPIC}": NAME:PARTITIONS[,...]`)
+    .option('--record <file>', "write the clients' operations as a JSON Lines history (kafka-model check judges it; serve prints the verdict when it stops)")
+    .option('--duration <seconds>', 'stop after this many seconds (default: run until SIGINT, SIGTERM or a quit command)')
+    .option('--control <source>', 'where fault commands come from: stdin (one per line: crash b1, restart b1, crash-leader t 0, partition b1 b2,b3, heal, delay b2 200 5, status, report, quit) or none', 'stdin')
     .option('--verbose', 'log each connection that is closed or sends an unsupported request')
     .action(async (flags: Flags) => {
       if (flags.kafka !== undefined) releaseNamed(flags.kafka);
@@ -53,7 +62,17 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
       const port = integer('port', flags.port, 0, 65_535 - brokers + 1);
       const seed = integer('seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
       const topics = flags.topics === undefined ? [] : parseTopics(flags.topics);
-      const server = await serve({ preset: flags.config, kafka: flags.kafka, brokers, seed, port, topics, ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
+      const duration = flags.duration === undefined ? undefined : Number(flags.duration);
+      if (duration !== undefined && (!Number.isFinite(duration) || duration <= 0 || duration > 86_400)) throw new InputError(`--duration must be a number of seconds from 0 to 86400, got ${JSON.stringify(flags.duration)}`);
+      if (flags.control !== 'stdin' && flags.control !== 'none') throw new InputError(`--control must be stdin or none, got ${JSON.stringify(flags.control)}`);
+      if (flags.record !== undefined) {
+        try {
+          writeFileSync(flags.record, '');
+        } catch (e) {
+          throw new InputError(`--record: cannot write ${flags.record} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+      }
+      const server = await serve({ preset: flags.config, kafka: flags.kafka, brokers, seed, port, topics, record: flags.record, ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
         const code = (e as { code?: string }).code;
         if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError(`--port: cannot listen on ${(e as { port?: number }).port ?? port} (${code})`);
         throw e;
@@ -62,13 +81,45 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
       io.out(`kafka-model serve: Kafka ${cluster.kafka}, preset ${flags.config}, seed ${seed}\n`);
       for (const e of server.endpoints) io.out(`broker ${e.brokerId} listening on ${e.host}:${e.port}\n`);
       io.out(`topics: ${[...cluster.topics].map(([n, p]) => `${n} (${p} partitions)`).join(', ')}\n`);
+
+      /** The checker's verdict on the history so far, and any invariant that broke. */
+      const report = async (): Promise<boolean> => {
+        const v = cluster.violation;
+        io.out(v ? `invariant broken while serving: ${v.property} at ${v.time} ms: ${v.message}\n` : `no invariant broken in ${cluster.world.now} ms of serving (${cluster.world.faults.length} faults)\n`);
+        if (!server.history) return v === undefined;
+        const c = server.history.counts;
+        io.out(`history ${server.history.file}: ${c.sendOk} sends ok, ${c.sendInfo} unknown, ${c.polls} polls\n`);
+        const checked = await checkFile(server.history.file, {});
+        io.out(checked.text.endsWith('\n') ? checked.text : `${checked.text}\n`);
+        return v === undefined && checked.valid;
+      };
+
+      let timer: NodeJS.Timeout | undefined;
+      let stop = () => undefined as void;
       await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        if (duration !== undefined) timer = setTimeout(stop, duration * 1000);
+        if (flags.control === 'stdin') {
+          const lines = createInterface({ input: process.stdin, terminal: false });
+          lines.on('line', (line) => {
+            const cmd = line.trim();
+            if (cmd === '') return;
+            if (cmd === 'quit' || cmd === 'stop') return stop();
+            if (cmd === 'report') return void report();
+            const r = server.control(cmd);
+            io.out(`${r.ok ? 'ok' : 'error'}: ${r.text}\n`);
+          });
+          // stdin closing (serve run in the background) does not stop the server.
+        }
       });
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if (timer) clearTimeout(timer);
+      if (flags.control === 'stdin') process.stdin.pause();
       await server.close();
-      const v = cluster.violation;
-      io.out(v ? `invariant broken while serving: ${v.property} at ${v.time} ms: ${v.message}\n` : `no invariant broken in ${cluster.world.now} ms of serving\n`);
-      setExitCode(v ? 1 : 0);
+      const ok = await report();
+      setExitCode(ok ? 0 : 1);
     });
 };
