@@ -26,6 +26,8 @@ export interface LiveClusterOptions {
   readonly seed: number;
   /** Topics real clients may use, besides the model's data topic `t` (config.partitions partitions). */
   readonly topics: readonly ExtraTopic[];
+  /** Kafka's own time settings, or the search's (divided by 100: failovers in ~100 ms). Default: the preset's. */
+  readonly timings?: 'scaled' | 'kafka' | undefined;
 }
 
 /** A record's bytes as the client sent them; the model's logs carry only its number (`value`). */
@@ -60,7 +62,7 @@ export class LiveCluster {
   private readonly startedAt = performance.now();
 
   constructor(opts: LiveClusterOptions) {
-    this.config = resolveConfig(opts.preset, { brokers: opts.brokers }, 'serve: --config', opts.kafka);
+    this.config = resolveConfig(opts.preset, { brokers: opts.brokers, ...(opts.timings ? { timings: opts.timings } : {}) }, 'serve: --config', opts.kafka);
     this.kafka = releaseFor(opts.preset, opts.kafka, 'serve: --kafka').version;
     this.world = new World({ seed: opts.seed, trace: 'off' });
     installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: opts.topics });

@@ -30,6 +30,7 @@ describe('kafka-model serve (command line)', () => {
     [['--kafka', '9.9'], /9\.9/],
     [['--duration', '-1'], /--duration must be a number of seconds/],
     [['--control', 'http'], /--control must be stdin or none/],
+    [['--timings', 'fast'], /--timings must be kafka or scaled/],
     [['--record', join(dir, 'no', 'such', 'dir', 'h.jsonl')], /--record: cannot write/],
   ])('bad input %j: one line naming it, exit 2', async (args, message) => {
     const r = await cli('serve', '--port', '0', '--duration', '0.1', '--control', 'none', ...args);

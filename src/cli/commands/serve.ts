@@ -17,6 +17,7 @@ interface Flags {
   seed: string;
   topics?: string;
   record?: string;
+  timings?: string;
   duration?: string;
   control: string;
   verbose?: boolean;
@@ -52,6 +53,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
     .option('--port <port>', "the first broker's port (0: any free ports)", '9092')
     .option('--seed <n>', "the seed of the model's randomness (network latency, elections)", '1')
     .option('--topics <list>', `topics besides the model's own "${DATA_TOPIC}": NAME:PARTITIONS[,...]`)
+    .option('--timings <kind>', "kafka: Kafka's own time settings (a broker session times out after 9 s); scaled: divided by 100, as searches run (default: the preset's, scaled)")
     .option('--record <file>', "write the clients' operations as a JSON Lines history (kafka-model check judges it; serve prints the verdict when it stops)")
     .option('--duration <seconds>', 'stop after this many seconds (default: run until SIGINT, SIGTERM or a quit command)')
     .option('--control <source>', 'where fault commands come from: stdin (one per line: crash b1, restart b1, crash-leader t 0, partition b1 b2,b3, heal, delay b2 200 5, status, report, quit) or none', 'stdin')
@@ -64,6 +66,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
       const topics = flags.topics === undefined ? [] : parseTopics(flags.topics);
       const duration = flags.duration === undefined ? undefined : Number(flags.duration);
       if (duration !== undefined && (!Number.isFinite(duration) || duration <= 0 || duration > 86_400)) throw new InputError(`--duration must be a number of seconds from 0 to 86400, got ${JSON.stringify(flags.duration)}`);
+      if (flags.timings !== undefined && flags.timings !== 'kafka' && flags.timings !== 'scaled') throw new InputError(`--timings must be kafka or scaled, got ${JSON.stringify(flags.timings)}`);
       if (flags.control !== 'stdin' && flags.control !== 'none') throw new InputError(`--control must be stdin or none, got ${JSON.stringify(flags.control)}`);
       if (flags.record !== undefined) {
         try {
@@ -72,7 +75,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
           throw new InputError(`--record: cannot write ${flags.record} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
         }
       }
-      const server = await serve({ preset: flags.config, kafka: flags.kafka, brokers, seed, port, topics, record: flags.record, ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
+      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, record: flags.record, ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
         const code = (e as { code?: string }).code;
         if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError(`--port: cannot listen on ${(e as { port?: number }).port ?? port} (${code})`);
         throw e;
