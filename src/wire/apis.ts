@@ -21,6 +21,7 @@ export const SUPPORTED: Readonly<Record<string, readonly [number, number]>> = {
   CreateTopics: [0, 5],
   DeleteTopics: [0, 4],
   DescribeCluster: [0, 0],
+  InitProducerId: [0, 4],
 };
 
 import { apiNames } from './codec.js';

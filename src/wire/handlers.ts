@@ -14,7 +14,7 @@ import { KafkaError, kafkaCode } from './errors.js';
 import type { GroupCoordinator } from './groups.js';
 import { WireHistory } from './history.js';
 import type { LiveCluster } from './live-cluster.js';
-import { CorruptRecord, decodeBatches, encodeBatch, type WireRecord } from './records.js';
+import { CorruptRecord, decodeBatches, encodeBatch, type RecordBatch, type WireRecord } from './records.js';
 
 export interface Endpoint {
   readonly brokerId: number;
@@ -100,9 +100,8 @@ const apiVersions: Handler = async () => ({ ErrorCode: KafkaError.NONE, ApiKeys:
 /**
  * Produce: each partition's batches become one model Produce to the replica on this broker;
  * its ProduceResponse is the client's answer. Record bytes stay in the cluster's payload table;
- * the model's log carries each record's number. One model Produce per partition per request.
- * SIMPLIFICATION: idempotent and transactional batches are written as plain ones (no
- * InitProducerId yet), so a retried batch may be written twice, as without idempotence.
+ * the model's log carries each record's number. One model Produce per partition per request
+ * (per record for an idempotent producer's batches).
  */
 const produce: Handler = async (ctx, body) => {
   const acks = body['Acks'] as number;
@@ -119,28 +118,46 @@ const produce: Handler = async (ctx, body) => {
         if (count === undefined || pd.Index < 0 || pd.Index >= count) return fail(KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
         const actor = partitionName(pd.Index, t.Name);
         if (!ctx.cluster.hosts(ctx.brokerId, actor)) return fail(KafkaError.NOT_LEADER_OR_FOLLOWER);
-        let records: WireRecord[];
+        let batches: RecordBatch[];
         try {
-          records = decodeBatches(pd.Records ?? Buffer.alloc(0)).flatMap((b) => b.records);
+          batches = decodeBatches(pd.Records ?? Buffer.alloc(0));
         } catch (e) {
           if (e instanceof CorruptRecord) return fail(KafkaError.CORRUPT_MESSAGE);
           throw e;
         }
+        const records = batches.flatMap((b) => b.records);
         if (records.length === 0) return fail(KafkaError.CORRUPT_MESSAGE);
+        // Transactions are not served yet (no InitProducerId for a transactional.id): a transactional batch cannot be valid.
+        if (batches.some((b) => b.isTransactional)) return fail(KafkaError.INVALID_TXN_STATE);
         const producer = ctx.clientId;
-        const modelRecords = records.map((r) => {
-          const key = r.key === null ? '' : r.key.toString('base64');
-          const value = ctx.cluster.storePayload({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
-          return { key, value: { producer, key, value } };
-        });
+        const modelRecords = batches.flatMap((b) =>
+          b.records.map((r, i) => {
+            const key = r.key === null ? '' : r.key.toString('base64');
+            const value = ctx.cluster.storePayload({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
+            // KIP-98: an idempotent batch's producer id, epoch and per-record sequence, which the model's leader checks.
+            const idempotence = b.producerId >= 0 ? { producerId: b.producerId, producerEpoch: b.producerEpoch, sequence: b.baseSequence + i } : {};
+            return { key, value: { producer, key, value, ...idempotence } };
+          }),
+        );
         const op = ctx.history?.send(ctx.connection, actor, records.map((r, i) => WireHistory.valueOf(r.value, modelRecords[i]!.value.value)));
-        const msg = { type: 'Produce', actor, acks: modelAcks, timeoutMs, records: modelRecords };
         if (modelAcks === 0) {
-          ctx.post(msg);
+          ctx.post({ type: 'Produce', actor, acks: modelAcks, timeoutMs, records: modelRecords });
           op?.unknown('acks=0: no answer');
           return fail(KafkaError.NONE);
         }
-        const res = (await ctx.request(msg, timeoutMs + MODEL_TIMEOUT_MS)) as ProduceResponse | undefined;
+        // The model's leader checks one record per batch (src/log/producer-state.ts): an
+        // idempotent batch goes as one model Produce per record, in order, and stops at the
+        // first refusal. SIMPLIFICATION: Kafka appends or refuses a batch whole; here the
+        // records before a refused one stay appended (spec/wire.md).
+        const idempotent = batches.some((b) => b.producerId >= 0);
+        const parts = idempotent ? modelRecords.map((r) => [r]) : [modelRecords];
+        let res: ProduceResponse | undefined;
+        let baseOffset = -1;
+        for (const part of parts) {
+          res = (await ctx.request({ type: 'Produce', actor, acks: modelAcks, timeoutMs, records: part }, timeoutMs + MODEL_TIMEOUT_MS)) as ProduceResponse | undefined;
+          if (!res || res.error) break;
+          if (baseOffset < 0) baseOffset = res.baseOffset;
+        }
         if (!res) {
           op?.unknown('no answer from the broker (connection lost or timed out)');
           throw new BrokerUnreachable('no ProduceResponse');
@@ -149,6 +166,7 @@ const produce: Handler = async (ctx, body) => {
           op?.error(kafkaCode(res.error));
           return fail(kafkaCode(res.error));
         }
+        res = { ...res, baseOffset };
         op?.ok(res.baseOffset);
         return { Index: pd.Index, ErrorCode: KafkaError.NONE, BaseOffset: BigInt(res.baseOffset), LogAppendTimeMs: -1n, LogStartOffset: -1n, RecordErrors: [], ErrorMessage: null };
       }),
@@ -383,7 +401,20 @@ const describeCluster: Handler = async (ctx) => ({
   ClusterAuthorizedOperations: -2147483648,
 });
 
+/**
+ * InitProducerId for an idempotent producer (no transactional.id): a fresh producer id at epoch
+ * 0. Kafka's brokers hand out ids from blocks the controller allocates (KIP-730,
+ * ProducerIdManager); here the server counts from 1,000,000, clear of the ids the model's own
+ * producers use (src/cluster/kafka.ts). A transactional.id is refused: transactions are not
+ * served yet, and no model transaction coordinator exists for an arbitrary id.
+ */
+const initProducerId: Handler = async (ctx, body) => {
+  if (body['TransactionalId'] !== null) return { ThrottleTimeMs: 0, ErrorCode: KafkaError.UNSUPPORTED_VERSION, ProducerId: -1n, ProducerEpoch: -1 };
+  return { ThrottleTimeMs: 0, ErrorCode: KafkaError.NONE, ProducerId: BigInt(ctx.cluster.nextProducerId()), ProducerEpoch: 0 };
+};
+
 export const handlers: Readonly<Record<string, Handler>> = {
+  InitProducerId: initProducerId,
   ApiVersions: apiVersions,
   Metadata: metadata,
   Produce: produce,

@@ -59,6 +59,7 @@ export class LiveCluster {
   private readonly payloads = new Map<number, Payload>();
   private nextValue = 0;
   private connections = 0;
+  private producerIds = 1_000_000;
   private readonly startedAt = performance.now();
 
   constructor(opts: LiveClusterOptions) {
@@ -152,6 +153,10 @@ export class LiveCluster {
 
   send(from: NodeId, to: NodeId, msg: Message): void {
     this.world.send(from, to, msg);
+  }
+
+  nextProducerId(): number {
+    return this.producerIds++;
   }
 
   storePayload(p: Payload): number {

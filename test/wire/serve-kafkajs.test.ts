@@ -92,4 +92,23 @@ describe('serve: kafkajs producer and consumer group round trip', () => {
     await admin.disconnect();
     expect(server.cluster.violation).toBeUndefined();
   }, 60_000);
+
+  it('wire-idempotent-produce: a kafkajs idempotent producer (InitProducerId, sequenced batches) is acknowledged and read back once each', async () => {
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    for (let i = 0; i < 3; i++) {
+      const res = await producer.send({ topic: 't', acks: -1, messages: Array.from({ length: 20 }, (_, j) => ({ key: `k${j}`, value: `idem-${i * 20 + j}` })) });
+      expect(res.every((r) => r.errorCode === 0)).toBe(true);
+    }
+    await producer.disconnect();
+    const read: string[] = [];
+    const c = kafka.consumer({ groupId: 'idem-reader', maxWaitTimeInMs: 100 });
+    consumers.push(c);
+    await c.connect();
+    await c.subscribe({ topic: 't', fromBeginning: true });
+    await c.run({ eachMessage: async ({ message }) => void read.push(message.value!.toString()) });
+    await until(() => read.length >= 60, 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(read.filter((v) => v.startsWith('idem-')).sort()).toEqual(Array.from({ length: 60 }, (_, i) => `idem-${i}`).sort());
+  }, 30_000);
 });

@@ -149,4 +149,34 @@ describe('serve: the protocol at its edges', () => {
     expect(server.cluster.violation).toBeUndefined();
     for (const c of [bystander, toLeader, follower]) c.close();
   });
+
+  it('wire-idempotent-produce: InitProducerId, then a retried batch is answered with its first offset and written once; a sequence gap is refused', async () => {
+    const meta = await (await RawClient.open(port)).call('Metadata', 3, 9, { Topics: [{ Name: 't' }], AllowAutoTopicCreation: false, IncludeTopicAuthorizedOperations: false });
+    const leader = ((meta.body['Topics'] as Struct[])[0]!['Partitions'] as Struct[])[0]!['LeaderId'] as number;
+    const c = await RawClient.open(server.endpoints[leader - 1]!.port);
+    const init = await c.call('InitProducerId', 22, 4, { TransactionalId: null, TransactionTimeoutMs: 60000, ProducerId: -1n, ProducerEpoch: -1 });
+    expect(init.body['ErrorCode']).toBe(0);
+    const producerId = Number(init.body['ProducerId']);
+    const txn = await c.call('InitProducerId', 22, 4, { TransactionalId: 'tx', TransactionTimeoutMs: 60000, ProducerId: -1n, ProducerEpoch: -1 });
+    expect(txn.body['ErrorCode']).toBe(KafkaError.UNSUPPORTED_VERSION);
+    const rec = (i: number) => ({ offset: i, timestamp: 1, key: null, value: Buffer.from(`idem-${i}`), headers: [] });
+    const produce = async (baseSequence: number, n: number) => {
+      const batch = encodeBatch({ baseOffset: 0, producerId, producerEpoch: 0, baseSequence, records: Array.from({ length: n }, (_, i) => rec(baseSequence + i)) });
+      const r = await c.call('Produce', 0, 9, { TransactionalId: null, Acks: -1, TimeoutMs: 5000, TopicData: [{ Name: 't', PartitionData: [{ Index: 0, Records: batch }] }] });
+      return ((r.body['Responses'] as Struct[])[0]!['PartitionResponses'] as Struct[])[0]!;
+    };
+    const first = await produce(0, 3);
+    expect(first['ErrorCode']).toBe(0);
+    const retried = await produce(0, 3);
+    expect(retried['ErrorCode']).toBe(0);
+    expect(retried['BaseOffset']).toBe(first['BaseOffset']);
+    const gap = await produce(5, 1);
+    expect(gap['ErrorCode']).toBe(KafkaError.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    const next = await produce(3, 1);
+    expect(next['ErrorCode']).toBe(0);
+    expect(next['BaseOffset']).toBe((first['BaseOffset'] as bigint) + 3n);
+    const list = await c.call('ListOffsets', 2, 6, { ReplicaId: -1, IsolationLevel: 0, Topics: [{ Name: 't', Partitions: [{ PartitionIndex: 0, CurrentLeaderEpoch: -1, Timestamp: -1n }] }] });
+    expect((((list.body['Topics'] as Struct[])[0]!['Partitions'] as Struct[])[0]!)['Offset']).toBe((first['BaseOffset'] as bigint) + 4n);
+    c.close();
+  });
 });
