@@ -17,6 +17,7 @@ import { DATA_TOPIC, brokerNode, type PartitionState } from '../machines/protoco
 import type { Fault } from '../sim/faults.js';
 import type { Message } from '../sim/world.js';
 import { World, type Violation } from '../sim/world.js';
+import type { TraceMode } from '../sim/trace.js';
 import type { NodeId } from '../sim/network.js';
 
 export interface LiveClusterOptions {
@@ -49,35 +50,48 @@ const connectionMachine = createMachine({
   on: { '*': { actions: ({ context, event }) => context.deliver(event as Message) } },
 });
 
-export class LiveCluster {
+/**
+ * The deterministic part of serve: the World, its cluster, and the three ways the outside
+ * enters it (a client connection's node, a message from one, a fault), each at the World's
+ * current virtual time. `LiveCluster` drives it by wall time and journals what entered;
+ * `replayJournal` (journal.ts) drives it again from the journal alone, so the same entries at
+ * the same virtual times give the same trace.
+ */
+export class ServedWorld {
   readonly world: World;
   readonly config: ClusterConfig;
   readonly kafka: string;
   readonly topics: ReadonlyMap<string, number>;
   /** The first invariant that broke while serving, if any. */
   violation: Violation | undefined;
-  private readonly payloads = new Map<number, Payload>();
-  private nextValue = 0;
   private connections = 0;
-  private producerIds = 1_000_000;
-  private readonly startedAt = performance.now();
 
-  constructor(opts: LiveClusterOptions) {
+  constructor(opts: LiveClusterOptions, trace: TraceMode) {
     this.config = resolveConfig(opts.preset, { brokers: opts.brokers, ...(opts.timings ? { timings: opts.timings } : {}) }, 'serve: --config', opts.kafka);
     this.kafka = releaseFor(opts.preset, opts.kafka, 'serve: --kafka').version;
-    this.world = new World({ seed: opts.seed, trace: 'off' });
+    this.world = new World({ seed: opts.seed, trace });
     installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: opts.topics });
-    for (const inv of replicationInvariants(this.config)) this.world.addInvariant(inv);
+    // Every invariant is checked after every event, as in a search, but a broken one does not
+    // stop the World (a search stops there; real clients would hang): the first is kept.
+    for (const inv of replicationInvariants(this.config)) {
+      this.world.addInvariant({
+        id: inv.id,
+        check: (w) => {
+          if (this.violation === undefined) {
+            const message = inv.check(w);
+            if (message !== undefined) this.violation = { property: inv.id, message, time: w.now, step: w.trace.length };
+          }
+          return undefined;
+        },
+      });
+    }
     this.topics = new Map([[DATA_TOPIC, this.config.partitions], ...opts.topics.map((t) => [t.name, t.partitions] as const)]);
     this.world.start();
   }
 
-  /** Virtual time catches up with wall time (milliseconds since the cluster started). */
-  advance(): void {
-    const until = Math.floor(performance.now() - this.startedAt);
-    if (until <= this.world.now) return;
-    this.world.run({ until });
-    this.violation ??= this.world.violation;
+  /** Run the World up to virtual time `t` (every event at or before it). */
+  runUntil(t: number): void {
+    if (t > this.world.now) this.world.run({ until: t });
   }
 
   /**
@@ -99,10 +113,8 @@ export class LiveCluster {
 
   /** Apply a fault now (serve's control channel); the World records it with the others. */
   inject(fault: Omit<Fault, 'at'>): void {
-    this.advance();
     this.world.scheduleFaults([{ ...fault, at: this.world.now } as Fault]);
     this.world.run({ until: this.world.now });
-    this.violation ??= this.world.violation;
   }
 
   /** The partition's leader as the brokers' metadata caches say (the highest leader epoch any up broker has heard of). */
@@ -147,7 +159,7 @@ export class LiveCluster {
   connect(deliver: (m: Message) => void): NodeId {
     const id = `client${++this.connections}`;
     this.world.addNode({ id, boot: () => ({ logic: connectionMachine, input: { deliver } }) });
-    this.world.start();
+    this.world.startNode(id);
     return id;
   }
 
@@ -155,19 +167,7 @@ export class LiveCluster {
     this.world.send(from, to, msg);
   }
 
-  nextProducerId(): number {
-    return this.producerIds++;
-  }
 
-  storePayload(p: Payload): number {
-    const n = this.nextValue++;
-    this.payloads.set(n, p);
-    return n;
-  }
-
-  payload(n: number): Payload | undefined {
-    return this.payloads.get(n);
-  }
 
   /** Whether a broker hosts a replica actor of the partition (else its messages would be dropped unseen). */
   hosts(brokerId: number, actor: string): boolean {
@@ -179,4 +179,64 @@ export class LiveCluster {
     const snap = this.world.actor(brokerNode(brokerId), actor)?.getSnapshot() as { context?: { log?: { logStartOffset: number } } } | undefined;
     return snap?.context?.log?.logStartOffset;
   }
+}
+
+/** One thing that entered the World from outside, at virtual time `t` (journal.ts writes these). */
+export type JournalEntry =
+  | { readonly t: number; readonly op: 'connect'; readonly node: NodeId }
+  | { readonly t: number; readonly op: 'send'; readonly from: NodeId; readonly to: NodeId; readonly msg: Message }
+  | { readonly t: number; readonly op: 'fault'; readonly fault: Omit<Fault, 'at'> };
+
+/** The ServedWorld as `serve` runs it: virtual time follows wall time, record bytes kept aside, and (optionally) a journal. */
+export class LiveCluster extends ServedWorld {
+  private readonly payloads = new Map<number, Payload>();
+  private nextValue = 0;
+  private producerIds = 1_000_000;
+  private readonly startedAt = performance.now();
+
+  constructor(
+    opts: LiveClusterOptions,
+    private readonly journal?: (e: JournalEntry) => void,
+  ) {
+    // The trace is kept only for a journal (its hash is what a replay must match): it grows with every event.
+    super(opts, journal ? 'full' : 'off');
+  }
+
+  /** Virtual time catches up with wall time (milliseconds since the cluster started). */
+  advance(): void {
+    this.runUntil(Math.floor(performance.now() - this.startedAt));
+  }
+
+  override connect(deliver: (m: Message) => void): NodeId {
+    this.advance();
+    const node = super.connect(deliver);
+    this.journal?.({ t: this.world.now, op: 'connect', node });
+    return node;
+  }
+
+  override send(from: NodeId, to: NodeId, msg: Message): void {
+    this.advance();
+    this.journal?.({ t: this.world.now, op: 'send', from, to, msg });
+    super.send(from, to, msg);
+  }
+
+  override inject(fault: Omit<Fault, 'at'>): void {
+    this.advance();
+    this.journal?.({ t: this.world.now, op: 'fault', fault });
+    super.inject(fault);
+  }
+
+  nextProducerId(): number {
+    return this.producerIds++;
+  }
+  storePayload(p: Payload): number {
+    const n = this.nextValue++;
+    this.payloads.set(n, p);
+    return n;
+  }
+
+  payload(n: number): Payload | undefined {
+    return this.payloads.get(n);
+  }
+
 }

@@ -24,6 +24,7 @@ async function workload(acks: -1 | 1, fault: string, file: string, window: numbe
   for (let i = 0; i < 40; i++) {
     if (i === 10) results.push(server.control(fault).text);
     if (i === 10 + window) {
+      results.push(server.control('status').text);
       server.control('heal');
       for (const b of ['b1', 'b2', 'b3']) server.control(`restart ${b}`);
       await new Promise((r) => setTimeout(r, 1200));
@@ -54,6 +55,8 @@ describe('serve: faults applied to real clients, judged by the checker on the re
   it('wire-faults-durable: acks=-1 through a crash of the leader loses no acknowledged record (VALID)', async () => {
     const { server, results, check } = await workload(-1, 'crash-leader t 0', join(dir, 'crash.jsonl'), 15, 30);
     expect(results[0]).toMatch(/^crashed b\d, the leader of t-0/);
+    // New client connections do not bring the crashed broker back: it stays down until restarted.
+    expect(results[1]).toContain(`down: ${/^crashed (b\d)/.exec(results[0]!)![1]};`);
     expect(server.cluster.world.faults.map((f) => f.type)).toEqual(expect.arrayContaining(['crash', 'restart']));
     expect(server.history!.counts.sendOk).toBeGreaterThanOrEqual(35);
     expect(anomalies(check.text)).toEqual([]);
