@@ -226,6 +226,13 @@ export class LiveCluster extends ServedWorld {
     super.inject(fault);
   }
 
+  /** The journal's last line: the World's time and trace hash now (the server is closing). */
+  finish(): { t: number; traceHash: string; events: number } | undefined {
+    if (!this.journal) return undefined;
+    this.advance();
+    return { t: this.world.now, traceHash: this.world.trace.hash()!, events: this.world.eventsProcessed };
+  }
+
   nextProducerId(): number {
     return this.producerIds++;
   }

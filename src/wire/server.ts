@@ -13,6 +13,7 @@ import { KafkaError } from './errors.js';
 import { control, type ControlResult } from './control.js';
 import { GroupCoordinator } from './groups.js';
 import { WireHistory } from './history.js';
+import { JournalWriter } from './journal.js';
 import { BrokerUnreachable, handlers, type Endpoint, type HandlerContext } from './handlers.js';
 import { LiveCluster, type LiveClusterOptions } from './live-cluster.js';
 import type { Message } from '../sim/world.js';
@@ -24,6 +25,8 @@ const HOST = '127.0.0.1';
 export interface ServeOptions extends LiveClusterOptions {
   /** The first broker's port; broker n listens on port + n - 1. 0: each picks a free port. */
   readonly port: number;
+  /** `--journal`: write what entered the World (journal.ts), for `replay`. */
+  readonly journal?: string | undefined;
   /** `--record`: write the clients' operations to this file as a JSON Lines history. */
   readonly record?: string | undefined;
   /** Called once per problem a connection had (a malformed frame, an unknown API). */
@@ -54,7 +57,9 @@ interface Connection {
 }
 
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
-  const cluster = new LiveCluster(opts);
+  const clusterOptions = { preset: opts.preset, kafka: opts.kafka, brokers: opts.brokers, seed: opts.seed, topics: opts.topics, timings: opts.timings };
+  const journal = opts.journal === undefined ? undefined : new JournalWriter(opts.journal, clusterOptions);
+  const cluster = new LiveCluster(clusterOptions, journal ? (e) => journal.entry(e) : undefined);
   const started = performance.now();
   const now = () => performance.now() - started;
   const groups = new GroupCoordinator(now);
@@ -235,6 +240,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       for (const c of [...connections]) close(c);
       await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
       history?.close();
+      const end = cluster.finish();
+      if (journal && end) journal.end({ op: 'end', ...end });
     },
   };
 }

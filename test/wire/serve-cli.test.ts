@@ -32,6 +32,7 @@ describe('kafka-model serve (command line)', () => {
     [['--control', 'http'], /--control must be stdin or none/],
     [['--timings', 'fast'], /--timings must be kafka or scaled/],
     [['--record', join(dir, 'no', 'such', 'dir', 'h.jsonl')], /--record: cannot write/],
+    [['--journal', join(dir, 'no', 'such', 'dir', 'j.jsonl')], /--journal: cannot write/],
   ])('bad input %j: one line naming it, exit 2', async (args, message) => {
     const r = await cli('serve', '--port', '0', '--duration', '0.1', '--control', 'none', ...args);
     expect(r.code).toBe(2);

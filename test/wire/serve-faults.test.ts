@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkFile } from '../../src/cli/commands/check.js';
 import { serve } from '../../src/wire/server.js';
+import { cli } from '../helpers/cli.js';
 
 /**
  * Faults reach real clients: a kafkajs producer writes to `t-0` while the control channel
@@ -55,7 +56,7 @@ describe('serve: faults applied to real clients, judged by the checker on the re
   it('wire-faults-durable: acks=-1 through a crash of the leader loses no acknowledged record (VALID)', async () => {
     const { server, results, check } = await workload(-1, 'crash-leader t 0', join(dir, 'crash.jsonl'), 15, 30);
     expect(results[0]).toMatch(/^crashed b\d, the leader of t-0/);
-    // New client connections do not bring the crashed broker back: it stays down until restarted.
+    // wire-crash-stays-down: new client connections do not bring the crashed broker back; it stays down until restarted.
     expect(results[1]).toContain(`down: ${/^crashed (b\d)/.exec(results[0]!)![1]};`);
     expect(server.cluster.world.faults.map((f) => f.type)).toEqual(expect.arrayContaining(['crash', 'restart']));
     expect(server.history!.counts.sendOk).toBeGreaterThanOrEqual(35);
@@ -73,5 +74,32 @@ describe('serve: faults applied to real clients, judged by the checker on the re
     const { server, check } = await workload(-1, 'partition b1 b2,b3,controller1,controller2,controller3', join(dir, 'acksall.jsonl'), 3, 1);
     expect(server.history!.counts.sendOk).toBeGreaterThan(25);
     expect(anomalies(check.text)).toEqual([]);
+  }, 30_000);
+});
+
+describe('serve --journal, then replay', () => {
+  it('wire-journal-replay: the served World, re-run from its journal with no sockets, reaches the same trace hash', async () => {
+    const journal = join(dir, 'journal.jsonl');
+    const server = await serve({ preset: 'default', brokers: 3, seed: 4, port: 0, topics: [{ name: 'o', partitions: 2 }], journal });
+    const kafka = new Kafka({ clientId: 'journal', brokers: server.endpoints.map((e) => `${e.host}:${e.port}`), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 300 } });
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let i = 0; i < 10; i++) {
+      if (i === 5) server.control('crash-leader o 0');
+      await producer.send({ topic: 'o', acks: -1, messages: [{ key: `k${i}`, value: `v${i}` }] });
+    }
+    await producer.disconnect();
+    await server.close();
+    const r = await cli('replay', journal);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('reproduced: same trace hash');
+    // The journal is the whole input: changing one entry changes the run.
+    const lines = readFileSync(journal, 'utf8').trim().split('\n');
+    const fault = lines.findIndex((l) => l.includes('"op":"fault"'));
+    expect(fault).toBeGreaterThan(0);
+    writeFileSync(journal, [...lines.slice(0, fault), ...lines.slice(fault + 1)].join('\n') + '\n');
+    const changed = await cli('replay', journal);
+    expect(changed.code).toBe(1);
+    expect(changed.stdout).toContain('NOT REPRODUCED');
   }, 30_000);
 });

@@ -17,6 +17,7 @@ interface Flags {
   seed: string;
   topics?: string;
   record?: string;
+  journal?: string;
   timings?: string;
   duration?: string;
   control: string;
@@ -55,6 +56,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
     .option('--topics <list>', `topics besides the model's own "${DATA_TOPIC}": NAME:PARTITIONS[,...]`)
     .option('--timings <kind>', "kafka: Kafka's own time settings (a broker session times out after 9 s); scaled: divided by 100, as searches run (default: the preset's, scaled)")
     .option('--record <file>', "write the clients' operations as a JSON Lines history (kafka-model check judges it; serve prints the verdict when it stops)")
+    .option('--journal <file>', 'write what entered the model (connections, their messages, faults) at its virtual times; `kafka-model replay FILE` re-runs it to the same trace hash')
     .option('--duration <seconds>', 'stop after this many seconds (default: run until SIGINT, SIGTERM or a quit command)')
     .option('--control <source>', 'where fault commands come from: stdin (one per line: crash b1, restart b1, crash-leader t 0, partition b1 b2,b3, heal, delay b2 200 5, status, report, quit) or none', 'stdin')
     .option('--verbose', 'log each connection that is closed or sends an unsupported request')
@@ -68,14 +70,15 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
       if (duration !== undefined && (!Number.isFinite(duration) || duration <= 0 || duration > 86_400)) throw new InputError(`--duration must be a number of seconds from 0 to 86400, got ${JSON.stringify(flags.duration)}`);
       if (flags.timings !== undefined && flags.timings !== 'kafka' && flags.timings !== 'scaled') throw new InputError(`--timings must be kafka or scaled, got ${JSON.stringify(flags.timings)}`);
       if (flags.control !== 'stdin' && flags.control !== 'none') throw new InputError(`--control must be stdin or none, got ${JSON.stringify(flags.control)}`);
-      if (flags.record !== undefined) {
+      for (const [flag, file] of [['record', flags.record], ['journal', flags.journal]] as const) {
+        if (file === undefined) continue;
         try {
-          writeFileSync(flags.record, '');
+          writeFileSync(file, '');
         } catch (e) {
-          throw new InputError(`--record: cannot write ${flags.record} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+          throw new InputError(`--${flag}: cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
         }
       }
-      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, record: flags.record, ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
+      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, record: flags.record, journal: flags.journal, ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
         const code = (e as { code?: string }).code;
         if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError(`--port: cannot listen on ${(e as { port?: number }).port ?? port} (${code})`);
         throw e;
@@ -122,6 +125,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
       if (timer) clearTimeout(timer);
       if (flags.control === 'stdin') process.stdin.pause();
       await server.close();
+      if (flags.journal !== undefined) io.out(`journal ${flags.journal}: kafka-model replay ${flags.journal} re-runs it\n`);
       const ok = await report();
       setExitCode(ok ? 0 : 1);
     });
