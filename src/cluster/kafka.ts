@@ -66,6 +66,12 @@ export const transactionalProducerId = (workload: ProduceWorkload, transactional
 export interface InstallOptions {
   /** Topics besides the workload's, created with the cluster (`serve --topics`: real clients' topics). */
   readonly topics?: readonly ExtraTopic[];
+  /**
+   * transactional.ids besides the workload's, each with its transaction coordinator on every
+   * broker (`serve --transactional-ids`): the model's coordinators exist per transactional.id.
+   * Their producer ids follow the workload's (1000 + position).
+   */
+  readonly transactionalIds?: readonly string[];
 }
 
 /**
@@ -79,7 +85,7 @@ export interface InstallOptions {
 export function installKafka(world: World, config: ClusterConfig, workload: ProduceWorkload, options: InstallOptions = {}): KafkaNodes {
   const now = () => world.now;
   const groups = workload.groups ?? [];
-  const txnIds = transactionalIds(workload);
+  const txnIds = [...transactionalIds(workload), ...(options.transactionalIds ?? [])];
   const extraTopics: ExtraTopic[] = [
     ...(groups.length > 0 ? [{ name: OFFSETS_TOPIC, partitions: 1 }] : []),
     ...(txnIds.length > 0 ? [{ name: TXN_TOPIC, partitions: 1 }] : []),
@@ -120,7 +126,8 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
         ...txnIds.map((transactionalId, n) => ({
           name: txnCoordinators[n]!,
           logic: txnCoordinatorMachine,
-          input: { config, now, transactionalId, producerId: transactionalProducerId(workload, transactionalId), brokerId: b, name: txnCoordinators[n]! },
+          // transactionalProducerId, for the workload's ids; the extra ids follow them.
+          input: { config, now, transactionalId, producerId: 1000 + n, brokerId: b, name: txnCoordinators[n]! },
         })),
       ],
     });

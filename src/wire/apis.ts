@@ -22,6 +22,8 @@ export const SUPPORTED: Readonly<Record<string, readonly [number, number]>> = {
   DeleteTopics: [0, 4],
   DescribeCluster: [0, 0],
   InitProducerId: [0, 4],
+  AddPartitionsToTxn: [0, 3],
+  EndTxn: [0, 4],
 };
 
 import { apiNames } from './codec.js';

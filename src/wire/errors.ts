@@ -3,6 +3,7 @@
  * with, and the mapping from the model's error names (src/machines/protocol.ts) to them.
  */
 import type { ErrorCode } from '../machines/protocol.js';
+import type { TxnErrorCode } from '../machines/txn-protocol.js';
 
 export const KafkaError = {
   NONE: 0,
@@ -13,6 +14,7 @@ export const KafkaError = {
   NOT_LEADER_OR_FOLLOWER: 6,
   REQUEST_TIMED_OUT: 7,
   NETWORK_EXCEPTION: 13,
+  COORDINATOR_LOAD_IN_PROGRESS: 14,
   COORDINATOR_NOT_AVAILABLE: 15,
   NOT_COORDINATOR: 16,
   NOT_ENOUGH_REPLICAS: 19,
@@ -30,16 +32,19 @@ export const KafkaError = {
   OUT_OF_ORDER_SEQUENCE_NUMBER: 45,
   INVALID_PRODUCER_EPOCH: 47,
   INVALID_TXN_STATE: 48,
+  INVALID_PRODUCER_ID_MAPPING: 49,
+  CONCURRENT_TRANSACTIONS: 51,
   UNKNOWN_PRODUCER_ID: 59,
   TOPIC_DELETION_DISABLED: 73,
   FENCED_LEADER_EPOCH: 74,
   UNKNOWN_LEADER_EPOCH: 75,
   STALE_BROKER_EPOCH: 77,
+  UNSTABLE_OFFSET_COMMIT: 88,
   PRODUCER_FENCED: 90,
 } as const;
 
 /** A model error as a client sees it. Errors no client request can meet map to UNKNOWN_SERVER_ERROR (-1). */
-export function kafkaCode(e: ErrorCode | undefined): number {
+export function kafkaCode(e: ErrorCode | TxnErrorCode | undefined): number {
   if (e === undefined) return KafkaError.NONE;
   return (KafkaError as Record<string, number>)[e] ?? -1;
 }

@@ -8,6 +8,7 @@
  */
 import { DATA_TOPIC, partitionName, type FetchResponse, type ListOffsetsResponse, type MetadataResponse, type PartitionState, type ProduceResponse, type Record as ModelRecord } from '../machines/protocol.js';
 import type { Message } from '../sim/world.js';
+import { TXN_TOPIC, txnActor, type AddPartitionsToTxnResponse, type EndTxnResponse, type InitProducerIdResponse } from '../machines/txn-protocol.js';
 import { apiKeys } from './apis.js';
 import { type Struct } from './codec.js';
 import { KafkaError, kafkaCode } from './errors.js';
@@ -127,15 +128,13 @@ const produce: Handler = async (ctx, body) => {
         }
         const records = batches.flatMap((b) => b.records);
         if (records.length === 0) return fail(KafkaError.CORRUPT_MESSAGE);
-        // Transactions are not served yet (no InitProducerId for a transactional.id): a transactional batch cannot be valid.
-        if (batches.some((b) => b.isTransactional)) return fail(KafkaError.INVALID_TXN_STATE);
         const producer = ctx.clientId;
         const modelRecords = batches.flatMap((b) =>
           b.records.map((r, i) => {
             const key = r.key === null ? '' : r.key.toString('base64');
             const value = ctx.cluster.storePayload({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
             // KIP-98: an idempotent batch's producer id, epoch and per-record sequence, which the model's leader checks.
-            const idempotence = b.producerId >= 0 ? { producerId: b.producerId, producerEpoch: b.producerEpoch, sequence: b.baseSequence + i } : {};
+            const idempotence = b.producerId >= 0 ? { producerId: b.producerId, producerEpoch: b.producerEpoch, sequence: b.baseSequence + i, ...(b.isTransactional ? { transactional: true } : {}) } : {};
             return { key, value: { producer, key, value, ...idempotence } };
           }),
         );
@@ -177,24 +176,61 @@ const produce: Handler = async (ctx, body) => {
   return acks === 0 ? undefined : { Responses: responses, ThrottleTimeMs: 0 };
 };
 
-/** The model's records as v2 batches, one per run of records of the same leader epoch; control records (markers) are left out. */
+/** Kafka's control record key: version 0, then the marker type (ControlRecordType: ABORT 0, COMMIT 1). */
+function controlKey(control: 'COMMIT' | 'ABORT'): Buffer {
+  const k = Buffer.alloc(4);
+  k.writeInt16BE(0, 0);
+  k.writeInt16BE(control === 'ABORT' ? 0 : 1, 2);
+  return k;
+}
+/** EndTransactionMarker's value: version 0 and the coordinator epoch (the model's markers do not carry it: 0). */
+const CONTROL_VALUE = Buffer.from([0, 0, 0, 0, 0, 0]);
+
+/**
+ * The model's records as v2 batches: one per run of records with the same leader epoch,
+ * producer, epoch and kind (plain, transactional, control), as the producers' batches were
+ * (Kafka keeps a producer's batch whole; the model keeps records). A transaction marker is a
+ * control batch of one control record (EndTransactionMarker), so that a read_committed client
+ * can tell where an aborted transaction ends (kafkajs filterAbortedMessages, Kafka's Fetcher).
+ */
 function batchesOf(ctx: HandlerContext, records: readonly ModelRecord[], read?: [number, string][]): Buffer {
   const out: Buffer[] = [];
-  let run: { epoch: number; records: WireRecord[] } | undefined;
+  type Run = { key: string; epoch: number; value: ModelRecord['value']; records: WireRecord[]; firstSequence: number };
+  let run: Run | undefined;
   const flush = () => {
-    if (run && run.records.length > 0) out.push(encodeBatch({ baseOffset: run.records[0]!.offset, partitionLeaderEpoch: run.epoch, records: run.records }));
+    if (run && run.records.length > 0) {
+      const v = run.value;
+      out.push(
+        encodeBatch({
+          baseOffset: run.records[0]!.offset,
+          partitionLeaderEpoch: run.epoch,
+          ...(v.producerId !== undefined ? { producerId: v.producerId, producerEpoch: v.producerEpoch ?? 0, baseSequence: v.control ? -1 : run.firstSequence } : {}),
+          isTransactional: v.transactional === true || v.control !== undefined,
+          isControl: v.control !== undefined,
+          records: run.records,
+        }),
+      );
+    }
     run = undefined;
   };
   for (const r of records) {
-    if (r.value.control) continue;
-    const p = ctx.cluster.payload(r.value.value);
-    const wire: WireRecord = p
-      ? { offset: r.offset, timestamp: p.timestamp, key: p.key, value: p.value, headers: p.headers }
-      : // A record the model wrote itself (not from a wire client): its model value as JSON.
-        { offset: r.offset, timestamp: r.timestamp, key: Buffer.from(r.key ?? ''), value: Buffer.from(JSON.stringify(r.value)), headers: [] };
-    read?.push([r.offset, WireHistory.valueOf(wire.value, r.value.value)]);
-    if (run && run.epoch !== r.leaderEpoch) flush();
-    run ??= { epoch: r.leaderEpoch, records: [] };
+    const v = r.value;
+    let wire: WireRecord;
+    if (v.control) {
+      wire = { offset: r.offset, timestamp: r.timestamp, key: controlKey(v.control), value: CONTROL_VALUE, headers: [] };
+    } else {
+      const p = ctx.cluster.payload(v.value);
+      wire = p
+        ? { offset: r.offset, timestamp: p.timestamp, key: p.key, value: p.value, headers: p.headers }
+        : // A record the model wrote itself (not from a wire client): its model value as JSON.
+          { offset: r.offset, timestamp: r.timestamp, key: Buffer.from(r.key ?? ''), value: Buffer.from(JSON.stringify(v)), headers: [] };
+      read?.push([r.offset, WireHistory.valueOf(wire.value, v.value)]);
+    }
+    const key = `${r.leaderEpoch}/${v.producerId ?? -1}/${v.producerEpoch ?? -1}/${v.control ? 'c' : v.transactional ? 't' : 'p'}`;
+    // A control record is a batch of its own; a sequence gap starts a new batch too.
+    const contiguous = run !== undefined && run.key === key && !v.control && (v.sequence === undefined || v.sequence === run.firstSequence + run.records.length);
+    if (!contiguous) flush();
+    run ??= { key, epoch: r.leaderEpoch, value: v, records: [], firstSequence: v.sequence ?? -1 };
     run.records.push(wire);
   }
   flush();
@@ -300,7 +336,19 @@ const listOffsets: Handler = async (ctx, body, version) => {
 };
 
 /** FindCoordinator: the broker asked is the coordinator (groups.ts serves every group on every broker). */
-const findCoordinator: Handler = async (ctx) => {
+const findCoordinator: Handler = async (ctx, body) => {
+  if ((body['KeyType'] as number | undefined) === 1) {
+    // A transaction coordinator: the model's is active on the leader of __transaction_state-0
+    // (TransactionStateManager: the coordinator for an id is the leader of its partition).
+    const id = body['Key'] as string;
+    const leader = ctx.cluster.transactionalIds.includes(id) ? ctx.cluster.leaderOf(TXN_TOPIC, 0) : undefined;
+    const at = ctx.endpoints.find((e) => e.brokerId === leader);
+    if (!at) {
+      const why = ctx.cluster.transactionalIds.includes(id) ? 'no leader for __transaction_state now' : `start serve with --transactional-ids ${id}`;
+      return { ThrottleTimeMs: 0, ErrorCode: KafkaError.COORDINATOR_NOT_AVAILABLE, ErrorMessage: why, NodeId: -1, Host: '', Port: -1 };
+    }
+    return { ThrottleTimeMs: 0, ErrorCode: KafkaError.NONE, ErrorMessage: null, NodeId: at.brokerId, Host: at.host, Port: at.port };
+  }
   const me = ctx.endpoints.find((e) => e.brokerId === ctx.brokerId)!;
   return { ThrottleTimeMs: 0, ErrorCode: KafkaError.NONE, ErrorMessage: null, NodeId: me.brokerId, Host: me.host, Port: me.port };
 };
@@ -405,15 +453,55 @@ const describeCluster: Handler = async (ctx) => ({
  * InitProducerId for an idempotent producer (no transactional.id): a fresh producer id at epoch
  * 0. Kafka's brokers hand out ids from blocks the controller allocates (KIP-730,
  * ProducerIdManager); here the server counts from 1,000,000, clear of the ids the model's own
- * producers use (src/cluster/kafka.ts). A transactional.id is refused: transactions are not
- * served yet, and no model transaction coordinator exists for an arbitrary id.
+ * producers use (src/cluster/kafka.ts). With a transactional.id the model's transaction
+ * coordinator for it answers (TransactionCoordinator.handleInitProducerId); an id serve was not
+ * started with (--transactional-ids) is refused, as the model has no coordinator for it.
  */
 const initProducerId: Handler = async (ctx, body) => {
-  if (body['TransactionalId'] !== null) return { ThrottleTimeMs: 0, ErrorCode: KafkaError.UNSUPPORTED_VERSION, ProducerId: -1n, ProducerEpoch: -1 };
+  const id = body['TransactionalId'] as string | null;
+  if (id !== null) {
+    if (!ctx.cluster.transactionalIds.includes(id)) return { ThrottleTimeMs: 0, ErrorCode: KafkaError.UNSUPPORTED_VERSION, ProducerId: -1n, ProducerEpoch: -1 };
+    const res = (await ctx.request({ type: 'InitProducerId', actor: txnActor(id), transactionalId: id, transactionTimeoutMs: body['TransactionTimeoutMs'] as number }, MODEL_TIMEOUT_MS)) as InitProducerIdResponse | undefined;
+    if (!res) throw new BrokerUnreachable('no InitProducerIdResponse');
+    return { ThrottleTimeMs: 0, ErrorCode: kafkaCode(res.error), ProducerId: BigInt(res.producerId), ProducerEpoch: res.producerEpoch };
+  }
   return { ThrottleTimeMs: 0, ErrorCode: KafkaError.NONE, ProducerId: BigInt(ctx.cluster.nextProducerId()), ProducerEpoch: 0 };
 };
 
+/** AddPartitionsToTxn (v0-3: one transaction per request): the model's coordinator answers for all its partitions. */
+const addPartitionsToTxn: Handler = async (ctx, body) => {
+  const id = body['V3AndBelowTransactionalId'] as string;
+  const topics = body['V3AndBelowTopics'] as { Name: string; Partitions: number[] }[];
+  const partitions = topics.flatMap((t) => t.Partitions.map((partition) => ({ topic: t.Name, partition })));
+  const unknown = partitions.some((p) => !ctx.cluster.topics.has(p.topic));
+  let code: number = KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+  if (!ctx.cluster.transactionalIds.includes(id)) code = KafkaError.INVALID_PRODUCER_ID_MAPPING;
+  else if (!unknown) {
+    const res = (await ctx.request(
+      { type: 'AddPartitionsToTxn', actor: txnActor(id), transactionalId: id, producerId: Number(body['V3AndBelowProducerId']), producerEpoch: body['V3AndBelowProducerEpoch'] as number, partitions },
+      MODEL_TIMEOUT_MS,
+    )) as AddPartitionsToTxnResponse | undefined;
+    if (!res) throw new BrokerUnreachable('no AddPartitionsToTxnResponse');
+    code = kafkaCode(res.error);
+  }
+  return { ThrottleTimeMs: 0, ResultsByTopicV3AndBelow: topics.map((t) => ({ Name: t.Name, ResultsByPartition: t.Partitions.map((p) => ({ PartitionIndex: p, PartitionErrorCode: code })) })) };
+};
+
+/** EndTxn: the model's coordinator writes PrepareCommit/PrepareAbort, then the markers (WriteTxnMarkers) to every partition. */
+const endTxn: Handler = async (ctx, body) => {
+  const id = body['TransactionalId'] as string;
+  if (!ctx.cluster.transactionalIds.includes(id)) return { ThrottleTimeMs: 0, ErrorCode: KafkaError.INVALID_PRODUCER_ID_MAPPING, ProducerId: -1n, ProducerEpoch: -1 };
+  const res = (await ctx.request(
+    { type: 'EndTxn', actor: txnActor(id), transactionalId: id, producerId: Number(body['ProducerId']), producerEpoch: body['ProducerEpoch'] as number, committed: body['Committed'] as boolean },
+    MODEL_TIMEOUT_MS,
+  )) as EndTxnResponse | undefined;
+  if (!res) throw new BrokerUnreachable('no EndTxnResponse');
+  return { ThrottleTimeMs: 0, ErrorCode: kafkaCode(res.error), ProducerId: BigInt(res.producerId), ProducerEpoch: res.producerEpoch };
+};
+
 export const handlers: Readonly<Record<string, Handler>> = {
+  AddPartitionsToTxn: addPartitionsToTxn,
+  EndTxn: endTxn,
   InitProducerId: initProducerId,
   ApiVersions: apiVersions,
   Metadata: metadata,

@@ -27,6 +27,8 @@ export interface LiveClusterOptions {
   readonly seed: number;
   /** Topics real clients may use, besides the model's data topic `t` (config.partitions partitions). */
   readonly topics: readonly ExtraTopic[];
+  /** transactional.ids real clients may use (each gets the model's transaction coordinator). */
+  readonly transactionalIds?: readonly string[] | undefined;
   /** Kafka's own time settings, or the search's (divided by 100: failovers in ~100 ms). Default: the preset's. */
   readonly timings?: 'scaled' | 'kafka' | undefined;
 }
@@ -62,15 +64,21 @@ export class ServedWorld {
   readonly config: ClusterConfig;
   readonly kafka: string;
   readonly topics: ReadonlyMap<string, number>;
+  readonly transactionalIds: readonly string[];
   /** The first invariant that broke while serving, if any. */
   violation: Violation | undefined;
   private connections = 0;
 
   constructor(opts: LiveClusterOptions, trace: TraceMode) {
-    this.config = resolveConfig(opts.preset, { brokers: opts.brokers, ...(opts.timings ? { timings: opts.timings } : {}) }, 'serve: --config', opts.kafka);
+    // KIP-890 part 2 applies only to clients that end transactions with EndTxn v5+ (transaction
+    // version 2: TransactionCoordinator.handleEndTransaction bumps the epoch only then). serve
+    // answers EndTxn up to v4, so every real client is on transaction version 1: epochs are
+    // bumped at InitProducerId only, whatever the release.
+    this.config = resolveConfig(opts.preset, { brokers: opts.brokers, txnEpochBump: 'init-only', ...(opts.timings ? { timings: opts.timings } : {}) }, 'serve: --config', opts.kafka);
     this.kafka = releaseFor(opts.preset, opts.kafka, 'serve: --kafka').version;
     this.world = new World({ seed: opts.seed, trace });
-    installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: opts.topics });
+    installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: opts.topics, transactionalIds: opts.transactionalIds ?? [] });
+    this.transactionalIds = opts.transactionalIds ?? [];
     // Every invariant is checked after every event, as in a search, but a broken one does not
     // stop the World (a search stops there; real clients would hang): the first is kept.
     for (const inv of replicationInvariants(this.config)) {

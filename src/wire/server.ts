@@ -57,7 +57,7 @@ interface Connection {
 }
 
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
-  const clusterOptions = { preset: opts.preset, kafka: opts.kafka, brokers: opts.brokers, seed: opts.seed, topics: opts.topics, timings: opts.timings };
+  const clusterOptions = { preset: opts.preset, kafka: opts.kafka, brokers: opts.brokers, seed: opts.seed, topics: opts.topics, timings: opts.timings, transactionalIds: opts.transactionalIds };
   const journal = opts.journal === undefined ? undefined : new JournalWriter(opts.journal, clusterOptions);
   const cluster = new LiveCluster(clusterOptions, journal ? (e) => journal.entry(e) : undefined);
   const started = performance.now();

@@ -31,6 +31,7 @@ describe('kafka-model serve (command line)', () => {
     [['--duration', '-1'], /--duration must be a number of seconds/],
     [['--control', 'http'], /--control must be stdin or none/],
     [['--timings', 'fast'], /--timings must be kafka or scaled/],
+    [['--transactional-ids', 'a,a'], /--transactional-ids takes distinct ids/],
     [['--record', join(dir, 'no', 'such', 'dir', 'h.jsonl')], /--record: cannot write/],
     [['--journal', join(dir, 'no', 'such', 'dir', 'j.jsonl')], /--journal: cannot write/],
   ])('bad input %j: one line naming it, exit 2', async (args, message) => {

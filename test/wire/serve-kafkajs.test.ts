@@ -13,7 +13,7 @@ describe('serve: kafkajs producer and consumer group round trip', () => {
   const consumers: Consumer[] = [];
 
   beforeAll(async () => {
-    server = await serve({ preset: 'default', brokers: 3, seed: 1, port: 0, topics: [{ name: 'orders', partitions: 3 }] });
+    server = await serve({ preset: 'default', brokers: 3, seed: 1, port: 0, topics: [{ name: 'orders', partitions: 3 }, { name: 'txns', partitions: 2 }], transactionalIds: ['tx-1'] });
     kafka = new Kafka({ clientId: 'wire-test', brokers: server.endpoints.map((e) => `${e.host}:${e.port}`), logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
   });
   afterAll(async () => {
@@ -111,4 +111,31 @@ describe('serve: kafkajs producer and consumer group round trip', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(read.filter((v) => v.startsWith('idem-')).sort()).toEqual(Array.from({ length: 60 }, (_, i) => `idem-${i}`).sort());
   }, 30_000);
+
+  it('wire-transactions: a kafkajs transactional producer commits and aborts; a read_committed consumer never sees the aborted records, a read_uncommitted one does', async () => {
+    const producer = kafka.producer({ transactionalId: 'tx-1', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    for (let t = 0; t < 4; t++) {
+      const txn = await producer.transaction();
+      await txn.send({ topic: 'txns', messages: Array.from({ length: 6 }, (_, i) => ({ key: `k${i}`, value: `t${t}-${i}` })) });
+      if (t % 2 === 1) await txn.abort();
+      else await txn.commit();
+    }
+    await producer.disconnect();
+    const readAll = async (groupId: string, readUncommitted: boolean, want: number) => {
+      const got: string[] = [];
+      const c = kafka.consumer({ groupId, maxWaitTimeInMs: 100, readUncommitted });
+      consumers.push(c);
+      await c.connect();
+      await c.subscribe({ topic: 'txns', fromBeginning: true });
+      await c.run({ eachMessage: async ({ message }) => void got.push(message.value!.toString()) });
+      await until(() => got.length >= want, 10_000);
+      await new Promise((r) => setTimeout(r, 300));
+      return got.sort();
+    };
+    const committed = ['t0', 't2'].flatMap((t) => Array.from({ length: 6 }, (_, i) => `${t}-${i}`)).sort();
+    expect(await readAll('read-committed', false, 12)).toEqual(committed);
+    expect(await readAll('read-uncommitted', true, 24)).toHaveLength(24);
+    expect(server.cluster.violation).toBeUndefined();
+  }, 40_000);
 });

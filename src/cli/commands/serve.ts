@@ -18,6 +18,7 @@ interface Flags {
   topics?: string;
   record?: string;
   journal?: string;
+  transactionalIds?: string;
   timings?: string;
   duration?: string;
   control: string;
@@ -54,6 +55,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
     .option('--port <port>', "the first broker's port (0: any free ports)", '9092')
     .option('--seed <n>', "the seed of the model's randomness (network latency, elections)", '1')
     .option('--topics <list>', `topics besides the model's own "${DATA_TOPIC}": NAME:PARTITIONS[,...]`)
+    .option('--transactional-ids <list>', "transactional.ids real clients may use, comma-separated (each gets the model's transaction coordinator)")
     .option('--timings <kind>', "kafka: Kafka's own time settings (a broker session times out after 9 s); scaled: divided by 100, as searches run (default: the preset's, scaled)")
     .option('--record <file>', "write the clients' operations as a JSON Lines history (kafka-model check judges it; serve prints the verdict when it stops)")
     .option('--journal <file>', 'write what entered the model (connections, their messages, faults) at its virtual times; `kafka-model replay FILE` re-runs it to the same trace hash')
@@ -66,6 +68,9 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
       const port = integer('port', flags.port, 0, 65_535 - brokers + 1);
       const seed = integer('seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
       const topics = flags.topics === undefined ? [] : parseTopics(flags.topics);
+      const transactionalIds = flags.transactionalIds === undefined ? [] : flags.transactionalIds.split(',').map((id) => id.trim());
+      const badId = transactionalIds.find((id, i) => !/^[A-Za-z0-9._-]{1,249}$/.test(id) || transactionalIds.indexOf(id) !== i);
+      if (badId !== undefined) throw new InputError(`--transactional-ids takes distinct ids of letters, digits, '.', '_' and '-', got ${JSON.stringify(badId)}`);
       const duration = flags.duration === undefined ? undefined : Number(flags.duration);
       if (duration !== undefined && (!Number.isFinite(duration) || duration <= 0 || duration > 86_400)) throw new InputError(`--duration must be a number of seconds from 0 to 86400, got ${JSON.stringify(flags.duration)}`);
       if (flags.timings !== undefined && flags.timings !== 'kafka' && flags.timings !== 'scaled') throw new InputError(`--timings must be kafka or scaled, got ${JSON.stringify(flags.timings)}`);
@@ -78,7 +83,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
           throw new InputError(`--${flag}: cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
         }
       }
-      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, record: flags.record, journal: flags.journal, ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
+      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, transactionalIds, record: flags.record, journal: flags.journal, ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
         const code = (e as { code?: string }).code;
         if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError(`--port: cannot listen on ${(e as { port?: number }).port ?? port} (${code})`);
         throw e;
@@ -87,6 +92,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
       io.out(`kafka-model serve: Kafka ${cluster.kafka}, preset ${flags.config}, seed ${seed}\n`);
       for (const e of server.endpoints) io.out(`broker ${e.brokerId} listening on ${e.host}:${e.port}\n`);
       io.out(`topics: ${[...cluster.topics].map(([n, p]) => `${n} (${p} partitions)`).join(', ')}\n`);
+      if (transactionalIds.length > 0) io.out(`transactional.ids: ${transactionalIds.join(', ')}\n`);
 
       /** The checker's verdict on the history so far, and any invariant that broke. */
       const report = async (): Promise<boolean> => {
