@@ -68,6 +68,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const endpoints: Endpoint[] = [];
   const servers: Server[] = [];
   const served = new Map<string, Set<number>>();
+  /** Set when close() starts: no new connections, no new model requests. */
+  let closing = false;
   const history = opts.record === undefined ? undefined : new WireHistory(opts.record, now);
 
   const clock = setInterval(() => cluster.advance(), 5);
@@ -92,11 +94,14 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     history,
     request: (msg, timeoutMs) =>
       new Promise((resolve) => {
+        // A closed connection's handler gets no more answers (and leaves no timer behind to keep the process up).
+        if (c.closed || closing) return resolve(undefined);
         const requestId = ++c.nextRequestId;
         const timer = setTimeout(() => {
           c.pending.delete(requestId);
           resolve(undefined);
         }, timeoutMs);
+        timer.unref();
         c.pending.set(requestId, (m) => {
           clearTimeout(timer);
           resolve(m);
@@ -108,7 +113,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       cluster.advance();
       cluster.send(c.node, cluster.brokerNode(c.brokerId), { ...msg, requestId: ++c.nextRequestId });
     },
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
     now,
   });
 
@@ -167,8 +172,9 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   };
 
   const accept = (brokerId: number) => (socket: Socket) => {
-    // A broker that is down refuses connections, as a dead process's port would.
-    if (!cluster.isUp(cluster.brokerNode(brokerId))) {
+    // A broker that is down refuses connections, as a dead process's port would; so does a
+    // server that is closing (a connection accepted as it closes would keep it open forever).
+    if (closing || !cluster.isUp(cluster.brokerNode(brokerId))) {
       socket.destroy();
       return;
     }
@@ -235,6 +241,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     history,
     control: (line) => control(cluster, line),
     close: async () => {
+      closing = true;
       clearInterval(clock);
       clearInterval(groupClock);
       for (const c of [...connections]) close(c);
