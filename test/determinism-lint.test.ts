@@ -12,6 +12,9 @@ const allowed: Record<string, string> = {
   'src/cli/wallclock.ts': 'elapsed time and rates for progress lines and --json elapsedMs (never read by the simulation)',
   'src/explore/yield.ts': 'gives the event loop a turn between runs of a search, never inside one',
   'src/oracle/conform/': 'drives a live cluster over real sockets in real time',
+  'src/wire/server.ts': "serve mode: real clients' sockets, and the World's clock kept up with wall time (outside the simulation path)",
+  'src/wire/live-cluster.ts': 'serve mode: virtual time follows wall time',
+  'src/cli/commands/serve.ts': 'serve --duration: stops the live server after so many wall-clock seconds',
 };
 
 const forbidden = [/\bMath\.random\b/, /\bDate\.now\b/, /\bnew Date\b/, /\bsetTimeout\b/, /\bsetInterval\b/, /\bperformance\.now\b/, /\bsetImmediate\b/, /\bprocess\.hrtime\b/];

@@ -63,6 +63,17 @@ export function transactionalIds(workload: ProduceWorkload): string[] {
 export const idempotentProducerId = (process: number) => process + 1;
 export const transactionalProducerId = (workload: ProduceWorkload, transactionalId: string) => 1000 + transactionalIds(workload).indexOf(transactionalId);
 
+export interface InstallOptions {
+  /** Topics besides the workload's, created with the cluster (`serve --topics`: real clients' topics). */
+  readonly topics?: readonly ExtraTopic[];
+  /**
+   * transactional.ids besides the workload's, each with its transaction coordinator on every
+   * broker (`serve --transactional-ids`): the model's coordinators exist per transactional.id.
+   * Their producer ids follow the workload's (1000 + position).
+   */
+  readonly transactionalIds?: readonly string[];
+}
+
 /**
  * Wire a Kafka cluster into a world: the controller, one node per broker hosting its broker
  * machine and one replica actor per partition it holds, the producers, and, when the workload
@@ -71,14 +82,15 @@ export const transactionalProducerId = (workload: ProduceWorkload, transactional
  * the `__transaction_state` topic (one partition) and a transaction coordinator actor per
  * transactional.id on every broker; with consume-transform-produce groups, the `out` topic.
  */
-export function installKafka(world: World, config: ClusterConfig, workload: ProduceWorkload): KafkaNodes {
+export function installKafka(world: World, config: ClusterConfig, workload: ProduceWorkload, options: InstallOptions = {}): KafkaNodes {
   const now = () => world.now;
   const groups = workload.groups ?? [];
-  const txnIds = transactionalIds(workload);
+  const txnIds = [...transactionalIds(workload), ...(options.transactionalIds ?? [])];
   const extraTopics: ExtraTopic[] = [
     ...(groups.length > 0 ? [{ name: OFFSETS_TOPIC, partitions: 1 }] : []),
     ...(txnIds.length > 0 ? [{ name: TXN_TOPIC, partitions: 1 }] : []),
     ...(groups.some((g) => g.commit === 'transactional') ? [{ name: OUTPUT_TOPIC, partitions: config.partitions }] : []),
+    ...(options.topics ?? []),
   ];
   const controllers = installControlPlane(world, config, extraTopics);
   const brokers: NodeId[] = [];
@@ -114,7 +126,8 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
         ...txnIds.map((transactionalId, n) => ({
           name: txnCoordinators[n]!,
           logic: txnCoordinatorMachine,
-          input: { config, now, transactionalId, producerId: transactionalProducerId(workload, transactionalId), brokerId: b, name: txnCoordinators[n]! },
+          // transactionalProducerId, for the workload's ids; the extra ids follow them.
+          input: { config, now, transactionalId, producerId: 1000 + n, brokerId: b, name: txnCoordinators[n]! },
         })),
       ],
     });

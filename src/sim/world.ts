@@ -296,6 +296,16 @@ export class World {
     for (const [id, n] of this.nodes) if (!n.actors) this.boot(id, n);
   }
 
+  /**
+   * Start one node added after the others (serve's client connections): `start` would also
+   * boot every node a fault has taken down.
+   */
+  startNode(id: NodeId): void {
+    const n = this.nodes.get(id);
+    if (!n) throw new Error(`no node ${id}`);
+    if (!n.actors) this.boot(id, n);
+  }
+
   scheduleFaults(faults: readonly Fault[]): void {
     for (const f of sortFaults(faults)) this.queue.push(f.at, { k: 'fault', fault: f });
   }

@@ -1,5 +1,7 @@
 import { InputError } from '../../errors.js';
 import type { RegisterCommand } from './index.js';
+import { serveFault, serveFaultNames, type ServeFaultName } from '../../wire/conform-faults.js';
+import { serve, type RunningServer } from '../../wire/server.js';
 import {
   conformDefaults,
   type ConformOptions,
@@ -18,6 +20,7 @@ import {
 interface Flags {
   brokers?: string;
   mockCluster?: string;
+  serve?: string;
   duration: string;
   keys: string;
   clients: string;
@@ -74,6 +77,7 @@ export const registerConform: RegisterCommand = (program, io, setExitCode) => {
     )
     .option('--brokers <list>', 'bootstrap servers of the cluster under test: HOST:PORT[,...]')
     .option('--mock-cluster <n>', "start librdkafka's mock cluster with N brokers (needs gcc, librdkafka-dev) and test that")
+    .option('--serve <n>', "start the model's own cluster (kafka-model serve, N brokers, preset default) in process and test that; --fault takes crash-leader and isolate-leader")
     .option('--duration <s>', 'seconds of workload before the final reads', String(conformDefaults.durationMs / 1000))
     .option('--keys <n>', 'keys (one topic of one partition each)', String(conformDefaults.keys))
     .option('--clients <n>', 'concurrent clients (Jepsen processes)', String(conformDefaults.clients))
@@ -90,18 +94,20 @@ export const registerConform: RegisterCommand = (program, io, setExitCode) => {
     .option('--out <dir>', 'write history.edn, history.jsonl, report.txt and report.json here')
     .option('--json', 'print the checker result and run stats as JSON instead of the report')
     .action(async (flags: Flags) => {
-      if ((flags.brokers === undefined) === (flags.mockCluster === undefined)) {
-        throw new InputError('give exactly one of --brokers HOST:PORT[,...] and --mock-cluster N');
+      if ([flags.brokers, flags.mockCluster, flags.serve].filter((x) => x !== undefined).length !== 1) {
+        throw new InputError('give exactly one of --brokers HOST:PORT[,...], --mock-cluster N and --serve N');
       }
       const mockBrokers = flags.mockCluster === undefined ? undefined : integer('mock-cluster', flags.mockCluster, 1, 16);
+      const serveBrokers = flags.serve === undefined ? undefined : integer('serve', flags.serve, 1, 16);
+      const known: readonly string[] = serveBrokers === undefined ? mockFaultNames : serveFaultNames;
       const faultNames = flags.fault.map((f) => {
-        if (!(mockFaultNames as readonly string[]).includes(f)) {
-          throw new InputError(`--fault must be one of ${mockFaultNames.join(', ')}, got ${JSON.stringify(f)}`);
+        if (!known.includes(f)) {
+          throw new InputError(`--fault must be one of ${known.join(', ')}${serveBrokers === undefined ? '' : ' with --serve'}, got ${JSON.stringify(f)}`);
         }
-        return f as MockFaultName;
+        return f;
       });
-      if (faultNames.length > 0 && mockBrokers === undefined) {
-        throw new InputError('--fault needs --mock-cluster: faults are injected through the mock cluster');
+      if (faultNames.length > 0 && mockBrokers === undefined && serveBrokers === undefined) {
+        throw new InputError('--fault needs --mock-cluster or --serve: faults are injected through the cluster under test');
       }
       if (flags.subVia !== 'assign' && flags.subVia !== 'subscribe') {
         throw new InputError(`--sub-via must be assign or subscribe, got ${JSON.stringify(flags.subVia)}`);
@@ -131,7 +137,19 @@ export const registerConform: RegisterCommand = (program, io, setExitCode) => {
       const faultIntervalMs = seconds('fault-interval', flags.faultInterval, 0.1);
 
       let mock: MockCluster | undefined;
+      let served: RunningServer | undefined;
       try {
+        if (serveBrokers !== undefined) {
+          // The model's own cluster: the workload's topics exist from the start (serve has no CreateTopics).
+          const topicPrefix = 'conform-';
+          const topics = Array.from({ length: options.keys }, (_, k) => `${topicPrefix}${k}`);
+          served = await serve({ preset: 'default', brokers: serveBrokers, seed: options.seed, port: 0, topics: topics.map((name) => ({ name, partitions: 1 })) });
+          const s = served;
+          options.topicPrefix = topicPrefix;
+          options.brokers = s.endpoints.map((e) => `${e.host}:${e.port}`);
+          options.createTopics = async () => undefined;
+          options.faults = faultNames.map((name): Fault => serveFault(name as ServeFaultName, s, { topics, intervalMs: faultIntervalMs }));
+        }
         if (mockBrokers !== undefined) {
           mock = await MockCluster.start({ brokers: mockBrokers });
           const m = mock;
@@ -141,7 +159,7 @@ export const registerConform: RegisterCommand = (program, io, setExitCode) => {
             for (const t of topics) await m.createTopic(t, 1, Math.min(3, mockBrokers));
           };
           options.faults = faultNames.map(
-            (name): Fault => mockFault(name, m, { brokers: mockBrokers, requestTimeoutMs, intervalMs: faultIntervalMs }),
+            (name): Fault => mockFault(name as MockFaultName, m, { brokers: mockBrokers, requestTimeoutMs, intervalMs: faultIntervalMs }),
           );
         }
         const run = await runConform(options).catch((e: unknown) => {
@@ -160,6 +178,7 @@ export const registerConform: RegisterCommand = (program, io, setExitCode) => {
         setExitCode(verdictOf(run) === 'valid' ? 0 : 1);
       } finally {
         await mock?.close();
+        await served?.close();
       }
     });
 };

@@ -11,6 +11,7 @@ import { registerMerge } from './merge.js';
 import { registerReplay } from './replay.js';
 import { registerRun } from './run.js';
 import { registerSchema } from './schema.js';
+import { registerServe } from './serve.js';
 import { registerVersions } from './versions.js';
 import { registerView } from './view.js';
 
@@ -20,4 +21,4 @@ import { registerView } from './view.js';
  */
 export type RegisterCommand = (program: Command, io: Io, setExitCode: (code: number) => void) => void;
 
-export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions, registerBugs, registerMatrix, registerMerge, registerView(), registerSchema];
+export const commands: RegisterCommand[] = [registerClaims, registerRun, registerExplore, registerReplay, registerCheck, registerConform, registerDiagrams, registerVersions, registerBugs, registerMatrix, registerMerge, registerView(), registerSchema, registerServe];

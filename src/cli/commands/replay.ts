@@ -9,12 +9,13 @@ import { kafkaOption, onRelease } from './options.js';
 import { releaseFor } from '../../config/index.js';
 import { viewerHtml } from '../../viewer/index.js';
 import { writeFiles } from '../files.js';
+import { isJournal, replayJournal } from '../../wire/journal.js';
 
 export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
   program
     .command('replay')
     .description('re-run a scenario (a counterexample) and tell its story; --diagram draws it as a sequence diagram')
-    .argument('<file>', 'scenario JSON file, as written by explore --out')
+    .argument('<file>', 'scenario JSON file, as written by explore --out; or a serve journal (serve --journal)')
     .option('--json', 'print the summary, story and whether the expected outcome was reproduced, as JSON')
     .option('--diagram <format>', 'print a sequence diagram instead: mermaid or svg')
     .option('--trace', 'print the full trace (JSON Lines) instead')
@@ -23,6 +24,19 @@ export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
     .action((file: string, opts: { json?: boolean; diagram?: string; trace?: boolean; html?: string; kafka?: string }) => {
       if (opts.diagram !== undefined && opts.diagram !== 'mermaid' && opts.diagram !== 'svg') {
         throw new InputError(`--diagram: expected mermaid or svg, got "${opts.diagram}"`);
+      }
+      // A serve journal (serve --journal) replays the served World, with no sockets.
+      if (isJournal(file)) {
+        const r = replayJournal(file);
+        const same = r.expected !== undefined && r.traceHash === r.expected;
+        setExitCode(same ? 0 : 1);
+        if (opts.json) io.out(JSON.stringify({ journal: file, ...r, reproduced: same }) + '\n');
+        else {
+          io.out(`${file}: serve journal, ${r.entries} entries, ${r.events} events in ${r.virtualTimeMs} ms; ${r.violation ? `${r.violation.property} broken at ${r.violation.time} ms` : 'no invariant broken'}\n`);
+          io.out(`trace hash ${r.traceHash}\n`);
+          io.out(same ? 'reproduced: same trace hash\n' : r.expected === undefined ? 'NOT REPRODUCED: the journal has no end (the server did not stop cleanly)\n' : `NOT REPRODUCED: expected trace hash ${r.expected}\n`);
+        }
+        return;
       }
       const written = loadScenarioFile(file);
       const scenario = onRelease(written, opts.kafka);

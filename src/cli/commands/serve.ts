@@ -1,0 +1,138 @@
+import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { InputError } from '../../errors.js';
+import { checkFile } from './check.js';
+import { releaseNamed } from '../../config/index.js';
+import type { ExtraTopic } from '../../machines/controller.js';
+import { DATA_TOPIC } from '../../machines/protocol.js';
+import { serve } from '../../wire/server.js';
+import type { RegisterCommand } from './index.js';
+import { kafkaOption } from './options.js';
+
+interface Flags {
+  kafka?: string;
+  config: string;
+  brokers: string;
+  port: string;
+  seed: string;
+  topics?: string;
+  record?: string;
+  journal?: string;
+  transactionalIds?: string;
+  timings?: string;
+  duration?: string;
+  control: string;
+  verbose?: boolean;
+}
+
+function integer(flag: string, text: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < min || n > max) throw new InputError(`--${flag} must be an integer from ${min} to ${max}, got ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** `--topics orders:3,audit:1`: the topics real clients may use (Kafka topic names, 1-1000 partitions). */
+export function parseTopics(text: string): ExtraTopic[] {
+  const seen = new Set<string>([DATA_TOPIC]);
+  return text.split(',').map((item) => {
+    const m = /^([A-Za-z0-9._-]{1,249}):(\d+)$/.exec(item.trim());
+    const partitions = Number(m?.[2]);
+    if (!m || partitions < 1 || partitions > 1000) throw new InputError(`--topics takes NAME:PARTITIONS[,NAME:PARTITIONS...] (1 to 1000 partitions), got ${JSON.stringify(item)}`);
+    if (m[1]!.startsWith('__')) throw new InputError(`--topics: ${m[1]} is an internal topic name (names starting with __ are Kafka's)`);
+    if (seen.has(m[1]!)) throw new InputError(`--topics: ${m[1]} is named twice (or is the model's own topic ${DATA_TOPIC})`);
+    seen.add(m[1]!);
+    return { name: m[1]!, partitions };
+  });
+}
+
+export const registerServe: RegisterCommand = (program, io, setExitCode) => {
+  program
+    .command('serve')
+    .description("run the model's cluster as a Kafka cluster on loopback, one port per broker, for real clients (wall-clock driven); stops on SIGINT or SIGTERM")
+    .addOption(kafkaOption())
+    .option('--config <preset>', 'the configuration preset', 'default')
+    .option('--brokers <n>', 'brokers (ports port .. port+n-1)', '3')
+    .option('--port <port>', "the first broker's port (0: any free ports)", '9092')
+    .option('--seed <n>', "the seed of the model's randomness (network latency, elections)", '1')
+    .option('--topics <list>', `topics besides the model's own "${DATA_TOPIC}": NAME:PARTITIONS[,...]`)
+    .option('--transactional-ids <list>', "transactional.ids real clients may use, comma-separated (each gets the model's transaction coordinator)")
+    .option('--timings <kind>', "kafka: Kafka's own time settings (a broker session times out after 9 s); scaled: divided by 100, as searches run (default: the preset's, scaled)")
+    .option('--record <file>', "write the clients' operations as a JSON Lines history (kafka-model check judges it; serve prints the verdict when it stops)")
+    .option('--journal <file>', 'write what entered the model (connections, their messages, faults) at its virtual times; `kafka-model replay FILE` re-runs it to the same trace hash')
+    .option('--duration <seconds>', 'stop after this many seconds (default: run until SIGINT, SIGTERM or a quit command)')
+    .option('--control <source>', 'where fault commands come from: stdin (one per line: crash b1, restart b1, crash-leader t 0, partition b1 b2,b3, heal, delay b2 200 5, status, report, quit) or none', 'stdin')
+    .option('--verbose', 'log each connection that is closed or sends an unsupported request')
+    .action(async (flags: Flags) => {
+      if (flags.kafka !== undefined) releaseNamed(flags.kafka);
+      const brokers = integer('brokers', flags.brokers, 1, 64);
+      const port = integer('port', flags.port, 0, 65_535 - brokers + 1);
+      const seed = integer('seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
+      const topics = flags.topics === undefined ? [] : parseTopics(flags.topics);
+      const transactionalIds = flags.transactionalIds === undefined ? [] : flags.transactionalIds.split(',').map((id) => id.trim());
+      const badId = transactionalIds.find((id, i) => !/^[A-Za-z0-9._-]{1,249}$/.test(id) || transactionalIds.indexOf(id) !== i);
+      if (badId !== undefined) throw new InputError(`--transactional-ids takes distinct ids of letters, digits, '.', '_' and '-', got ${JSON.stringify(badId)}`);
+      const duration = flags.duration === undefined ? undefined : Number(flags.duration);
+      if (duration !== undefined && (!Number.isFinite(duration) || duration <= 0 || duration > 86_400)) throw new InputError(`--duration must be a number of seconds from 0 to 86400, got ${JSON.stringify(flags.duration)}`);
+      if (flags.timings !== undefined && flags.timings !== 'kafka' && flags.timings !== 'scaled') throw new InputError(`--timings must be kafka or scaled, got ${JSON.stringify(flags.timings)}`);
+      if (flags.control !== 'stdin' && flags.control !== 'none') throw new InputError(`--control must be stdin or none, got ${JSON.stringify(flags.control)}`);
+      for (const [flag, file] of [['record', flags.record], ['journal', flags.journal]] as const) {
+        if (file === undefined) continue;
+        try {
+          writeFileSync(file, '');
+        } catch (e) {
+          throw new InputError(`--${flag}: cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+      }
+      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, transactionalIds, record: flags.record, journal: flags.journal, ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
+        const code = (e as { code?: string }).code;
+        if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError(`--port: cannot listen on ${(e as { port?: number }).port ?? port} (${code})`);
+        throw e;
+      });
+      const { cluster } = server;
+      io.out(`kafka-model serve: Kafka ${cluster.kafka}, preset ${flags.config}, seed ${seed}\n`);
+      for (const e of server.endpoints) io.out(`broker ${e.brokerId} listening on ${e.host}:${e.port}\n`);
+      io.out(`topics: ${[...cluster.topics].map(([n, p]) => `${n} (${p} partitions)`).join(', ')}\n`);
+      if (transactionalIds.length > 0) io.out(`transactional.ids: ${transactionalIds.join(', ')}\n`);
+
+      /** The checker's verdict on the history so far, and any invariant that broke. */
+      const report = async (): Promise<boolean> => {
+        const v = cluster.violation;
+        io.out(v ? `invariant broken while serving: ${v.property} at ${v.time} ms: ${v.message}\n` : `no invariant broken in ${cluster.world.now} ms of serving (${cluster.world.faults.length} faults)\n`);
+        if (!server.history) return v === undefined;
+        const c = server.history.counts;
+        io.out(`history ${server.history.file}: ${c.sendOk} sends ok, ${c.sendInfo} unknown, ${c.polls} polls\n`);
+        const checked = await checkFile(server.history.file, {});
+        io.out(checked.text.endsWith('\n') ? checked.text : `${checked.text}\n`);
+        return v === undefined && checked.valid;
+      };
+
+      let timer: NodeJS.Timeout | undefined;
+      let stop = () => undefined as void;
+      await new Promise<void>((resolve) => {
+        stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        if (duration !== undefined) timer = setTimeout(stop, duration * 1000);
+        if (flags.control === 'stdin') {
+          const lines = createInterface({ input: process.stdin, terminal: false });
+          lines.on('line', (line) => {
+            const cmd = line.trim();
+            if (cmd === '') return;
+            if (cmd === 'quit' || cmd === 'stop') return stop();
+            if (cmd === 'report') return void report();
+            const r = server.control(cmd);
+            io.out(`${r.ok ? 'ok' : 'error'}: ${r.text}\n`);
+          });
+          // stdin closing (serve run in the background) does not stop the server.
+        }
+      });
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      if (timer) clearTimeout(timer);
+      if (flags.control === 'stdin') process.stdin.pause();
+      await server.close();
+      if (flags.journal !== undefined) io.out(`journal ${flags.journal}: kafka-model replay ${flags.journal} re-runs it\n`);
+      const ok = await report();
+      setExitCode(ok ? 0 : 1);
+    });
+};

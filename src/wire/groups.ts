@@ -1,0 +1,260 @@
+/**
+ * The classic consumer group protocol as `serve` answers it: JoinGroup, SyncGroup, Heartbeat,
+ * LeaveGroup, OffsetCommit, OffsetFetch (Kafka's GroupCoordinator.scala and GroupMetadata.scala;
+ * states Empty, PreparingRebalance, CompletingRebalance, Stable as in GroupState).
+ *
+ * SIMPLIFICATION (spec/wire.md): this coordinator is not the model's group coordinator machine.
+ * The model's groups are fixed at install time (g0, g1, ...) and speak the model's own messages;
+ * real clients' groups are arbitrary. So here one in-memory coordinator serves every group, on
+ * whichever broker is asked, in wall time: committed offsets are not written to
+ * `__consumer_offsets`, are not replicated, and survive any broker fault. Verdicts about group
+ * membership and committed offsets under faults are therefore NOT the model's for real clients.
+ */
+import { KafkaError } from './errors.js';
+
+interface Protocol {
+  readonly Name: string;
+  readonly Metadata: Buffer;
+}
+
+interface Member {
+  readonly id: string;
+  readonly groupInstanceId: string | null;
+  protocolType: string;
+  protocols: readonly Protocol[];
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  lastSeen: number;
+  joinWaiter: ((r: JoinResult) => void) | undefined;
+  syncWaiter: ((r: SyncResult) => void) | undefined;
+  assignment: Buffer;
+}
+
+type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
+
+interface Group {
+  readonly id: string;
+  state: GroupState;
+  generation: number;
+  protocolType: string | null;
+  protocolName: string | null;
+  leader: string;
+  readonly members: Map<string, Member>;
+  rebalanceDeadline: number;
+  readonly offsets: Map<string, { offset: bigint; leaderEpoch: number; metadata: string | null }>;
+}
+
+export interface JoinResult {
+  readonly ErrorCode: number;
+  readonly GenerationId: number;
+  readonly ProtocolType: string | null;
+  readonly ProtocolName: string | null;
+  readonly Leader: string;
+  readonly MemberId: string;
+  readonly Members: readonly { MemberId: string; GroupInstanceId: string | null; Metadata: Buffer }[];
+}
+
+export interface SyncResult {
+  readonly ErrorCode: number;
+  readonly ProtocolType: string | null;
+  readonly ProtocolName: string | null;
+  readonly Assignment: Buffer;
+}
+
+export interface JoinRequest {
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly groupInstanceId: string | null;
+  readonly clientId: string;
+  readonly protocolType: string;
+  readonly protocols: readonly Protocol[];
+  readonly sessionTimeoutMs: number;
+  readonly rebalanceTimeoutMs: number;
+}
+
+const failedJoin = (code: number, memberId: string): JoinResult => ({ ErrorCode: code, GenerationId: -1, ProtocolType: null, ProtocolName: null, Leader: '', MemberId: memberId, Members: [] });
+
+export class GroupCoordinator {
+  private readonly groups = new Map<string, Group>();
+  private nextMember = 0;
+
+  /** `now` is wall milliseconds (serve mode's clock). */
+  constructor(private readonly now: () => number) {}
+
+  private group(id: string): Group {
+    let g = this.groups.get(id);
+    if (!g) {
+      g = { id, state: 'Empty', generation: 0, protocolType: null, protocolName: null, leader: '', members: new Map(), rebalanceDeadline: 0, offsets: new Map() };
+      this.groups.set(id, g);
+    }
+    return g;
+  }
+
+  join(req: JoinRequest): Promise<JoinResult> {
+    const g = this.group(req.groupId);
+    let member = req.memberId === '' ? undefined : g.members.get(req.memberId);
+    if (req.memberId !== '' && !member) return Promise.resolve(failedJoin(KafkaError.UNKNOWN_MEMBER_ID, req.memberId));
+    if (g.protocolType !== null && g.members.size > 0 && req.protocolType !== g.protocolType) return Promise.resolve(failedJoin(KafkaError.INCONSISTENT_GROUP_PROTOCOL, req.memberId));
+    if (!member) {
+      // GroupCoordinator.doNewMemberJoinGroup: the id is the client id and a unique suffix.
+      member = {
+        id: `${req.clientId}-${++this.nextMember}`,
+        groupInstanceId: req.groupInstanceId,
+        protocolType: req.protocolType,
+        protocols: req.protocols,
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+        lastSeen: this.now(),
+        joinWaiter: undefined,
+        syncWaiter: undefined,
+        assignment: Buffer.alloc(0),
+      };
+      g.members.set(member.id, member);
+    }
+    member.protocols = req.protocols;
+    member.protocolType = req.protocolType;
+    member.lastSeen = this.now();
+    g.protocolType = req.protocolType;
+    const joined = new Promise<JoinResult>((resolve) => (member.joinWaiter = resolve));
+    this.prepareRebalance(g);
+    this.maybeCompleteJoin(g);
+    return joined;
+  }
+
+  /** A join or leave starts a rebalance: members learn of it from their heartbeats. */
+  private prepareRebalance(g: Group): void {
+    if (g.state === 'PreparingRebalance') return;
+    // Members waiting in SyncGroup of the generation that is now over are told to rejoin.
+    for (const m of g.members.values()) {
+      m.syncWaiter?.({ ErrorCode: KafkaError.REBALANCE_IN_PROGRESS, ProtocolType: g.protocolType, ProtocolName: g.protocolName, Assignment: Buffer.alloc(0) });
+      m.syncWaiter = undefined;
+    }
+    g.state = 'PreparingRebalance';
+    g.rebalanceDeadline = this.now() + Math.max(0, ...[...g.members.values()].map((m) => m.rebalanceTimeoutMs));
+  }
+
+  /** The join phase ends when every member has rejoined, or at the rebalance timeout without the others. */
+  private maybeCompleteJoin(g: Group): void {
+    if (g.state !== 'PreparingRebalance') return;
+    const members = [...g.members.values()];
+    const allJoined = members.every((m) => m.joinWaiter !== undefined);
+    if (!allJoined && this.now() < g.rebalanceDeadline) return;
+    for (const m of members) if (!m.joinWaiter) g.members.delete(m.id);
+    const joined = [...g.members.values()];
+    if (joined.length === 0) {
+      g.state = 'Empty';
+      return;
+    }
+    g.generation++;
+    // GroupMetadata.selectProtocol: the protocol every member supports that most members prefer; here the leader's first one all support.
+    const candidates = joined[0]!.protocols.map((p) => p.Name).filter((name) => joined.every((m) => m.protocols.some((p) => p.Name === name)));
+    g.protocolName = candidates[0] ?? null;
+    if (!g.members.has(g.leader)) g.leader = joined[0]!.id;
+    g.state = 'CompletingRebalance';
+    for (const m of joined) {
+      const waiter = m.joinWaiter!;
+      m.joinWaiter = undefined;
+      waiter({
+        ErrorCode: KafkaError.NONE,
+        GenerationId: g.generation,
+        ProtocolType: g.protocolType,
+        ProtocolName: g.protocolName,
+        Leader: g.leader,
+        MemberId: m.id,
+        Members: m.id === g.leader ? joined.map((x) => ({ MemberId: x.id, GroupInstanceId: x.groupInstanceId, Metadata: x.protocols.find((p) => p.Name === g.protocolName)?.Metadata ?? Buffer.alloc(0) })) : [],
+      });
+    }
+  }
+
+  private check(g: Group | undefined, memberId: string, generation: number): number {
+    if (!g || !g.members.has(memberId)) return KafkaError.UNKNOWN_MEMBER_ID;
+    if (generation !== g.generation) return KafkaError.ILLEGAL_GENERATION;
+    return KafkaError.NONE;
+  }
+
+  sync(groupId: string, memberId: string, generation: number, assignments: readonly { MemberId: string; Assignment: Buffer }[]): Promise<SyncResult> {
+    const g = this.groups.get(groupId);
+    const fail = (code: number): Promise<SyncResult> => Promise.resolve({ ErrorCode: code, ProtocolType: null, ProtocolName: null, Assignment: Buffer.alloc(0) });
+    const code = this.check(g, memberId, generation);
+    if (code !== KafkaError.NONE) return fail(code);
+    if (g!.state === 'PreparingRebalance') return fail(KafkaError.REBALANCE_IN_PROGRESS);
+    const member = g!.members.get(memberId)!;
+    member.lastSeen = this.now();
+    const answer = (m: Member): SyncResult => ({ ErrorCode: KafkaError.NONE, ProtocolType: g!.protocolType, ProtocolName: g!.protocolName, Assignment: m.assignment });
+    if (g!.state === 'Stable') return Promise.resolve(answer(member));
+    const waiting = new Promise<SyncResult>((resolve) => (member.syncWaiter = resolve));
+    if (memberId === g!.leader) {
+      for (const m of g!.members.values()) m.assignment = assignments.find((a) => a.MemberId === m.id)?.Assignment ?? Buffer.alloc(0);
+      g!.state = 'Stable';
+      for (const m of g!.members.values()) {
+        m.syncWaiter?.(answer(m));
+        m.syncWaiter = undefined;
+      }
+    }
+    return waiting;
+  }
+
+  heartbeat(groupId: string, memberId: string, generation: number): number {
+    const g = this.groups.get(groupId);
+    const code = this.check(g, memberId, generation);
+    if (code !== KafkaError.NONE) return code;
+    g!.members.get(memberId)!.lastSeen = this.now();
+    return g!.state === 'PreparingRebalance' ? KafkaError.REBALANCE_IN_PROGRESS : KafkaError.NONE;
+  }
+
+  leave(groupId: string, memberIds: readonly string[]): number[] {
+    const g = this.groups.get(groupId);
+    const codes = memberIds.map((id) => (g?.members.has(id) ? KafkaError.NONE : KafkaError.UNKNOWN_MEMBER_ID));
+    if (!g) return codes;
+    let left = false;
+    for (const id of memberIds) left = g.members.delete(id) || left;
+    if (left) this.afterDeparture(g);
+    return codes;
+  }
+
+  private afterDeparture(g: Group): void {
+    if (g.members.size === 0) {
+      g.state = 'Empty';
+      return;
+    }
+    this.prepareRebalance(g);
+    this.maybeCompleteJoin(g);
+  }
+
+  /** Called every few hundred milliseconds: expired sessions leave, overdue rebalances complete. */
+  tick(): void {
+    const now = this.now();
+    for (const g of this.groups.values()) {
+      const expired = [...g.members.values()].filter((m) => m.joinWaiter === undefined && now - m.lastSeen > m.sessionTimeoutMs);
+      for (const m of expired) g.members.delete(m.id);
+      if (expired.length > 0) this.afterDeparture(g);
+      this.maybeCompleteJoin(g);
+    }
+  }
+
+  /** OffsetCommit: generation -1 is a commit from outside the group (a simple consumer, an admin). */
+  commit(groupId: string, memberId: string, generation: number, offsets: readonly { topic: string; partition: number; offset: bigint; leaderEpoch: number; metadata: string | null }[]): number {
+    const g = this.group(groupId);
+    if (generation >= 0) {
+      const code = this.check(g, memberId, generation);
+      if (code !== KafkaError.NONE) return code;
+      if (g.state === 'PreparingRebalance') return KafkaError.REBALANCE_IN_PROGRESS;
+    } else if (g.members.size > 0) {
+      return KafkaError.ILLEGAL_GENERATION;
+    }
+    for (const o of offsets) g.offsets.set(`${o.topic}\u0000${o.partition}`, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata });
+    return KafkaError.NONE;
+  }
+
+  committed(groupId: string, topic: string, partition: number): { offset: bigint; leaderEpoch: number; metadata: string | null } | undefined {
+    return this.groups.get(groupId)?.offsets.get(`${topic}\u0000${partition}`);
+  }
+
+  /** Every topic and partition the group has a committed offset for (OffsetFetch with topics null). */
+  committedPartitions(groupId: string): { topic: string; partition: number }[] {
+    return [...(this.groups.get(groupId)?.offsets.keys() ?? [])].map((k) => {
+      const [topic, p] = k.split('\u0000');
+      return { topic: topic!, partition: Number(p) };
+    });
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The model's cluster as `serve` runs it: one World whose clock follows wall time, the brokers
+ * and controllers of installKafka, and one node per client connection, through which a real
+ * client's requests enter the simulated network as the model's own messages (so the replicas'
+ * rules, acks, ISR and HW decide every answer). Serve mode is wall-clock driven on purpose: it
+ * is outside the simulation path, like the conform runner (the determinism lint allows
+ * src/wire/ for that reason). Inside the World, everything still runs on the kernel's clock and
+ * seeded randomness.
+ */
+import { createMachine } from 'xstate';
+import { performance } from 'node:perf_hooks';
+import { installKafka } from '../cluster/kafka.js';
+import { replicationInvariants } from '../check/replication.js';
+import { releaseFor, resolveConfig, type ClusterConfig } from '../config/index.js';
+import type { ExtraTopic } from '../machines/controller.js';
+import { DATA_TOPIC, brokerNode, type PartitionState } from '../machines/protocol.js';
+import type { Fault } from '../sim/faults.js';
+import type { Message } from '../sim/world.js';
+import { World, type Violation } from '../sim/world.js';
+import type { TraceMode } from '../sim/trace.js';
+import type { NodeId } from '../sim/network.js';
+
+export interface LiveClusterOptions {
+  readonly preset: string;
+  readonly kafka?: string | undefined;
+  readonly brokers: number;
+  readonly seed: number;
+  /** Topics real clients may use, besides the model's data topic `t` (config.partitions partitions). */
+  readonly topics: readonly ExtraTopic[];
+  /** transactional.ids real clients may use (each gets the model's transaction coordinator). */
+  readonly transactionalIds?: readonly string[] | undefined;
+  /** Kafka's own time settings, or the search's (divided by 100: failovers in ~100 ms). Default: the preset's. */
+  readonly timings?: 'scaled' | 'kafka' | undefined;
+}
+
+/** A record's bytes as the client sent them; the model's logs carry only its number (`value`). */
+export interface Payload {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: readonly { readonly key: string; readonly value: Buffer | null }[];
+  readonly timestamp: number;
+}
+
+/**
+ * A client connection's node hosts this one actor: every message the World delivers to it goes
+ * to the connection's handler (a model message answering one of its requests, or
+ * net.disconnected when the broker it talks to crashed).
+ */
+const connectionMachine = createMachine({
+  types: {} as { context: { deliver: (m: Message) => void }; input: { deliver: (m: Message) => void } },
+  context: ({ input }) => ({ deliver: input.deliver }),
+  on: { '*': { actions: ({ context, event }) => context.deliver(event as Message) } },
+});
+
+/**
+ * The deterministic part of serve: the World, its cluster, and the three ways the outside
+ * enters it (a client connection's node, a message from one, a fault), each at the World's
+ * current virtual time. `LiveCluster` drives it by wall time and journals what entered;
+ * `replayJournal` (journal.ts) drives it again from the journal alone, so the same entries at
+ * the same virtual times give the same trace.
+ */
+export class ServedWorld {
+  readonly world: World;
+  readonly config: ClusterConfig;
+  readonly kafka: string;
+  readonly topics: ReadonlyMap<string, number>;
+  readonly transactionalIds: readonly string[];
+  /** The first invariant that broke while serving, if any. */
+  violation: Violation | undefined;
+  private connections = 0;
+
+  constructor(opts: LiveClusterOptions, trace: TraceMode) {
+    // KIP-890 part 2 applies only to clients that end transactions with EndTxn v5+ (transaction
+    // version 2: TransactionCoordinator.handleEndTransaction bumps the epoch only then). serve
+    // answers EndTxn up to v4, so every real client is on transaction version 1: epochs are
+    // bumped at InitProducerId only, whatever the release.
+    this.config = resolveConfig(opts.preset, { brokers: opts.brokers, txnEpochBump: 'init-only', ...(opts.timings ? { timings: opts.timings } : {}) }, 'serve: --config', opts.kafka);
+    this.kafka = releaseFor(opts.preset, opts.kafka, 'serve: --kafka').version;
+    this.world = new World({ seed: opts.seed, trace });
+    installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: opts.topics, transactionalIds: opts.transactionalIds ?? [] });
+    this.transactionalIds = opts.transactionalIds ?? [];
+    // Every invariant is checked after every event, as in a search, but a broken one does not
+    // stop the World (a search stops there; real clients would hang): the first is kept.
+    for (const inv of replicationInvariants(this.config)) {
+      this.world.addInvariant({
+        id: inv.id,
+        check: (w) => {
+          if (this.violation === undefined) {
+            const message = inv.check(w);
+            if (message !== undefined) this.violation = { property: inv.id, message, time: w.now, step: w.trace.length };
+          }
+          return undefined;
+        },
+      });
+    }
+    this.topics = new Map([[DATA_TOPIC, this.config.partitions], ...opts.topics.map((t) => [t.name, t.partitions] as const)]);
+    this.world.start();
+  }
+
+  /** Run the World up to virtual time `t` (every event at or before it). */
+  runUntil(t: number): void {
+    if (t > this.world.now) this.world.run({ until: t });
+  }
+
+  /**
+   * Every broker is up and its metadata cache knows a leader for every partition of every topic:
+   * the cluster has formed (registration, unfencing, first elections). `serve` listens only then,
+   * so that a client's first Metadata is not all LEADER_NOT_AVAILABLE.
+   */
+  formed(): boolean {
+    for (let b = 1; b <= this.config.brokers; b++) {
+      const snap = this.world.actor(brokerNode(b))?.getSnapshot() as { context?: { metadata?: readonly { partition: number; topic?: string; leader: number }[] } } | undefined;
+      const metadata = snap?.context?.metadata;
+      if (!metadata) return false;
+      for (const [topic, count] of this.topics) {
+        for (let p = 0; p < count; p++) if (!metadata.some((s) => s.partition === p && (s.topic ?? DATA_TOPIC) === topic && s.leader >= 0)) return false;
+      }
+    }
+    return true;
+  }
+
+  /** Apply a fault now (serve's control channel); the World records it with the others. */
+  inject(fault: Omit<Fault, 'at'>): void {
+    this.world.scheduleFaults([{ ...fault, at: this.world.now } as Fault]);
+    this.world.run({ until: this.world.now });
+  }
+
+  /** The partition's leader as the brokers' metadata caches say (the highest leader epoch any up broker has heard of). */
+  leaderOf(topic: string, partition: number): number | undefined {
+    let best: { leader: number; leaderEpoch: number } | undefined;
+    for (let b = 1; b <= this.config.brokers; b++) {
+      for (const s of this.metadataOf(b)) {
+        if (s.partition === partition && (s.topic ?? DATA_TOPIC) === topic && (!best || s.leaderEpoch > best.leaderEpoch)) best = s;
+      }
+    }
+    return best && best.leader >= 0 ? best.leader : undefined;
+  }
+
+  /** One line per partition: leader, epoch and ISR, as the brokers last heard. */
+  status(): string {
+    const lines: string[] = [];
+    for (const [topic, count] of this.topics) {
+      for (let p = 0; p < count; p++) {
+        let best: PartitionState | undefined;
+        for (let b = 1; b <= this.config.brokers; b++) for (const s of this.metadataOf(b)) if (s.partition === p && (s.topic ?? DATA_TOPIC) === topic && (!best || s.leaderEpoch > best.leaderEpoch)) best = s;
+        lines.push(`${topic}-${p}: leader ${best?.leader ?? -1}, epoch ${best?.leaderEpoch ?? -1}, isr [${best?.isr.join(',') ?? ''}]`);
+      }
+    }
+    const down = this.world.nodeIds().filter((n) => !n.startsWith('client') && !this.world.isUp(n));
+    return `${lines.join('\n')}\ndown: ${down.length === 0 ? 'none' : down.join(', ')}; ${this.world.now} ms`;
+  }
+
+  private metadataOf(brokerId: number): readonly PartitionState[] {
+    const snap = this.world.actor(brokerNode(brokerId))?.getSnapshot() as { context?: { metadata?: readonly PartitionState[] } } | undefined;
+    return snap?.context?.metadata ?? [];
+  }
+
+  brokerNode(brokerId: number): NodeId {
+    return brokerNode(brokerId);
+  }
+
+  isUp(node: NodeId): boolean {
+    return this.world.isUp(node);
+  }
+
+  /** A new client connection joins the simulated network as a node of its own. */
+  connect(deliver: (m: Message) => void): NodeId {
+    const id = `client${++this.connections}`;
+    this.world.addNode({ id, boot: () => ({ logic: connectionMachine, input: { deliver } }) });
+    this.world.startNode(id);
+    return id;
+  }
+
+  send(from: NodeId, to: NodeId, msg: Message): void {
+    this.world.send(from, to, msg);
+  }
+
+
+
+  /** Whether a broker hosts a replica actor of the partition (else its messages would be dropped unseen). */
+  hosts(brokerId: number, actor: string): boolean {
+    return this.world.actorNames(brokerNode(brokerId)).includes(actor);
+  }
+
+  /** A replica's log start offset, read from its state (the model has no ListOffsets(EARLIEST) message). */
+  logStartOffset(brokerId: number, actor: string): number | undefined {
+    const snap = this.world.actor(brokerNode(brokerId), actor)?.getSnapshot() as { context?: { log?: { logStartOffset: number } } } | undefined;
+    return snap?.context?.log?.logStartOffset;
+  }
+}
+
+/** One thing that entered the World from outside, at virtual time `t` (journal.ts writes these). */
+export type JournalEntry =
+  | { readonly t: number; readonly op: 'connect'; readonly node: NodeId }
+  | { readonly t: number; readonly op: 'send'; readonly from: NodeId; readonly to: NodeId; readonly msg: Message }
+  | { readonly t: number; readonly op: 'fault'; readonly fault: Omit<Fault, 'at'> };
+
+/** The ServedWorld as `serve` runs it: virtual time follows wall time, record bytes kept aside, and (optionally) a journal. */
+export class LiveCluster extends ServedWorld {
+  private readonly payloads = new Map<number, Payload>();
+  private nextValue = 0;
+  private producerIds = 1_000_000;
+  private readonly startedAt = performance.now();
+
+  constructor(
+    opts: LiveClusterOptions,
+    private readonly journal?: (e: JournalEntry) => void,
+  ) {
+    // The trace is kept only for a journal (its hash is what a replay must match): it grows with every event.
+    super(opts, journal ? 'full' : 'off');
+  }
+
+  /** Virtual time catches up with wall time (milliseconds since the cluster started). */
+  advance(): void {
+    this.runUntil(Math.floor(performance.now() - this.startedAt));
+  }
+
+  override connect(deliver: (m: Message) => void): NodeId {
+    this.advance();
+    const node = super.connect(deliver);
+    this.journal?.({ t: this.world.now, op: 'connect', node });
+    return node;
+  }
+
+  override send(from: NodeId, to: NodeId, msg: Message): void {
+    this.advance();
+    this.journal?.({ t: this.world.now, op: 'send', from, to, msg });
+    super.send(from, to, msg);
+  }
+
+  override inject(fault: Omit<Fault, 'at'>): void {
+    this.advance();
+    this.journal?.({ t: this.world.now, op: 'fault', fault });
+    super.inject(fault);
+  }
+
+  /** The journal's last line: the World's time and trace hash now (the server is closing). */
+  finish(): { t: number; traceHash: string; events: number } | undefined {
+    if (!this.journal) return undefined;
+    this.advance();
+    return { t: this.world.now, traceHash: this.world.trace.hash()!, events: this.world.eventsProcessed };
+  }
+
+  nextProducerId(): number {
+    return this.producerIds++;
+  }
+  storePayload(p: Payload): number {
+    const n = this.nextValue++;
+    this.payloads.set(n, p);
+    return n;
+  }
+
+  payload(n: number): Payload | undefined {
+    return this.payloads.get(n);
+  }
+
+}

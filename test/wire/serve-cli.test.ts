@@ -1,0 +1,44 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from '../helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'wire-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('kafka-model serve (command line)', () => {
+  it('serves for --duration, names its ports, and reports the history check and the invariants when it stops', async () => {
+    const file = join(dir, 'h.jsonl');
+    const r = await cli('serve', '--port', '0', '--brokers', '3', '--topics', 'orders:2,audit:1', '--duration', '0.5', '--control', 'none', '--record', file);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^kafka-model serve: Kafka [\d.]+, preset default, seed 1\n/);
+    expect(r.stdout.match(/broker \d listening on 127\.0\.0\.1:\d+/g)).toHaveLength(3);
+    expect(r.stdout).toContain('topics: t (1 partitions), orders (2 partitions), audit (1 partitions)');
+    expect(r.stdout).toMatch(/no invariant broken in \d+ ms of serving \(0 faults\)/);
+    expect(r.stdout).toContain('VALID');
+    expect(readFileSync(file, 'utf8')).toBe('');
+  });
+
+  it.each([
+    [['--brokers', '0'], /--brokers must be an integer from 1 to 64, got "0"/],
+    [['--topics', 'orders'], /--topics takes NAME:PARTITIONS/],
+    [['--topics', '__consumer_offsets:1'], /internal topic name/],
+    [['--topics', 't:3'], /named twice \(or is the model's own topic t\)/],
+    [['--port', 'x'], /--port must be an integer/],
+    [['--config', 'no-such-preset'], /no-such-preset/],
+    [['--kafka', '9.9'], /9\.9/],
+    [['--duration', '-1'], /--duration must be a number of seconds/],
+    [['--control', 'http'], /--control must be stdin or none/],
+    [['--timings', 'fast'], /--timings must be kafka or scaled/],
+    [['--transactional-ids', 'a,a'], /--transactional-ids takes distinct ids/],
+    [['--record', join(dir, 'no', 'such', 'dir', 'h.jsonl')], /--record: cannot write/],
+    [['--journal', join(dir, 'no', 'such', 'dir', 'j.jsonl')], /--journal: cannot write/],
+  ])('bad input %j: one line naming it, exit 2', async (args, message) => {
+    const r = await cli('serve', '--port', '0', '--duration', '0.1', '--control', 'none', ...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stdout).toBe('');
+  });
+});
