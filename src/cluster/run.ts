@@ -1,3 +1,4 @@
+import { ZOOKEEPER } from '../machines/zk-protocol.js';
 import { FeatureUnavailable, InputError } from '../errors.js';
 import type { Fault } from '../sim/faults.js';
 import type { NodeId } from '../sim/network.js';
@@ -34,12 +35,15 @@ export interface RunSummary {
   readonly activeControllers?: readonly { readonly node: NodeId; readonly epoch: number; readonly at: number }[];
 }
 
-/** The controller activations a trace records (`is the active controller (epoch N` notes). */
+/**
+ * The controller activations a trace records: KRaft's `is the active controller (epoch N` notes
+ * of controller nodes, ZooKeeper mode's `is the controller (controller epoch N` notes of brokers.
+ */
 function activationsOf(world: World): { node: NodeId; epoch: number; at: number }[] {
   const out: { node: NodeId; epoch: number; at: number }[] = [];
   for (const e of world.trace.events()) {
-    if (e.e !== 'note' || !isControllerNode(e.node)) continue;
-    const m = /is the active controller \(epoch (\d+)/.exec(e.text);
+    if (e.e !== 'note') continue;
+    const m = isControllerNode(e.node) ? /is the active controller \(epoch (\d+)/.exec(e.text) : /is the controller \(controller epoch (\d+)/.exec(e.text);
     if (m) out.push({ node: e.node, epoch: Number(m[1]), at: e.t });
   }
   return out;
@@ -152,7 +156,7 @@ export function runScenario(scenario: Scenario, trace: TraceMode = 'full', where
     violation: world.violation,
     nodes: world.nodeIds(),
     sends: { invoked: count('invoke'), ok: count('ok'), fail: count('fail'), info: count('info') },
-    ...(trace === 'full' && world.nodeIds().some(isControllerNode) ? { activeControllers: activationsOf(world) } : {}),
+    ...(trace === 'full' && world.nodeIds().some((n) => isControllerNode(n) || n === ZOOKEEPER) ? { activeControllers: activationsOf(world) } : {}),
   };
   return { world, summary };
 }

@@ -179,7 +179,7 @@ function elect(c: ControllerContext, brokers: ControllerContext['brokers'], p: C
  * whatever its log kept. With ELR (KIP-966) the last member leaves too, into the ELR; after an
  * `unclean` shutdown (a restart: handleBrokerUncleanShutdown) it leaves the ELR as well.
  */
-function removeFromIsrs(c: ControllerContext, brokers: ControllerContext['brokers'], b: BrokerId, unclean = false): ControllerPartition[] {
+export function removeFromIsrs(c: ControllerContext, brokers: ControllerContext['brokers'], b: BrokerId, unclean = false): ControllerPartition[] {
   const elr = c.config.eligibleLeaderReplicas;
   return c.partitions.map((p) => {
     if (!p.replicas.includes(b)) return p;
@@ -208,7 +208,7 @@ function awaitsPreferredReplica(c: ControllerContext, brokers: ControllerContext
  * Give a leader to every partition (of those `only` picks) that has none and can get one. The
  * same array comes back when nothing changed.
  */
-function electLeaderless(
+export function electLeaderless(
   c: ControllerContext,
   brokers: ControllerContext['brokers'],
   partitions: readonly ControllerPartition[],

@@ -7,7 +7,7 @@
  * its requests (retryRequestsUntilConnected sends a Seq of async requests and waits for all), so a
  * batch costs one round trip. `atomic` makes the batch a ZooKeeper multi (all or nothing).
  */
-import type { BrokerId, PartitionState } from './protocol.js';
+import type { AlterPartition, BrokerId, PartitionState } from './protocol.js';
 
 /** The ZooKeeper ensemble's node (one service; ZAB is not modelled, spec/controller.md). */
 export const ZOOKEEPER = 'zookeeper';
@@ -120,6 +120,9 @@ export interface ControlResponse {
   request: 'LeaderAndIsr' | 'UpdateMetadata';
   error?: 'STALE_CONTROLLER_EPOCH' | 'STALE_BROKER_EPOCH';
 }
+
+/** AlterIsrRequest (KIP-497, 2.7): a leader's ISR change sent to the active controller's actor. */
+export type AlterIsr = Omit<AlterPartition, 'actor'> & { actor: string };
 
 /** ControlledShutdownRequest: move my leaderships away (KafkaController.doControlledShutdown). */
 export interface ControlledShutdown {

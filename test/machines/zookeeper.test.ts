@@ -7,7 +7,7 @@ import type { ZkOp, ZkResponse, ZkWatchEvent } from '../../src/machines/zk-proto
 function call(s: ReturnType<typeof emptyStore>, from: string, sessionId: number, ops: ZkOp[], now = 0, extra: { atomic?: boolean; close?: boolean } = {}) {
   const out = new Outbox();
   handleRequest(s, { type: 'ZkRequest', from, replyTo: 'controller', sessionId, xid: 1, ops, sessionTimeoutMs: 60, ...extra }, now, out);
-  const sent = out.effects.filter((e) => e.type === 'net.send') as { to: string; msg: ZkResponse | ZkWatchEvent }[];
+  const sent = out.effects.filter((e) => e.type === 'net.send') as unknown as { to: string; msg: ZkResponse | ZkWatchEvent }[];
   const response = sent.find((e) => e.msg.type === 'ZkResponse')!.msg as ZkResponse;
   const watches = sent.filter((e) => e.msg.type === 'ZkWatchEvent').map((e) => ({ to: e.to, ...(e.msg as ZkWatchEvent) }));
   return { response, watches };
@@ -38,7 +38,7 @@ describe('the ZooKeeper service', () => {
     const out = new Outbox();
     expect(expireSessions(s, 61, out)).toEqual([owner]);
     expect(s.znodes.has('/controller')).toBe(false);
-    const fired = out.effects.filter((e) => e.type === 'net.send').map((e) => (e as { to: string; msg: ZkWatchEvent }).msg);
+    const fired = out.effects.filter((e) => e.type === 'net.send').map((e) => (e as unknown as { to: string; msg: ZkWatchEvent }).msg);
     expect(fired).toEqual([{ type: 'ZkWatchEvent', actor: 'controller', path: '/controller', event: 'NodeDeleted' }]);
     // One-shot: a second change fires nothing until the watch is set again.
     const next = call(s, 'b2', watcher, [{ op: 'create', path: '/controller', data: 2, ephemeral: true }], 62);
