@@ -162,7 +162,14 @@ function installControlPlane(world: World, config: ClusterConfig, extraTopics: r
   const now = () => world.now;
   const topics = extraTopics.length > 0 ? { topics: extraTopics } : {};
   if (config.controlPlane === 'zookeeper') {
-    world.addNode({ id: ZOOKEEPER, boot: () => ({ logic: zookeeperMachine, input: { config, now } }) });
+    // The topics exist before the brokers start (kafka.zk.TopicZNode and its partitions); each
+    // partition's state znode is created by the controller's first election.
+    const topicPaths = [{ name: DATA_TOPIC, partitions: config.partitions }, ...extraTopics].flatMap((t) => [
+      `/brokers/topics/${t.name}`,
+      `/brokers/topics/${t.name}/partitions`,
+      ...Array.from({ length: t.partitions }, (_, p) => `/brokers/topics/${t.name}/partitions/${p}`),
+    ]);
+    world.addNode({ id: ZOOKEEPER, boot: () => ({ logic: zookeeperMachine, input: { config, now, paths: topicPaths } }) });
     return [ZOOKEEPER];
   }
   const nodes = Array.from({ length: config.controllerQuorumVoters }, (_, i) => controllerNode(i + 1));

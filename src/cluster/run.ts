@@ -7,6 +7,7 @@ import { World, type Violation } from '../sim/world.js';
 import { installPingPong } from '../workload/ping-pong.js';
 import { replicationInvariants } from '../check/replication.js';
 import { controlPlaneInvariants, controlPlanePropertyIds } from '../check/controller.js';
+import { zkControlPlaneInvariants, zkControlPlanePropertyIds } from '../check/zk-controller.js';
 import { isControllerNode } from '../machines/raft-protocol.js';
 import { groupInvariants, type GroupInvariant } from '../check/groups.js';
 import { transactionInvariants } from '../check/transactions.js';
@@ -75,13 +76,16 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
     }
     budgetNodes = installKafka(world, config, scenario.workload).brokers;
     // Consumer-group properties exist only when the scenario has groups (spec/consumer-groups.md).
-    const all: GroupInvariant[] = [...replicationInvariants(config), ...controlPlaneInvariants(config, scenario.faults), ...groupInvariants(config, scenario.workload), ...transactionInvariants(config, scenario.workload)];
+    const all: GroupInvariant[] = [...replicationInvariants(config), ...controlPlaneInvariants(config, scenario.faults), ...zkControlPlaneInvariants(config), ...groupInvariants(config, scenario.workload), ...transactionInvariants(config, scenario.workload)];
     const wanted = scenario.properties;
     if (wanted) {
       const known = all.map((i) => i.id);
       wanted.forEach((id, i) => {
         if (!known.includes(id) && (controlPlanePropertyIds as readonly string[]).includes(id)) {
           throw new FeatureUnavailable(`${where}: properties[${i}]: ${id} is a property of KRaft mode; this configuration runs ZooKeeper mode (Kafka before 3.3, or controlPlane: zookeeper)`);
+        }
+        if (!known.includes(id) && (zkControlPlanePropertyIds as readonly string[]).includes(id)) {
+          throw new FeatureUnavailable(`${where}: properties[${i}]: ${id} is a property of ZooKeeper mode; this configuration runs KRaft mode (Kafka 3.3 or later, or controlPlane: kraft)`);
         }
         if (!known.includes(id)) throw new InputError(`${where}: properties[${i}]: unknown property "${id}" (expected one of ${known.join(', ')})`);
       });

@@ -5,6 +5,7 @@ import { buildWorld, configOf, runScenario } from '../cluster/run.js';
 import { parseScenario, type Scenario } from '../cluster/scenario.js';
 import { replicationInvariants } from '../check/replication.js';
 import { controlPlanePropertyIds } from '../check/controller.js';
+import { zkControlPlanePropertyIds } from '../check/zk-controller.js';
 import { brokerNode } from '../machines/protocol.js';
 import { ZOOKEEPER } from '../machines/zk-protocol.js';
 import { controllerNode } from '../machines/raft-protocol.js';
@@ -89,7 +90,7 @@ export function storyFocusOf(property: string): 'replication' | 'groups' | 'tran
 }
 
 export function propertyIds(): string[] {
-  return [...replicationInvariants(resolveConfig('default')).map((i) => i.id), ...controlPlanePropertyIds, ...groupPropertyIds, ...transactionPropertyIds];
+  return [...replicationInvariants(resolveConfig('default')).map((i) => i.id), ...controlPlanePropertyIds, ...zkControlPlanePropertyIds, ...groupPropertyIds, ...transactionPropertyIds];
 }
 
 export function searchSpace(opts: ExploreOptions): SearchSpace {

@@ -143,9 +143,14 @@ export const zkBrokerMachine = setup({
     UpdateMetadata: { actions: 'onControlRequest' },
   },
   states: {
-    /** Waiting for its node's ZooKeeper client to register `/brokers/ids/N`. */
+    /**
+     * Waiting for its node's ZooKeeper client to register `/brokers/ids/N`. Control requests are
+     * not processed yet: KafkaServer.startup starts the request processors after registering.
+     */
     Starting: {
       on: {
+        LeaderAndIsr: {},
+        UpdateMetadata: {},
         ZkRegistered: { target: 'Running', actions: 'registered' },
         Shutdown: { target: 'ShuttingDown' },
       },

@@ -96,7 +96,7 @@ type ControllerEvent =
   | { readonly kind: 'ControlledShutdown'; readonly request: ControlledShutdown & From }
   | { readonly kind: 'AlterIsr'; readonly request: AlterPartition & From };
 
-type Purpose = 'register' | 'elect-read' | 'elect-claim' | 'check-controller' | 'read' | 'write' | 'isr-write' | 'ping';
+type Purpose = 'connect' | 'register' | 'elect-read' | 'elect-claim' | 'check-controller' | 'read' | 'write' | 'isr-write' | 'ping';
 
 interface Inflight {
   readonly xid: number;
@@ -174,23 +174,38 @@ function ping(c: ZkControllerContext, _e: unknown, out: Outbox): Partial<ZkContr
   return { ...request({ ...c, inflight }, 'ping', [], out) };
 }
 
+/**
+ * Register `/brokers/ids/N`, once a session is open. Opening one: a client waits for its
+ * connection attempt for the session timeout (ZooKeeper's connect timeout) before it gives it up
+ * and tries again; a session the lost attempt opened expires unused.
+ */
 function register(c: ZkControllerContext, _e: unknown, out: Outbox): Partial<ZkControllerContext> {
+  if (c.sessionId === 0) {
+    const connecting = c.inflight.find((x) => x.purpose === 'connect');
+    if (connecting && c.now() - connecting.sentAt < c.config.brokerSessionTimeoutMs) return {};
+    return request({ ...c, inflight: c.inflight.filter((x) => x !== connecting) }, 'connect', [], out);
+  }
   return request(c, 'register', [{ op: 'create', path: brokerIdPath(c.brokerId), data: { brokerId: c.brokerId }, ephemeral: true }], out);
 }
 
+function connected(c: ZkControllerContext, e: ZkResponse, out: Outbox): Partial<ZkControllerContext> {
+  const next = { ...c, inflight: take(c, e).inflight, sessionId: e.sessionId };
+  return { inflight: next.inflight, sessionId: e.sessionId, ...register(next, undefined, out) };
+}
+
 function registered(c: ZkControllerContext, e: ZkResponse, out: Outbox): Partial<ZkControllerContext> {
-  const { inflight } = take(c, e);
+  const inflight = c.inflight.filter((x) => x.purpose !== 'register');
   const brokerEpoch = e.results[0]!.stat!.czxid;
   out.note(`broker ${c.brokerId} registered at ${brokerIdPath(c.brokerId)} (broker epoch ${brokerEpoch}, session ${e.sessionId})`);
   out.local(BROKER_ACTOR, { type: 'ZkRegistered', brokerEpoch } satisfies ZkRegistered);
-  return { inflight, sessionId: e.sessionId, brokerEpoch };
+  return { inflight, brokerEpoch };
 }
 
 /** The old registration is still there (its session has not expired yet): try again later. */
 function registrationRefused(c: ZkControllerContext, e: ZkResponse, out: Outbox): Partial<ZkControllerContext> {
   const { inflight } = take(c, e);
   out.note(`${brokerIdPath(c.brokerId)} still held by an earlier session: retrying`);
-  return { inflight, sessionId: e.sessionId };
+  return { inflight };
 }
 
 /** onControllerResignation, and what a new session starts from. */
@@ -479,7 +494,9 @@ export const zkControllerMachine = setup({
     failoverRead: ({ context }) => failoverReadMs(context.read?.partitions.length ?? 0, context.config.timings),
   },
   guards: {
-    expired: ({ event }) => event.type === 'ZkResponse' && event.error === 'SESSION_EXPIRED',
+    // An expiry of this session (answers of an older session's requests are stale).
+    expired: ({ context, event }) => event.type === 'ZkResponse' && event.error === 'SESSION_EXPIRED' && event.sessionId === context.sessionId && context.sessionId !== 0,
+    connected: ({ context, event }) => answers(context, event, 'connect'),
     registered: ({ context, event }) => answers(context, event, 'register') && (event as ZkResponse).results[0]?.stat !== undefined,
     registrationRefused: ({ context, event }) => answers(context, event, 'register'),
     controllerExists: ({ context, event }) => answers(context, event, 'elect-read') && (event as ZkResponse).results[0]?.stat !== undefined,
@@ -502,6 +519,7 @@ export const zkControllerMachine = setup({
   actions: {
     ping: react(ping),
     register: react(register),
+    connected: react<ZkControllerContext, Ev<'ZkResponse'>>(connected),
     registered: react<ZkControllerContext, Ev<'ZkResponse'>>(registered),
     registrationRefused: react<ZkControllerContext, Ev<'ZkResponse'>>(registrationRefused),
     sessionExpired: react(sessionExpired),
@@ -567,12 +585,13 @@ export const zkControllerMachine = setup({
     Role: {
       initial: 'Connecting',
       states: {
-        /** Opening a session and registering `/brokers/ids/N`, retried while an old session holds it. */
+        /** Opening a session, then registering `/brokers/ids/N`, retried while an old session holds it. */
         Connecting: {
           entry: 'register',
           after: { registrationRetry: { target: 'Connecting', reenter: true } },
           on: {
             ZkResponse: [
+              { guard: 'connected', actions: 'connected' },
               { guard: 'registered', target: 'Electing', actions: 'registered' },
               { guard: 'registrationRefused', actions: 'registrationRefused' },
             ],

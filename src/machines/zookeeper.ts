@@ -198,7 +198,11 @@ export interface ZookeeperContext {
 export const zkTickMs = (config: ClusterConfig) => (config.timings === 'kafka' ? 2000 : 20);
 
 export const zookeeperMachine = setup({
-  types: {} as { context: ZookeeperContext; input: { config: ClusterConfig; now: () => number }; events: (ZkRequest & { from: string }) | { type: 'net.disconnected'; peer: string } },
+  types: {} as {
+    context: ZookeeperContext;
+    /** `paths`: persistent znodes that exist from the start (the topics, created before the brokers start). */
+    input: { config: ClusterConfig; now: () => number; paths?: readonly string[] };
+    events: (ZkRequest & { from: string }) | { type: 'net.disconnected'; peer: string } },
   delays: {
     tick: ({ context }) => zkTickMs(context.config),
   },
@@ -208,7 +212,7 @@ export const zookeeperMachine = setup({
   },
 }).createMachine({
   id: 'zookeeper',
-  context: ({ input }) => ({ config: input.config, now: input.now, store: emptyStore() }),
+  context: ({ input }) => ({ config: input.config, now: input.now, store: emptyStore(['/brokers', '/brokers/ids', '/brokers/topics', ...(input.paths ?? [])]) }),
   initial: 'Serving',
   states: {
     /** Answering requests; every tick, sessions not heard from for their timeout expire. */
