@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createActor } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { buildWorld, runScenario } from '../../src/cluster/run.js';
@@ -107,6 +109,32 @@ describe('ZooKeeper mode: the controller elected among the brokers', () => {
     const alterIsr = run('2.7', faults).notes.filter((n) => /\(AlterPartition from leader/.test(n.text));
     expect(alterIsr.length).toBeGreaterThan(0);
     expect(run('2.7', faults).notes.some((n) => /written by leader/.test(n.text))).toBe(false);
+  });
+});
+
+describe('ZooKeeper mode: the control-plane properties', () => {
+  it('one-controller-per-epoch and broker-acts-on-own-registration hold through a controller crash and a controller cut off from ZooKeeper', () => {
+    const properties = ['one-controller-per-epoch', 'broker-acts-on-own-registration'];
+    const faults: Fault[] = [
+      { at: 100, type: 'partition', from: ['b1'], to: ['zookeeper'] },
+      { at: 300, type: 'heal', nodes: ['b1'] },
+      { at: 500, type: 'crash', node: 'b2' },
+      { at: 520, type: 'restart', node: 'b2' },
+    ];
+    const s = { ...scenario('2.8', faults), properties };
+    const { world, summary } = runScenario(s, 'full');
+    expect(summary.violation).toBeUndefined();
+    expect(summary.activeControllers!.length).toBeGreaterThanOrEqual(2);
+    expect(zkControllerView(world)!.controllerEpoch).toBe(summary.activeControllers!.length);
+  });
+
+  it('KAFKA-1120 (the shrunk counterexample of the bugs entry): on 2.1 the bounce of b1 is missed and b1 acts on a request for its old registration; 2.2, or 2.1 with broker epochs alone, holds', () => {
+    const s = parseScenario(JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/kafka-1120-missed-bounce.json'), 'utf8')));
+    const violation = (kafka: string, overrides: Record<string, unknown> = {}) =>
+      runScenario({ ...s, config: { ...s.config, kafka, overrides } }, 'off').summary.violation?.property;
+    expect(violation('2.1')).toBe('broker-acts-on-own-registration');
+    expect(violation('2.2')).toBeUndefined();
+    expect(violation('2.1', { brokerEpochFencing: true })).toBeUndefined();
   });
 });
 
