@@ -18,8 +18,8 @@ function violation(s: Scenario, kafka: string, overrides: Record<string, unknown
 }
 
 describe('the bugs Kafka 2.1 fixed, as hand-built scenarios', () => {
-  it('KAFKA-6880: a zombie follower cut off from the controller keeps fetching, without a leader epoch, from a leader re-elected in a later epoch, and its log diverges', () => {
-    // b2 is cut off from the controller and fenced but keeps fetching from b1; b3 leads epoch 1;
+  it('KAFKA-6880: a zombie follower cut off from ZooKeeper keeps fetching, without a leader epoch, from a leader re-elected in a later epoch, and its log diverges', () => {
+    // b2 is cut off from ZooKeeper, its session expires, but it keeps fetching from b1; b3 leads epoch 1;
     // b1 leads again in epoch 2 and b2's fetches, carrying no epoch before KIP-320, are served.
     const s = fixture('kafka-6880-zombie-follower.json');
     expect(violation(s, '2.0')).toBe('replica-consistency');
