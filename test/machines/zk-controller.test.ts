@@ -161,7 +161,7 @@ describe('ZooKeeper mode: a broker fences stale control requests', () => {
     const { ref, request, answers } = broker('2.1');
     ref.send(request(1, 5));
     expect(answers()).toEqual([]);
-    ref.send({ type: 'ZkRegistered', brokerEpoch: 5 });
+    ref.send({ type: 'ZkRegistered', brokerEpoch: 5, from: 'b2' });
     ref.send(request(2, 5));
     ref.send(request(1, 5));
     expect(answers()).toEqual(['ok', 'STALE_CONTROLLER_EPOCH']);
@@ -171,7 +171,7 @@ describe('ZooKeeper mode: a broker fences stale control requests', () => {
   it('KIP-380: from 2.2 a request addressed to an earlier registration is refused; on 2.1 it is acted on', () => {
     for (const [kafka, expected] of [['2.1', ['ok']], ['2.2', ['STALE_BROKER_EPOCH']]] as const) {
       const { ref, request, answers } = broker(kafka);
-      ref.send({ type: 'ZkRegistered', brokerEpoch: 9 });
+      ref.send({ type: 'ZkRegistered', brokerEpoch: 9, from: 'b2' });
       ref.send(request(1, 5));
       expect(answers(), kafka).toEqual(expected);
       expect(ref.getSnapshot().context.staleActedOn.length, kafka).toBe(kafka === '2.1' ? 1 : 0);
