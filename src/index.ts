@@ -35,7 +35,11 @@ export { storyOf, formatStory, type StoryStep, type StoryFocus } from './explore
 export { episodeArb, episodesToFaults, episodeKinds, exploreCaseArb, caseToScenario, type Episode, type EpisodeKind, type ExploreCase, type SearchSpace } from './workload/arbitraries.js';
 
 // The replication machines and their messages
-export { controllerMachine, type ControllerContext, type ControllerPartition, type BrokerRegistrationState, type ExtraTopic, type PartitionStatus } from './machines/controller.js';
+export { zkControllerMachine, type ZkControllerContext } from './machines/zk-controller.js';
+export { zkBrokerMachine, type ZkBrokerContext } from './machines/zk-broker.js';
+export { zookeeperMachine } from './machines/zookeeper.js';
+export { zkControlPlaneInvariants, zkControlPlanePropertyIds } from './check/zk-controller.js';
+export { type ControllerContext, type ControllerPartition, type BrokerRegistrationState, type ExtraTopic, type PartitionStatus } from './machines/controller.js';
 export { quorumControllerMachine, type QuorumControllerContext, type QuorumControllerEvent } from './machines/quorum-controller.js';
 export { controllerNode, type MetadataImage, type MetadataLogEntry, type MetadataRecord } from './machines/raft-protocol.js';
 export { controllerImage } from './machines/controller-view.js';

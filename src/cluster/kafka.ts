@@ -1,12 +1,16 @@
 import { CLEAN_SHUTDOWN_FILE, brokerMachine, cleanShutdownEpoch } from '../machines/broker.js';
 import { consumerMachine, type ConsumerOptions } from '../machines/consumer.js';
-import { controllerMachine, initialReplicas, type ExtraTopic } from '../machines/controller.js';
+import { initialReplicas, type ExtraTopic } from '../machines/controller.js';
 import { quorumControllerMachine, recoverQuorumState, type QuorumControllerInput } from '../machines/quorum-controller.js';
 import { controllerNode } from '../machines/raft-protocol.js';
 import { groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { groupActor } from '../machines/group-protocol.js';
 import { producerMachine, type ProducerWorkload } from '../machines/producer.js';
-import { CONTROLLER, DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName } from '../machines/protocol.js';
+import { DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName } from '../machines/protocol.js';
+import { zkBrokerMachine } from '../machines/zk-broker.js';
+import { zkControllerMachine } from '../machines/zk-controller.js';
+import { ZK_CONTROLLER_ACTOR, ZOOKEEPER } from '../machines/zk-protocol.js';
+import { zookeeperMachine } from '../machines/zookeeper.js';
 import { recoverLog, replicaMachine } from '../machines/replica.js';
 import { txnCoordinatorMachine } from '../machines/txn-coordinator.js';
 import { OUTPUT_TOPIC, TXN_TOPIC, txnActor } from '../machines/txn-protocol.js';
@@ -29,7 +33,7 @@ export interface TransactionalSpec {
 }
 
 export interface KafkaNodes {
-  /** The controller nodes: KRaft's voters, or ZooKeeper mode's one controller. */
+  /** The control plane's own nodes: KRaft's voters, or ZooKeeper mode's `zookeeper` (its controllers run in the brokers). */
   readonly controllers: readonly NodeId[];
   readonly brokers: readonly NodeId[];
   readonly producers: readonly NodeId[];
@@ -103,20 +107,25 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
       ...Array.from({ length: config.partitions }, (_, p) => ({ topic: DATA_TOPIC, p })),
       ...extraTopics.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({ topic: t.name, p }))),
     ].filter(({ topic, p }) => initialReplicas(config, p, topic).includes(b));
+    const zk = config.controlPlane === 'zookeeper';
     world.addNode({
       id,
       boot: (boot) => [
-        {
-          logic: brokerMachine,
-          input: {
-            config,
-            brokerId: b,
-            incarnation: boot.incarnation,
-            previousBrokerEpoch: cleanShutdownEpoch(boot.disk.read(CLEAN_SHUTDOWN_FILE)),
-            ...(config.controlPlane === 'kraft' ? { controllers } : {}),
-            ...(coordinators.length > 0 ? { coordinators } : {}), ...(txnCoordinators.length > 0 ? { txnCoordinators } : {}),
-          },
-        },
+        zk
+          ? { logic: zkBrokerMachine, input: { config, brokerId: b, incarnation: boot.incarnation, ...(coordinators.length > 0 ? { coordinators } : {}), ...(txnCoordinators.length > 0 ? { txnCoordinators } : {}) } }
+          : {
+              logic: brokerMachine,
+              input: {
+                config,
+                brokerId: b,
+                incarnation: boot.incarnation,
+                previousBrokerEpoch: cleanShutdownEpoch(boot.disk.read(CLEAN_SHUTDOWN_FILE)),
+                controllers,
+                ...(coordinators.length > 0 ? { coordinators } : {}), ...(txnCoordinators.length > 0 ? { txnCoordinators } : {}),
+              },
+            },
+        // ZooKeeper mode: the broker's ZooKeeper client and its controller (KafkaController runs in a broker).
+        ...(zk ? [{ name: ZK_CONTROLLER_ACTOR, logic: zkControllerMachine, input: { config, now, brokerId: b, ...(extraTopics.length > 0 ? { topics: extraTopics } : {}) } }] : []),
         ...hosted.map(({ topic, p }) => ({
           name: partitionName(p, topic),
           logic: replicaMachine,
@@ -159,15 +168,22 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
 
 /**
  * The control plane: in KRaft mode a quorum of controller nodes (controller1..n, KIP-595), each
- * recovering its metadata log and quorum state from its disk; in ZooKeeper mode the one
- * controller node that stands for ZooKeeper and the controller it elects.
+ * recovering its metadata log and quorum state from its disk; in ZooKeeper mode the ZooKeeper
+ * service (the controller is elected among the brokers, each of which hosts a candidate).
  */
 function installControlPlane(world: World, config: ClusterConfig, extraTopics: readonly ExtraTopic[]): NodeId[] {
   const now = () => world.now;
   const topics = extraTopics.length > 0 ? { topics: extraTopics } : {};
   if (config.controlPlane === 'zookeeper') {
-    world.addNode({ id: CONTROLLER, boot: () => ({ logic: controllerMachine, input: { config, now, ...topics } }) });
-    return [CONTROLLER];
+    // The topics exist before the brokers start (kafka.zk.TopicZNode and its partitions); each
+    // partition's state znode is created by the controller's first election.
+    const topicPaths = [{ name: DATA_TOPIC, partitions: config.partitions }, ...extraTopics].flatMap((t) => [
+      `/brokers/topics/${t.name}`,
+      `/brokers/topics/${t.name}/partitions`,
+      ...Array.from({ length: t.partitions }, (_, p) => `/brokers/topics/${t.name}/partitions/${p}`),
+    ]);
+    world.addNode({ id: ZOOKEEPER, boot: () => ({ logic: zookeeperMachine, input: { config, now, paths: topicPaths } }) });
+    return [ZOOKEEPER];
   }
   const nodes = Array.from({ length: config.controllerQuorumVoters }, (_, i) => controllerNode(i + 1));
   nodes.forEach((id, i) =>

@@ -1,3 +1,4 @@
+import { ZOOKEEPER } from '../machines/zk-protocol.js';
 import { FeatureUnavailable, InputError } from '../errors.js';
 import type { Fault } from '../sim/faults.js';
 import type { NodeId } from '../sim/network.js';
@@ -6,6 +7,7 @@ import { World, type Violation } from '../sim/world.js';
 import { installPingPong } from '../workload/ping-pong.js';
 import { replicationInvariants } from '../check/replication.js';
 import { controlPlaneInvariants, controlPlanePropertyIds } from '../check/controller.js';
+import { zkControlPlaneInvariants, zkControlPlanePropertyIds } from '../check/zk-controller.js';
 import { isControllerNode } from '../machines/raft-protocol.js';
 import { groupInvariants, type GroupInvariant } from '../check/groups.js';
 import { transactionInvariants } from '../check/transactions.js';
@@ -35,12 +37,15 @@ export interface RunSummary {
   readonly activeControllers?: readonly { readonly node: NodeId; readonly epoch: number; readonly at: number }[];
 }
 
-/** The controller activations a trace records (`is the active controller (epoch N` notes). */
+/**
+ * The controller activations a trace records: KRaft's `is the active controller (epoch N` notes
+ * of controller nodes, ZooKeeper mode's `is the controller (controller epoch N` notes of brokers.
+ */
 function activationsOf(world: World): { node: NodeId; epoch: number; at: number }[] {
   const out: { node: NodeId; epoch: number; at: number }[] = [];
   for (const e of world.trace.events()) {
-    if (e.e !== 'note' || !isControllerNode(e.node)) continue;
-    const m = /is the active controller \(epoch (\d+)/.exec(e.text);
+    if (e.e !== 'note') continue;
+    const m = isControllerNode(e.node) ? /is the active controller \(epoch (\d+)/.exec(e.text) : /is the controller \(controller epoch (\d+)/.exec(e.text);
     if (m) out.push({ node: e.node, epoch: Number(m[1]), at: e.t });
   }
   return out;
@@ -74,13 +79,16 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
     budgetNodes = kafka.brokers;
     world.setAimResolver(kafkaAimResolver(kafka));
     // Consumer-group properties exist only when the scenario has groups (spec/consumer-groups.md).
-    const all: GroupInvariant[] = [...replicationInvariants(config), ...controlPlaneInvariants(config, scenario.faults), ...groupInvariants(config, scenario.workload), ...transactionInvariants(config, scenario.workload)];
+    const all: GroupInvariant[] = [...replicationInvariants(config), ...controlPlaneInvariants(config, scenario.faults), ...zkControlPlaneInvariants(config), ...groupInvariants(config, scenario.workload), ...transactionInvariants(config, scenario.workload)];
     const wanted = scenario.properties;
     if (wanted) {
       const known = all.map((i) => i.id);
       wanted.forEach((id, i) => {
         if (!known.includes(id) && (controlPlanePropertyIds as readonly string[]).includes(id)) {
           throw new FeatureUnavailable(`${where}: properties[${i}]: ${id} is a property of KRaft mode; this configuration runs ZooKeeper mode (Kafka before 3.3, or controlPlane: zookeeper)`);
+        }
+        if (!known.includes(id) && (zkControlPlanePropertyIds as readonly string[]).includes(id)) {
+          throw new FeatureUnavailable(`${where}: properties[${i}]: ${id} is a property of ZooKeeper mode; this configuration runs KRaft mode (Kafka 3.3 or later, or controlPlane: kraft)`);
         }
         if (!known.includes(id)) throw new InputError(`${where}: properties[${i}]: unknown property "${id}" (expected one of ${known.join(', ')})`);
       });
@@ -158,7 +166,7 @@ export function runScenario(scenario: Scenario, trace: TraceMode = 'full', where
     violation: world.violation,
     nodes: world.nodeIds(),
     sends: { invoked: count('invoke'), ok: count('ok'), fail: count('fail'), info: count('info') },
-    ...(trace === 'full' && world.nodeIds().some(isControllerNode) ? { activeControllers: activationsOf(world) } : {}),
+    ...(trace === 'full' && world.nodeIds().some((n) => isControllerNode(n) || n === ZOOKEEPER) ? { activeControllers: activationsOf(world) } : {}),
   };
   return { world, summary };
 }

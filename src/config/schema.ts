@@ -86,10 +86,17 @@ export const configSchema = z.strictObject({
    * Who holds the cluster's metadata. `kraft` (KIP-500; the model's default from Kafka 3.3, when
    * KIP-833 made it production-ready): a Raft quorum of `controllerQuorumVoters` controller nodes
    * (KIP-595), whose leader is the active controller (src/machines/quorum-controller.ts).
-   * `zookeeper`: one controller node that never fails stands for ZooKeeper and the controller it
-   * elects (ZooKeeper itself is not modelled yet; spec/controller.md).
+   * `zookeeper`: a ZooKeeper service and a controller elected among the brokers through the
+   * `/controller` znode (src/machines/zookeeper.ts, zk-controller.ts; spec/controller.md).
    */
   controlPlane: z.enum(['zookeeper', 'kraft']),
+  /**
+   * KIP-497 (Kafka 2.7), ZooKeeper mode: a leader sends its ISR changes to the controller
+   * (AlterIsr), which writes them to ZooKeeper. Off: the leader writes the ISR to ZooKeeper
+   * itself, conditionally on the partition state's zkVersion (Partition.updateIsr). KRaft always
+   * sends AlterPartition.
+   */
+  alterIsr: z.boolean(),
   /** controller.quorum.voters: how many controller nodes vote in KRaft mode (a quorum of 2f+1 tolerates f faults). */
   controllerQuorumVoters: z.number().int().min(1).max(5),
   /**

@@ -1,12 +1,14 @@
 import type { AnyStateMachine } from 'xstate';
 import { brokerMachine } from '../machines/broker.js';
 import { consumerMachine } from '../machines/consumer.js';
-import { controllerMachine } from '../machines/controller.js';
 import { quorumControllerMachine } from '../machines/quorum-controller.js';
 import { groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { producerMachine } from '../machines/producer.js';
 import { replicaMachine } from '../machines/replica.js';
 import { txnCoordinatorMachine } from '../machines/txn-coordinator.js';
+import { zkBrokerMachine } from '../machines/zk-broker.js';
+import { zkControllerMachine } from '../machines/zk-controller.js';
+import { zookeeperMachine } from '../machines/zookeeper.js';
 import { pingerMachine, pongerMachine } from '../workload/ping-pong.js';
 
 export interface RegisteredMachine {
@@ -24,8 +26,10 @@ export interface RegisteredMachine {
 export function machineRegistry(): RegisteredMachine[] {
   return [
     { name: 'quorum-controller', title: 'KRaft controller node (Raft voter and active controller)', machine: quorumControllerMachine },
-    { name: 'controller', title: 'Controller decisions (ZooKeeper mode\'s one controller node)', machine: controllerMachine },
-    { name: 'broker', title: 'Broker', machine: brokerMachine },
+    { name: 'zk-controller', title: 'ZooKeeper mode: a broker\'s ZooKeeper client and controller (election through /controller, the active controller)', machine: zkControllerMachine },
+    { name: 'zookeeper', title: 'ZooKeeper service (sessions, ephemeral znodes, watches)', machine: zookeeperMachine },
+    { name: 'broker', title: 'Broker (KRaft mode)', machine: brokerMachine },
+    { name: 'zk-broker', title: 'Broker (ZooKeeper mode)', machine: zkBrokerMachine },
     { name: 'replica', title: 'Partition replica', machine: replicaMachine },
     { name: 'producer', title: 'Producer', machine: producerMachine },
     { name: 'group-coordinator', title: 'Group coordinator (classic protocol)', machine: groupCoordinatorMachine },

@@ -5,7 +5,9 @@ import { buildWorld, configOf, runScenario } from '../cluster/run.js';
 import { parseScenario, type Scenario } from '../cluster/scenario.js';
 import { replicationInvariants } from '../check/replication.js';
 import { controlPlanePropertyIds } from '../check/controller.js';
-import { CONTROLLER, brokerNode } from '../machines/protocol.js';
+import { zkControlPlanePropertyIds } from '../check/zk-controller.js';
+import { brokerNode } from '../machines/protocol.js';
+import { ZOOKEEPER } from '../machines/zk-protocol.js';
 import { controllerNode } from '../machines/raft-protocol.js';
 import { initialReplicas } from '../machines/controller.js';
 import type { Invariant, Violation } from '../sim/world.js';
@@ -95,7 +97,7 @@ export function storyFocusOf(property: string): 'replication' | 'groups' | 'tran
 }
 
 export function propertyIds(): string[] {
-  return [...replicationInvariants(resolveConfig('default')).map((i) => i.id), ...controlPlanePropertyIds, ...groupPropertyIds, ...transactionPropertyIds];
+  return [...replicationInvariants(resolveConfig('default')).map((i) => i.id), ...controlPlanePropertyIds, ...zkControlPlanePropertyIds, ...groupPropertyIds, ...transactionPropertyIds];
 }
 
 /**
@@ -118,7 +120,9 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
   const producers = ['producer0'];
   const correlatedGroup = initialReplicas(config, 0).map(brokerNode);
   const controllers = config.controlPlane === 'kraft' ? Array.from({ length: config.controllerQuorumVoters }, (_, i) => controllerNode(i + 1)) : [];
-  const controlPlane = controllers.length > 0 ? controllers : [CONTROLLER];
+  // ZooKeeper mode: a broker cut off from ZooKeeper loses its session (and, if it is the
+  // controller, its office); the controller is a broker, so broker faults are controller faults.
+  const controlPlane = controllers.length > 0 ? controllers : [ZOOKEEPER];
   const wrongMode = controllers.length === 0 ? opts.faults?.find((k) => controllerEpisodeKinds.includes(k)) : undefined;
   if (wrongMode) throw new InputError(`--faults: ${wrongMode} needs KRaft mode (Kafka 3.3 or later, or controlPlane=kraft from 2.8); Kafka ${releaseFor(opts.preset, opts.kafka).version} runs ZooKeeper mode`);
   return {

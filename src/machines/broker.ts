@@ -1,14 +1,12 @@
 import { setup } from 'xstate';
+
+export { CLEAN_SHUTDOWN_FILE, cleanShutdownEpoch } from './broker-common.js';
 import type { ClusterConfig } from '../config/schema.js';
 import { react, type Outbox } from './effects.js';
-import { TXN_TOPIC } from './txn-protocol.js';
+import { applyMetadata, deleteCleanShutdownMarker, exitCleanly } from './broker-common.js';
 import {
   CONTROLLER,
-  OFFSETS_TOPIC,
-  nameOf,
-  topicOf,
   type AlterPartition,
-  type BecomeReplica,
   type BrokerHeartbeat,
   type BrokerHeartbeatResponse,
   type BrokerId,
@@ -19,19 +17,6 @@ import {
   type MetadataUpdate,
   type PartitionState,
 } from './protocol.js';
-
-/**
- * The clean-shutdown marker (Kafka's `.kafka_cleanshutdown` in each log directory): written, with
- * the broker epoch, as the last step of a clean shutdown, after every log is flushed; read and
- * deleted at the next start (LogManager, CleanShutdownFileHandler, KIP-966). A crash leaves none.
- */
-export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
-
-/** The broker epoch the marker holds, or -1 when there is none (the last shutdown was unclean). */
-export function cleanShutdownEpoch(entries: readonly unknown[]): number {
-  const e = entries[0];
-  return typeof e === 'number' ? e : -1;
-}
 
 /**
  * A broker process (KRaft mode): it registers with the controller on every start, heartbeats,
@@ -122,58 +107,8 @@ function switchController(c: BrokerContext, e: { leaderHint?: string | undefined
   return { controller: hinted ?? c.controllers[(c.controllers.indexOf(c.controller) + 1) % c.controllers.length]! };
 }
 
-/**
- * The last of a clean shutdown (BrokerServer.shutdown, LogManager.shutdown): every log flushed,
- * then the marker with this registration's epoch, then the process exits.
- */
-function exitCleanly(c: BrokerContext, _e: unknown, out: Outbox): void {
-  out.note(c.brokerEpoch >= 0 ? `shut down cleanly at broker epoch ${c.brokerEpoch}` : 'shut down before registering');
-  out.fsyncAll();
-  if (c.brokerEpoch >= 0) {
-    out.replace(CLEAN_SHUTDOWN_FILE, [c.brokerEpoch]);
-    out.fsync(CLEAN_SHUTDOWN_FILE);
-  }
-  out.exit();
-}
 
-/** At start the marker is read (into the input) and deleted, so that a crash from now on is unclean. */
-function deleteCleanShutdownMarker(c: BrokerContext, _e: unknown, out: Outbox): void {
-  if (c.previousBrokerEpoch < 0) return;
-  out.replace(CLEAN_SHUTDOWN_FILE, []);
-  out.fsync(CLEAN_SHUTDOWN_FILE);
-}
 
-/**
- * Take newer partition states into the cache and tell each hosted replica about its own.
- * A state is newer when its partition epoch is higher: metadata can arrive late or twice.
- */
-function applyMetadata(c: BrokerContext, partitions: readonly PartitionState[], out: Outbox, forceAll = false): Partial<BrokerContext> {
-  const metadata = c.metadata.slice();
-  let changed = forceAll;
-  for (const p of partitions) {
-    // Partitions are identified by name; the first full update fixes the cache's order.
-    let i = metadata.findIndex((m) => m.partition === p.partition && topicOf(m) === topicOf(p));
-    if (i < 0) i = metadata.length;
-    const old = metadata[i];
-    const newer = !old || p.leaderEpoch > old.leaderEpoch || (p.leaderEpoch === old.leaderEpoch && p.partitionEpoch > old.partitionEpoch);
-    if (newer) metadata[i] = p;
-    changed ||= newer;
-    if ((newer || forceAll) && p.replicas.includes(c.brokerId)) {
-      const s = metadata[i]!;
-      const name = nameOf(p);
-      out.local(name, { type: 'PartitionChange', actor: name, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
-      // The group coordinator follows its partition's leadership (GroupCoordinator.onElection /
-      // onResignation): it loads when the local replica becomes leader, unloads when it stops.
-      if (topicOf(p) === OFFSETS_TOPIC) for (const g of c.coordinators) out.local(g, { type: 'PartitionChange', actor: g, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
-      if (topicOf(p) === TXN_TOPIC) for (const t of c.txnCoordinators) out.local(t, { type: 'PartitionChange', actor: t, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
-    }
-  }
-  if (changed && c.txnCoordinators.length > 0) {
-    const live = metadata.filter((p) => p !== undefined);
-    for (const t of c.txnCoordinators) out.local(t, { type: 'MetadataUpdate', actor: t, partitions: live });
-  }
-  return { metadata };
-}
 
 export const brokerMachine = setup({
   types: {} as {

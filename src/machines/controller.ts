@@ -1,8 +1,6 @@
-import { setup } from 'xstate';
 import { effectiveMinIsr, type ClusterConfig } from '../config/schema.js';
-import { react, type Outbox } from './effects.js';
+import type { Outbox } from './effects.js';
 import {
-  brokerIdOf,
   brokerNode,
   DATA_TOPIC,
   nameOf,
@@ -21,10 +19,11 @@ import {
 } from './protocol.js';
 
 /**
- * The controller's decisions (KIP-500, KIP-631), and the controller of ZooKeeper mode as one
- * always-available node (`controllerMachine`; ZooKeeper itself is not modelled, spec/controller.md).
- * In KRaft mode the same decisions are made by the active controller of a Raft quorum, which
- * answers only once they are committed (src/machines/quorum-controller.ts).
+ * The controller's decisions (KIP-500, KIP-631), shared by both modes: in KRaft mode the active
+ * controller of a Raft quorum makes them and answers once they are committed
+ * (src/machines/quorum-controller.ts); in ZooKeeper mode the controller elected among the brokers
+ * makes them against the state it read from ZooKeeper and writes them there
+ * (src/machines/zk-controller.ts).
  *
  * It tracks broker liveness through heartbeats and a session timeout, gives every broker
  * registration a new broker epoch, elects partition leaders, bumps the leader epoch on every
@@ -179,7 +178,7 @@ function elect(c: ControllerContext, brokers: ControllerContext['brokers'], p: C
  * whatever its log kept. With ELR (KIP-966) the last member leaves too, into the ELR; after an
  * `unclean` shutdown (a restart: handleBrokerUncleanShutdown) it leaves the ELR as well.
  */
-function removeFromIsrs(c: ControllerContext, brokers: ControllerContext['brokers'], b: BrokerId, unclean = false): ControllerPartition[] {
+export function removeFromIsrs(c: ControllerContext, brokers: ControllerContext['brokers'], b: BrokerId, unclean = false): ControllerPartition[] {
   const elr = c.config.eligibleLeaderReplicas;
   return c.partitions.map((p) => {
     if (!p.replicas.includes(b)) return p;
@@ -208,7 +207,7 @@ function awaitsPreferredReplica(c: ControllerContext, brokers: ControllerContext
  * Give a leader to every partition (of those `only` picks) that has none and can get one. The
  * same array comes back when nothing changed.
  */
-function electLeaderless(
+export function electLeaderless(
   c: ControllerContext,
   brokers: ControllerContext['brokers'],
   partitions: readonly ControllerPartition[],
@@ -413,44 +412,3 @@ export function handleControllerRequest(c: ControllerContext, e: ControllerReque
       return alterPartition(c, e, out);
   }
 }
-
-export const controllerMachine = setup({
-  types: {} as {
-    context: ControllerContext;
-    input: { config: ClusterConfig; now: () => number; topics?: readonly ExtraTopic[] };
-    events: ControllerEvent;
-  },
-  delays: {
-    heartbeatInterval: ({ context }) => context.config.brokerHeartbeatIntervalMs,
-  },
-  actions: {
-    register: react<ControllerContext, BrokerRegistration & { from: string }>(register),
-    heartbeat: react<ControllerContext, BrokerHeartbeat & { from: string }>(heartbeat),
-    alterPartition: react<ControllerContext, AlterPartition & { from: string }>(alterPartition),
-    checkSessions: react<ControllerContext, ControllerEvent>(checkSessions),
-  },
-}).createMachine({
-  id: 'controller',
-  context: ({ input }) => ({
-    config: input.config,
-    now: input.now,
-    brokers: [],
-    partitions: initialPartitions(input.config, input.topics ?? []),
-    nextBrokerEpoch: 1,
-    startedAt: input.now(),
-  }),
-  initial: 'Active',
-  states: {
-    /** The active controller of the KRaft quorum. */
-    Active: {
-      after: { heartbeatInterval: { target: 'Active', reenter: true, actions: 'checkSessions' } },
-      on: {
-        BrokerRegistration: { actions: 'register' },
-        BrokerHeartbeat: { actions: 'heartbeat' },
-        AlterPartition: { actions: 'alterPartition' },
-      },
-    },
-  },
-});
-
-void brokerIdOf;

@@ -6,7 +6,6 @@ import type { Disk } from '../sim/disk.js';
 import { react, type Outbox } from './effects.js';
 import {
   BROKER_ACTOR,
-  CONTROLLER,
   brokerIdOf,
   brokerNode,
   DATA_TOPIC,
@@ -493,13 +492,13 @@ function maybeExpandIsr(c: ReplicaContext, b: BrokerId, out: Outbox): Partial<Re
 }
 
 /**
- * AlterPartition goes to the controller: in ZooKeeper mode straight to its one node; in KRaft mode
- * through the broker (its AlterPartitionManager), which knows the active controller.
+ * An ISR change goes through the broker: in KRaft mode (its AlterPartitionManager) and in
+ * ZooKeeper mode from 2.7 (AlterIsrManager) to the active controller; in ZooKeeper mode before
+ * KIP-497 to the node's ZooKeeper client, which writes it by zkVersion (zk-broker.ts).
  */
 function sendAlter(c: ReplicaContext, newIsr: readonly BrokerId[], out: Outbox): void {
   const s = c.state!;
-  const send = <M extends AlterPartition>(m: M) => (c.config.controlPlane === 'kraft' ? out.local(BROKER_ACTOR, m) : out.send(CONTROLLER, m));
-  send({
+  out.local(BROKER_ACTOR, {
     type: 'AlterPartition',
     ...(c.topic === DATA_TOPIC ? {} : { topic: c.topic }),
     partition: c.partition,

@@ -81,9 +81,10 @@ describe('the KRaft controller quorum', () => {
     expect(summary.sends.ok).toBe(40);
   });
 
-  it('ZooKeeper-mode releases keep the one controller node; KRaft-only releases refuse ZooKeeper mode', () => {
+  it('ZooKeeper-mode releases run the ZooKeeper service and no controller node; KRaft-only releases refuse ZooKeeper mode', () => {
     const { world } = run('2.8', [], 300);
-    expect(world.nodeIds()).toContain('controller');
+    expect(world.nodeIds()).toContain('zookeeper');
+    expect(world.nodeIds()).not.toContain('controller');
     expect(world.nodeIds()).not.toContain('controller1');
     expect(run('2.8', [], 300, { controlPlane: 'kraft' }).world.nodeIds()).toContain('controller3');
     expect(() => run('4.0', [], 300, { controlPlane: 'zookeeper' })).toThrow(/controlPlane: Kafka 4.0 has no ZooKeeper mode/);

@@ -25,6 +25,8 @@ export const kafka_0_10_2 = firstRelease(
     // ZooKeeper holds the metadata until KRaft (KIP-500); the Raft settings below are stated for
     // every release and read only in KRaft mode.
     controlPlane: 'zookeeper',
+    // Leaders write the ISR to ZooKeeper themselves until KIP-497 (2.7).
+    alterIsr: false,
     checkQuorum: false,
     preVote: false,
     // No idempotent producer before KIP-98 (0.11).
@@ -62,7 +64,7 @@ export const kafka_0_10_2 = firstRelease(
     transactionTimeoutMs: 60_000,
   },
   [
-    unmodelled('ZooKeeper', 'the controller is elected through ZooKeeper and writes partition state there; in ZooKeeper mode the model has one controller that never fails (spec/controller.md)'),
+    unmodelled('ZooKeeper', 'ZooKeeper is one always-available service (sessions, ephemeral znodes, zkVersion, watches), not a ZAB ensemble (spec/controller.md)'),
     unmodelled('KIP-106', 'unclean.leader.election.enable defaults to true until 0.11; the model\'s deployment sets it false on every release'),
     unmodelled('acks', 'the producer\'s acks defaults to 1 until 3.0 (KIP-679); the model\'s deployment sets acks=all on every release'),
   ],

@@ -17,6 +17,7 @@ export type ReleaseSettings = Pick<
   | 'eligibleLeaderReplicas'
   | 'leaderRecoveryState'
   | 'controlPlane'
+  | 'alterIsr'
   | 'checkQuorum'
   | 'preVote'
   | 'enableIdempotence'

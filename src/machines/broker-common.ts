@@ -1,0 +1,86 @@
+import type { Outbox } from './effects.js';
+import { TXN_TOPIC } from './txn-protocol.js';
+import { OFFSETS_TOPIC, nameOf, topicOf, type BecomeReplica, type BrokerId, type PartitionState } from './protocol.js';
+
+/**
+ * What a broker process does the same in both control-plane modes (KRaft's broker.ts, ZooKeeper
+ * mode's zk-broker.ts): keep a metadata cache and hand its replicas and coordinators their
+ * partitions' states, and the clean-shutdown marker.
+ */
+export interface HostingBroker {
+  readonly brokerId: BrokerId;
+  /** -1 until registered. */
+  readonly brokerEpoch: number;
+  /** The epoch of the previous registration if it shut down cleanly, else -1 (KIP-966). */
+  readonly previousBrokerEpoch: number;
+  /** The partitions as this broker last heard of them (possibly stale), in the controller's order. */
+  readonly metadata: readonly PartitionState[];
+  readonly coordinators: readonly string[];
+  readonly txnCoordinators: readonly string[];
+}
+
+/**
+ * The clean-shutdown marker (Kafka's `.kafka_cleanshutdown` in each log directory): written, with
+ * the broker epoch, as the last step of a clean shutdown, after every log is flushed; read and
+ * deleted at the next start (LogManager, CleanShutdownFileHandler, KIP-966). A crash leaves none.
+ */
+export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
+
+/** The broker epoch the marker holds, or -1 when there is none (the last shutdown was unclean). */
+export function cleanShutdownEpoch(entries: readonly unknown[]): number {
+  const e = entries[0];
+  return typeof e === 'number' ? e : -1;
+}
+
+/**
+ * The last of a clean shutdown (BrokerServer.shutdown, LogManager.shutdown): every log flushed,
+ * then the marker with this registration's epoch, then the process exits.
+ */
+export function exitCleanly(c: HostingBroker, _e: unknown, out: Outbox): void {
+  out.note(c.brokerEpoch >= 0 ? `shut down cleanly at broker epoch ${c.brokerEpoch}` : 'shut down before registering');
+  out.fsyncAll();
+  if (c.brokerEpoch >= 0) {
+    out.replace(CLEAN_SHUTDOWN_FILE, [c.brokerEpoch]);
+    out.fsync(CLEAN_SHUTDOWN_FILE);
+  }
+  out.exit();
+}
+
+/** At start the marker is read (into the input) and deleted, so that a crash from now on is unclean. */
+export function deleteCleanShutdownMarker(c: HostingBroker, _e: unknown, out: Outbox): void {
+  if (c.previousBrokerEpoch < 0) return;
+  out.replace(CLEAN_SHUTDOWN_FILE, []);
+  out.fsync(CLEAN_SHUTDOWN_FILE);
+}
+
+/**
+ * Take newer partition states into the cache and tell each hosted replica about its own.
+ * A state is newer when its partition epoch is higher: metadata can arrive late or twice.
+ */
+export function applyMetadata(c: HostingBroker, partitions: readonly PartitionState[], out: Outbox, forceAll = false): { metadata: PartitionState[] } {
+  const metadata = c.metadata.slice();
+  let changed = forceAll;
+  for (const p of partitions) {
+    // Partitions are identified by name; the first full update fixes the cache's order.
+    let i = metadata.findIndex((m) => m.partition === p.partition && topicOf(m) === topicOf(p));
+    if (i < 0) i = metadata.length;
+    const old = metadata[i];
+    const newer = !old || p.leaderEpoch > old.leaderEpoch || (p.leaderEpoch === old.leaderEpoch && p.partitionEpoch > old.partitionEpoch);
+    if (newer) metadata[i] = p;
+    changed ||= newer;
+    if ((newer || forceAll) && p.replicas.includes(c.brokerId)) {
+      const s = metadata[i]!;
+      const name = nameOf(p);
+      out.local(name, { type: 'PartitionChange', actor: name, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
+      // The group coordinator follows its partition's leadership (GroupCoordinator.onElection /
+      // onResignation): it loads when the local replica becomes leader, unloads when it stops.
+      if (topicOf(p) === OFFSETS_TOPIC) for (const g of c.coordinators) out.local(g, { type: 'PartitionChange', actor: g, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
+      if (topicOf(p) === TXN_TOPIC) for (const t of c.txnCoordinators) out.local(t, { type: 'PartitionChange', actor: t, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
+    }
+  }
+  if (changed && c.txnCoordinators.length > 0) {
+    const live = metadata.filter((p) => p !== undefined);
+    for (const t of c.txnCoordinators) out.local(t, { type: 'MetadataUpdate', actor: t, partitions: live });
+  }
+  return { metadata };
+}

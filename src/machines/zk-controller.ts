@@ -1,0 +1,660 @@
+import { setup } from 'xstate';
+import type { ClusterConfig } from '../config/schema.js';
+import {
+  electLeaderless,
+  handleControllerRequest,
+  initialPartitions,
+  initialReplicas,
+  publicState,
+  removeFromIsrs,
+  type BrokerRegistrationState,
+  type ControllerContext,
+  type ControllerPartition,
+  type ExtraTopic,
+} from './controller.js';
+import { Outbox, react } from './effects.js';
+import { BROKER_ACTOR, brokerNode, nameOf, partitionName, topicOf, DATA_TOPIC, type AlterPartition, type AlterPartitionResponse, type BrokerId, type PartitionState } from './protocol.js';
+import {
+  BROKER_IDS_PATH,
+  CONTROLLER_EPOCH_PATH,
+  CONTROLLER_PATH,
+  ZK_CONTROLLER_ACTOR,
+  ZOOKEEPER,
+  brokerIdPath,
+  failoverReadMs,
+  partitionStatePath,
+  type ControlledShutdown,
+  type ControlledShutdownResponse,
+  type LeaderAndIsr,
+  type UpdateMetadata,
+  type ZkOp,
+  type ZkRegistered,
+  type ZkRequest,
+  type ZkResponse,
+  type ZkResult,
+  type ZkWatchEvent,
+} from './zk-protocol.js';
+
+/**
+ * A broker's ZooKeeper client and its controller, in ZooKeeper mode: the `controller` actor on
+ * every broker node (KafkaZkClient, KafkaController; Kafka runs the controller inside a broker).
+ *
+ * Session: it opens a ZooKeeper session, registers the broker's ephemeral `/brokers/ids/N`
+ * (KafkaZkClient.registerBroker; the znode's czxid is the broker epoch, KIP-380) and tells its
+ * broker. It pings every third of the session timeout, and resends a request left unanswered
+ * (retryRequestsUntilConnected). When ZooKeeper answers SESSION_EXPIRED it resigns if it was the
+ * controller, opens a new session and registers again (a new broker epoch).
+ *
+ * Election (KafkaController.elect): with a watch on `/controller`, it reads it; if there is a
+ * controller it stands by, else it creates the ephemeral `/controller` and bumps
+ * `/controller_epoch` in one multi, conditional on the epoch's zkVersion
+ * (KafkaZkClient.registerControllerAndIncrementControllerEpoch). The winner fails over
+ * (onControllerFailover): it reads every broker registration and every partition state from
+ * ZooKeeper, which takes time in proportion to the partitions (failoverReadMs), then elects
+ * leaders for partitions without a live one and sends LeaderAndIsr and UpdateMetadata with its
+ * controller epoch.
+ *
+ * Active controller (ControllerEventManager: one event at a time): a `/brokers/ids` change
+ * (processBrokerChange: dead, new, and from KIP-380 bounced brokers, told apart by the czxid),
+ * a controlled shutdown, an AlterIsr (KIP-497, 2.7), new partitions awaiting their preferred
+ * replica. Each reads the state from ZooKeeper, decides with the shared decisions of
+ * controller.ts, writes the changed partition states conditionally on their zkVersion, and then
+ * sends LeaderAndIsr to the replicas concerned and UpdateMetadata to every live broker.
+ *
+ * Before KIP-497 the same client writes its leaders' ISR changes to ZooKeeper, by zkVersion
+ * (Partition.updateIsr), whatever its controller role.
+ */
+export interface ZkControllerContext {
+  readonly config: ClusterConfig;
+  readonly now: () => number;
+  readonly brokerId: BrokerId;
+  readonly topics: readonly ExtraTopic[];
+  /** 0 until ZooKeeper gave one. */
+  readonly sessionId: number;
+  readonly nextXid: number;
+  readonly inflight: readonly Inflight[];
+  /** This broker's registration's czxid; -1 until registered. */
+  readonly brokerEpoch: number;
+  /** The controller `/controller` named when last read; -1 none. */
+  readonly activeControllerId: number;
+  /** Active: its controller epoch, and `/controller_epoch`'s zkVersion. */
+  readonly controllerEpoch: number;
+  /** Active: its ControllerContext (brokers with their czxids, partitions with partitionEpoch = zkVersion). */
+  readonly image: ControllerContext | undefined;
+  /** Active: which partition state znodes exist, by partition name, with their zkVersion. */
+  readonly versions: Readonly<Record<string, number>>;
+  /** Active: the controller's event queue, and the event being processed with what it read. */
+  readonly events: readonly ControllerEvent[];
+  readonly current: ControllerEvent | undefined;
+  readonly read: ReadState | undefined;
+}
+
+type ControllerEvent =
+  | { readonly kind: 'Startup' }
+  | { readonly kind: 'BrokerChange' }
+  | { readonly kind: 'NewPartitionCheck' }
+  | { readonly kind: 'ControlledShutdown'; readonly request: ControlledShutdown & From }
+  | { readonly kind: 'AlterIsr'; readonly request: AlterPartition & From };
+
+type Purpose = 'connect' | 'register' | 'elect-read' | 'elect-claim' | 'check-controller' | 'read' | 'write' | 'isr-write' | 'ping';
+
+interface Inflight {
+  readonly xid: number;
+  readonly purpose: Purpose;
+  readonly request: ZkRequest;
+  readonly sentAt: number;
+  /** isr-write: the leader's request; write: what to send once written. */
+  readonly alter?: AlterPartition;
+  readonly epoch?: number;
+  readonly pending?: PendingWrite;
+}
+
+/** What a decision sends once its writes succeed. */
+interface PendingWrite {
+  readonly partitions: readonly ControllerPartition[];
+  readonly brokers: ControllerContext['brokers'];
+  readonly changed: readonly number[];
+  /** Brokers that get LeaderAndIsr for every partition they host (failover, a broker starting). */
+  readonly fullLeaderAndIsr: readonly BrokerId[];
+  readonly replies: Outbox['effects'];
+  readonly updateMetadata: boolean;
+}
+
+/** What the read before a decision found in ZooKeeper. */
+interface ReadState {
+  readonly brokerEpochs: readonly (number | undefined)[];
+  readonly partitions: readonly ControllerPartition[];
+  readonly versions: Readonly<Record<string, number>>;
+}
+
+type From = { from: string };
+export type ZkControllerEvent =
+  | (ZkResponse & From)
+  | (ZkWatchEvent & From)
+  | (ControlledShutdown & From)
+  | (AlterPartition & From)
+  | { type: 'ControlResponse' }
+  | { type: 'net.disconnected'; peer: string };
+
+// --- ZooKeeper client --------------------------------------------------------------------------
+
+function request(c: ZkControllerContext, purpose: Purpose, ops: readonly ZkOp[], out: Outbox, extra: Partial<Inflight> & { atomic?: boolean } = {}): Partial<ZkControllerContext> {
+  const { atomic, ...more } = extra;
+  const req: ZkRequest = {
+    type: 'ZkRequest',
+    replyTo: ZK_CONTROLLER_ACTOR,
+    sessionId: c.sessionId,
+    xid: c.nextXid,
+    ops,
+    ...(atomic ? { atomic } : {}),
+    ...(c.sessionId === 0 ? { sessionTimeoutMs: c.config.brokerSessionTimeoutMs } : {}),
+  };
+  out.send(ZOOKEEPER, req);
+  const tracked = purpose === 'ping' ? c.inflight : [...c.inflight, { xid: req.xid, purpose, request: req, sentAt: c.now(), ...more }];
+  return { nextXid: c.nextXid + 1, inflight: tracked };
+}
+
+/** The request an answer is for, and the inflight list without it. */
+function take(c: ZkControllerContext, e: ZkResponse): { req: Inflight | undefined; inflight: readonly Inflight[] } {
+  const req = c.inflight.find((x) => x.xid === e.xid);
+  return { req, inflight: req ? c.inflight.filter((x) => x !== req) : c.inflight };
+}
+
+const answers = (c: ZkControllerContext, e: ZkControllerEvent, purpose: Purpose) => e.type === 'ZkResponse' && e.error === undefined && c.inflight.some((x) => x.xid === e.xid && x.purpose === purpose);
+
+/**
+ * The ZooKeeper client's heartbeat, and its retry of requests left unanswered (lost with a
+ * broken connection): Kafka's retryRequestsUntilConnected sends them again.
+ */
+function ping(c: ZkControllerContext, _e: unknown, out: Outbox): Partial<ZkControllerContext> {
+  if (c.sessionId === 0) return {};
+  const late = c.inflight.filter((x) => c.now() - x.sentAt >= c.config.brokerHeartbeatIntervalMs);
+  for (const x of late) out.send(ZOOKEEPER, { ...x.request, sessionId: c.sessionId });
+  const inflight = late.length === 0 ? c.inflight : c.inflight.map((x) => (late.includes(x) ? { ...x, sentAt: c.now() } : x));
+  return { ...request({ ...c, inflight }, 'ping', [], out) };
+}
+
+/**
+ * Register `/brokers/ids/N`, once a session is open. Opening one: a client waits for its
+ * connection attempt for the session timeout (ZooKeeper's connect timeout) before it gives it up
+ * and tries again; a session the lost attempt opened expires unused.
+ */
+function register(c: ZkControllerContext, _e: unknown, out: Outbox): Partial<ZkControllerContext> {
+  if (c.sessionId === 0) {
+    const connecting = c.inflight.find((x) => x.purpose === 'connect');
+    if (connecting && c.now() - connecting.sentAt < c.config.brokerSessionTimeoutMs) return {};
+    return request({ ...c, inflight: c.inflight.filter((x) => x !== connecting) }, 'connect', [], out);
+  }
+  return request(c, 'register', [{ op: 'create', path: brokerIdPath(c.brokerId), data: { brokerId: c.brokerId }, ephemeral: true }], out);
+}
+
+function connected(c: ZkControllerContext, e: ZkResponse, out: Outbox): Partial<ZkControllerContext> {
+  const next = { ...c, inflight: take(c, e).inflight, sessionId: e.sessionId };
+  return { inflight: next.inflight, sessionId: e.sessionId, ...register(next, undefined, out) };
+}
+
+function registered(c: ZkControllerContext, e: ZkResponse, out: Outbox): Partial<ZkControllerContext> {
+  const inflight = c.inflight.filter((x) => x.purpose !== 'register');
+  const brokerEpoch = e.results[0]!.stat!.czxid;
+  out.note(`broker ${c.brokerId} registered at ${brokerIdPath(c.brokerId)} (broker epoch ${brokerEpoch}, session ${e.sessionId})`);
+  out.local(BROKER_ACTOR, { type: 'ZkRegistered', brokerEpoch } satisfies ZkRegistered);
+  return { inflight, brokerEpoch };
+}
+
+/** The old registration is still there (its session has not expired yet): try again later. */
+function registrationRefused(c: ZkControllerContext, e: ZkResponse, out: Outbox): Partial<ZkControllerContext> {
+  const { inflight } = take(c, e);
+  out.note(`${brokerIdPath(c.brokerId)} still held by an earlier session: retrying`);
+  return { inflight };
+}
+
+/** onControllerResignation, and what a new session starts from. */
+function sessionExpired(c: ZkControllerContext, _e: unknown, out: Outbox): Partial<ZkControllerContext> {
+  out.note(`ZooKeeper session ${c.sessionId} of broker ${c.brokerId} expired${c.image ? ': resigning as controller' : ''}`);
+  return { sessionId: 0, inflight: [], brokerEpoch: -1, ...resigned() };
+}
+
+const resigned = (): Partial<ZkControllerContext> => ({ image: undefined, events: [], current: undefined, read: undefined, versions: {}, controllerEpoch: 0 });
+
+// --- Election ------------------------------------------------------------------------------------
+
+function electRead(c: ZkControllerContext, _e: unknown, out: Outbox): Partial<ZkControllerContext> {
+  return request(
+    c,
+    'elect-read',
+    [
+      { op: 'exists', path: CONTROLLER_PATH, watch: true },
+      { op: 'getData', path: CONTROLLER_PATH },
+      { op: 'getData', path: CONTROLLER_EPOCH_PATH },
+    ],
+    out,
+  );
+}
+
+const controllerOf = (r: ZkResult | undefined) => (r?.data as { brokerId?: number } | undefined)?.brokerId ?? -1;
+
+/** Someone is the controller: stand by. Else claim `/controller` and the next epoch, in one multi. */
+function afterElectRead(c: ZkControllerContext, e: ZkResponse, out: Outbox): Partial<ZkControllerContext> {
+  const { inflight } = take(c, e);
+  const [exists, controller, epoch] = e.results;
+  if (exists?.stat) return { inflight, activeControllerId: controllerOf(controller) };
+  const next = ((epoch?.data as number | undefined) ?? 0) + 1;
+  const epochOp: ZkOp = epoch?.stat ? { op: 'setData', path: CONTROLLER_EPOCH_PATH, data: next, version: epoch.stat.version } : { op: 'create', path: CONTROLLER_EPOCH_PATH, data: next };
+  return request({ ...c, inflight }, 'elect-claim', [{ op: 'create', path: CONTROLLER_PATH, data: { brokerId: c.brokerId }, ephemeral: true }, epochOp], out, { atomic: true, epoch: next });
+}
+
+function becomeController(c: ZkControllerContext, e: ZkResponse, out: Outbox): Partial<ZkControllerContext> {
+  const { req, inflight } = take(c, e);
+  const controllerEpoch = req!.epoch!;
+  out.note(`broker ${c.brokerId} is the controller (controller epoch ${controllerEpoch}): reading the cluster's state from ZooKeeper`);
+  return { inflight, activeControllerId: c.brokerId, controllerEpoch, events: [{ kind: 'Startup' }], current: undefined, read: undefined, versions: {} };
+}
+
+function lostClaim(c: ZkControllerContext, e: ZkResponse): Partial<ZkControllerContext> {
+  return { inflight: take(c, e).inflight };
+}
+
+/** A change of `/controller` while active (KafkaController's ControllerChange): still ours? */
+function checkController(c: ZkControllerContext, _e: unknown, out: Outbox): Partial<ZkControllerContext> {
+  return request(c, 'check-controller', [{ op: 'exists', path: CONTROLLER_PATH, watch: true }, { op: 'getData', path: CONTROLLER_PATH }], out);
+}
+
+// --- The active controller's events ---------------------------------------------------------------
+
+const brokerIds = (c: ZkControllerContext) => Array.from({ length: c.config.brokers }, (_, i) => i + 1);
+
+function allPartitions(c: ZkControllerContext): ControllerPartition[] {
+  return initialPartitions(c.config, c.topics);
+}
+
+const statePath = (p: { topic?: string | undefined; partition: number }) => partitionStatePath(topicOf(p), p.partition);
+
+function enqueue(c: ZkControllerContext, ev: ControllerEvent): Partial<ZkControllerContext> {
+  return { events: [...c.events, ev] };
+}
+
+/** Every event reads the registrations and the partition states first (one pipelined batch). */
+function sendRead(c: ZkControllerContext, _e: unknown, out: Outbox): Partial<ZkControllerContext> {
+  const [current, ...events] = c.events;
+  const ops: ZkOp[] = [
+    { op: 'getChildren', path: BROKER_IDS_PATH, watch: true },
+    ...brokerIds(c).map((b): ZkOp => ({ op: 'getData', path: brokerIdPath(b) })),
+    ...allPartitions(c).map((p): ZkOp => ({ op: 'getData', path: statePath(p) })),
+  ];
+  return { current, events, ...request(c, 'read', ops, out) };
+}
+
+function onRead(c: ZkControllerContext, e: ZkResponse): Partial<ZkControllerContext> {
+  const { inflight } = take(c, e);
+  const n = c.config.brokers;
+  const brokerEpochs = [undefined, ...e.results.slice(1, 1 + n).map((r) => r.stat?.czxid)];
+  const versions: Record<string, number> = {};
+  const partitions = allPartitions(c).map((p, i) => {
+    const r = e.results[1 + n + i]!;
+    if (!r.stat) return p;
+    versions[nameOf(p)] = r.stat.version;
+    const s = r.data as PartitionState;
+    return { ...s, partitionEpoch: r.stat.version, status: s.leader >= 0 ? ('OnlinePartition' as const) : ('OfflinePartition' as const) };
+  });
+  return { inflight, read: { brokerEpochs, partitions, versions } };
+}
+
+const registration = (czxid: number, now: number): BrokerRegistrationState => ({ brokerEpoch: czxid, incarnation: czxid, lastHeartbeat: now, fenced: false });
+
+/**
+ * Decide on the current event against what was read, then write the changed partition states
+ * (conditionally on their zkVersion; a partition's first state is created). Sent once written.
+ */
+function decide(c: ZkControllerContext, _e: unknown, out: Outbox): Partial<ZkControllerContext> {
+  const ev = c.current!;
+  const read = c.read!;
+  const now = c.now();
+  let ctx: ControllerContext = c.image
+    ? { ...c.image, partitions: read.partitions }
+    : { config: c.config, now: c.now, brokers: [], partitions: read.partitions, nextBrokerEpoch: 0, startedAt: now };
+  let full: BrokerId[] = [];
+  let updateMetadata = false;
+  const replies = new Outbox();
+  switch (ev.kind) {
+    case 'Startup': {
+      // onControllerFailover: the live brokers are those registered; partitions led by any other
+      // broker are elected anew, and every live broker gets LeaderAndIsr and UpdateMetadata.
+      const brokers: (BrokerRegistrationState | undefined)[] = [];
+      read.brokerEpochs.forEach((z, b) => {
+        if (z !== undefined) brokers[b] = registration(z, now);
+      });
+      ctx = { ...ctx, brokers };
+      for (const b of brokerIds(c)) if (!brokers[b]) ctx = { ...ctx, partitions: removeFromIsrs(ctx, brokers, b) };
+      ctx = { ...ctx, partitions: electLeaderless(ctx, brokers, ctx.partitions) };
+      full = brokerIds(c).filter((b) => brokers[b]);
+      updateMetadata = true;
+      out.note(`controller ${c.brokerId} read ${read.partitions.length} partition states and ${full.length} broker registrations (${failoverReadMs(read.partitions.length, c.config.timings)} ms)`);
+      break;
+    }
+    case 'BrokerChange': {
+      // processBrokerChange: dead, new, and (KIP-380) bounced brokers, by their czxid.
+      const cached = ctx.brokers;
+      const dead = brokerIds(c).filter((b) => cached[b] && read.brokerEpochs[b] === undefined);
+      const born = brokerIds(c).filter((b) => !cached[b] && read.brokerEpochs[b] !== undefined);
+      const bounced = c.config.brokerEpochFencing ? brokerIds(c).filter((b) => cached[b] && read.brokerEpochs[b] !== undefined && read.brokerEpochs[b]! > cached[b]!.brokerEpoch) : [];
+      if (dead.length + born.length + bounced.length === 0) break;
+      out.note(`controller ${c.brokerId}: brokers ${JSON.stringify({ dead, new: born, bounced })}`);
+      let brokers = cached.slice();
+      for (const b of [...dead, ...bounced]) {
+        brokers[b] = undefined;
+        ctx = { ...ctx, brokers, partitions: removeFromIsrs(ctx, brokers, b) };
+      }
+      brokers = brokers.slice();
+      for (const b of [...born, ...bounced]) brokers[b] = registration(read.brokerEpochs[b]!, now);
+      ctx = { ...ctx, brokers, partitions: electLeaderless({ ...ctx, brokers }, brokers, ctx.partitions) };
+      full = [...born, ...bounced];
+      updateMetadata = true;
+      break;
+    }
+    case 'NewPartitionCheck':
+      ctx = { ...ctx, partitions: electLeaderless(ctx, ctx.brokers, ctx.partitions, (p) => p.status === 'NewPartition') };
+      break;
+    case 'ControlledShutdown': {
+      // KafkaController.doControlledShutdown: leaderships move away, the broker leaves the ISRs.
+      const e = ev.request;
+      const r = ctx.brokers[e.brokerId];
+      if (!r || (c.config.brokerEpochFencing && r.brokerEpoch !== e.brokerEpoch)) {
+        replies.send(e.from, { type: 'ControlledShutdownResponse', remaining: -1, error: 'STALE_BROKER_EPOCH' } satisfies ControlledShutdownResponse);
+        break;
+      }
+      const brokers = ctx.brokers.slice();
+      brokers[e.brokerId] = { ...r, inControlledShutdown: true };
+      ctx = { ...ctx, brokers, partitions: removeFromIsrs({ ...ctx, brokers }, brokers, e.brokerId) };
+      const remaining = ctx.partitions.filter((p) => p.leader === e.brokerId).length;
+      replies.send(e.from, { type: 'ControlledShutdownResponse', remaining } satisfies ControlledShutdownResponse);
+      break;
+    }
+    case 'AlterIsr': {
+      const patch = handleControllerRequest(ctx, ev.request, replies);
+      if (patch) ctx = { ...ctx, ...patch };
+      break;
+    }
+  }
+  const changed = ctx.partitions.map((p, i) => (p !== read.partitions[i] ? i : -1)).filter((i) => i >= 0);
+  // A partition's epoch is its state znode's zkVersion: what it will be once written.
+  const partitions = ctx.partitions.map((p, i) => (changed.includes(i) ? { ...p, partitionEpoch: (read.versions[nameOf(p)] ?? -1) + 1 } : p));
+  const fixedReplies = replies.effects.map((x) => {
+    if (x.type !== 'net.send' || x.msg.type !== 'AlterPartitionResponse') return x;
+    const m = x.msg as AlterPartitionResponse;
+    const p = partitions.find((q) => nameOf(q) === m.actor);
+    return m.state && p ? { ...x, msg: { ...m, state: publicState(p) } } : x;
+  });
+  for (const x of replies.effects) if (x.type === 'trace.note') out.effects.push(x);
+  // The shared decisions push KRaft's MetadataUpdate; here UpdateMetadata goes out once written.
+  const held = fixedReplies.filter((x) => x.type === 'net.send' && x.msg.type !== 'MetadataUpdate');
+  const pending: PendingWrite = { partitions, brokers: ctx.brokers, changed, fullLeaderAndIsr: full, replies: held, updateMetadata: updateMetadata || changed.length > 0 };
+  const base: Partial<ZkControllerContext> = { image: { ...ctx, partitions }, read: undefined, versions: read.versions };
+  if (changed.length === 0) {
+    send({ ...c, ...base } as ZkControllerContext, pending, out);
+    return { ...base, current: undefined };
+  }
+  const ops = changed.map((i): ZkOp => {
+    const p = partitions[i]!;
+    const v = read.versions[nameOf(p)];
+    return v === undefined ? { op: 'create', path: statePath(p), data: publicState(p) } : { op: 'setData', path: statePath(p), data: publicState(p), version: v };
+  });
+  return { ...base, ...request({ ...c, ...base } as ZkControllerContext, 'write', ops, out, { pending }) };
+}
+
+/** Written: the partitions that were written go out; a failed write (a stale zkVersion) is decided again. */
+function onWrite(c: ZkControllerContext, e: ZkResponse, out: Outbox): Partial<ZkControllerContext> {
+  const { req, inflight } = take(c, e);
+  const pending = req!.pending!;
+  const failed = pending.changed.filter((_, k) => e.results[k]?.error !== undefined);
+  const versions = { ...c.versions };
+  pending.changed.forEach((i, k) => {
+    const r = e.results[k];
+    if (r?.stat) versions[nameOf(pending.partitions[i]!)] = r.stat.version;
+  });
+  const next = { ...c, inflight, versions };
+  if (failed.length === 0) {
+    send(next, pending, out);
+    return { inflight, versions, current: undefined };
+  }
+  out.note(`controller ${c.brokerId}: ${failed.length} partition state write(s) failed on a stale zkVersion; deciding again`);
+  const rejected = pending.replies.map((x) =>
+    x.type === 'net.send' && x.msg.type === 'AlterPartitionResponse' ? { ...x, msg: { ...(x.msg as AlterPartitionResponse), error: 'INVALID_UPDATE_VERSION' as const, state: undefined } } : x,
+  );
+  send(next, { ...pending, changed: pending.changed.filter((i) => !failed.includes(i)), replies: rejected }, out);
+  const retry = c.current && c.current.kind !== 'AlterIsr' && c.current.kind !== 'ControlledShutdown' ? [c.current] : [];
+  return { inflight, versions, current: undefined, events: [...retry, ...c.events] };
+}
+
+/** LeaderAndIsr to the replicas concerned, UpdateMetadata to every live broker, and the held replies. */
+function send(c: ZkControllerContext, w: PendingWrite, out: Outbox): void {
+  const live = brokerIds(c).filter((b) => w.brokers[b] && w.brokers[b]!.inControlledShutdown !== true);
+  const to = (b: BrokerId) => ({ controllerId: c.brokerId, controllerEpoch: c.controllerEpoch, brokerEpoch: w.brokers[b]?.brokerEpoch ?? -1 });
+  for (const b of brokerIds(c)) {
+    if (!w.brokers[b]) continue;
+    const mine = w.partitions.filter((p, i) => p.replicas.includes(b) && (w.fullLeaderAndIsr.includes(b) || w.changed.includes(i)));
+    if (mine.length > 0) out.send(brokerNode(b), { type: 'LeaderAndIsr', ...to(b), partitions: mine.map(publicState) } satisfies LeaderAndIsr);
+  }
+  if (w.updateMetadata) {
+    const all = w.partitions.map(publicState);
+    for (const b of live) out.send(brokerNode(b), { type: 'UpdateMetadata', ...to(b), partitions: all } satisfies UpdateMetadata);
+  }
+  out.effects.push(...w.replies);
+}
+
+// --- A leader's own ISR write (before KIP-497) ------------------------------------------------------
+
+function isrWrite(c: ZkControllerContext, e: AlterPartition & From, out: Outbox): Partial<ZkControllerContext> {
+  const topic = e.topic ?? DATA_TOPIC;
+  const state: PartitionState = {
+    ...(topic === DATA_TOPIC ? {} : { topic }),
+    partition: e.partition,
+    replicas: initialReplicas(c.config, e.partition, topic),
+    isr: e.newIsr.map((m) => m.brokerId),
+    leader: e.leaderId,
+    leaderEpoch: e.leaderEpoch,
+    partitionEpoch: e.partitionEpoch + 1,
+  };
+  const { from: _from, ...alter } = e;
+  return request(c, 'isr-write', [{ op: 'setData', path: partitionStatePath(topic, e.partition), data: state, version: e.partitionEpoch }], out, { alter });
+}
+
+function afterIsrWrite(c: ZkControllerContext, e: ZkResponse, out: Outbox): Partial<ZkControllerContext> {
+  const { req, inflight } = take(c, e);
+  const a = req!.alter!;
+  const topic = a.topic ?? DATA_TOPIC;
+  const actor = partitionName(a.partition, topic);
+  const r = e.results[0]!;
+  const state = r.stat ? { ...(req!.request.ops[0] as { data: PartitionState }).data, partitionEpoch: r.stat.version } : undefined;
+  if (state) out.note(`ISR of ${actor} is now [${state.isr.join(',')}] in ZooKeeper (written by leader ${a.leaderId}, zkVersion ${r.stat!.version})`);
+  out.local(actor, { type: 'AlterPartitionResponse', actor, partition: a.partition, ...(state ? { state } : { error: 'INVALID_UPDATE_VERSION' as const }) } satisfies AlterPartitionResponse);
+  return { inflight };
+}
+
+/** Not the active controller: AlterIsr and ControlledShutdown are answered NOT_CONTROLLER. */
+function notController(_c: ZkControllerContext, e: ZkControllerEvent, out: Outbox): void {
+  if (e.type === 'ControlledShutdown') out.send(e.from, { type: 'ControlledShutdownResponse', remaining: -1, error: 'NOT_CONTROLLER' } satisfies ControlledShutdownResponse);
+  if (e.type === 'AlterPartition') {
+    const actor = partitionName(e.partition, e.topic ?? DATA_TOPIC);
+    out.send(e.from, { type: 'AlterPartitionResponse', actor, partition: e.partition, error: 'NOT_CONTROLLER' } satisfies AlterPartitionResponse);
+  }
+}
+
+type Ev<T extends ZkControllerEvent['type']> = Extract<ZkControllerEvent, { type: T }>;
+
+export const zkControllerMachine = setup({
+  types: {} as {
+    context: ZkControllerContext;
+    input: { config: ClusterConfig; now: () => number; brokerId: BrokerId; topics?: readonly ExtraTopic[] };
+    events: ZkControllerEvent;
+  },
+  delays: {
+    pingInterval: ({ context }) => context.config.brokerHeartbeatIntervalMs,
+    registrationRetry: ({ context }) => context.config.brokerHeartbeatIntervalMs,
+    newPartitionCheck: ({ context }) => context.config.brokerHeartbeatIntervalMs,
+    failoverRead: ({ context }) => failoverReadMs(context.read?.partitions.length ?? 0, context.config.timings),
+  },
+  guards: {
+    // An expiry of this session (answers of an older session's requests are stale).
+    expired: ({ context, event }) => event.type === 'ZkResponse' && event.error === 'SESSION_EXPIRED' && event.sessionId === context.sessionId && context.sessionId !== 0,
+    connected: ({ context, event }) => answers(context, event, 'connect'),
+    registered: ({ context, event }) => answers(context, event, 'register') && (event as ZkResponse).results[0]?.stat !== undefined,
+    registrationRefused: ({ context, event }) => answers(context, event, 'register'),
+    controllerExists: ({ context, event }) => answers(context, event, 'elect-read') && (event as ZkResponse).results[0]?.stat !== undefined,
+    noController: ({ context, event }) => answers(context, event, 'elect-read'),
+    wonClaim: ({ context, event }) => answers(context, event, 'elect-claim') && (event as ZkResponse).results.every((r) => r.error === undefined),
+    lostClaim: ({ context, event }) => answers(context, event, 'elect-claim'),
+    controllerGone: ({ context, event }) => answers(context, event, 'check-controller') && controllerOf((event as ZkResponse).results[1]) !== context.brokerId,
+    checkedController: ({ context, event }) => answers(context, event, 'check-controller'),
+    isrWritten: ({ context, event }) => answers(context, event, 'isr-write'),
+    readDone: ({ context, event }) => answers(context, event, 'read'),
+    readForFailover: ({ context, event }) => answers(context, event, 'read') && context.current?.kind === 'Startup',
+    written: ({ context, event }) => answers(context, event, 'write'),
+    controllerWatch: ({ event }) => event.type === 'ZkWatchEvent' && event.path === CONTROLLER_PATH,
+    brokersWatch: ({ event }) => event.type === 'ZkWatchEvent' && event.path === BROKER_IDS_PATH,
+    hasEvents: ({ context }) => context.events.length > 0,
+    decided: ({ context }) => context.current === undefined,
+    awaitsNewPartitions: ({ context }) => context.image?.partitions.some((p) => p.status === 'NewPartition') ?? false,
+    localIsrWrite: ({ context, event }) => event.type === 'AlterPartition' && !context.config.alterIsr,
+  },
+  actions: {
+    ping: react(ping),
+    register: react(register),
+    connected: react<ZkControllerContext, Ev<'ZkResponse'>>(connected),
+    registered: react<ZkControllerContext, Ev<'ZkResponse'>>(registered),
+    registrationRefused: react<ZkControllerContext, Ev<'ZkResponse'>>(registrationRefused),
+    sessionExpired: react(sessionExpired),
+    electRead: react(electRead),
+    afterElectRead: react<ZkControllerContext, Ev<'ZkResponse'>>(afterElectRead),
+    standBy: react<ZkControllerContext, Ev<'ZkResponse'>>((c, e) => ({ inflight: take(c, e).inflight, activeControllerId: controllerOf(e.results[1]) })),
+    becomeController: react<ZkControllerContext, Ev<'ZkResponse'>>(becomeController),
+    lostClaim: react<ZkControllerContext, Ev<'ZkResponse'>>(lostClaim),
+    checkController: react(checkController),
+    stillController: react<ZkControllerContext, Ev<'ZkResponse'>>((c, e) => ({ inflight: take(c, e).inflight })),
+    resign: react<ZkControllerContext, Ev<'ZkResponse'>>((c, e, out) => {
+      out.note(`broker ${c.brokerId} is no longer the controller (${CONTROLLER_PATH} names ${controllerOf(e.results[1])})`);
+      return { inflight: take(c, e).inflight, ...resigned() };
+    }),
+    isrWrite: react<ZkControllerContext, Ev<'AlterPartition'>>(isrWrite),
+    afterIsrWrite: react<ZkControllerContext, Ev<'ZkResponse'>>(afterIsrWrite),
+    enqueueBrokerChange: react<ZkControllerContext, ZkControllerEvent>((c) => enqueue(c, { kind: 'BrokerChange' })),
+    enqueueNewPartitionCheck: react<ZkControllerContext, ZkControllerEvent>((c) => enqueue(c, { kind: 'NewPartitionCheck' })),
+    enqueueShutdown: react<ZkControllerContext, Ev<'ControlledShutdown'>>((c, e) => enqueue(c, { kind: 'ControlledShutdown', request: e })),
+    enqueueAlterIsr: react<ZkControllerContext, Ev<'AlterPartition'>>((c, e) => enqueue(c, { kind: 'AlterIsr', request: e })),
+    notController: react(notController),
+    sendRead: react(sendRead),
+    onRead: react<ZkControllerContext, Ev<'ZkResponse'>>(onRead),
+    decide: react(decide),
+    onWrite: react<ZkControllerContext, Ev<'ZkResponse'>>(onWrite),
+  },
+}).createMachine({
+  id: 'zkc',
+  context: ({ input }) => ({
+    config: input.config,
+    now: input.now,
+    brokerId: input.brokerId,
+    topics: input.topics ?? [],
+    sessionId: 0,
+    nextXid: 1,
+    inflight: [],
+    brokerEpoch: -1,
+    activeControllerId: -1,
+    controllerEpoch: 0,
+    image: undefined,
+    versions: {},
+    events: [],
+    current: undefined,
+    read: undefined,
+  }),
+  type: 'parallel',
+  on: {
+    ZkResponse: [
+      { guard: 'expired', target: '.Role.Connecting', actions: 'sessionExpired' },
+      { guard: 'isrWritten', actions: 'afterIsrWrite' },
+    ],
+    AlterPartition: [{ guard: 'localIsrWrite', actions: 'isrWrite' }, { actions: 'notController' }],
+    ControlledShutdown: { actions: 'notController' },
+  },
+  states: {
+    /** The session's heartbeat (a ping every third of the session timeout) and request retries. */
+    Session: {
+      initial: 'Pinging',
+      states: {
+        Pinging: { after: { pingInterval: { target: 'Pinging', reenter: true, actions: 'ping' } } },
+      },
+    },
+    Role: {
+      initial: 'Connecting',
+      states: {
+        /** Opening a session, then registering `/brokers/ids/N`, retried while an old session holds it. */
+        Connecting: {
+          entry: 'register',
+          after: { registrationRetry: { target: 'Connecting', reenter: true } },
+          on: {
+            ZkResponse: [
+              { guard: 'connected', actions: 'connected' },
+              { guard: 'registered', target: 'Electing', actions: 'registered' },
+              { guard: 'registrationRefused', actions: 'registrationRefused' },
+            ],
+          },
+        },
+        /** Reading `/controller` (with a watch); claiming it and the next controller epoch when there is none. */
+        Electing: {
+          entry: 'electRead',
+          on: {
+            ZkResponse: [
+              { guard: 'controllerExists', target: 'Standby', actions: 'standBy' },
+              { guard: 'noController', actions: 'afterElectRead' },
+              { guard: 'wonClaim', target: 'Active', actions: 'becomeController' },
+              { guard: 'lostClaim', target: 'Electing', reenter: true, actions: 'lostClaim' },
+            ],
+          },
+        },
+        /** Another broker is the controller: waiting for `/controller` to change. */
+        Standby: {
+          on: { ZkWatchEvent: { guard: 'controllerWatch', target: 'Electing' } },
+        },
+        /** The controller: one event at a time, each read from ZooKeeper, decided, written, then sent. */
+        Active: {
+          initial: 'Idle',
+          on: {
+            ZkWatchEvent: [
+              { guard: 'brokersWatch', actions: 'enqueueBrokerChange' },
+              { guard: 'controllerWatch', actions: 'checkController' },
+            ],
+            ZkResponse: [
+              { guard: 'controllerGone', target: 'Electing', actions: 'resign' },
+              { guard: 'checkedController', actions: 'stillController' },
+            ],
+            ControlledShutdown: { actions: 'enqueueShutdown' },
+            AlterPartition: [{ guard: 'localIsrWrite', actions: 'isrWrite' }, { actions: 'enqueueAlterIsr' }],
+          },
+          states: {
+            Idle: {
+              always: { guard: 'hasEvents', target: 'Reading' },
+              after: { newPartitionCheck: { guard: 'awaitsNewPartitions', target: 'Idle', reenter: true, actions: 'enqueueNewPartitionCheck' } },
+            },
+            /** Reading the broker registrations and partition states. */
+            Reading: {
+              entry: 'sendRead',
+              on: {
+                ZkResponse: [
+                  { guard: 'readForFailover', target: 'Loading', actions: 'onRead' },
+                  { guard: 'readDone', target: 'Writing', actions: ['onRead', 'decide'] },
+                ],
+              },
+            },
+            /** A new controller loading what it read: time in proportion to the partitions. */
+            Loading: {
+              after: { failoverRead: { target: 'Writing', actions: 'decide' } },
+            },
+            /** Writing the changed partition states, conditionally on their zkVersion. */
+            Writing: {
+              always: { guard: 'decided', target: 'Idle' },
+              on: { ZkResponse: { guard: 'written', target: 'Idle', actions: 'onWrite' } },
+            },
+          },
+        },
+      },
+    },
+  },
+});
