@@ -23,6 +23,6 @@ describe('spec/scenario.schema.json', () => {
     expect(s.required ?? []).toEqual([]);
     const faults = s.properties!['faults']!.items!;
     const kinds = (faults.oneOf ?? faults.anyOf)!.map((f) => (f.properties!['type'] as { const?: string }).const);
-    expect(kinds.sort()).toEqual(['crash', 'disconnect', 'heal', 'latency', 'partition', 'restart', 'shutdown']);
+    expect(kinds.sort()).toEqual(['aimed', 'crash', 'disconnect', 'heal', 'latency', 'partition', 'restart', 'shutdown']);
   });
 });
