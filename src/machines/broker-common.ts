@@ -15,7 +15,13 @@ export interface HostingBroker {
   readonly previousBrokerEpoch: number;
   /** The partitions as this broker last heard of them (possibly stale), in the controller's order. */
   readonly metadata: readonly PartitionState[];
+  /** Group coordinator actors on this node: each is told of `__consumer_offsets` changes. */
   readonly coordinators: readonly string[];
+  /**
+   * Transaction coordinator actors on this node: each is told of `__transaction_state` changes,
+   * and given the whole metadata cache on every change (it needs partition leaders to send
+   * WriteTxnMarkers, as Kafka's TransactionMarkerChannelManager reads the metadata cache).
+   */
   readonly txnCoordinators: readonly string[];
 }
 

@@ -3,7 +3,7 @@ import { setup } from 'xstate';
 export { CLEAN_SHUTDOWN_FILE, cleanShutdownEpoch } from './broker-common.js';
 import type { ClusterConfig } from '../config/schema.js';
 import { react, type Outbox } from './effects.js';
-import { applyMetadata, deleteCleanShutdownMarker, exitCleanly } from './broker-common.js';
+import { applyMetadata, deleteCleanShutdownMarker, exitCleanly, type HostingBroker } from './broker-common.js';
 import {
   CONTROLLER,
   type AlterPartition,
@@ -27,24 +27,9 @@ import {
  * States follow Kafka's BrokerState: STARTING (registering), RECOVERY (registered but fenced
  * until its first heartbeat is answered), RUNNING, PENDING_CONTROLLED_SHUTDOWN, SHUTTING_DOWN.
  */
-export interface BrokerContext {
+export interface BrokerContext extends HostingBroker {
   readonly config: ClusterConfig;
-  readonly brokerId: BrokerId;
   readonly incarnation: number;
-  /** -1 until registered. */
-  readonly brokerEpoch: number;
-  /** The epoch of the previous registration if it shut down cleanly, else -1 (KIP-966). */
-  readonly previousBrokerEpoch: number;
-  /** The partitions as this broker last heard of them (possibly stale), in the controller's order. */
-  readonly metadata: readonly PartitionState[];
-  /** Group coordinator actors on this node: each is told of `__consumer_offsets` changes. */
-  readonly coordinators: readonly string[];
-  /**
-   * Transaction coordinator actors on this node: each is told of `__transaction_state` changes,
-   * and given the whole metadata cache on every change (it needs partition leaders to send
-   * WriteTxnMarkers, as Kafka's TransactionMarkerChannelManager reads the metadata cache).
-   */
-  readonly txnCoordinators: readonly string[];
   /** The controller nodes (KRaft's controller.quorum.voters; ZooKeeper mode's one controller). */
   readonly controllers: readonly string[];
   /** The one it takes for the active controller: its requests go there. */
