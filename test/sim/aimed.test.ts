@@ -93,3 +93,36 @@ describe('aimed faults (issue 17)', () => {
     ]);
   }, 120_000);
 });
+
+describe('aimed faults at the coordinators', () => {
+  it('strikes the group coordinator while its group rebalances, and the transaction coordinator while it completes a commit', () => {
+    const group = runScenario(
+      parseScenario({
+        seed: 4,
+        durationMs: 1500,
+        workload: { kind: 'produce', records: 10, intervalMs: 10, groups: [{ consumers: 2 }] },
+        faults: [{ at: 0, type: 'aimed', aim: 'group-coordinator', action: 'process-crash', durationMs: 100, windowMs: 1000 }],
+      }),
+    ).world;
+    const g = faultEvents(group.trace.events()).find((e) => e.effect === 'aimed at group-coordinator');
+    expect(g?.fault.type).toBe('crash');
+    // The crashed broker's coordinator had just noted the rebalance it was in.
+    const node = (g!.fault as Extract<Fault, { type: 'crash' }>).node;
+    const notes = group.trace.events().filter((e): e is Extract<TraceEvent, { e: 'note' }> => e.e === 'note' && e.t <= g!.t && e.node.startsWith(node));
+    expect(notes.some((n) => /PreparingRebalance/.test(n.text))).toBe(true);
+
+    const txn = runScenario(
+      parseScenario({
+        seed: 4,
+        durationMs: 1500,
+        workload: { kind: 'produce', records: 12, intervalMs: 10, transactional: { recordsPerTxn: 4, abortEvery: 0 } },
+        faults: [{ at: 0, type: 'aimed', aim: 'txn-coordinator', action: 'crash', durationMs: 100, windowMs: 1000 }],
+      }),
+    ).world;
+    const t = faultEvents(txn.trace.events()).find((e) => e.effect === 'aimed at txn-coordinator');
+    expect(t?.fault.type).toBe('crash');
+    const tnode = (t!.fault as Extract<Fault, { type: 'crash' }>).node;
+    const states = txn.trace.events().filter((e): e is Extract<TraceEvent, { e: 'state' }> => e.e === 'state' && e.t <= t!.t && e.node.startsWith(`${tnode}/txn-`));
+    expect(states[states.length - 1]?.to).toMatch(/^Prepare(Commit|Abort)$/);
+  });
+});
