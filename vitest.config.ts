@@ -6,8 +6,10 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // One fork more than the 2 cores of CI: the wire and live-conformance tests spend most of
-    // their time waiting on wall-clock timeouts, and a third fork runs CPU-bound tests meanwhile.
-    poolOptions: { forks: { maxForks: 3, minForks: 1 } },
+    // One fork per core of CI's two (vitest's default is one fewer than the cores): the wire and
+    // live-conformance tests mostly wait on wall-clock timeouts, and the other fork runs
+    // CPU-bound tests meanwhile. Not more than the cores: a fork that waits for a core longer
+    // than a minute misses vitest's RPC timeout ("Timeout calling onTaskUpdate").
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
   },
 });
