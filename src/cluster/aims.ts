@@ -4,8 +4,7 @@ import { groupActor } from '../machines/group-protocol.js';
 import type { AimedFault } from '../sim/faults.js';
 import type { NodeId } from '../sim/network.js';
 import type { AimResolver, World } from '../sim/world.js';
-import type { KafkaNodes } from './kafka.js';
-import { groupId } from './kafka.js';
+import { groupId, type KafkaNodes } from './kafka.js';
 
 /**
  * The roles an aimed fault strikes, read from the model's state when the fault is due

@@ -40,8 +40,8 @@ export function describeFault(f: Fault): string {
 }
 
 const aimedVerb: Readonly<Record<AimedAction, string>> = { crash: 'power loss of', 'process-crash': 'process crash of', isolate: 'isolate', 'isolate-from-controller': 'cut from the controller:' };
-/** An aim, as a story says it (also the effect the World records on the faults it resolves to). */
-export const aimText: Readonly<Record<Aim, string>> = {
+/** An aim, as a story says it. */
+const aimText: Readonly<Record<Aim, string>> = {
   leader: 'the leader',
   'isr-followers': "the ISR's followers",
   isr: 'the whole ISR, once it has shrunk',

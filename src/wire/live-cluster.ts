@@ -210,9 +210,12 @@ export class LiveCluster extends ServedWorld {
     super(opts, journal ? 'full' : 'off');
   }
 
-  /** Virtual time catches up with wall time (milliseconds since the cluster started). */
+  /** Wall-clock milliseconds since the cluster started: the clock of everything serve times. */
+  readonly wallMs = (): number => performance.now() - this.startedAt;
+
+  /** Virtual time catches up with wall time. */
   advance(): void {
-    this.runUntil(Math.floor(performance.now() - this.startedAt));
+    this.runUntil(Math.floor(this.wallMs()));
   }
 
   override connect(deliver: (m: Message) => void): NodeId {

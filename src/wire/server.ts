@@ -6,7 +6,6 @@
  * socket.request.max.bytes, closes that one connection; nothing reaches the model from it.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { apiNames, decodeMessage, decodeRequestHeader, emptyMessage, encodeResponse, MalformedFrame, Reader, specOf, validRange, type RequestHeader, type Struct } from './codec.js';
 import { apiKeys, supports } from './apis.js';
 import { KafkaError } from './errors.js';
@@ -60,8 +59,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const clusterOptions = { preset: opts.preset, kafka: opts.kafka, brokers: opts.brokers, seed: opts.seed, topics: opts.topics, timings: opts.timings, transactionalIds: opts.transactionalIds };
   const journal = opts.journal === undefined ? undefined : new JournalWriter(opts.journal, clusterOptions);
   const cluster = new LiveCluster(clusterOptions, journal ? (e) => journal.entry(e) : undefined);
-  const started = performance.now();
-  const now = () => performance.now() - started;
+  // One wall clock for the cluster, the group coordinator and the history.
+  const now = cluster.wallMs;
   const groups = new GroupCoordinator(now);
   const log = opts.log ?? (() => undefined);
   const connections = new Set<Connection>();
