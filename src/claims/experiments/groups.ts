@@ -1,4 +1,5 @@
 import type { Experiment } from '../types.js';
+import { committedOffsetResume } from './commit-resume.js';
 import { describeSearch, exhibit, notModelled, safetyVerdict } from './common.js';
 
 /**
@@ -54,9 +55,7 @@ export const groupExperiments = {
   'no-concurrent-processing': processedOnce,
   'rebalance-takeover': atLeastOnce,
   replay: (ctx) => safetyVerdict(ctx, { check: 'replay', preset: 'default' }, []),
-  'committed-offset-resume': notModelled(
-    'the model commits the next offset to read, as Kafka does, but no experiment yet compares a commit with the read that follows it',
-  ),
+  'committed-offset-resume': committedOffsetResume,
   'rolling-restart': notModelled(
     'needs a rolling-restart workload: ownershipGaps (src/groups/measure.ts) measures the pauses, but no experiment restarts members one at a time yet',
   ),
