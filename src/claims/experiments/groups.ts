@@ -1,6 +1,7 @@
 import type { Experiment } from '../types.js';
 import { committedOffsetResume } from './commit-resume.js';
-import { describeSearch, exhibit, notModelled, safetyVerdict } from './common.js';
+import { describeSearch, exhibit, safetyVerdict } from './common.js';
+import { rollingRestart } from './rolling.js';
 
 /**
  * Claims about the consumer-group runtime (group coordinator, consumers, rebalances, committed
@@ -56,7 +57,5 @@ export const groupExperiments = {
   'rebalance-takeover': atLeastOnce,
   replay: (ctx) => safetyVerdict(ctx, { check: 'replay', preset: 'default' }, []),
   'committed-offset-resume': committedOffsetResume,
-  'rolling-restart': notModelled(
-    'needs a rolling-restart workload: ownershipGaps (src/groups/measure.ts) measures the pauses, but no experiment restarts members one at a time yet',
-  ),
+  'rolling-restart': rollingRestart,
 } satisfies Record<string, Experiment>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commitResumeScenarios, committedOffsetResume, handovers } from '../../src/claims/experiments/commit-resume.js';
 import { consumersPull, eventsPushed } from '../../src/claims/experiments/delivery.js';
+import { measureRolling, rollingProtocols } from '../../src/claims/experiments/rolling.js';
 import type { ExperimentContext } from '../../src/claims/types.js';
 
 const ctx = { config: (preset = 'default', overrides = {}) => ({ preset, overrides }) } as unknown as ExperimentContext;
@@ -39,5 +40,15 @@ describe('pull, not push', () => {
     const o = eventsPushed(ctx);
     expect(o.verdict).toBe('refuted');
     expect(o.evidence[0]).toMatch(/while [1-9]\d* records are acknowledged: 0 messages carried records to it meanwhile; it completed [1-9]\d* polls after/);
+  });
+});
+
+describe('rolling-deploy-zero-downtime', () => {
+  it('eager rebalancing stops the other members at every restart; cooperative and static membership do not', () => {
+    const r = Object.fromEntries(rollingProtocols.map((p) => [p, measureRolling(ctx, p)]));
+    expect(r['eager']!.othersPauseMs.every((ms) => ms > 0)).toBe(true);
+    for (const p of ['cooperative', 'static eager', 'static cooperative'] as const) expect(r[p]!.othersPauseMs, p).toEqual([0, 0, 0]);
+    // A static member's partitions wait only for its restart; a dynamic member's, for the rebalances too.
+    expect(Math.max(...r['static cooperative']!.ownPauseMs)).toBeLessThan(Math.min(...r['cooperative']!.ownPauseMs));
   });
 });
