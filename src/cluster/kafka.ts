@@ -11,7 +11,7 @@ import { zkBrokerMachine } from '../machines/zk-broker.js';
 import { zkControllerMachine } from '../machines/zk-controller.js';
 import { ZK_CONTROLLER_ACTOR, ZOOKEEPER } from '../machines/zk-protocol.js';
 import { zookeeperMachine } from '../machines/zookeeper.js';
-import { recoverLog, replicaMachine } from '../machines/replica.js';
+import { logConfigFor, recoverLog, replicaMachine } from '../machines/replica.js';
 import { txnCoordinatorMachine } from '../machines/txn-coordinator.js';
 import { OUTPUT_TOPIC, TXN_TOPIC, txnActor } from '../machines/txn-protocol.js';
 import type { NodeId } from '../sim/network.js';
@@ -129,7 +129,7 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
         ...hosted.map(({ topic, p }) => ({
           name: partitionName(p, topic),
           logic: replicaMachine,
-          input: { config, now, brokerId: b, ...(topic === DATA_TOPIC ? {} : { topic }), partition: p, log: recoverLog(boot.disk, partitionName(p, topic)) },
+          input: { config, now, brokerId: b, ...(topic === DATA_TOPIC ? {} : { topic }), partition: p, log: recoverLog(boot.disk, partitionName(p, topic), logConfigFor(config, topic)) },
         })),
         ...coordinators.map((name, g) => ({ name, logic: groupCoordinatorMachine, input: { config, now, groupId: groupId(g), brokerId: b, name } })),
         ...txnIds.map((transactionalId, n) => ({

@@ -133,6 +133,16 @@ export const configSchema = z.strictObject({
   /** How long a leader holds a follower's fetch that found nothing new (DelayedFetch). */
   replicaFetchWaitMaxMs: z.number().int().min(1),
   hwCheckpointIntervalMs: z.number().int().min(1),
+  // Retention of the data topic (cleanup.policy=delete; the internal topics are compacted and
+  // keep everything here). spec/log.md, "Retention in cluster runs".
+  /** retention.ms: segments whose newest record is older are deleted; -1: kept forever. */
+  retentionMs: z.number().int().min(-1),
+  /** retention.bytes: oldest segments are deleted while the partition stays above it; -1: no limit. */
+  retentionBytes: z.number().int().min(-1),
+  /** segment.bytes: a segment rolls past it; retention deletes whole closed segments only. A record is 1 byte in the model. */
+  segmentBytes: z.number().int().min(1),
+  /** log.retention.check.interval.ms: how often each broker's LogManager runs the retention task. */
+  retentionCheckIntervalMs: z.number().int().min(1),
   requestTimeoutMs: z.number().int().min(1),
   retryBackoffMs: z.number().int().min(1),
   deliveryTimeoutMs: z.number().int().min(1),
@@ -223,6 +233,8 @@ export type TimeSetting =
   | 'replicaFetchBackoffMs'
   | 'replicaFetchWaitMaxMs'
   | 'hwCheckpointIntervalMs'
+  | 'retentionMs'
+  | 'retentionCheckIntervalMs'
   | 'requestTimeoutMs'
   | 'retryBackoffMs'
   | 'deliveryTimeoutMs'
@@ -246,7 +258,8 @@ const timeDivisor: Partial<Record<TimeSetting, number>> = {
 
 /** A Kafka time as the model runs it under `timings`. */
 export function scaledTime(setting: TimeSetting, kafkaMs: number, timings: 'scaled' | 'kafka'): number {
-  if (timings === 'kafka' || kafkaMs === 0) return kafkaMs;
+  // 0 and -1 (retention.ms: forever) are not durations to scale.
+  if (timings === 'kafka' || kafkaMs <= 0) return kafkaMs;
   return Math.max(1, Math.floor(kafkaMs / (timeDivisor[setting] ?? 100)));
 }
 
@@ -260,6 +273,8 @@ export const timeSettings: readonly TimeSetting[] = [
   'replicaFetchBackoffMs',
   'replicaFetchWaitMaxMs',
   'hwCheckpointIntervalMs',
+  'retentionMs',
+  'retentionCheckIntervalMs',
   'requestTimeoutMs',
   'retryBackoffMs',
   'deliveryTimeoutMs',

@@ -507,12 +507,19 @@ function onOffsetFetchResponse(c: ConsumerContext, e: OffsetFetchResponse, out: 
   return diff(c, { ...next, positions: new Map([...next.positions, ...positions]) });
 }
 
-/** auto.offset.reset: earliest is the log start (0: nothing is deleted); latest asks the leader for its HW. */
-function resetPosition(c: ConsumerContext, p: number, out: Outbox): Partial<ConsumerContext> {
+/**
+ * auto.offset.reset: earliest is the log start; latest asks the leader for its HW.
+ *
+ * Kafka's consumer looks the log start up with ListOffsets(EARLIEST). The model's takes the log
+ * start it knows without a request: 0 until a fetch answer said otherwise, and the log start a
+ * leader names in an OFFSET_OUT_OF_RANGE answer (KIP-107's log_start_offset) once retention has
+ * deleted past the position. The position it lands on is the same (spec/consumer-groups.md).
+ */
+function resetPosition(c: ConsumerContext, p: number, out: Outbox, logStart = 0): Partial<ConsumerContext> {
   if (c.options.reset === 'earliest') {
-    c.resets.push({ partition: p, offset: 0, time: c.now() });
+    c.resets.push({ partition: p, offset: logStart, time: c.now() });
     const positions = new Map(c.positions);
-    positions.set(p, 0);
+    positions.set(p, logStart);
     return { positions };
   }
   const leader = c.metadata[p]?.leader ?? -1;
@@ -658,7 +665,7 @@ function onFetchResponse(c: ConsumerContext, e: FetchResponse & { requestId?: nu
     const positions = new Map(c.positions);
     positions.delete(p);
     out.note(`${c.name} ${partitionName(p)} position out of range: auto.offset.reset=${c.options.reset}`);
-    return { fetches, positions, ...resetPosition({ ...c, positions }, p, out) };
+    return { fetches, positions, ...resetPosition({ ...c, positions }, p, out, e.logStartOffset ?? 0) };
   }
   // KIP-320: UNKNOWN_LEADER_EPOCH (the consumer's metadata is ahead of the broker) is retried
   // as it is (Fetcher.initializeCompletedFetch); every other error refreshes the metadata first.

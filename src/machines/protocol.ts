@@ -208,6 +208,12 @@ export interface FetchResponse {
    * leader's largest epoch up to it and where that epoch ends in the leader's log (no records).
    */
   divergingEpoch?: { readonly epoch: number; readonly endOffset: number };
+  /**
+   * KIP-107 (0.11): the leader's log start offset, which followers follow and from which a
+   * consumer reset to earliest reads. The model sends it only once it is above 0 (retention
+   * moved it), so the traces of runs that delete nothing stay as they were.
+   */
+  logStartOffset?: number;
   /** read_committed fetches: the last stable offset (KIP-98). */
   lastStableOffset?: number;
   /**

@@ -1,6 +1,6 @@
 import { and, not, raise, setup } from 'xstate';
 import { effectiveMinIsr, minIsrOf, type ClusterConfig } from '../config/schema.js';
-import { PartitionLog } from '../log/index.js';
+import { PartitionLog, type LogConfig } from '../log/index.js';
 import { ProducerState } from '../log/producer-state.js';
 import type { Disk } from '../sim/disk.js';
 import { react, type Outbox } from './effects.js';
@@ -118,6 +118,8 @@ export interface ReplicaContext {
   readonly reconciled: boolean;
   /** KIP-98 producer state, derived from the log (mutated in place on append, rebuilt on truncation). */
   readonly producers: ProducerState;
+  /** When the retention task last ran on this replica (virtual ms). */
+  readonly lastRetentionCheck: number;
 }
 
 export type ReplicaEvent =
@@ -138,11 +140,28 @@ const logFile = (c: ReplicaContext) => `${c.name}/00000000000000000000.log`;
 /** Kafka keeps one replication-offset-checkpoint per log dir; the model keeps one per partition. */
 const hwFile = (name: string) => `${name}/replication-offset-checkpoint`;
 
+/** Kafka's log-start-offset-checkpoint (one per log dir in Kafka; one per partition here). */
+const logStartFile = (name: string) => `${name}/log-start-offset-checkpoint`;
+
+/**
+ * A topic whose cleanup.policy is delete: the data topics. The internal topics
+ * (__consumer_offsets, __transaction_state) are compacted, which keeps every record the model's
+ * runs write (spec/log.md).
+ */
+const deletesOldSegments = (topic: string) => !topic.startsWith('__');
+
+/** The log's segment and retention settings, for a topic (LogConfig). */
+export function logConfigFor(config: ClusterConfig, topic: string): Partial<LogConfig> {
+  if (!deletesOldSegments(topic)) return {};
+  return { segmentBytes: config.segmentBytes, retentionMs: config.retentionMs, retentionBytes: config.retentionBytes };
+}
+
 /** Rebuild a replica's log from what its disk kept (Kafka's log recovery on start). */
-export function recoverLog(disk: Disk, name: string): PartitionLog<ProducedValue> {
+export function recoverLog(disk: Disk, name: string, logConfig?: Partial<LogConfig>): PartitionLog<ProducedValue> {
   const records = disk.read(`${name}/00000000000000000000.log`) as Record[];
   const hw = (disk.read(hwFile(name)) as number[])[0];
-  return PartitionLog.recover<ProducedValue>(records, undefined, hw === undefined ? {} : { highWatermark: hw });
+  const logStart = (disk.read(logStartFile(name)) as number[])[0];
+  return PartitionLog.recover<ProducedValue>(records, logConfig, { ...(hw === undefined ? {} : { highWatermark: hw }), ...(logStart === undefined ? {} : { logStartOffset: logStart }) });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -162,6 +181,35 @@ function truncate(c: ReplicaContext, offset: number, out: Outbox, why: string): 
   out.note(`${c.name} truncated ${from} -> ${offset} (${why})`);
   // Kafka truncates its producer state with the log (ProducerStateManager.truncateAndReload).
   return { truncations: c.truncations + 1, producers: ProducerState.fromLog(c.log.storedRecords()) };
+}
+
+/** The log start offset moved: checkpoint it (LogManager.checkpointLogStartOffsets), so recovery starts there. */
+function checkpointLogStart(c: ReplicaContext, out: Outbox): void {
+  out.replace(logStartFile(c.name), [c.log.logStartOffset]);
+  out.fsync(logStartFile(c.name));
+}
+
+/**
+ * The retention task (LogManager.cleanupLogs, every log.retention.check.interval.ms, on leaders
+ * and followers alike): delete the closed segments that are past retention.ms or beyond
+ * retention.bytes, and move the log start offset. The model runs it on the first HW-checkpoint
+ * tick after the interval has passed (one periodic timer serves both tasks), so a deletion can
+ * come up to hw.checkpoint.interval later than in Kafka. The deleted records stay in the log
+ * file on the model's disk; the checkpointed log start offset hides them after a restart.
+ */
+function applyRetention(c: ReplicaContext, out: Outbox): Partial<ReplicaContext> {
+  const now = c.now();
+  if (!deletesOldSegments(c.topic) || now - c.lastRetentionCheck < c.config.retentionCheckIntervalMs) return {};
+  const before = c.log.logStartOffset;
+  const r = c.log.applyRetention(now);
+  if (r.logStartOffset > before) {
+    out.note(`${c.name} deleted ${r.deletedSegments.length} segment(s) (${[...new Set(r.reasons)].join(', ')}): log start ${before} -> ${r.logStartOffset}`, {
+      partition: c.name,
+      logStart: r.logStartOffset,
+    });
+    checkpointLogStart(c, out);
+  }
+  return { lastRetentionCheck: now };
 }
 
 /** Kafka checkpoints every partition's HW to one file, fsynced, every few seconds. */
@@ -363,11 +411,15 @@ function onConsumerFetch(c: ReplicaContext, e: Fetch & { from: string; requestId
     leaderEpoch: s.leaderEpoch,
     leaderEndOffset: leo,
     highWatermark: c.log.highWatermark,
+    ...logStartField(c),
     records,
     ...committed,
     ...(error ? { error } : {}),
   } as FetchResponse);
 }
+
+/** KIP-107: the log start offset in a fetch answer, once retention has moved it (see FetchResponse). */
+const logStartField = (c: ReplicaContext): { logStartOffset?: number } => (c.log.logStartOffset > 0 ? { logStartOffset: c.log.logStartOffset } : {});
 
 /** The leader's answer to a follower's fetch, with its epoch, LEO and HW as they are now. */
 function fetchResponse(c: ReplicaContext, requestId: number | undefined, r: Pick<FetchResponse, 'records'> & { error?: ErrorCode; divergingEpoch?: DivergingEpoch }): FetchResponse {
@@ -378,6 +430,7 @@ function fetchResponse(c: ReplicaContext, requestId: number | undefined, r: Pick
     leaderEpoch: c.state?.leaderEpoch ?? -1,
     leaderEndOffset: c.log.logEndOffset,
     highWatermark: c.log.highWatermark,
+    ...logStartField(c),
     ...r,
   } as FetchResponse;
 }
@@ -645,6 +698,17 @@ function lastFetchedEpoch(c: ReplicaContext): { lastFetchedEpoch?: number } {
 }
 
 function onFetchResponse(c: ReplicaContext, e: FetchResponse, out: Outbox): Partial<ReplicaContext> {
+  if (e.error === 'OFFSET_OUT_OF_RANGE' && e.logStartOffset !== undefined && e.logStartOffset > c.log.logEndOffset) {
+    // AbstractFetcherThread.fetchOffsetAndTruncate: the leader has deleted past this follower's
+    // log end (retention while it was away): start again, empty, at the leader's log start.
+    const from = c.log.logEndOffset;
+    c.log.truncateFullyAndStartAt(e.logStartOffset);
+    out.truncate(logFile(c), 0);
+    if (c.config.fsync === 'always') out.fsync(logFile(c));
+    checkpointLogStart(c, out);
+    out.note(`${c.name} truncated fully ${from} -> ${e.logStartOffset} (the leader's log starts past this log's end)`);
+    return { truncations: c.truncations + 1, producers: ProducerState.fromLog(c.log.storedRecords()) };
+  }
   if (e.error === 'OFFSET_OUT_OF_RANGE' && c.config.truncation === 'high-watermark') {
     // Before KIP-101 a follower ahead of the leader truncates to the leader's LEO.
     return truncate(c, e.leaderEndOffset, out, 'fetch offset out of range: to leader LEO');
@@ -657,6 +721,9 @@ function onFetchResponse(c: ReplicaContext, e: FetchResponse, out: Outbox): Part
     persistAppend(c, fresh, out);
   }
   c.log.maybeUpdateHighWatermark(Math.min(e.highWatermark, c.log.logEndOffset));
+  // ReplicaFetcherThread.processPartitionData: the follower's log start follows the leader's
+  // (never past its own HW, which UnifiedLog.maybeIncrementLogStartOffset refuses).
+  if (e.logStartOffset !== undefined && c.log.maybeIncrementLogStartOffset(Math.min(e.logStartOffset, c.log.highWatermark))) checkpointLogStart(c, out);
   // An answer with records, not a diverging epoch: the logs agree up to the fetch offset.
   return c.reconciled ? {} : { reconciled: true };
 }
@@ -704,6 +771,8 @@ export const replicaMachine = setup({
     diverges: ({ event }) => event.type === 'FetchResponse' && event.divergingEpoch !== undefined,
     fromCurrentLeader: ({ context, event }) => 'from' in event && context.state !== undefined && event.from === brokerNode(context.state.leader),
     answersCurrentRequest: ({ context, event }) => 'requestId' in event && matches(context, event as { requestId?: number }),
+    belowLeaderLogStart: ({ context, event }) =>
+      event.type === 'FetchResponse' && event.error === 'OFFSET_OUT_OF_RANGE' && event.logStartOffset !== undefined && event.logStartOffset > context.log.logEndOffset,
     outOfRangeWithEpochs: ({ context, event }) =>
       event.type === 'FetchResponse' && event.error === 'OFFSET_OUT_OF_RANGE' && context.config.truncation !== 'high-watermark',
     gotError: ({ event }) => 'error' in event && event.error !== undefined,
@@ -756,6 +825,7 @@ export const replicaMachine = setup({
     onAlterPartitionResponse: react(onAlterPartitionResponse),
     leaderTick: react(leaderTick),
     checkpointHw: react(checkpointHw),
+    applyRetention: react<ReplicaContext, ReplicaEvent>((c, _e, out) => applyRetention(c, out)),
     truncateToHw: react(truncateToHw),
     sendOffsetsForLeaderEpoch: react(sendOffsetsForLeaderEpoch),
     truncateByEpoch: react(truncateByEpoch),
@@ -786,12 +856,13 @@ export const replicaMachine = setup({
     truncations: 0,
     reconciled: false,
     producers: ProducerState.fromLog(input.log.storedRecords()),
+    lastRetentionCheck: input.now(),
   }),
   initial: 'Offline',
   // The HW checkpoint runs in every role (ReplicaManager's periodic checkpoint task).
   entry: raise({ type: 'CheckpointHw' }, { delay: 'hwCheckpoint' }),
   on: {
-    CheckpointHw: { actions: ['checkpointHw', raise({ type: 'CheckpointHw' }, { delay: 'hwCheckpoint' })] },
+    CheckpointHw: { actions: ['checkpointHw', 'applyRetention', raise({ type: 'CheckpointHw' }, { delay: 'hwCheckpoint' })] },
     // The leader's fetch-wait timer firing after the replica stopped leading: nothing is held.
     FetchWaitExpired: { actions: 'clearFetchWaitTimer' },
     PartitionChange: [
@@ -866,6 +937,8 @@ export const replicaMachine = setup({
               on: {
                 FetchResponse: [
                   { guard: and(['answersCurrentRequest', 'diverges']), target: 'AwaitingResponse', reenter: true, actions: 'truncateOnDivergence' },
+                  // Below the leader's log start (retention deleted past this log's end): start again there.
+                  { guard: and(['answersCurrentRequest', 'belowLeaderLogStart']), target: 'AwaitingResponse', reenter: true, actions: 'onFetchResponse' },
                   // Out of range with epochs known: one OffsetsForLeaderEpoch round, on every release.
                   { guard: and(['answersCurrentRequest', 'outOfRangeWithEpochs']), target: '#replica.Follower.Truncating.AwaitingEpochEndOffset' },
                   // The fetcher fetches again at once (the leader holds a fetch that finds

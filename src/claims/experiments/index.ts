@@ -4,6 +4,7 @@ import { notModelled } from './common.js';
 import { atLeastOnceDuplicates, atMostOnceLoss, consumersPull, eventsPushed, exactlyOnce } from './delivery.js';
 import { groupExperiments } from './groups.js';
 import { consumptionDeletesNothing, neverRemoved, replayFromStart, retentionBySize, retentionByTime } from './log.js';
+import { retentionLag } from './retention-lag.js';
 import { commitLogOrder, offsetNeverReused, offsetsPerPartition, orderWithinPartition } from './ordering.js';
 import { atLeastOnceByDefault, faultTolerant, leaderFailover, noDataLoss, persistent, replicatedToOtherBrokers } from './replication.js';
 
@@ -23,6 +24,7 @@ export const experiments: Readonly<Record<string, Experiment>> = {
   'retention-time': retentionByTime,
   'retention-size': retentionBySize,
   'replay-from-start': replayFromStart,
+  'retention-lag': retentionLag,
   'records-never-removed': neverRemoved,
   'at-most-once-loss': atMostOnceLoss,
   'retry-duplicates': atLeastOnceDuplicates,

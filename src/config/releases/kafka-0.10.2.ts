@@ -50,6 +50,11 @@ export const kafka_0_10_2 = firstRelease(
     replicaFetchBackoffMs: 1_000,
     replicaFetchWaitMaxMs: 500,
     hwCheckpointIntervalMs: 5_000,
+    // LogConfig / TopicConfig defaults: 7 days, no size limit, 1 GiB segments, a check every 5 minutes.
+    retentionMs: 604_800_000,
+    retentionBytes: -1,
+    segmentBytes: 1_073_741_824,
+    retentionCheckIntervalMs: 300_000,
     requestTimeoutMs: 30_000,
     retryBackoffMs: 100,
     // No delivery.timeout.ms before KIP-91 (2.1); with retries = 0 a send ends after one request timeout.

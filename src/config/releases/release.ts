@@ -27,6 +27,8 @@ export type ReleaseSettings = Pick<
   | 'staticMemberRejoinStored'
   | 'producerFencing'
   | 'txnEpochBump'
+  | 'retentionBytes'
+  | 'segmentBytes'
   | TimeSetting
 >;
 
