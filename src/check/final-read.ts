@@ -1,5 +1,5 @@
 import type { ClusterConfig } from '../config/schema.js';
-import { controllerImage } from '../machines/controller-view.js';
+import { controllerImage, dataPartitionState } from '../machines/controller-view.js';
 import { brokerNode, partitionName } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
 import type { HistoryOp } from '../sim/history.js';
@@ -19,7 +19,7 @@ export function finalReads(world: World, config: ClusterConfig): HistoryOp[] {
   const controller = controllerImage(world);
   const read: Record<string, [number, number][]> = Object.create(null) as Record<string, [number, number][]>;
   for (let p = 0; p < config.partitions; p++) {
-    const state = controller?.partitions[p];
+    const state = dataPartitionState(controller, p);
     const ref = state && state.leader >= 0 ? world.actor(brokerNode(state.leader), partitionName(p)) : undefined;
     const ctx = (ref?.getSnapshot() as { context: ReplicaContext } | undefined)?.context;
     const log = ctx?.log;

@@ -1,7 +1,7 @@
 import type { AnyActorRef } from 'xstate';
 import { effectiveMinIsr, type ClusterConfig } from '../config/schema.js';
 import type { MetadataImage } from '../machines/raft-protocol.js';
-import { controllerImage } from '../machines/controller-view.js';
+import { controllerImage, dataPartitionState } from '../machines/controller-view.js';
 import { brokerNode, partitionName } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
 import type { Invariant, World } from '../sim/world.js';
@@ -170,8 +170,8 @@ function ackedLoss(
       const c = controller(world);
       if (!c) return undefined;
       for (const p of parts) {
-        const state = c.partitions[p]!;
-        if (state.leader < 0) continue;
+        const state = dataPartitionState(c, p);
+        if (!state || state.leader < 0) continue;
         let leader: ReplicaView | undefined;
         for (const r of replicas(world, p)) {
           if (r.broker === state.leader) {
@@ -251,7 +251,8 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
         const c = controller(world);
         if (!c) return undefined;
         for (const p of parts) {
-          const state = c.partitions[p]!;
+          const state = dataPartitionState(c, p);
+          if (!state) continue;
           const rs = replicas(world, p);
           let leader: ReplicaView | undefined;
           for (const r of rs) {
@@ -313,7 +314,8 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
         const c = controller(world);
         if (!c) return undefined;
         for (const p of parts) {
-          const state = c.partitions[p]!;
+          const state = dataPartitionState(c, p);
+          if (!state) continue;
           // The committed log grows from every replica's records below its own HW.
           for (const r of replicas(world, p)) {
             const err = committed[p]!.scan(r, r.ctx.log.highWatermark, true);

@@ -1,6 +1,6 @@
 import type { AnyActorRef } from 'xstate';
 import type { ClusterConfig } from '../config/index.js';
-import { controllerImage } from '../machines/controller-view.js';
+import { controllerImage, dataPartitionState } from '../machines/controller-view.js';
 import { brokerNode, partitionName } from '../machines/protocol.js';
 import { viewOf, type ReplicaSnapshot, type ReplicaView } from '../check/replication.js';
 import type { World } from '../sim/world.js';
@@ -24,7 +24,7 @@ function replicasOf(world: World, config: ClusterConfig, p: number): ReplicaView
 /** The leader that serves consumers now: it knows it leads the controller's current epoch. */
 function actingLeader(world: World, config: ClusterConfig, p: number): ReplicaView | undefined {
   const c = controllerImage(world);
-  const state = c?.partitions[p];
+  const state = dataPartitionState(c, p);
   if (!state || state.leader < 0) return undefined;
   return replicasOf(world, config, p).find((r) => r.broker === state.leader && r.role === 'Leader' && r.ctx.state?.leaderEpoch === state.leaderEpoch);
 }

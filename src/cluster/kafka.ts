@@ -1,3 +1,4 @@
+import { adminMachine, type AdminOp } from '../machines/admin.js';
 import { CLEAN_SHUTDOWN_FILE, brokerMachine, cleanShutdownEpoch } from '../machines/broker.js';
 import { consumerMachine, type ConsumerOptions } from '../machines/consumer.js';
 import { initialReplicas, type ExtraTopic } from '../machines/controller.js';
@@ -24,7 +25,20 @@ export interface ProduceWorkload extends ProducerWorkload {
   readonly producers: number;
   readonly groups?: readonly GroupSpec[] | undefined;
   readonly transactional?: TransactionalSpec | undefined;
+  /** Topic administration during the run (scenario.ts): the data topic grows to `totalCount`. */
+  readonly admin?: readonly (AdminOp & { readonly op: 'create-partitions' })[] | undefined;
 }
+
+/** The admin client's node, when the workload changes topics. */
+export const ADMIN_NODE = 'admin';
+
+/**
+ * The data topic's partitions a broker hosts from the start: the scenario's largest count. The
+ * replicas of partitions not created yet stay Offline (no partition state) until the controller
+ * creates them (CreatePartitions), as a broker's ReplicaManager creates a partition's log when
+ * the metadata first names it.
+ */
+export const dataPartitionsHosted = (config: ClusterConfig, workload: ProduceWorkload) => Math.max(config.partitions, ...(workload.admin ?? []).map((o) => o.totalCount));
 
 /** Transactional producers: records per transaction, and every how many transactions one is aborted (0: none). */
 export interface TransactionalSpec {
@@ -104,7 +118,7 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
     const id = brokerNode(b);
     brokers.push(id);
     const hosted = [
-      ...Array.from({ length: config.partitions }, (_, p) => ({ topic: DATA_TOPIC, p })),
+      ...Array.from({ length: dataPartitionsHosted(config, workload) }, (_, p) => ({ topic: DATA_TOPIC, p })),
       ...extraTopics.flatMap((t) => Array.from({ length: t.partitions }, (_, p) => ({ topic: t.name, p }))),
     ].filter(({ topic, p }) => initialReplicas(config, p, topic).includes(b));
     const zk = config.controlPlane === 'zookeeper';
@@ -163,6 +177,11 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
     });
   }
   const consumers = groups.map((spec, g) => installGroup(world, config, spec, g, workload));
+  const ops = workload.admin ?? [];
+  if (ops.length > 0) {
+    const schedule = [...ops].sort((a, b) => a.at - b.at).map(({ at, totalCount }) => ({ at, totalCount }));
+    world.addNode({ id: ADMIN_NODE, boot: () => ({ logic: adminMachine, input: { config, now, controllers, ops: schedule } }) });
+  }
   return { controllers, brokers, producers, consumers };
 }
 

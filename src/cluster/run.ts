@@ -12,7 +12,8 @@ import { isControllerNode } from '../machines/raft-protocol.js';
 import { groupInvariants, type GroupInvariant } from '../check/groups.js';
 import { transactionInvariants } from '../check/transactions.js';
 import { releaseFor, requireFeature, resolveConfig, type ClusterConfig } from '../config/index.js';
-import { installKafka } from './kafka.js';
+import { keyOrderInvariants } from '../check/key-order.js';
+import { dataPartitionsHosted, installKafka } from './kafka.js';
 import { kafkaAimResolver } from './aims.js';
 import type { Scenario } from './scenario.js';
 
@@ -75,11 +76,16 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
     if (scenario.workload.transactional || scenario.workload.groups?.some((g) => g.commit === 'transactional')) {
       requireFeature(releaseFor(scenario.config.preset, scenario.config.kafka, `${where}: config`), 'transactions', `${where}: workload`);
     }
+    if (scenario.workload.admin?.length && config.controlPlane !== 'kraft') {
+      throw new FeatureUnavailable(`${where}: workload.admin: create-partitions is modelled in KRaft mode only (Kafka 3.3 or later, or controlPlane: kraft); the ZooKeeper-mode controller has no partition-change handler in the model`);
+    }
     const kafka = installKafka(world, config, scenario.workload);
     budgetNodes = kafka.brokers;
     world.setAimResolver(kafkaAimResolver(kafka));
     // Consumer-group properties exist only when the scenario has groups (spec/consumer-groups.md).
-    const all: GroupInvariant[] = [...replicationInvariants(config), ...controlPlaneInvariants(config, scenario.faults), ...zkControlPlaneInvariants(config), ...groupInvariants(config, scenario.workload), ...transactionInvariants(config, scenario.workload)];
+    // The data-topic properties cover every partition the run may have (CreatePartitions adds some).
+    const checked = { ...config, partitions: dataPartitionsHosted(config, scenario.workload) };
+    const all: GroupInvariant[] = [...replicationInvariants(checked), ...controlPlaneInvariants(config, scenario.faults), ...zkControlPlaneInvariants(config), ...groupInvariants(checked, scenario.workload), ...keyOrderInvariants(checked, scenario.workload), ...transactionInvariants(checked, scenario.workload)];
     const wanted = scenario.properties;
     if (wanted) {
       const known = all.map((i) => i.id);

@@ -79,6 +79,13 @@ const produceSchema = z.strictObject({
   records: z.number().int().min(0).max(1_000_000).default(40),
   intervalMs: z.number().int().min(1).default(10),
   keys: z.number().int().min(1).max(1000).default(3),
+  /**
+   * Topic administration during the run, by an admin client (node `admin`): `create-partitions`
+   * grows the data topic to `totalCount` partitions (KIP-195). KRaft mode only.
+   */
+  admin: z
+    .array(z.strictObject({ at: time, op: z.literal('create-partitions'), totalCount: z.number().int().min(1).max(16) }))
+    .optional(),
   /** Consumer groups reading the topic; none by default (scenarios without groups run as before). */
   groups: z.array(groupSchema).max(8).optional(),
   /**

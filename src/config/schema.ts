@@ -144,6 +144,8 @@ export const configSchema = z.strictObject({
   /** log.retention.check.interval.ms: how often each broker's LogManager runs the retention task. */
   retentionCheckIntervalMs: z.number().int().min(1),
   requestTimeoutMs: z.number().int().min(1),
+  /** metadata.max.age.ms: clients refresh their metadata at least this often, and so learn of new partitions. */
+  metadataMaxAgeMs: z.number().int().min(1),
   retryBackoffMs: z.number().int().min(1),
   deliveryTimeoutMs: z.number().int().min(1),
   maxInFlightRequestsPerConnection: z.number().int().min(1).max(5),
@@ -236,6 +238,7 @@ export type TimeSetting =
   | 'retentionMs'
   | 'retentionCheckIntervalMs'
   | 'requestTimeoutMs'
+  | 'metadataMaxAgeMs'
   | 'retryBackoffMs'
   | 'deliveryTimeoutMs'
   | 'sessionTimeoutMs'
@@ -276,6 +279,7 @@ export const timeSettings: readonly TimeSetting[] = [
   'retentionMs',
   'retentionCheckIntervalMs',
   'requestTimeoutMs',
+  'metadataMaxAgeMs',
   'retryBackoffMs',
   'deliveryTimeoutMs',
   'sessionTimeoutMs',

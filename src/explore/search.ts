@@ -13,8 +13,10 @@ import { initialReplicas } from '../machines/controller.js';
 import type { Invariant, Violation } from '../sim/world.js';
 import { caseToScenario, controllerEpisodeKinds, defaultEpisodeKinds, exploreCaseArb, replicationAimedKinds, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
 import { groupPropertyIds } from '../check/groups.js';
+import { keyOrderPropertyId } from '../check/key-order.js';
 import { transactionPropertyIds } from '../check/transactions.js';
 import { txnSpaceFor } from '../transactions/scenarios.js';
+import { keyOrderSpaceFor } from '../groups/key-order-space.js';
 import { exploreSpaceFor } from '../groups/scenarios.js';
 import type { CommitPolicy } from '../machines/consumer.js';
 import { minimizeFaults } from './minimize.js';
@@ -91,13 +93,13 @@ export interface ExploreResult {
 
 /** Which notes a counterexample's story keeps, by the property it breaks. */
 export function storyFocusOf(property: string): 'replication' | 'groups' | 'transactions' {
-  if ((groupPropertyIds as readonly string[]).includes(property)) return 'groups';
+  if ((groupPropertyIds as readonly string[]).includes(property) || property === keyOrderPropertyId) return 'groups';
   if ((transactionPropertyIds as readonly string[]).includes(property)) return 'transactions';
   return 'replication';
 }
 
 export function propertyIds(): string[] {
-  return [...replicationInvariants(resolveConfig('default')).map((i) => i.id), ...controlPlanePropertyIds, ...zkControlPlanePropertyIds, ...groupPropertyIds, ...transactionPropertyIds];
+  return [...replicationInvariants(resolveConfig('default')).map((i) => i.id), ...controlPlanePropertyIds, ...zkControlPlanePropertyIds, ...groupPropertyIds, keyOrderPropertyId, ...transactionPropertyIds];
 }
 
 /**
@@ -169,7 +171,7 @@ export function prepareSearch(opts: ExploreOptions) {
   const properties = opts.check ? [] : all ? undefined : [opts.property];
   // Consumer-group properties are searched with consumers and consumer faults in the case.
   // Transaction properties, with a transactional producer and a consume-transform-produce group.
-  const special = exploreSpaceFor(opts.property, space, base, opts.commit ? { commit: opts.commit } : {}) ?? txnSpaceFor(opts.property, space, base);
+  const special = keyOrderSpaceFor(opts.property, base) ?? exploreSpaceFor(opts.property, space, base, opts.commit ? { commit: opts.commit } : {}) ?? txnSpaceFor(opts.property, space, base);
   const arb: fc.Arbitrary<unknown> = special ? special.arb : exploreCaseArb(space);
   const toScenario = (c: unknown): Scenario =>
     parseScenario({ ...(special ? special.toScenario(c as never) : caseToScenario(c as ExploreCase, space, base)), ...(properties ? { properties } : {}) });

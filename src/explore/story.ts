@@ -73,6 +73,8 @@ const replicationNote = /fenced|re-registered|leader in epoch|ISR of .* is now|t
  * election, at start, is routine and left to the trace.
  */
 const controlPlaneNote = /is the active controller|resigns as leader/;
+/** Topic administration, in every story: the controller adding partitions, a producer seeing them. */
+const topicNote = /partitions \(CreatePartitions\)|sees \d+ partitions of/;
 const groupNote = /PreparingRebalance|generation \d+:|session expired|Stable in generation|loading|unloaded|stalls for|leaves|lost \[|commit failed|fenced|fencing|removed/;
 
 /**
@@ -169,6 +171,11 @@ export function storyOf(trace: readonly TraceEvent[], focus: StoryFocus = 'repli
           return;
         }
         const fromControlPlane = ev.node === CONTROLLER || isControllerNode(ev.node);
+        if (topicNote.test(ev.text)) {
+          flushAcks();
+          steps.push({ t: ev.t, text: `${ev.node}: ${ev.text}`, traceIndex: i, nodes: [], lost: [] });
+          return;
+        }
         if (focus === 'replication' && fromControlPlane && controlPlaneNote.test(ev.text)) {
           if (!firstActivationSeen && /is the active controller/.test(ev.text)) {
             firstActivationSeen = true;

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { groupPropertyIds } from '../check/groups.js';
+import { keyOrderSpaceFor, type KeyOrderCase } from './key-order-space.js';
 import { consumerNode } from '../cluster/kafka.js';
 import type { ScenarioInput } from '../cluster/scenario.js';
 import type { CommitPolicy } from '../machines/consumer.js';
@@ -162,6 +163,8 @@ export function exploreSpaceFor(
  * call: `const { arb, toScenario } = caseSpaceFor(opts.property, space, base)`.
  */
 export function caseSpaceFor(property: string, space: SearchSpace, base: Base): { arb: fc.Arbitrary<unknown>; toScenario: (c: unknown) => ScenarioInput } {
+  const k = keyOrderSpaceFor(property, base);
+  if (k) return { arb: k.arb, toScenario: (c) => k.toScenario(c as KeyOrderCase) };
   const g = exploreSpaceFor(property, space, base);
   if (g) return { arb: g.arb, toScenario: (c) => g.toScenario(c as GroupCase) };
   return { arb: exploreCaseArb(space), toScenario: (c) => caseToScenario(c as ExploreCase, space, base) };

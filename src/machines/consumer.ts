@@ -181,6 +181,13 @@ export interface ConsumerContext {
   readonly heartbeatRequest: number | undefined;
   readonly lastHeartbeatAck: number;
   readonly lastAutoCommit: number;
+  /** When metadata was last asked for or arrived: it is refreshed once it is metadata.max.age.ms old. */
+  readonly metadataAt: number;
+  /**
+   * The leader's: the data topic's partition count its last assignment covered
+   * (ConsumerCoordinator's assignmentSnapshot). Metadata with more partitions makes it rejoin.
+   */
+  readonly assignedPartitionCount: number | undefined;
   readonly pausedUntil: number;
   readonly nextRequestId: number;
   readonly joinRequest: number;
@@ -259,8 +266,14 @@ function onMetadata(c: ConsumerContext, e: MetadataResponse): Partial<ConsumerCo
       if (!old || p.leaderEpoch >= old.leaderEpoch) into[p.partition] = p;
     }
   }
-  return { metadata, coordinator, ...(c.txn ? { outMetadata, txnCoordinator } : {}) };
+  // ConsumerCoordinator.rejoinNeededOrPending: the leader whose assignment covered fewer
+  // partitions than the metadata now has (CreatePartitions) asks for a new rebalance.
+  const grown = c.assignedPartitionCount !== undefined && c.generation >= 0 && metadata.length > c.assignedPartitionCount;
+  return { metadata, coordinator, metadataAt: c.now(), ...(c.txn ? { outMetadata, txnCoordinator } : {}), ...(grown ? { rejoinNeeded: true, assignedPartitionCount: undefined } : {}) };
 }
+
+/** The data topic's partition count as the consumer's metadata has it (the configured count until metadata names more). */
+const partitionCount = (c: ConsumerContext) => Math.max(c.config.partitions, c.metadata.length);
 
 // ---------------------------------------------------------------------------------------
 // Membership
@@ -294,7 +307,7 @@ function assign(c: ConsumerContext, e: JoinGroupResponse): { memberId: string; p
     generation: m.subscription.generation,
   }));
   const assignor = e.protocol === 'cooperative-sticky' ? assignorsByKafkaName['cooperative-sticky'] : assignorsByKafkaName.range;
-  const result = assignor(members, { [DATA_TOPIC]: c.config.partitions });
+  const result = assignor(members, { [DATA_TOPIC]: partitionCount(c) });
   return e.members.map((m) => ({ memberId: m.memberId, partitions: (result[m.memberId] ?? []).map((tp) => tp.partition) }));
 }
 
@@ -312,7 +325,7 @@ function onJoinResponse(c: ConsumerContext, e: JoinGroupResponse, out: Outbox): 
     generationId: e.generationId,
     assignments,
   } satisfies SyncGroup);
-  return { ...patch, joinRequest: requestId, memberId: e.memberId, generation: e.generationId, leader: e.leader };
+  return { ...patch, joinRequest: requestId, memberId: e.memberId, generation: e.generationId, leader: e.leader, assignedPartitionCount: e.leader === e.memberId ? partitionCount(c) : undefined };
 }
 
 function onSyncResponse(c: ConsumerContext, e: SyncGroupResponse, out: Outbox): Partial<ConsumerContext> {
@@ -385,6 +398,9 @@ function poll(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerCon
   } else if (next.options.commit === 'auto' && next.now() - next.lastAutoCommit >= next.config.autoCommitIntervalMs) {
     set(autoCommit(next, out));
   }
+  // Metadata.timeToNextUpdate: metadata older than metadata.max.age.ms is refreshed (checked at
+  // each poll, not on a timer of its own); it is how members learn of new partitions.
+  if (next.now() - next.metadataAt >= next.config.metadataMaxAgeMs) set({ ...requestMetadata(next, undefined, out), metadataAt: next.now() });
   set(findPositions(next, out));
   set(sendFetches(next, out));
   return diff(c, next);
@@ -914,6 +930,8 @@ export const consumerMachine = setup({
     heartbeatRequest: undefined,
     lastHeartbeatAck: 0,
     lastAutoCommit: 0,
+    metadataAt: input.now(),
+    assignedPartitionCount: undefined,
     pausedUntil: 0,
     nextRequestId: 1,
     joinRequest: -1,

@@ -32,6 +32,15 @@ export function controllerImage(world: World): MetadataImage | undefined {
   return best?.committed;
 }
 
+/**
+ * Partition p of the data topic in an image, or undefined while it does not exist (CreatePartitions
+ * adds partitions during a run). The data topic's partitions come first in every image, in order.
+ */
+export function dataPartitionState(image: MetadataImage | undefined, p: number): MetadataImage['partitions'][number] | undefined {
+  const s = image?.partitions[p];
+  return s && s.topic === undefined && s.partition === p ? s : undefined;
+}
+
 /** Per world, the furthest committed image read so far and its high watermark. */
 const furthest = new WeakMap<World, { readonly highWatermark: number; readonly image: MetadataImage }>();
 

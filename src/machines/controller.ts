@@ -13,6 +13,8 @@ import {
   type BrokerId,
   type BrokerRegistration,
   type BrokerRegistrationResponse,
+  type CreatePartitions,
+  type CreatePartitionsResponse,
   type ErrorCode,
   type MetadataUpdate,
   type PartitionState,
@@ -69,6 +71,7 @@ export type ControllerEvent =
   | (BrokerRegistration & { from: string })
   | (BrokerHeartbeat & { from: string })
   | (AlterPartition & { from: string })
+  | (CreatePartitions & { from: string })
   | { type: 'net.disconnected'; peer: string };
 
 /** A topic besides the data topic (the group coordinator's `__consumer_offsets`). */
@@ -235,7 +238,7 @@ const recovering = (c: ControllerContext): Partial<ControllerPartition> => (c.co
 
 /** Push the whole (small) partition metadata to every registered broker when it changed. */
 function publishIfChanged(before: readonly ControllerPartition[], after: readonly ControllerPartition[], brokers: ControllerContext['brokers'], out: Outbox): void {
-  if (before.every((p, i) => p === after[i])) return;
+  if (before.length === after.length && before.every((p, i) => p === after[i])) return;
   const msg: MetadataUpdate = { type: 'MetadataUpdate', partitions: after.map(publicState) };
   brokers.forEach((r, b) => {
     if (r) out.send(brokerNode(b), msg);
@@ -398,6 +401,34 @@ function alterPartition(c: ControllerContext, e: AlterPartition & { from: string
   return { partitions };
 }
 
+/**
+ * CreatePartitions (KIP-195; ReplicationControlManager.createPartitions in KRaft): a topic's
+ * partition count grows to `totalCount`, never shrinks (INVALID_PARTITIONS). Each new partition
+ * gets the assignment the model gives partition p from the start (initialReplicas), an ISR of
+ * its live replicas, and a leader elected from them at once. The data topic's partitions stay
+ * first in the controller's list, in partition order, so partition p is at index p.
+ */
+function createPartitions(c: ControllerContext, e: CreatePartitions & { from: string }, out: Outbox): Partial<ControllerContext> | void {
+  const reply = (error?: ErrorCode) => out.send(e.from, { type: 'CreatePartitionsResponse', requestId: e.requestId, ...(error ? { error } : {}) } satisfies CreatePartitionsResponse);
+  const topic = e.topic ?? DATA_TOPIC;
+  const current = c.partitions.filter((p) => topicOf(p) === topic);
+  if (topic !== DATA_TOPIC || e.totalCount <= current.length) return void reply('INVALID_PARTITIONS');
+  const fresh: ControllerPartition[] = [];
+  for (let p = current.length; p < e.totalCount; p++) {
+    const replicas = initialReplicas(c.config, p);
+    const isr = replicas.filter((b) => isLive(c.brokers, b));
+    if (isr.length < replicas.length) return void reply('INVALID_REPLICATION_FACTOR');
+    fresh.push({ partition: p, replicas, isr, leader: -1, leaderEpoch: -1, partitionEpoch: 0, status: 'NewPartition' });
+  }
+  const at = c.partitions.indexOf(current[current.length - 1]!) + 1;
+  const added = [...c.partitions.slice(0, at), ...fresh, ...c.partitions.slice(at)];
+  const partitions = electLeaderless(c, c.brokers, added, (p) => fresh.includes(p));
+  out.note(`${topic} grows from ${current.length} to ${e.totalCount} partitions (CreatePartitions)`);
+  publishIfChanged(c.partitions, partitions, c.brokers, out);
+  reply();
+  return { partitions };
+}
+
 /** A request to the controller: what the active controller of either mode answers. */
 export type ControllerRequest = Exclude<ControllerEvent, { type: 'net.disconnected' }>;
 
@@ -410,5 +441,7 @@ export function handleControllerRequest(c: ControllerContext, e: ControllerReque
       return heartbeat(c, e, out);
     case 'AlterPartition':
       return alterPartition(c, e, out);
+    case 'CreatePartitions':
+      return createPartitions(c, e, out);
   }
 }

@@ -139,6 +139,8 @@ export interface ProducerContext {
   readonly metadataBroker: number;
   /** When the metadata request in flight was sent (undefined: none is). */
   readonly metadataSentAt?: number | undefined;
+  /** When metadata last arrived: it is refreshed once it is metadata.max.age.ms old. */
+  readonly metadataAt: number;
   readonly resolved: number;
   /** enable.idempotence in force (it needs acks=all). */
   readonly idempotent: boolean;
@@ -191,11 +193,16 @@ function requestMetadata(c: ProducerContext, out: Outbox): Partial<ProducerConte
   return { metadataBroker: c.metadataBroker + 1, nextRequestId: c.nextRequestId + 1, metadataSentAt: c.now() };
 }
 
+/** The data topic's partition count as the producer's metadata has it (the configured count until metadata names more). */
+const partitionCount = (c: ProducerContext) => Math.max(c.config.partitions, c.metadata.length);
+
 /** The application calls send(): the record joins the queue and the history. */
 function sendNext(c: ProducerContext, _e: unknown, out: Outbox): Partial<ProducerContext> {
   const n = c.produced;
   const key = `k${n % c.workload.keys}`;
-  const partition = partitionOf(key, c.config.partitions);
+  // DefaultPartitioner / BuiltInPartitioner: murmur2(key) modulo the topic's partition count in
+  // the producer's metadata, so a key moves when partitions are added (KIP-195).
+  const partition = partitionOf(key, partitionCount(c));
   const value: ProducedValue = { producer: c.name, key, value: c.valueBase + n };
   out.history({ time: 0, process: c.process, type: 'invoke', f: 'send', value: [['send', partition, c.valueBase + n]] });
   const rec: PendingRecord = {
@@ -283,6 +290,9 @@ function dispatch(c: ProducerContext, out: Outbox): ProducerContext {
   let next: ProducerContext = Object.assign(c as { -readonly [K in keyof ProducerContext]: ProducerContext[K] }, { queue, inFlight, nextRequestId, nextSequence, resolved });
   if (next.acked.length > 0) next = completeInOrder(next, out);
   if (next.txn) next = advanceTxn(next, out);
+  // Metadata.timeToNextUpdate: metadata older than metadata.max.age.ms is refreshed (the model
+  // checks when it dispatches, not on a timer of its own).
+  if (!needMetadata && now - c.metadataAt >= c.config.metadataMaxAgeMs && c.metadataSentAt === undefined) needMetadata = true;
   return needMetadata ? { ...next, ...requestMetadata(next, out) } : next;
 }
 
@@ -610,7 +620,9 @@ export const producerMachine = setup({
         const old = metadata[p.partition];
         if (!old || p.leaderEpoch >= old.leaderEpoch) metadata[p.partition] = p;
       }
-      return dispatch({ ...c, metadata, txn }, out);
+      const [was, now] = [partitionCount(c), Math.max(c.config.partitions, metadata.length)];
+      if (now > was) out.note(`${c.name} sees ${now} partitions of ${DATA_TOPIC} (was ${was}): keys map to partitions anew`);
+      return dispatch({ ...c, metadata, txn, metadataAt: c.now() }, out);
     }),
     tick: react<ProducerContext, ProducerEvent>((c, _e, out) => {
       const now = c.now();
@@ -638,6 +650,7 @@ export const producerMachine = setup({
     valueBase: (input.incarnation ?? 0) * 1_000_000,
     workload: input.workload,
     metadata: [],
+    metadataAt: input.now(),
     produced: 0,
     queue: [],
     inFlight: new Map(),

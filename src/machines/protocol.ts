@@ -106,7 +106,12 @@ export type ErrorCode =
   /** A newer epoch of this transactional producer has written here (zombie fencing). */
   | 'PRODUCER_FENCED'
   /** A plain write from a producer whose transaction is open in this partition. */
-  | 'INVALID_TXN_STATE';
+  | 'INVALID_TXN_STATE'
+  // Topic administration
+  /** CreatePartitions: the new count is not above the current one (partitions are never removed). */
+  | 'INVALID_PARTITIONS'
+  /** CreatePartitions: fewer unfenced brokers than the replication factor. */
+  | 'INVALID_REPLICATION_FACTOR';
 
 // Broker <-> controller (KRaft: KIP-500, KIP-631)
 export interface BrokerRegistration {
@@ -123,6 +128,22 @@ export interface BrokerRegistrationResponse {
   type: 'BrokerRegistrationResponse';
   brokerEpoch: number;
   /** DUPLICATE_BROKER_REGISTRATION: the broker id's previous registration still has a valid session. */
+  error?: ErrorCode;
+  /** With NOT_CONTROLLER: the controller node the answering one takes for the active controller. */
+  leaderHint?: string;
+}
+// Admin client -> controller (KRaft: CreatePartitions is forwarded to the active controller, KIP-590)
+export interface CreatePartitions {
+  type: 'CreatePartitions';
+  requestId: number;
+  /** Absent: the data topic. */
+  topic?: string;
+  /** The topic's new partition count (CreatePartitionsTopic.count): it only grows. */
+  totalCount: number;
+}
+export interface CreatePartitionsResponse {
+  type: 'CreatePartitionsResponse';
+  requestId: number;
   error?: ErrorCode;
   /** With NOT_CONTROLLER: the controller node the answering one takes for the active controller. */
   leaderHint?: string;

@@ -4,7 +4,7 @@ import type { Disk } from '../sim/disk.js';
 import type { Rng } from '../sim/rng.js';
 import { checkSessions, handleControllerRequest, initialPartitions, publicState, type ControllerContext, type ControllerRequest, type ExtraTopic } from './controller.js';
 import { Outbox, react } from './effects.js';
-import { brokerNode, type AlterPartitionResponse, type BrokerHeartbeatResponse, type BrokerRegistrationResponse } from './protocol.js';
+import { brokerNode, type AlterPartitionResponse, type BrokerHeartbeatResponse, type CreatePartitionsResponse, type BrokerRegistrationResponse } from './protocol.js';
 import {
   METADATA_LOG_FILE,
   QUORUM_STATE_FILE,
@@ -273,6 +273,7 @@ const causeOf: Record<ControllerRequest['type'], string> = {
   BrokerRegistration: 'RegisterBroker',
   BrokerHeartbeat: 'BrokerRegistrationChange',
   AlterPartition: 'PartitionChange',
+  CreatePartitions: 'PartitionRecord',
 };
 
 /** Only the active controller answers; any other node says so, naming the leader it knows. */
@@ -289,6 +290,8 @@ function answerController(c: QuorumControllerContext, e: ControllerRequest & Fro
       const actor = `${e.topic ?? 't'}-${e.partition}`;
       return void out.send(e.from, { type: 'AlterPartitionResponse', actor, partition: e.partition, error: 'NOT_CONTROLLER' } satisfies AlterPartitionResponse);
     }
+    case 'CreatePartitions':
+      return void out.send(e.from, { type: 'CreatePartitionsResponse', requestId: e.requestId, error: 'NOT_CONTROLLER', ...hint } satisfies CreatePartitionsResponse);
   }
 }
 
@@ -522,6 +525,7 @@ export const quorumControllerMachine = setup({
     BrokerRegistration: { actions: 'answerNotController' },
     BrokerHeartbeat: { actions: 'answerNotController' },
     AlterPartition: { actions: 'answerNotController' },
+    CreatePartitions: { actions: 'answerNotController' },
   },
   states: {
     /** Recovering epoch and vote from the quorum-state file. */
@@ -572,6 +576,7 @@ export const quorumControllerMachine = setup({
                 BrokerRegistration: { actions: 'decide' },
                 BrokerHeartbeat: { actions: 'decide' },
                 AlterPartition: { actions: 'decide' },
+                CreatePartitions: { actions: 'decide' },
               },
             },
           },

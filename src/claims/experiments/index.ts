@@ -5,6 +5,7 @@ import { atLeastOnceDuplicates, atMostOnceLoss, consumersPull, eventsPushed, exa
 import { groupExperiments } from './groups.js';
 import { consumptionDeletesNothing, neverRemoved, replayFromStart, retentionBySize, retentionByTime } from './log.js';
 import { retentionLag } from './retention-lag.js';
+import { partitionGrowthOrder, partitionsAtCreation } from './topics.js';
 import { commitLogOrder, offsetNeverReused, offsetsPerPartition, orderWithinPartition } from './ordering.js';
 import { atLeastOnceByDefault, faultTolerant, leaderFailover, noDataLoss, persistent, replicatedToOtherBrokers } from './replication.js';
 
@@ -41,5 +42,6 @@ export const experiments: Readonly<Record<string, Experiment>> = {
   architecture: notModelled('a statement about system design or deployment (which team creates topics, how services are coupled), not a behaviour of the protocol'),
   roadmap: notModelled('a statement about Kafka\'s history and roadmap; the model has a KRaft controller only and no ZooKeeper mode to compare with'),
   'exactly-once': exactlyOnce,
-  'topic-admin': notModelled('topic creation and partition changes are not modelled: a scenario fixes the partition count'),
+  'topic-admin': partitionsAtCreation,
+  'partition-growth-order': partitionGrowthOrder,
 };

@@ -56,6 +56,8 @@ export const kafka_0_10_2 = firstRelease(
     segmentBytes: 1_073_741_824,
     retentionCheckIntervalMs: 300_000,
     requestTimeoutMs: 30_000,
+    // metadata.max.age.ms (CommonClientConfigs): 5 minutes.
+    metadataMaxAgeMs: 300_000,
     retryBackoffMs: 100,
     // No delivery.timeout.ms before KIP-91 (2.1); with retries = 0 a send ends after one request timeout.
     deliveryTimeoutMs: 120_000,
