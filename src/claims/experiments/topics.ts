@@ -49,7 +49,10 @@ export const partitionsAtCreation: Experiment = (ctx) => {
 
 /** Adding partitions breaks per-key order: the search finds a group processing a key's records out of order. */
 export const partitionGrowthOrder: Experiment = (ctx) => {
-  const growing = ctx.search({ check: keyOrderPropertyId, preset: 'default', mode: 'find' });
+  // metadata.max.age.ms at 300 ms (model time; Kafka's 5 minutes are 3 s scaled): the clients
+  // learn of the new partitions sooner, so the runs are shorter; the search finds the same with
+  // Kafka's default, in longer runs (spec/consumer-groups.md, key-order).
+  const growing = ctx.search({ check: keyOrderPropertyId, preset: 'default', overrides: { metadataMaxAgeMs: 300 }, mode: 'find' });
   const evidence = [describeSearch(growing, "a group processes a key's newer record before an older one")];
   const cx = exhibit(growing, 'partitions are added while a group reads: a key moves to a new partition, and its newer record is processed before an older one still waiting in the old partition');
   return growing.found ? { verdict: 'holds', conditions: [], evidence, ...(cx ? { witness: cx } : {}) } : { verdict: 'refuted', conditions: [], evidence };
