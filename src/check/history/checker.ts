@@ -1,6 +1,7 @@
 import { normalizeOp } from '../../oracle/history/normalize.js';
 import type { HistoryInput, HistoryOp, Key, Mop, OffsetValue, PollResult, Value } from '../../oracle/history/types.js';
 import { type CycleAnomaly, EdgeList, PROC, RT, WR, WW, findCycles } from './cycles.js';
+import { type FileSpan, type OpRec, RecStore, SourceStore } from './store.js';
 import {
   type AnomalyName,
   type CheckOptions,
@@ -105,22 +106,6 @@ interface VersionOrder {
   readonly count: Int32Array;
 }
 
-interface OpRec {
-  readonly ord: number;
-  readonly index: number;
-  readonly process: number;
-  readonly type: number;
-  readonly f: number;
-  /** Sends: [key, value, mop index, offset] per send, in order. */
-  readonly w: number[] | null;
-  /** Reads: [key, value | NO_VALUE, mop index, offset] per polled message, in order. */
-  readonly r: number[] | null;
-  /** assign / subscribe: the keys. */
-  readonly keys: number[] | null;
-  /** Keys named in the rebalance-log. */
-  readonly rebalanced: Set<number> | null;
-}
-
 const INT_KEY = /^-?(0|[1-9][0-9]*)$/;
 
 function displayKey(s: string): Key {
@@ -151,8 +136,8 @@ function record<T>(): Record<string, T> {
 export class HistoryChecker {
   private readonly keys: KeyState[] = [];
   private readonly keyIndex = new Map<string, KeyState>();
-  private readonly recs: OpRec[] = [];
-  private readonly sources: (string | HistoryOp)[] = [];
+  private readonly recs = new RecStore();
+  private readonly sources: SourceStore;
   private readonly opCache = new Map<number, HistoryOp>();
   private opsSeen = 0;
   private lastOkTime: number | null = null;
@@ -168,7 +153,8 @@ export class HistoryChecker {
   private readonly rtPending = new Map<number, number[]>();
   /** Index and time of each process's pending invocation, then of each completion's (by ord). */
   private readonly invokedAt = new Map<number, [number, number | null]>();
-  private readonly invocationOf = new Map<number, [number, number | null]>();
+  /** The invocation of the completion being added, if it has realtime predecessors. */
+  private invocationOf: [number, number | null] | undefined;
   /** Elle's process graph (elle/core.clj, process-graph): each process's previous ok op. */
   private readonly procEdges = new EdgeList();
   /** Whether ww dependencies are inferred (Jepsen's NeverExplainer explains none when not). */
@@ -187,10 +173,20 @@ export class HistoryChecker {
   }
 
   /**
-   * Adds the next op. `source` is the op's JSON text, if the caller has it: the checker
-   * then keeps the string rather than the object. Ops must be valid (see normalizeOp).
+   * @param file the history file the ops come from, if they come from one: ops added with a
+   *   FileSpan are then read back from it when a report names them, and nothing of their text
+   *   is held.
    */
-  add(op: HistoryOp, source?: string): void {
+  constructor(file?: string) {
+    this.sources = new SourceStore(file);
+  }
+
+  /**
+   * Adds the next op. `source` is the op's JSON text, or where that text is in the checker's
+   * file, if the caller has it: the checker then keeps the text's bytes (or only where they
+   * are) rather than the object. Ops must be valid (see normalizeOp).
+   */
+  add(op: HistoryOp, source?: string | FileSpan): void {
     this.opsSeen++;
     if (typeof op.process !== 'number') return;
     if (op.type === 'invoke') {
@@ -275,9 +271,11 @@ export class HistoryChecker {
       rebalanced = new Set();
       for (const ev of log) for (const k of ev.keys) rebalanced.add(this.key(k).id);
     }
+    this.invocationOf = undefined;
     if (f === F_SEND || f === F_POLL || f === F_TXN) this.orderEdges(op.process, ord, type);
-    this.recs.push({ ord, index: op.index, process: op.process, type, f, w, r, keys, rebalanced });
-    this.sources.push(source ?? op);
+    this.recs.push({ index: op.index, process: op.process, type, f, w, r, keys, rebalanced }, this.invocationOf);
+    this.invocationOf = undefined;
+    this.sources.push(source, op);
   }
 
   /** Realtime and process edges into a send / poll / txn completion. */
@@ -286,7 +284,7 @@ export class HistoryChecker {
     this.rtPending.delete(process);
     const inv = this.invokedAt.get(process);
     this.invokedAt.delete(process);
-    if (inv !== undefined && before !== undefined && before.length > 0) this.invocationOf.set(ord, inv);
+    if (before !== undefined && before.length > 0) this.invocationOf = inv;
     // Elle links to the completion whatever its type (a crashed op may have taken effect);
     // only ok ops are linked from.
     if (before !== undefined) for (const a of before) this.rtEdges.push(a, ord, RT);
@@ -302,13 +300,13 @@ export class HistoryChecker {
   private op(ord: number): HistoryOp {
     let op = this.opCache.get(ord);
     if (op === undefined) {
-      const src = this.sources[ord]!;
+      const src = this.sources.get(ord);
       if (typeof src === 'string') {
         const parsed = JSON.parse(src) as Record<string, unknown>;
-        if (parsed['index'] === undefined) parsed['index'] = this.recs[ord]!.index;
+        if (parsed['index'] === undefined) parsed['index'] = this.recs.get(ord).index;
         op = parsed as unknown as HistoryOp;
       } else {
-        op = src;
+        op = src as HistoryOp;
       }
       this.opCache.set(ord, op);
     }
@@ -479,7 +477,7 @@ export class HistoryChecker {
             unknownWriters++;
             continue;
           }
-          if (!this.committed(this.recs[writer]!)) continue;
+          if (!this.committed(this.recs.get(writer))) continue;
           out.push({
             key: ks.name,
             value: ks.values[v]!,
@@ -688,22 +686,21 @@ export class HistoryChecker {
       }
     }
     // wr: the writer of every value read precedes the reader.
-    for (const rec of this.recs) {
-      const r = rec.r;
+    for (let ord = 0; ord < this.recs.length; ord++) {
+      const r = this.recs.reads(ord);
       if (r === null) continue;
       for (let i = 0; i < r.length; i += 4) {
         const v = r[i + 1]!;
         if (v < 0) continue;
         const writer = this.keys[r[i]!]!.writerOf[v]!;
-        if (writer >= 0 && writer !== rec.ord) edges.push(writer, rec.ord, WR);
+        if (writer >= 0 && writer !== ord) edges.push(writer, ord, WR);
       }
     }
     // Elle adds the realtime graph when realtime anomalies count, else the process graph when
     // process ones do (elle/txn.clj, additional-graphs): never both.
-    const extra = order === 'realtime' ? this.rtEdges : order === 'process' ? this.procEdges : null;
-    if (extra !== null) for (let i = 0; i < extra.length; i++) edges.push(extra.src[i]!, extra.dst[i]!, extra.rel[i]!);
+    const lists = order === 'realtime' ? [edges, this.rtEdges] : order === 'process' ? [edges, this.procEdges] : [edges];
     const cycles = new Map<CycleAnomaly, Cycle[]>();
-    for (const found of findCycles(this.recs.length, edges)) {
+    for (const found of findCycles(this.recs.length, lists)) {
       const vs = found.vertices;
       const steps: CycleStep[] = [];
       for (let i = 0; i < vs.length; i++) {
@@ -720,7 +717,7 @@ export class HistoryChecker {
       if (list === undefined) cycles.set(type, (list = []));
       list.push(cycle);
     }
-    return { cycles, edges: edges.length };
+    return { cycles, edges: lists.reduce((n, l) => n + l.length, 0) };
   }
 
   private mopIndex(q: number[] | null, k: number, v: number): number {
@@ -734,15 +731,15 @@ export class HistoryChecker {
    * relation the search stepped along.
    */
   private explain(a: number, b: number, rels: number): CycleStep {
-    const ra = this.recs[a]!;
-    const rb = this.recs[b]!;
+    const ra = this.recs.get(a);
+    const rb = this.recs.get(b);
     const step = this.explainWw(a, ra, rb) ?? this.explainWr(a, ra, rb);
     if (step !== null) return step;
     if ((rels & RT) !== 0) {
       // b: the invocation of b' (Jepsen's h/invocation), as its index, time, process and f:
       // the checker does not keep invocations' values.
       const done = this.op(b);
-      const [index, time] = this.invocationOf.get(b) ?? [done.index, null];
+      const [index, time] = this.recs.invocation(b) ?? [done.index, null];
       const invoke = { index, ...(time !== null ? { time } : {}), process: done.process, type: 'invoke', f: done.f } as HistoryOp;
       return { type: 'realtime', "a'": this.op(a), b: invoke };
     }
@@ -795,7 +792,7 @@ export class HistoryChecker {
 
   private okCompletions(): number {
     let n = 0;
-    for (const rec of this.recs) if (rec.type === OK) n++;
+    for (let ord = 0; ord < this.recs.length; ord++) if (this.recs.typeOf(ord) === OK) n++;
     return n;
   }
 
@@ -829,6 +826,7 @@ export class HistoryChecker {
     const unseen = this.unseen();
     if (unseen !== undefined) errors.unseen = [unseen];
 
+    this.sources.close();
     const errorTypes = (Object.keys(errors) as AnomalyName[]).sort();
     const allowed = allowedAnomalies(options);
     const bad = errorTypes.filter((t) => !allowed.has(t));

@@ -59,17 +59,24 @@ interface Csr {
   readonly rel: Uint8Array;
 }
 
-function toCsr(n: number, edges: EdgeList): Csr {
+/** One adjacency of several edge lists (the dependency edges, and an order's), without merging them first. */
+function toCsr(n: number, lists: readonly EdgeList[]): Csr {
   const off = new Int32Array(n + 1);
-  for (let i = 0; i < edges.length; i++) off[edges.src[i]! + 1]!++;
+  let total = 0;
+  for (const edges of lists) {
+    for (let i = 0; i < edges.length; i++) off[edges.src[i]! + 1]!++;
+    total += edges.length;
+  }
   for (let v = 0; v < n; v++) off[v + 1]! += off[v]!;
   const fill = off.slice(0, n);
-  const dst = new Int32Array(edges.length);
-  const rel = new Uint8Array(edges.length);
-  for (let i = 0; i < edges.length; i++) {
-    const at = fill[edges.src[i]!]!++;
-    dst[at] = edges.dst[i]!;
-    rel[at] = edges.rel[i]!;
+  const dst = new Int32Array(total);
+  const rel = new Uint8Array(total);
+  for (const edges of lists) {
+    for (let i = 0; i < edges.length; i++) {
+      const at = fill[edges.src[i]!]!++;
+      dst[at] = edges.dst[i]!;
+      rel[at] = edges.rel[i]!;
+    }
   }
   return { n, off, dst, rel };
 }
@@ -260,9 +267,9 @@ const MAX_STARTS = 64;
  * The cycles of the graph: per strongly connected component, at most one per anomaly, in
  * Elle's order, skipping anomalies implied by one already found there.
  */
-export function findCycles(n: number, edges: EdgeList): FoundCycle[] {
-  if (edges.length === 0) return [];
-  const g = toCsr(n, edges);
+export function findCycles(n: number, lists: readonly EdgeList[]): FoundCycle[] {
+  if (lists.every((l) => l.length === 0)) return [];
+  const g = toCsr(n, lists);
   const tarjan = new Tarjan(g);
   const all = (): boolean => true;
   const roots = function* (): Generator<number> {

@@ -45,9 +45,10 @@ export async function checkFile(file: string, flags: CheckFlags): Promise<{ text
     throw new InputError(`${file}: cannot read history (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   const options: CheckOptions = { subVia: flags.subVia ?? ['assign'], wwDeps: flags.wwDeps === true, order: flags.order ?? 'realtime', txn: flags.txn === true };
-  const checker = new HistoryChecker();
+  // The checker reads back from the file the few ops a report names: it holds no op's text.
+  const checker = new HistoryChecker(file);
   try {
-    for await (const batch of readHistoryBatches(file, format)) for (const { op, text } of batch) checker.add(op, text);
+    for await (const batch of readHistoryBatches(file, format)) for (const { op, text, span } of batch) checker.add(op, span ?? text);
   } catch (e) {
     if (e instanceof HistoryFormatError) throw new InputError(e.message);
     const err = e as NodeJS.ErrnoException;
