@@ -31,7 +31,8 @@ interface CheckFlags {
 
 /**
  * Judges one history against Jepsen's Kafka anomalies. The file is streamed: the checker
- * keeps compact per-key structures and each completion's JSON text, never the whole file.
+ * keeps compact per-key structures and typed arrays per completion, and for JSON Lines only
+ * where each op's line is (spec/history.md, "How check holds a history").
  */
 export async function checkFile(file: string, flags: CheckFlags): Promise<{ text: string; valid: boolean }> {
   const format = flags.format ?? formatFromPath(file);
