@@ -1,23 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { experiments } from './experiments/index.js';
+import { specUrl } from './seed.js';
 import { verdicts, type Claim } from './types.js';
 
-/** spec/claims.json, from src/claims (tsx) or dist/src/claims (built) alike. */
-function catalogueUrl(): URL {
-  for (const rel of ['../../spec/claims.json', '../../../spec/claims.json']) {
-    const url = new URL(rel, import.meta.url);
-    try {
-      readFileSync(url);
-      return url;
-    } catch {
-      // try the next layout
-    }
-  }
-  throw new Error('spec/claims.json not found');
-}
-
 /** The claims catalogue, checked: unique ids, a known experiment and verdict, a reason when not-modelled. */
-export function loadCatalogue(text: string = readFileSync(catalogueUrl(), 'utf8')): Claim[] {
+export function loadCatalogue(text: string = readFileSync(specUrl('spec/claims.json'), 'utf8')): Claim[] {
   const data = JSON.parse(text) as { claims: Claim[] };
   const seen = new Set<string>();
   for (const c of data.claims) {

@@ -7,9 +7,9 @@ export type Verdict = (typeof verdicts)[number];
 /** One claim of the catalogue (spec/claims.json). */
 export interface Claim {
   readonly id: string;
-  /** The section of shared/seed/kafka-notes.md the sentence is in. */
+  /** The section of the seed (spec/seed/kafka-notes.md) the sentence is in. */
   readonly section: string;
-  /** The sentence, quoted as the notes have it. */
+  /** The sentence, quoted as the notes have it (test/claims/seed.test.ts checks it is there). */
   readonly quote: string;
   /** What the model checks, precisely. */
   readonly statement: string;

@@ -159,7 +159,7 @@ export function machineToDot(machine: AnyStateMachine, opts: StateDiagramOptions
   const drawRoot = rootIsDrawn(g);
   const out: string[] = [
     `digraph ${dotQuote(g.id)} {`,
-    `  graph [compound=true, rankdir=${opts.direction ?? 'TB'}, fontname="Helvetica", fontsize=12, nodesep=0.5, ranksep=0.55];`,
+    `  graph [compound=true, rankdir=${opts.direction ?? 'TB'}, fontname="Helvetica", fontsize=12, nodesep=0.3, ranksep=0.4, pad=0.3];`,
     '  node [shape=box, style="rounded", fontname="Helvetica", fontsize=11, margin="0.15,0.06"];',
     '  edge [fontname="Helvetica", fontsize=9];',
   ];
@@ -176,6 +176,45 @@ export function machineToDot(machine: AnyStateMachine, opts: StateDiagramOptions
   );
   const head = (s: GraphState) => (s.kind === 'compound' ? initialDot(s) : isComposite(s) ? exitAnchor(s) : dotQuote(s.id));
   const tail = (s: GraphState) => (isComposite(s) ? exitAnchor(s) : dotQuote(s.id));
+
+  // Transitions between the same two states are one edge, labelled with one line each. The
+  // label is a node of its own on the edge (tail -> label -> head), placed in the innermost
+  // cluster holding both ends: Graphviz never overlaps nodes, while the labels it places on
+  // edges between clusters (ltail / lhead) overlap each other and the clusters' titles.
+  const groups = new Map<string, { src: GraphState; tgt: GraphState; labels: string[]; timed: boolean }>();
+  for (const e of g.edges) {
+    const src = g.states.get(e.source)!;
+    for (const t of e.targets) {
+      const tgt = g.states.get(t)!;
+      const key = `${src.id}\u0000${tgt.id}`;
+      const group = groups.get(key) ?? { src, tgt, labels: [], timed: true };
+      group.labels.push(edgeLabel(e, withActions));
+      group.timed &&= e.kind !== 'event';
+      groups.set(key, group);
+    }
+  }
+  const TOP = '\u0000top';
+  const labelNodes = new Map<string, string[]>();
+  const edgeLines: string[] = [];
+  for (const { src, tgt, labels, timed } of groups.values()) {
+    // Named for its transition: the name is the SVG element's title (a tooltip).
+    const label = dotQuote(`${src.id} \u2192 ${tgt.id}`);
+    // A transition from a composite state into its own substates (or back out to it) is drawn
+    // inside that state; any other inside the innermost state holding both ends.
+    const scope = src === tgt ? edgeScope(src, tgt) : inside(tgt, src) ? src : inside(src, tgt) ? tgt : edgeScope(src, tgt);
+    const where = scope === undefined || (scope === g.root && !drawRoot) ? TOP : scope.id;
+    const decls = labelNodes.get(where) ?? [];
+    decls.push(`${label} [shape=none, margin="0.15,0.02", fontsize=9, label=${dotQuote(labels.join('\n'))}];`);
+    labelNodes.set(where, decls);
+    const into = ['arrowhead=none'];
+    const outOf: string[] = [];
+    // Clip at a cluster's border unless one end is inside the other (Graphviz cannot).
+    if (isComposite(src) && !inside(tgt, src)) into.push(`ltail=${cluster(src)}`);
+    if (isComposite(tgt) && !inside(src, tgt)) outOf.push(`lhead=${cluster(tgt)}`);
+    if (timed) for (const a of [into, outOf]) a.push('style=dashed');
+    edgeLines.push(`  ${tail(src)} -> ${label} [${into.join(', ')}];`);
+    edgeLines.push(`  ${label} -> ${head(tgt)}${outOf.length > 0 ? ` [${outOf.join(', ')}]` : ''};`);
+  }
 
   const declare = (s: GraphState, indent: string): void => {
     const lines = stateLines(s, withActions);
@@ -205,6 +244,7 @@ export function machineToDot(machine: AnyStateMachine, opts: StateDiagramOptions
     if (handlesInside.has(s.id)) out.push(`${indent}${exitAnchor(s)} [label="any", shape=box, style="dashed,rounded", fontsize=8, width=0.3, height=0.2, margin="0.04,0.02"];`);
     else if (isComposite(s)) out.push(`${indent}${exitAnchor(s)} [shape=point, style=invis, width=0.01, label=""];`);
     for (const c of s.children) declare(c, indent);
+    for (const l of labelNodes.get(s.id) ?? []) out.push(`${indent}${l}`);
   };
 
   if (drawRoot) {
@@ -215,28 +255,8 @@ export function machineToDot(machine: AnyStateMachine, opts: StateDiagramOptions
     contents(g.root, '  ');
   }
 
-  // Transitions between the same two states are one edge with one label line each, so their
-  // labels cannot overlap; the edge is dashed when all of them are timed or eventless.
-  const groups = new Map<string, { src: GraphState; tgt: GraphState; labels: string[]; timed: boolean }>();
-  for (const e of g.edges) {
-    const src = g.states.get(e.source)!;
-    for (const t of e.targets) {
-      const tgt = g.states.get(t)!;
-      const key = `${src.id}\u0000${tgt.id}`;
-      const group = groups.get(key) ?? { src, tgt, labels: [], timed: true };
-      group.labels.push(edgeLabel(e, withActions));
-      group.timed &&= e.kind !== 'event';
-      groups.set(key, group);
-    }
-  }
-  for (const { src, tgt, labels, timed } of groups.values()) {
-    const attrs = [`label=${dotQuote(labels.join('\n'))}`];
-    // Clip at a cluster's border unless one end is inside the other (Graphviz cannot).
-    if (isComposite(src) && !inside(tgt, src)) attrs.push(`ltail=${cluster(src)}`);
-    if (isComposite(tgt) && !inside(src, tgt)) attrs.push(`lhead=${cluster(tgt)}`);
-    if (timed) attrs.push('style=dashed');
-    out.push(`  ${tail(src)} -> ${head(tgt)} [${attrs.join(', ')}];`);
-  }
+  for (const l of labelNodes.get(TOP) ?? []) out.push(`  ${l}`);
+  out.push(...edgeLines);
   out.push('}');
   return out.join('\n') + '\n';
 }

@@ -288,10 +288,19 @@ describe('machineToDot and dotToSvg', () => {
     expect(dot).toMatch(/^digraph "m" \{\n/);
     expect(dot).toContain('subgraph "cluster_m.b" {');
     expect(dot).toContain('"m.b" -> "m.b.b1" [arrowsize=0.6];');
-    expect(dot).toContain('"m.a" -> "m.b" [label="GO", lhead="cluster_m.b"];');
-    expect(dot).toContain('"m.b#any" -> "m.a" [label="BACK", ltail="cluster_m.b"];');
+    // Each label is a node on its edge (tail -> label -> head), clipped at the clusters' borders.
+    expect(dot).toContain('"m.a" -> "m.a → m.b" [arrowhead=none];');
+    expect(dot).toContain('"m.a → m.b" -> "m.b" [lhead="cluster_m.b"];');
+    expect(dot).toContain('"m.b#any" -> "m.b → m.a" [arrowhead=none, ltail="cluster_m.b"];');
+    expect(dot).toContain('"m.b → m.a" -> "m.a";');
     expect(dot).toContain('"m.b#any" [shape=point, style=invis');
-    expect(dot).toContain('"m.b.b1" -> "m.b.b2" [label="X"];');
+    expect(dot).toContain('"m.b.b1" -> "m.b.b1 → m.b.b2" [arrowhead=none];');
+    expect(dot).toContain('"m.b.b1 → m.b.b2" -> "m.b.b2";');
+    // A label sits in the innermost cluster holding both ends: X's inside m.b, GO's outside it.
+    const inB = dot.slice(dot.indexOf('subgraph "cluster_m.b" {'), dot.indexOf('}', dot.indexOf('subgraph "cluster_m.b" {')));
+    expect(inB).toContain('"m.b.b1 → m.b.b2" [shape=none, margin="0.15,0.02", fontsize=9, label="X"];');
+    expect(inB).not.toContain('label="GO"');
+    expect(dot).toContain('"m.a → m.b" [shape=none, margin="0.15,0.02", fontsize=9, label="GO"];');
   });
 
   it('escapes quotes and backslashes in DOT strings', () => {
@@ -336,15 +345,18 @@ describe('machineToDot, transitions from a state into its own substates', () => 
     const m = createMachine({ id: 'r', initial: 'Off', on: { Become: '.Leader' }, states: { Off: {}, Leader: {} } });
     const dot = machineToDot(m);
     expect(dot).toContain('"r#any" [label="any", shape=box');
-    expect(dot).toContain('"r#any" -> "r.Leader" [label="Become"];');
+    expect(dot).toContain('"r#any" -> "r → r.Leader" [arrowhead=none];');
+    expect(dot).toContain('"r → r.Leader" [shape=none, margin="0.15,0.02", fontsize=9, label="Become"];');
   });
 });
 
 describe('machineToDot, several transitions between the same two states', () => {
   it('draws one edge with a label line for each, dashed only if all are timed or eventless', () => {
     const dot = machineToDot(flatMachine());
-    expect(dot).toContain('"replica.Leader" -> "replica.Follower" [label="Shrink [hasQuorum]\\nResign [guard]"];');
-    expect(dot).toContain('"replica.Leader" -> "replica.Offline" [label="Resign\\nalways [!isLeaderEpochCurrent]"];');
-    expect(dot).toContain('"replica.Follower" -> "replica.Offline" [label="after replicaLagTime", style=dashed];');
+    expect(dot).toContain('"replica.Leader → replica.Follower" [shape=none, margin="0.15,0.02", fontsize=9, label="Shrink [hasQuorum]\\nResign [guard]"];');
+    expect(dot).toContain('"replica.Leader → replica.Offline" [shape=none, margin="0.15,0.02", fontsize=9, label="Resign\\nalways [!isLeaderEpochCurrent]"];');
+    expect(dot).toContain('"replica.Leader" -> "replica.Leader → replica.Offline" [arrowhead=none];');
+    expect(dot).toContain('"replica.Follower" -> "replica.Follower → replica.Offline" [arrowhead=none, style=dashed];');
+    expect(dot).toContain('"replica.Follower → replica.Offline" -> "replica.Offline" [style=dashed];');
   });
 });

@@ -1,6 +1,7 @@
 import { normalizeOp } from '../../oracle/history/normalize.js';
 import type { HistoryInput, HistoryOp, Key, Mop, OffsetValue, PollResult, Value } from '../../oracle/history/types.js';
-import { EdgeList, WR, WW, findCycles } from './cycles.js';
+import { type CycleAnomaly, EdgeList, PROC, RT, WR, WW, findCycles } from './cycles.js';
+import { type FileSpan, type OpRec, RecStore, SourceStore } from './store.js';
 import {
   type AnomalyName,
   type CheckOptions,
@@ -105,22 +106,6 @@ interface VersionOrder {
   readonly count: Int32Array;
 }
 
-interface OpRec {
-  readonly ord: number;
-  readonly index: number;
-  readonly process: number;
-  readonly type: number;
-  readonly f: number;
-  /** Sends: [key, value, mop index, offset] per send, in order. */
-  readonly w: number[] | null;
-  /** Reads: [key, value | NO_VALUE, mop index, offset] per polled message, in order. */
-  readonly r: number[] | null;
-  /** assign / subscribe: the keys. */
-  readonly keys: number[] | null;
-  /** Keys named in the rebalance-log. */
-  readonly rebalanced: Set<number> | null;
-}
-
 const INT_KEY = /^-?(0|[1-9][0-9]*)$/;
 
 function displayKey(s: string): Key {
@@ -151,11 +136,30 @@ function record<T>(): Record<string, T> {
 export class HistoryChecker {
   private readonly keys: KeyState[] = [];
   private readonly keyIndex = new Map<string, KeyState>();
-  private readonly recs: OpRec[] = [];
-  private readonly sources: (string | HistoryOp)[] = [];
+  private readonly recs = new RecStore();
+  private readonly sources: SourceStore;
   private readonly opCache = new Map<number, HistoryOp>();
   private opsSeen = 0;
   private lastOkTime: number | null = null;
+  /**
+   * Elle's realtime graph (elle/core.clj, realtime-graph), built as the history is read: the ok
+   * completions no later ok completion is known to follow (`rtFrontier`); each invocation
+   * takes a copy, and its completion gets an edge from each (a transitive reduction of "a
+   * completed before b was invoked"). Only send / poll / txn ops, as Jepsen's Kafka checker
+   * filters the history before Elle sees it.
+   */
+  private readonly rtEdges = new EdgeList();
+  private rtFrontier: number[] = [];
+  private readonly rtPending = new Map<number, number[]>();
+  /** Index and time of each process's pending invocation, then of each completion's (by ord). */
+  private readonly invokedAt = new Map<number, [number, number | null]>();
+  /** The invocation of the completion being added, if it has realtime predecessors. */
+  private invocationOf: [number, number | null] | undefined;
+  /** Elle's process graph (elle/core.clj, process-graph): each process's previous ok op. */
+  private readonly procEdges = new EdgeList();
+  /** Whether ww dependencies are inferred (Jepsen's NeverExplainer explains none when not). */
+  private wwOn = false;
+  private readonly lastOkOf = new Map<number, number>();
 
   private key(k: Key): KeyState {
     const s = typeof k === 'string' ? k : String(k);
@@ -169,12 +173,29 @@ export class HistoryChecker {
   }
 
   /**
-   * Adds the next op. `source` is the op's JSON text, if the caller has it: the checker
-   * then keeps the string rather than the object. Ops must be valid (see normalizeOp).
+   * @param file the history file the ops come from, if they come from one: ops added with a
+   *   FileSpan are then read back from it when a report names them, and nothing of their text
+   *   is held.
    */
-  add(op: HistoryOp, source?: string): void {
+  constructor(file?: string) {
+    this.sources = new SourceStore(file);
+  }
+
+  /**
+   * Adds the next op. `source` is the op's JSON text, or where that text is in the checker's
+   * file, if the caller has it: the checker then keeps the text's bytes (or only where they
+   * are) rather than the object. Ops must be valid (see normalizeOp).
+   */
+  add(op: HistoryOp, source?: string | FileSpan): void {
     this.opsSeen++;
-    if (typeof op.process !== 'number' || op.type === 'invoke') return;
+    if (typeof op.process !== 'number') return;
+    if (op.type === 'invoke') {
+      if (op.f === 'send' || op.f === 'poll' || op.f === 'txn') {
+        this.rtPending.set(op.process, this.rtFrontier);
+        this.invokedAt.set(op.process, [op.index, typeof op.time === 'number' ? op.time : null]);
+      }
+      return;
+    }
     const type = op.type === 'ok' ? OK : op.type === 'info' ? INFO : FAIL;
     let f: number;
     switch (op.f) {
@@ -250,21 +271,42 @@ export class HistoryChecker {
       rebalanced = new Set();
       for (const ev of log) for (const k of ev.keys) rebalanced.add(this.key(k).id);
     }
-    this.recs.push({ ord, index: op.index, process: op.process, type, f, w, r, keys, rebalanced });
-    this.sources.push(source ?? op);
+    this.invocationOf = undefined;
+    if (f === F_SEND || f === F_POLL || f === F_TXN) this.orderEdges(op.process, ord, type);
+    this.recs.push({ index: op.index, process: op.process, type, f, w, r, keys, rebalanced }, this.invocationOf);
+    this.invocationOf = undefined;
+    this.sources.push(source, op);
+  }
+
+  /** Realtime and process edges into a send / poll / txn completion. */
+  private orderEdges(process: number, ord: number, type: number): void {
+    const before = this.rtPending.get(process);
+    this.rtPending.delete(process);
+    const inv = this.invokedAt.get(process);
+    this.invokedAt.delete(process);
+    if (before !== undefined && before.length > 0) this.invocationOf = inv;
+    // Elle links to the completion whatever its type (a crashed op may have taken effect);
+    // only ok ops are linked from.
+    if (before !== undefined) for (const a of before) this.rtEdges.push(a, ord, RT);
+    if (type !== OK) return;
+    // The frontier is replaced, not mutated: pending invocations hold the old one.
+    this.rtFrontier = before === undefined || before.length === 0 ? [...this.rtFrontier, ord] : [...this.rtFrontier.filter((a) => !before.includes(a)), ord];
+    const last = this.lastOkOf.get(process);
+    if (last !== undefined) this.procEdges.push(last, ord, PROC);
+    this.lastOkOf.set(process, ord);
   }
 
   /** The op a record came from, rebuilt from its source text if need be. */
   private op(ord: number): HistoryOp {
     let op = this.opCache.get(ord);
     if (op === undefined) {
-      const src = this.sources[ord]!;
+      const src = this.sources.get(ord);
       if (typeof src === 'string') {
         const parsed = JSON.parse(src) as Record<string, unknown>;
-        if (parsed['index'] === undefined) parsed['index'] = this.recs[ord]!.index;
+        if (parsed['index'] === undefined) parsed['index'] = this.recs.get(ord).index;
         op = parsed as unknown as HistoryOp;
       } else {
-        op = src;
+        op = src as HistoryOp;
       }
       this.opCache.set(ord, op);
     }
@@ -435,7 +477,7 @@ export class HistoryChecker {
             unknownWriters++;
             continue;
           }
-          if (!this.committed(this.recs[writer]!)) continue;
+          if (!this.committed(this.recs.get(writer))) continue;
           out.push({
             key: ks.name,
             value: ks.values[v]!,
@@ -628,7 +670,7 @@ export class HistoryChecker {
     return { time: this.lastOkTime, unseen: u, messages: m };
   }
 
-  private cycles(wwDeps: boolean): { G0: Cycle[]; G1c: Cycle[]; edges: number } {
+  private cycles(wwDeps: boolean, order: 'realtime' | 'process' | 'none'): { cycles: Map<CycleAnomaly, Cycle[]>; edges: number } {
     const edges = new EdgeList();
     if (wwDeps) {
       // ww: the writer of each value's predecessor in the version order precedes its writer.
@@ -644,19 +686,21 @@ export class HistoryChecker {
       }
     }
     // wr: the writer of every value read precedes the reader.
-    for (const rec of this.recs) {
-      const r = rec.r;
+    for (let ord = 0; ord < this.recs.length; ord++) {
+      const r = this.recs.reads(ord);
       if (r === null) continue;
       for (let i = 0; i < r.length; i += 4) {
         const v = r[i + 1]!;
         if (v < 0) continue;
         const writer = this.keys[r[i]!]!.writerOf[v]!;
-        if (writer >= 0 && writer !== rec.ord) edges.push(writer, rec.ord, WR);
+        if (writer >= 0 && writer !== ord) edges.push(writer, ord, WR);
       }
     }
-    const G0: Cycle[] = [];
-    const G1c: Cycle[] = [];
-    for (const found of findCycles(this.recs.length, edges)) {
+    // Elle adds the realtime graph when realtime anomalies count, else the process graph when
+    // process ones do (elle/txn.clj, additional-graphs): never both.
+    const lists = order === 'realtime' ? [edges, this.rtEdges] : order === 'process' ? [edges, this.procEdges] : [edges];
+    const cycles = new Map<CycleAnomaly, Cycle[]>();
+    for (const found of findCycles(this.recs.length, lists)) {
       const vs = found.vertices;
       const steps: CycleStep[] = [];
       for (let i = 0; i < vs.length; i++) {
@@ -664,10 +708,16 @@ export class HistoryChecker {
         const b = vs[(i + 1) % vs.length]!;
         steps.push(this.explain(a, b, found.rels[i]!));
       }
-      const cycle = { type: found.type, cycle: [...vs, vs[0]!].map((v) => this.op(v)), steps };
-      (found.type === 'G0' ? G0 : G1c).push(cycle);
+      // Elle names a cycle by its explained steps (elle/txn.clj, cycle-explainer).
+      const base = steps.some((st) => st.type === 'wr') ? 'G1c' : 'G0';
+      const variant = steps.some((st) => st.type === 'realtime') ? '-realtime' : steps.some((st) => st.type === 'process') ? '-process' : '';
+      const type = `${base}${variant}` as CycleAnomaly;
+      const cycle: Cycle = { type, cycle: [...vs, vs[0]!].map((v) => this.op(v)), steps };
+      let list = cycles.get(type);
+      if (list === undefined) cycles.set(type, (list = []));
+      list.push(cycle);
     }
-    return { G0, G1c, edges: edges.length };
+    return { cycles, edges: lists.reduce((n, l) => n + l.length, 0) };
   }
 
   private mopIndex(q: number[] | null, k: number, v: number): number {
@@ -675,11 +725,30 @@ export class HistoryChecker {
     return -1;
   }
 
-  /** Why a precedes b: a ww step if the edge has one (Elle tries ww first), else wr. */
+  /**
+   * Why a precedes b, as Elle's combined explainer says it: the first of ww, wr, realtime,
+   * process that explains the pair (the graphs' order in Jepsen's Kafka checker), whichever
+   * relation the search stepped along.
+   */
   private explain(a: number, b: number, rels: number): CycleStep {
-    const ra = this.recs[a]!;
-    const rb = this.recs[b]!;
-    if ((rels & WW) !== 0 && rb.w !== null) {
+    const ra = this.recs.get(a);
+    const rb = this.recs.get(b);
+    const step = this.explainWw(a, ra, rb) ?? this.explainWr(a, ra, rb);
+    if (step !== null) return step;
+    if ((rels & RT) !== 0) {
+      // b: the invocation of b' (Jepsen's h/invocation), as its index, time, process and f:
+      // the checker does not keep invocations' values.
+      const done = this.op(b);
+      const [index, time] = this.recs.invocation(b) ?? [done.index, null];
+      const invoke = { index, ...(time !== null ? { time } : {}), process: done.process, type: 'invoke', f: done.f } as HistoryOp;
+      return { type: 'realtime', "a'": this.op(a), b: invoke };
+    }
+    if ((rels & PROC) !== 0) return { type: 'process', process: ra.process };
+    throw new Error(`internal: no explanation for edge ${a} -> ${b}`);
+  }
+
+  private explainWw(a: number, ra: OpRec, rb: OpRec): CycleStep | null {
+    if (this.wwOn && rb.w !== null) {
       const w = rb.w;
       for (let i = 0; i < w.length; i += 4) {
         const ks = this.keys[w[i]!]!;
@@ -699,7 +768,12 @@ export class HistoryChecker {
         };
       }
     }
-    const r = rb.r!;
+    return null;
+  }
+
+  private explainWr(a: number, ra: OpRec, rb: OpRec): CycleStep | null {
+    const r = rb.r;
+    if (r === null) return null;
     for (let i = 0; i < r.length; i += 4) {
       const v = r[i + 1]!;
       if (v < 0) continue;
@@ -713,12 +787,12 @@ export class HistoryChecker {
         'b-mop-index': r[i + 2]!,
       };
     }
-    throw new Error(`internal: no explanation for edge ${a} -> ${b}`);
+    return null;
   }
 
   private okCompletions(): number {
     let n = 0;
-    for (const rec of this.recs) if (rec.type === OK) n++;
+    for (let ord = 0; ord < this.recs.length; ord++) if (this.recs.typeOf(ord) === OK) n++;
     return n;
   }
 
@@ -729,10 +803,10 @@ export class HistoryChecker {
     const put = <K extends keyof HistoryErrors>(name: K, cases: NonNullable<HistoryErrors[K]>): void => {
       if (cases.length > 0) errors[name] = cases;
     };
-    const cycles = this.cycles(options.wwDeps === true);
-    put('G0', cycles.G0);
+    this.wwOn = options.wwDeps === true;
+    const cycles = this.cycles(this.wwOn, options.order ?? 'realtime');
+    for (const [name, cases] of cycles.cycles) put(name, cases);
     put('G1a', this.g1a());
-    put('G1c', cycles.G1c);
     if (cycles.edges === 0) errors['empty-transaction-graph'] = [{ completions: this.recs.length, ok: this.okCompletions() }];
     put('duplicate', this.duplicates());
     put('inconsistent-offsets', inconsistent);
@@ -752,6 +826,7 @@ export class HistoryChecker {
     const unseen = this.unseen();
     if (unseen !== undefined) errors.unseen = [unseen];
 
+    this.sources.close();
     const errorTypes = (Object.keys(errors) as AnomalyName[]).sort();
     const allowed = allowedAnomalies(options);
     const bad = errorTypes.filter((t) => !allowed.has(t));

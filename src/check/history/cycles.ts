@@ -1,9 +1,20 @@
 /**
- * Cycle search over the transaction dependency graph, after Elle (`elle.txn`): split the
- * graph into strongly connected components (Tarjan), then in each component look for the
- * mildest anomaly first. A component with a cycle of ww edges alone is G0 (and Elle, since
- * G0 implies G1c, looks no further there); otherwise every cycle in it has a wr edge, and
- * one such cycle is G1c. One cycle is reported per component and anomaly, as Elle does.
+ * Cycle search over the transaction dependency graph, after Elle (elle/txn.clj, elle/bfs.clj,
+ * elle/BFSPath.java): split the graph into strongly connected components (Tarjan), then in
+ * each component look for each cycle anomaly in Elle's order, mildest first, skipping those
+ * a found one implies (elle/consistency_model.clj, implied-anomalies):
+ *
+ *   G0            ww edges only
+ *   G1c           ww and wr edges, at least one wr
+ *   G0-process    ww and process edges, at least one process edge
+ *   G0-realtime   ww and realtime edges, at least one realtime edge
+ *   G1c-process   ww, wr and process edges, at least one wr and one process edge
+ *   G1c-realtime  ww, wr and realtime edges, at least one wr and one realtime edge
+ *
+ * As Elle's BFS does, a cycle is looked for from each vertex of the component in turn, and
+ * its first edge must be one of the required relations (BFSPath.step: with a relation still
+ * wanted, a path of one op only steps along a wanted one); the first vertex from which one is
+ * found starts the reported cycle. One cycle is reported per component and anomaly, as Elle does.
  *
  * Vertices are dense integers; edges are appended to growable typed arrays, so a graph of
  * millions of edges stays a few tens of megabytes.
@@ -11,6 +22,10 @@
 
 export const WW = 1;
 export const WR = 2;
+/** Elle's realtime order (elle/core.clj, realtime-graph): a completed before b was invoked. */
+export const RT = 4;
+/** Elle's process order (elle/core.clj, process-graph): one process's successive ok ops. */
+export const PROC = 8;
 
 export class EdgeList {
   src = new Int32Array(1024);
@@ -44,17 +59,24 @@ interface Csr {
   readonly rel: Uint8Array;
 }
 
-function toCsr(n: number, edges: EdgeList): Csr {
+/** One adjacency of several edge lists (the dependency edges, and an order's), without merging them first. */
+function toCsr(n: number, lists: readonly EdgeList[]): Csr {
   const off = new Int32Array(n + 1);
-  for (let i = 0; i < edges.length; i++) off[edges.src[i]! + 1]!++;
+  let total = 0;
+  for (const edges of lists) {
+    for (let i = 0; i < edges.length; i++) off[edges.src[i]! + 1]!++;
+    total += edges.length;
+  }
   for (let v = 0; v < n; v++) off[v + 1]! += off[v]!;
   const fill = off.slice(0, n);
-  const dst = new Int32Array(edges.length);
-  const rel = new Uint8Array(edges.length);
-  for (let i = 0; i < edges.length; i++) {
-    const at = fill[edges.src[i]!]!++;
-    dst[at] = edges.dst[i]!;
-    rel[at] = edges.rel[i]!;
+  const dst = new Int32Array(total);
+  const rel = new Uint8Array(total);
+  for (const edges of lists) {
+    for (let i = 0; i < edges.length; i++) {
+      const at = fill[edges.src[i]!]!++;
+      dst[at] = edges.dst[i]!;
+      rel[at] = edges.rel[i]!;
+    }
   }
   return { n, off, dst, rel };
 }
@@ -138,121 +160,149 @@ class Tarjan {
   }
 }
 
-/** A cycle v0 -> v1 -> ... -> v0, with the relation bits of each edge taken. */
+/** Elle's cycle anomalies, in the order Elle searches for them (anomaly-depth-compare). */
+export type CycleAnomaly = 'G0' | 'G1c' | 'G0-process' | 'G0-realtime' | 'G1c-process' | 'G1c-realtime';
+
+interface CycleSpec {
+  readonly name: CycleAnomaly;
+  /** Relations a step may take. */
+  readonly rels: number;
+  /** Relations the cycle must take at least once each. */
+  readonly want: readonly number[];
+}
+
+/** elle/txn.clj, base-cycle-anomaly-specs and cycle-anomaly-spec-variant (for G0 and G1c). */
+const SPECS: readonly CycleSpec[] = [
+  { name: 'G0', rels: WW, want: [] },
+  { name: 'G1c', rels: WW | WR, want: [WR] },
+  { name: 'G0-process', rels: WW | PROC, want: [PROC] },
+  { name: 'G0-realtime', rels: WW | RT, want: [RT] },
+  { name: 'G1c-process', rels: WW | WR | PROC, want: [WR, PROC] },
+  { name: 'G1c-realtime', rels: WW | WR | RT, want: [WR, RT] },
+];
+
+/** elle/consistency_model.clj, implied-anomalies, closed transitively (for these six). */
+const IMPLIED: Readonly<Record<CycleAnomaly, readonly CycleAnomaly[]>> = {
+  G0: ['G1c', 'G0-process', 'G0-realtime', 'G1c-process', 'G1c-realtime'],
+  G1c: ['G1c-process', 'G1c-realtime'],
+  'G0-process': ['G1c-process', 'G0-realtime', 'G1c-realtime'],
+  'G0-realtime': ['G1c-realtime'],
+  'G1c-process': ['G1c-realtime'],
+  'G1c-realtime': [],
+};
+
+/** A cycle v0 -> v1 -> ... -> v0, with the relation bit each step took. */
 export interface FoundCycle {
-  readonly type: 'G0' | 'G1c';
+  /** The anomaly searched for (the reported name follows from the explained steps). */
+  readonly spec: CycleAnomaly;
   readonly vertices: readonly number[];
   readonly rels: readonly number[];
 }
 
 /**
- * Shortest path from `from` to `to` over edges with a bit of relMask between members,
- * as [vertices, rels] with vertices[0] = from; null if none.
+ * Elle's BFS for one spec from one start vertex, over states (vertex, wants still unmet):
+ * the shortest cycle back to `s` that meets every want, whose first step takes a wanted
+ * relation. A step along an edge of several relations takes one of them (Elle splits the path
+ * per relation, wanted ones first). Only simple cycles are returned (Elle's paths never revisit
+ * an op); null if none.
  */
-function bfsPath(g: Csr, from: number, to: number, member: (v: number) => boolean, relMask: number): { vs: number[]; rels: number[] } | null {
+function searchFrom(g: Csr, s: number, member: (v: number) => boolean, spec: CycleSpec): { vs: number[]; rels: number[] } | null {
+  const full = (1 << spec.want.length) - 1;
+  const wantMask = spec.want.reduce((a, b) => a | b, 0);
+  // state = vertex * 4 + unmet wants (at most two wants: 2 bits)
   const parent = new Map<number, [number, number]>();
-  parent.set(from, [-1, 0]);
-  let frontier = [from];
+  const start = s * 4 + full;
+  parent.set(start, [-1, 0]);
+  let frontier = [start];
+  let first = true;
   while (frontier.length > 0) {
     const next: number[] = [];
-    for (const v of frontier) {
+    for (const st of frontier) {
+      const v = st >> 2;
+      const unmet = st & 3;
       for (let e = g.off[v]!; e < g.off[v + 1]!; e++) {
         const w = g.dst[e]!;
-        const r = g.rel[e]!;
-        if ((r & relMask) === 0 || !member(w) || parent.has(w)) continue;
-        parent.set(w, [v, r]);
-        if (w === to) {
-          const vs: number[] = [];
-          const rels: number[] = [];
-          let x = to;
-          while (x !== from) {
-            const [p, pr] = parent.get(x)!;
-            vs.push(x);
-            rels.push(pr);
-            x = p;
+        if (!member(w)) continue;
+        const r = g.rel[e]! & spec.rels;
+        for (let bit = 1; bit <= PROC; bit <<= 1) {
+          if ((r & bit) === 0) continue;
+          if (first && unmet !== 0 && (bit & wantMask) === 0) continue;
+          let left = unmet;
+          spec.want.forEach((want, i) => {
+            if ((want & bit) !== 0) left &= ~(1 << i);
+          });
+          const ws = w * 4 + left;
+          if (w === s) {
+            if (left !== 0) continue;
+            const vs: number[] = [];
+            const rels: number[] = [bit];
+            for (let x = st; x !== start; ) {
+              const [p, pr] = parent.get(x)!;
+              vs.push(x >> 2);
+              rels.push(pr);
+              x = p;
+            }
+            vs.push(s);
+            vs.reverse();
+            rels.reverse();
+            if (new Set(vs).size === vs.length) return { vs, rels };
+            continue;
           }
-          vs.push(from);
-          vs.reverse();
-          rels.reverse();
-          return { vs, rels };
+          if (parent.has(ws)) continue;
+          parent.set(ws, [st, bit]);
+          next.push(ws);
         }
-        next.push(w);
       }
     }
+    first = false;
     frontier = next;
   }
   return null;
 }
 
-/** A cycle through s: an edge s -> w, then the shortest path w -> s. */
-function cycleThrough(g: Csr, s: number, member: (v: number) => boolean, relMask: number, firstRel: number): { vs: number[]; rels: number[] } | null {
-  let best: { vs: number[]; rels: number[] } | null = null;
-  // Each search is linear in the component; a few tries find a short cycle without making
-  // a giant component quadratic.
-  let tries = 0;
-  for (let e = g.off[s]!; e < g.off[s + 1]!; e++) {
-    const w = g.dst[e]!;
-    const r = g.rel[e]!;
-    if ((r & firstRel) === 0 || !member(w)) continue;
-    if (w === s) continue;
-    if (tries++ === 4) break;
-    const back = bfsPath(g, w, s, member, relMask);
-    if (back !== null && (best === null || back.vs.length + 1 < best.vs.length)) {
-      // s -> w -> ... -> s; drop the final s (the cycle closes implicitly)
-      best = { vs: [s, ...back.vs.slice(0, -1)], rels: [r, ...back.rels] };
-      if (best.vs.length === 2) break;
-    }
-  }
-  return best;
-}
+/** Start vertices tried per component and anomaly: Elle gives each search a timeout; a bound keeps a giant component linear. */
+const MAX_STARTS = 64;
 
-/** The same cycle, starting from its earliest vertex (so reports read in history order). */
-function rotate(c: FoundCycle): FoundCycle {
-  let at = 0;
-  c.vertices.forEach((v, i) => {
-    if (v < c.vertices[at]!) at = i;
-  });
-  if (at === 0) return c;
-  return {
-    type: c.type,
-    vertices: [...c.vertices.slice(at), ...c.vertices.slice(0, at)],
-    rels: [...c.rels.slice(at), ...c.rels.slice(0, at)],
-  };
-}
-
-export function findCycles(n: number, edges: EdgeList): FoundCycle[] {
-  if (edges.length === 0) return [];
-  const g = toCsr(n, edges);
+/**
+ * The cycles of the graph: per strongly connected component, at most one per anomaly, in
+ * Elle's order, skipping anomalies implied by one already found there.
+ */
+export function findCycles(n: number, lists: readonly EdgeList[]): FoundCycle[] {
+  if (lists.every((l) => l.length === 0)) return [];
+  const g = toCsr(n, lists);
   const tarjan = new Tarjan(g);
   const all = (): boolean => true;
   const roots = function* (): Generator<number> {
     for (let v = 0; v < n; v++) if (g.off[v + 1]! > g.off[v]!) yield v;
   };
-  const comps = tarjan.run(roots(), all, WW | WR);
+  const comps = tarjan.run(roots(), all, WW | WR | RT | PROC);
   const compOf = new Int32Array(n).fill(-1);
   const found: FoundCycle[] = [];
   comps.forEach((comp, c) => {
     for (const v of comp) compOf[v] = c;
     const inComp = (v: number): boolean => compOf[v] === c;
-    // G0: a cycle of ww edges alone.
-    const wwComps = tarjan.run(comp, inComp, WW);
-    const ww = wwComps[0];
-    if (ww !== undefined) {
-      const sub = new Set(ww);
-      const inSub = (v: number): boolean => sub.has(v);
-      const cyc = cycleThrough(g, ww[0]!, inSub, WW, WW);
-      if (cyc !== null) {
-        found.push(rotate({ type: 'G0', vertices: cyc.vs, rels: cyc.rels.map(() => WW) }));
-        return;
+    const skip = new Set<CycleAnomaly>();
+    for (const spec of SPECS) {
+      if (skip.has(spec.name)) continue;
+      // A component of the spec's relations alone, if any, holds its cycles.
+      const sub = tarjan.run(comp, inComp, spec.rels);
+      const partOf = new Map<number, number>();
+      sub.forEach((part, i) => {
+        for (const v of part) partOf.set(v, i);
+      });
+      // The component's vertices in its order, as Elle walks the vertices of the component.
+      let cycle: { vs: number[]; rels: number[] } | null = null;
+      let tries = 0;
+      for (const s of comp) {
+        const part = partOf.get(s);
+        if (part === undefined) continue;
+        if (tries++ === MAX_STARTS) break;
+        cycle = searchFrom(g, s, (v) => partOf.get(v) === part, spec);
+        if (cycle !== null) break;
       }
-    }
-    // G1c: no ww-only cycle here, so any cycle has a wr edge; find one through a wr edge.
-    for (const s of comp) {
-      const cyc = cycleThrough(g, s, inComp, WW | WR, WR);
-      if (cyc !== null) {
-        found.push(rotate({ type: 'G1c', vertices: cyc.vs, rels: cyc.rels }));
-        return;
-      }
+      if (cycle === null) continue;
+      found.push({ spec: spec.name, vertices: cycle.vs, rels: cycle.rels });
+      for (const implied of IMPLIED[spec.name]) skip.add(implied);
     }
   });
   return found;

@@ -7,8 +7,12 @@ const MEANING: Record<AnomalyName, string> = {
   G0: 'write cycle: sends ordered against each other through the logs',
   G1a: 'aborted read: an ok poll saw a value whose send failed',
   G1c: 'circular information flow between transactions (ww and wr edges)',
+  'G0-process': "write cycle through a process's own order of ops (ww and process edges)",
+  'G0-realtime': 'write cycle through real-time order: an op ordered before one that had completed before it began (ww and realtime edges)',
+  'G1c-process': "circular information flow through a process's own order of ops (ww, wr and process edges)",
+  'G1c-realtime': 'circular information flow through real-time order: an op read what an op invoked after it completed wrote (ww, wr and realtime edges)',
   duplicate: 'one value at more than one offset of a key',
-  'empty-transaction-graph': 'nothing to check: no op depends on another (no ok poll read an ok send), so no anomaly could be seen',
+  'empty-transaction-graph': 'nothing to check: no op depends on another (no ok poll read an ok send, and no ok op preceded another in the order asked for), so no cycle could be seen',
   'inconsistent-offsets': 'one offset of a key holding more than one value',
   'int-nonmonotonic-poll': 'within one op, successive reads of a key went backwards or repeated',
   'int-nonmonotonic-send': 'within one op, successive sends to a key went backwards',
@@ -52,7 +56,14 @@ function renderCase(c: object): string {
 function renderCycle(c: Cycle): string {
   const out: string[] = [opRef(c.cycle[0] ?? null)];
   c.steps.forEach((s, i) => {
-    const what = s.type === 'ww' ? `ww key ${val(s.key)}: ${val(s.value)} before ${val(s["value'"])}` : `wr key ${val(s.key)} value ${val(s.value)}`;
+    const what =
+      s.type === 'ww'
+        ? `ww key ${val(s.key)}: ${val(s.value)} before ${val(s["value'"])}`
+        : s.type === 'wr'
+          ? `wr key ${val(s.key)} value ${val(s.value)}`
+          : s.type === 'realtime'
+            ? `realtime: completed before #${s.b.index} was invoked`
+            : `process ${s.process}`;
     out.push(`-[${what}]-> ${opRef(c.cycle[i + 1] ?? null)}`);
   });
   return out.join(' ');
@@ -64,7 +75,7 @@ export function renderReport(name: string, result: CheckResult, options: CheckOp
   const s = result.stats;
   const subVia = (options.subVia ?? ['assign']).join(',');
   lines.push(`${name}: ${plural(s.ops, 'op')}, ${plural(s.completions, 'client completion')}, ${plural(s.keys, 'key')}`);
-  lines.push(`options: sub-via ${subVia}, ww-deps ${options.wwDeps === true ? 'on' : 'off'}`);
+  lines.push(`options: sub-via ${subVia}, ww-deps ${options.wwDeps === true ? 'on' : 'off'}, order ${options.order ?? 'realtime'}`);
   if (result['error-types'].length === 0) {
     lines.push('VALID: no anomalies found');
     return `${lines.join('\n')}\n`;
@@ -72,7 +83,7 @@ export function renderReport(name: string, result: CheckResult, options: CheckOp
   const empty = result.errors['empty-transaction-graph']?.[0];
   if (empty) {
     // Jepsen's :empty-transaction-graph: the history is not valid, but it is no anomaly either.
-    const what = empty.completions === 0 ? 'the history has no client completions' : empty.ok === 0 ? `none of its ${empty.completions} client ${empty.completions === 1 ? 'completion is' : 'completions are'} ok` : 'no ok poll read a value an ok send wrote';
+    const what = empty.completions === 0 ? 'the history has no client completions' : empty.ok === 0 ? `none of its ${empty.completions} client ${empty.completions === 1 ? 'completion is' : 'completions are'} ok` : 'no ok poll read a value an ok send wrote, and no ok op completed before another began';
     lines.push(`NOTHING TO CHECK (empty-transaction-graph): ${what}`);
   }
   lines.push(
@@ -97,7 +108,7 @@ export function renderReport(name: string, result: CheckResult, options: CheckOp
       continue;
     }
     for (const c of cases.slice(0, SHOWN)) {
-      lines.push(`  - ${type === 'G0' || type === 'G1c' ? renderCycle(c as Cycle) : renderCase(c)}`);
+      lines.push(`  - ${type.startsWith('G0') || type.startsWith('G1c') ? renderCycle(c as Cycle) : renderCase(c)}`);
     }
     if (cases.length > SHOWN) lines.push(`  ... and ${cases.length - SHOWN} more (--json lists all)`);
   }

@@ -1,4 +1,5 @@
 import type { HistoryOp, Key, Value } from '../../oracle/history/types.js';
+import type { CycleAnomaly } from './cycles.js';
 
 /**
  * The anomalies of Jepsen's Kafka checker (`jepsen.tests.kafka/analysis`), with Jepsen's
@@ -6,8 +7,12 @@ import type { HistoryOp, Key, Value } from '../../oracle/history/types.js';
  */
 export type AnomalyName =
   | 'G0'
+  | 'G0-process'
+  | 'G0-realtime'
   | 'G1a'
   | 'G1c'
+  | 'G1c-process'
+  | 'G1c-realtime'
   | 'duplicate'
   | 'empty-transaction-graph'
   | 'inconsistent-offsets'
@@ -24,8 +29,12 @@ export type AnomalyName =
 
 export const ANOMALY_NAMES: readonly AnomalyName[] = [
   'G0',
+  'G0-process',
+  'G0-realtime',
   'G1a',
   'G1c',
+  'G1c-process',
+  'G1c-realtime',
   'duplicate',
   'empty-transaction-graph',
   'inconsistent-offsets',
@@ -151,19 +160,35 @@ export type CycleStep =
       readonly value: Value;
       readonly 'a-mop-index': number;
       readonly 'b-mop-index': number;
+    }
+  | {
+      /** Elle's RealtimeExplainer: a' completed before b (the invocation of the next op) began. */
+      readonly type: 'realtime';
+      readonly "a'": HistoryOp;
+      readonly b: HistoryOp;
+    }
+  | {
+      /** Elle's ProcessExplainer: one process performed both, in this order. */
+      readonly type: 'process';
+      readonly process: number;
     };
 
 /** A dependency cycle, as Elle explains one: the ops (first repeated last) and each step. */
 export interface Cycle {
-  readonly type: 'G0' | 'G1c';
+  /** G0 or G1c as Elle names cycles: by the steps' kinds, with -realtime or -process if one step is one. */
+  readonly type: CycleAnomaly;
   readonly cycle: readonly HistoryOp[];
   readonly steps: readonly CycleStep[];
 }
 
 export interface HistoryErrors {
   G0?: Cycle[];
+  'G0-process'?: Cycle[];
+  'G0-realtime'?: Cycle[];
   G1a?: G1a[];
   G1c?: Cycle[];
+  'G1c-process'?: Cycle[];
+  'G1c-realtime'?: Cycle[];
   duplicate?: Duplicate[];
   /**
    * Elle's `:empty-transaction-graph` (elle/txn.clj, `cycles`): not one dependency between ops
@@ -197,6 +222,15 @@ export interface CheckOptions {
   readonly subVia?: readonly SubVia[];
   /** Infer write-write dependencies from log order (Jepsen's `:ww-deps`). Default false. */
   readonly wwDeps?: boolean;
+  /**
+   * Which order between ops joins the dependency graph, as Elle adds it (elle/txn.clj,
+   * additional-graphs): `realtime` (an op that completed before another was invoked precedes
+   * it; Jepsen's Kafka checker asks Elle for strict serializability, so this is its graph),
+   * `process` (each process's successive ok ops: Elle's strong-session models), or `none`.
+   * The cycles found through those edges are G0-realtime, G1c-realtime (or -process).
+   * Default realtime.
+   */
+  readonly order?: 'realtime' | 'process' | 'none';
   /** Jepsen's `:txn?`. It shapes the generator only; accepted and recorded, judged nothing. */
   readonly txn?: boolean;
 }
@@ -223,16 +257,16 @@ export interface CheckResult {
 
 /**
  * Anomalies Jepsen's Kafka checker tolerates (`allowed-error-types`): sends interleave in
- * Kafka's transaction model (int-send-skip), writes are never isolated (G0); with subscribe,
- * rebalances move consumers (poll-skip, nonmonotonic-poll); with ww dependencies inferred,
- * t0 <ww t1 <wr t0 cycles are expected (G1c).
+ * Kafka's transaction model (int-send-skip), writes are never isolated (G0, G0-process,
+ * G0-realtime); with subscribe, rebalances move consumers (poll-skip, nonmonotonic-poll); with
+ * ww dependencies inferred, t0 <ww t1 <wr t0 cycles are expected (G1c and its variants).
  */
 export function allowedAnomalies(options: CheckOptions): ReadonlySet<AnomalyName> {
-  const allowed = new Set<AnomalyName>(['int-send-skip', 'G0']);
+  const allowed = new Set<AnomalyName>(['int-send-skip', 'G0', 'G0-process', 'G0-realtime']);
   if ((options.subVia ?? ['assign']).includes('subscribe')) {
     allowed.add('poll-skip');
     allowed.add('nonmonotonic-poll');
   }
-  if (options.wwDeps === true) allowed.add('G1c');
+  if (options.wwDeps === true) for (const g of ['G1c', 'G1c-process', 'G1c-realtime'] as const) allowed.add(g);
   return allowed;
 }

@@ -26,11 +26,13 @@ interface CheckFlags {
   wwDeps?: boolean;
   txn?: boolean;
   format?: HistoryFormat;
+  order?: 'realtime' | 'process' | 'none';
 }
 
 /**
  * Judges one history against Jepsen's Kafka anomalies. The file is streamed: the checker
- * keeps compact per-key structures and each completion's JSON text, never the whole file.
+ * keeps compact per-key structures and typed arrays per completion, and for JSON Lines only
+ * where each op's line is (spec/history.md, "How check holds a history").
  */
 export async function checkFile(file: string, flags: CheckFlags): Promise<{ text: string; valid: boolean }> {
   const format = flags.format ?? formatFromPath(file);
@@ -43,10 +45,11 @@ export async function checkFile(file: string, flags: CheckFlags): Promise<{ text
     if (e instanceof InputError) throw e;
     throw new InputError(`${file}: cannot read history (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const options: CheckOptions = { subVia: flags.subVia ?? ['assign'], wwDeps: flags.wwDeps === true, txn: flags.txn === true };
-  const checker = new HistoryChecker();
+  const options: CheckOptions = { subVia: flags.subVia ?? ['assign'], wwDeps: flags.wwDeps === true, order: flags.order ?? 'realtime', txn: flags.txn === true };
+  // The checker reads back from the file the few ops a report names: it holds no op's text.
+  const checker = new HistoryChecker(file);
   try {
-    for await (const batch of readHistoryBatches(file, format)) for (const { op, text } of batch) checker.add(op, text);
+    for await (const batch of readHistoryBatches(file, format)) for (const { op, text, span } of batch) checker.add(op, span ?? text);
   } catch (e) {
     if (e instanceof HistoryFormatError) throw new InputError(e.message);
     const err = e as NodeJS.ErrnoException;
@@ -70,6 +73,9 @@ export const registerCheck: RegisterCommand = (program, io, setExitCode) => {
       new Option('--sub-via <how>', 'how consumers got partitions: assign, subscribe, or assign,subscribe (default assign)').argParser(parseSubVia),
     )
     .option('--ww-deps', 'infer write-write dependencies from log order (then G1c is expected)')
+    .addOption(
+      new Option('--order <order>', "order between ops added to the dependency graph, as Elle adds it: realtime (Jepsen's Kafka checker: finds G0-realtime, G1c-realtime), process (G0-process, G1c-process) or none").choices(['realtime', 'process', 'none']),
+    )
     .option('--txn', "the history came from Jepsen's txn mode (recorded; does not change what is judged)")
     .addOption(new Option('--format <format>', 'history format, when the file name does not say').choices(HISTORY_FORMATS as string[]))
     .action(async (file: string, flags: CheckFlags) => {

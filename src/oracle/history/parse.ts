@@ -29,33 +29,60 @@ export interface ParsedOp {
   /** 1-based line on which the op ends (for a JSON array file, the op's position). */
   readonly line: number;
   readonly text?: string;
+  /** JSON Lines: where `text` is in the input, in bytes (absent where that is not known). */
+  readonly span?: { readonly offset: number; readonly bytes: number };
 }
 
 /** A line longer than this is not a history op; stop before it exhausts the heap. */
 const MAX_LINE = 64 * 1024 * 1024;
 
-/** The lines of a stream, a chunk's worth at a time (one promise per chunk, not per line). */
-async function* lineBatches(input: Readable, name: string): AsyncGenerator<string[]> {
+/**
+ * The lines of a stream, a chunk's worth at a time (one promise per chunk, not per line), each
+ * with the byte offset it starts at in the input (-1 once a line held U+FFFD: the input was
+ * not valid UTF-8 there, and offsets counted from the decoded text are no longer the file's).
+ */
+interface LineBatch {
+  readonly lines: string[];
+  readonly starts: number[];
+}
+
+async function* lineBatches(input: Readable, name: string): AsyncGenerator<LineBatch> {
   let buf = '';
   let lineNo = 0;
+  let pos = 0;
+  let exact = true;
+  const span = (line: string, terminator: number, starts: number[]): void => {
+    if (exact && line.includes('\uFFFD')) exact = false;
+    starts.push(exact ? pos : -1);
+    pos += Buffer.byteLength(line, 'utf8') + terminator;
+  };
   for await (const chunk of input) {
     buf += typeof chunk === 'string' ? chunk : (chunk as Buffer).toString('utf8');
-    const batch: string[] = [];
+    const lines: string[] = [];
+    const starts: number[] = [];
     let start = 0;
     for (;;) {
       const nl = buf.indexOf('\n', start);
       if (nl < 0) break;
-      batch.push(nl > start && buf.charCodeAt(nl - 1) === 13 ? buf.slice(start, nl - 1) : buf.slice(start, nl));
+      const cr = nl > start && buf.charCodeAt(nl - 1) === 13;
+      const line = cr ? buf.slice(start, nl - 1) : buf.slice(start, nl);
+      lines.push(line);
+      span(line, cr ? 2 : 1, starts);
       start = nl + 1;
     }
-    lineNo += batch.length;
+    lineNo += lines.length;
     buf = start === 0 ? buf : buf.slice(start);
-    if (batch.length > 0) yield batch;
+    if (lines.length > 0) yield { lines, starts };
     if (buf.length > MAX_LINE) {
       throw new HistoryFormatError(`${name}:${lineNo + 1}: line is longer than ${MAX_LINE} characters; expected one op per line`);
     }
   }
-  if (buf.length > 0) yield [buf.endsWith('\r') ? buf.slice(0, -1) : buf];
+  if (buf.length > 0) {
+    const line = buf.endsWith('\r') ? buf.slice(0, -1) : buf;
+    const starts: number[] = [];
+    span(line, 0, starts);
+    yield { lines: [line], starts };
+  }
 }
 
 function open(input: string | Readable): { stream: Readable; name: string } {
@@ -79,12 +106,13 @@ function isBlank(text: string): boolean {
   return true;
 }
 
-async function* readJsonLines(input: AsyncIterable<string[]>, name: string): AsyncGenerator<ParsedOp[]> {
+async function* readJsonLines(input: AsyncIterable<LineBatch>, name: string): AsyncGenerator<ParsedOp[]> {
   let lineNo = 0;
   let ordinal = 0;
-  for await (const texts of input) {
+  for await (const { lines: texts, starts } of input) {
     const out: ParsedOp[] = [];
-    for (const text of texts) {
+    for (let t = 0; t < texts.length; t++) {
+      const text = texts[t]!;
       lineNo++;
       if (isBlank(text)) continue;
       let raw: unknown;
@@ -99,7 +127,8 @@ async function* readJsonLines(input: AsyncIterable<string[]>, name: string): Asy
       } catch (e) {
         located(name, lineNo, e);
       }
-      out.push({ op, line: lineNo, text });
+      const offset = starts[t]!;
+      out.push(offset >= 0 ? { op, line: lineNo, text, span: { offset, bytes: Buffer.byteLength(text, 'utf8') } } : { op, line: lineNo, text });
     }
     if (out.length > 0) yield out;
   }
@@ -108,19 +137,19 @@ async function* readJsonLines(input: AsyncIterable<string[]>, name: string): Asy
 async function* readJson(stream: Readable, name: string): AsyncGenerator<ParsedOp[]> {
   // Peek at the first non-blank line: an array file is parsed whole; anything else is JSON Lines.
   const it = lineBatches(stream, name)[Symbol.asyncIterator]();
-  const peeked: string[][] = [];
+  const peeked: LineBatch[] = [];
   let isArray = false;
   for (;;) {
     const r = await it.next();
     if (r.done) break;
     peeked.push(r.value);
-    const firstText = r.value.find((l) => !isBlank(l));
+    const firstText = r.value.lines.find((l) => !isBlank(l));
     if (firstText !== undefined) {
       isArray = firstText.trimStart().startsWith('[');
       break;
     }
   }
-  async function* rest(): AsyncGenerator<string[]> {
+  async function* rest(): AsyncGenerator<LineBatch> {
     yield* peeked;
     for (;;) {
       const r = await it.next();
@@ -133,7 +162,7 @@ async function* readJson(stream: Readable, name: string): AsyncGenerator<ParsedO
     return;
   }
   const parts: string[] = [];
-  for await (const ls of rest()) for (const l of ls) parts.push(l);
+  for await (const { lines } of rest()) for (const l of lines) parts.push(l);
   let raw: unknown;
   try {
     raw = JSON.parse(parts.join('\n'));
@@ -200,7 +229,7 @@ async function* readEdn(stream: Readable, name: string, fastPath: boolean): Asyn
       throw new HistoryFormatError(`${name}:${lineNo}: malformed EDN (${e instanceof TypeError ? 'unbalanced bracket' : (e as Error).message}); expected one op map per line`);
     }
   };
-  for await (const texts of lineBatches(stream, name)) {
+  for await (const { lines: texts } of lineBatches(stream, name)) {
     const out: ParsedOp[] = [];
     for (const text of texts) {
       lineNo++;

@@ -165,3 +165,38 @@ describe('kafka-model check', () => {
     expect(result.errors['lost-write']?.map((c) => [String(c.key), c.value])).toEqual([[victim!.key, victim!.value]]);
   });
 });
+
+describe('kafka-model check reads back the ops it reports from the file', () => {
+  // The checker keeps only where each op's line is (its bytes), so this is where an
+  // off-by-one in the byte offsets would show: multi-byte text, CRLF line ends, a last line
+  // without a newline, and a line that is not valid UTF-8 (offsets counted from decoded text
+  // are then wrong, so the checker keeps the text from there on).
+  function skipsWithText(value: string): HistoryOp[] {
+    const h = new H();
+    h.send(9, 'k', `${value}-0`, 0);
+    h.send(9, 'k', `${value}-1`, 1);
+    h.send(9, 'k', `${value}-2`, 2);
+    h.poll(8, { k: [[0, `${value}-0`], [1, `${value}-1`], [2, `${value}-2`]] });
+    h.poll(0, { k: [[0, `${value}-0`]] });
+    h.poll(0, { k: [[2, `${value}-2`]] });
+    return h.ops;
+  }
+
+  it.each([
+    ['multi-byte text, LF', 'zürich→東京', '\n', true, false],
+    ['multi-byte text, CRLF, no final newline', 'zürich→東京', '\r\n', false, false],
+    ['a line of invalid UTF-8 first', 'plain', '\n', true, true],
+  ])('%s', async (_name, value, eol, finalNewline, badByte) => {
+    const ops = skipsWithText(value);
+    const lines = ops.map((o) => JSON.stringify(o));
+    const path = join(dir, `readback-${lines.length}-${eol.length}-${String(badByte)}.jsonl`);
+    const body = Buffer.from(lines.join(eol) + (finalNewline ? eol : ''), 'utf8');
+    // An invocation whose extra field holds a lone 0xff byte (decoded as U+FFFD: 3 bytes for 1).
+    const bad = Buffer.concat([Buffer.from('{"index":99,"time":0,"process":7,"type":"invoke","f":"poll","value":[["poll"]],"note":"'), Buffer.from([0xff]), Buffer.from(`"}${eol}`)]);
+    writeFileSync(path, badByte ? Buffer.concat([bad, body]) : body);
+    const r = await check(path, '--json');
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.out) as { errors: { 'poll-skip': { ops: HistoryOp[] }[] } };
+    expect(out.errors['poll-skip'][0]!.ops).toEqual([ops[9], ops[11]]);
+  });
+});
