@@ -3,6 +3,7 @@ import { consumerMachine, type ConsumerOptions } from '../machines/consumer.js';
 import { initialReplicas, type ExtraTopic } from '../machines/controller.js';
 import { quorumControllerMachine, recoverQuorumState, type QuorumControllerInput } from '../machines/quorum-controller.js';
 import { controllerNode } from '../machines/raft-protocol.js';
+import { consumerGroupCoordinatorMachine } from '../machines/consumer-group-coordinator.js';
 import { groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { groupActor } from '../machines/group-protocol.js';
 import { producerMachine, type ProducerWorkload } from '../machines/producer.js';
@@ -131,7 +132,7 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
           logic: replicaMachine,
           input: { config, now, brokerId: b, ...(topic === DATA_TOPIC ? {} : { topic }), partition: p, log: recoverLog(boot.disk, partitionName(p, topic)) },
         })),
-        ...coordinators.map((name, g) => ({ name, logic: groupCoordinatorMachine, input: { config, now, groupId: groupId(g), brokerId: b, name } })),
+        ...coordinators.map((name, g) => ({ name, logic: config.groupProtocol === 'consumer' ? consumerGroupCoordinatorMachine : groupCoordinatorMachine, input: { config, now, groupId: groupId(g), brokerId: b, name } })),
         ...txnIds.map((transactionalId, n) => ({
           name: txnCoordinators[n]!,
           logic: txnCoordinatorMachine,
