@@ -40,7 +40,7 @@ export function targetAssignment(
   let extraLeft = extra;
   const taken = new Set<number>();
   for (const id of ids) {
-    const had = (previous.get(id) ?? []).filter((p) => p < partitions && !taken.has(p)).sort((a, b) => a - b);
+    const had = [...new Set(previous.get(id) ?? [])].filter((p) => p < partitions && !taken.has(p)).sort((a, b) => a - b);
     let quota = minQuota;
     if (had.length > minQuota && extraLeft > 0) {
       quota++;
