@@ -60,7 +60,9 @@ function coordinators(world: World, config: ClusterConfig, g: number): { ref: An
     const ref = world.actor(brokerNode(b), groupActor(groupId(g)));
     if (!ref) continue;
     const snap = ref.getSnapshot() as Snap<CoordinatorContext>;
-    out.push({ ref, state: String(snap.value), ctx: snap.context });
+    // The KIP-848 coordinator's group states are inside its `Active` state ({ Active: 'Stable' }).
+    const state = typeof snap.value === 'object' && snap.value !== null ? String(Object.values(snap.value)[0]) : String(snap.value);
+    out.push({ ref, state, ctx: snap.context });
   }
   return out;
 }

@@ -13,7 +13,7 @@ import type { Effect } from '../../src/sim/world.js';
 const ACTOR = 'group-g0';
 type Msg = { type: string; requestId?: number; error?: string; memberEpoch?: number; assignment?: number[]; [k: string]: unknown };
 
-function coordinator(preset = 'consumer-protocol', overrides: Record<string, unknown> = {}) {
+function coordinator(preset = 'consumer-protocol', overrides: { [k: string]: unknown } = {}) {
   const config = resolveConfig(preset, { partitions: 2, ...overrides });
   let now = 0;
   const effects: Effect[] = [];
