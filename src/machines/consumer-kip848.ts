@@ -14,7 +14,10 @@
  *
  * FENCED_MEMBER_EPOCH or UNKNOWN_MEMBER_ID: the member gives its partitions up without
  * committing (onPartitionsLost) and rejoins with epoch 0, keeping its member id
- * (AbstractMembershipManager.transitionToFenced). UNRELEASED_INSTANCE_ID is fatal.
+ * (AbstractMembershipManager.transitionToFenced). UNRELEASED_INSTANCE_ID is fatal
+ * (ConsumerHeartbeatRequestManager.handleSpecificError -> handleFatalFailure). A commit answered
+ * STALE_MEMBER_EPOCH fails (CommitRequestManager completes it exceptionally).
+ * KIP-848: https://cwiki.apache.org/confluence/display/KAFKA/KIP-848%3A+The+Next+Generation+of+the+Consumer+Rebalance+Protocol
  */
 import type { ConsumerContext } from './consumer.js';
 import { coordinatorNode, nextId } from './consumer.js';

@@ -26,4 +26,11 @@ describe('kafka-model explore under KIP-848', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/groupProtocol: Kafka 3\.9 has no consumer-group-protocol \(it came in 4\.0\)/);
   });
+
+  it('serve refuses a KIP-848 configuration (it answers the classic group APIs only), in one line, exit 2', async () => {
+    const r = await cli('serve', '--config', 'consumer-protocol', '--port', '0');
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/groupProtocol consumer \(KIP-848\) is not served over the wire/);
+  });
 });
