@@ -360,8 +360,27 @@ function onHeartbeat(c: C, e: ConsumerGroupHeartbeat & From, out: Outbox): Parti
   }
   const patch = { members, generation, target, targetAssignmentEpoch };
   const r = response(c, e, member);
-  if (!changed) return reply(r), { members };
+  if (!changed) {
+    // Nothing to write: answered at once, unless a write of the group is still pending; then the
+    // answer waits for it (CoordinatorRuntime: a write event without records completes only once
+    // the last written offset is committed), so no answer reveals a state not yet replicated.
+    const last = lastGroupWrite(c);
+    if (last === undefined) {
+      reply(r);
+      return { members };
+    }
+    const pending = new Map(c.pending);
+    pending.set(last[0], { kind: 'group', replies: [...last[1].replies, { to: e.from, response: r }] });
+    return { members, pending };
+  }
   return { ...patch, ...writeGroup({ ...c, ...patch }, [{ to: e.from, response: r }], out) };
+}
+
+/** The group write still pending that was sent last, if any. */
+function lastGroupWrite(c: C): [number, Extract<Pending, { kind: 'group' }>] | undefined {
+  let last: [number, Extract<Pending, { kind: 'group' }>] | undefined;
+  for (const [id, w] of c.pending) if (w.kind === 'group' && (last === undefined || id > last[0])) last = [id, w];
+  return last;
 }
 
 function withoutMember(target: ReadonlyMap<string, readonly number[]>, memberId: string): Map<string, readonly number[]> {

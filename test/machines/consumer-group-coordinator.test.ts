@@ -25,6 +25,9 @@ function coordinator(preset = 'consumer-protocol', overrides: { [k: string]: unk
   actor.start();
   const log: Record[] = [];
   let requestId = 1;
+  /** While set, writes are not answered (not replicated yet) until `release`. */
+  let hold = false;
+  const held: { requestId: number; records: { key: string; value: ProducedValue }[] }[] = [];
   const send = (e: object, from: string) => actor.send({ ...e, from } as never);
   /** Answer every write (the replica appends it and it is replicated), then return the messages sent. */
   const flush = (): { to: string; msg: Msg }[] => {
@@ -36,6 +39,10 @@ function coordinator(preset = 'consumer-protocol', overrides: { [k: string]: unk
         if (e.type === 'net.send') sent.push({ to: e.to, msg: e.msg as Msg });
         if (e.type === 'local.send' && e.msg.type === 'Produce') {
           const p = e.msg as unknown as { requestId: number; records: { key: string; value: ProducedValue }[] };
+          if (hold) {
+            held.push(p);
+            continue;
+          }
           const baseOffset = log.length;
           for (const r of p.records) log.push({ offset: log.length, leaderEpoch: 0, timestamp: now, key: r.key, value: r.value, size: 1 });
           send({ type: 'ProduceResponse', actor: ACTOR, requestId: p.requestId, baseOffset }, 'b1');
@@ -46,6 +53,22 @@ function coordinator(preset = 'consumer-protocol', overrides: { [k: string]: unk
   };
   const h = {
     log,
+    holdWrites: () => void (hold = true),
+    /** The held writes are replicated: answer them; returns what was sent then. */
+    release: () => {
+      hold = false;
+      for (const p of held.splice(0)) {
+        const baseOffset = log.length;
+        for (const r of p.records) log.push({ offset: log.length, leaderEpoch: 0, timestamp: now, key: r.key, value: r.value, size: 1 });
+        send({ type: 'ProduceResponse', actor: ACTOR, requestId: p.requestId, baseOffset }, 'b1');
+      }
+      return flush();
+    },
+    /** A heartbeat whose answer may be held back: the messages sent at once. */
+    heartbeatNoWait: (client: string, memberEpoch: number, owned: number[]) => {
+      send({ type: 'ConsumerGroupHeartbeat', actor: ACTOR, requestId: requestId++, groupId: 'g0', memberId: client, memberEpoch, rebalanceTimeoutMs: 300, subscribedTopicNames: ['t'], ownedPartitions: owned }, client);
+      return flush();
+    },
     ctx: () => actor.getSnapshot().context as ConsumerGroupCoordinatorContext,
     state: () => JSON.stringify(actor.getSnapshot().value),
     advance: (ms: number) => {
@@ -112,6 +135,20 @@ describe('ConsumerGroupHeartbeat: join, target assignment, incremental reconcili
     expect(again.ctx().members.get('a')).toMatchObject({ memberEpoch: 1, state: 'UNREVOKED_PARTITIONS', assignment: [0], pendingRevocation: [1] });
     // The revocation rule survives the failover: b still cannot have partition 1.
     expect(again.heartbeat('b', 2, [])).toMatchObject({ assignment: [] });
+  });
+
+  it('a heartbeat that changes nothing still waits for a pending write of the group (no answer reveals an unreplicated state)', () => {
+    const h = coordinator();
+    h.elect();
+    h.heartbeat('a', 0, []);
+    h.holdWrites();
+    // b joins: a new group epoch, written but not replicated yet.
+    expect(h.heartbeatNoWait('b', 0, [])).toEqual([]);
+    // b heartbeats again: nothing changes (partition 1 is still a's), yet the answer waits too.
+    expect(h.heartbeatNoWait('b', 2, [])).toEqual([]);
+    const answers = h.release().filter((s) => s.msg.type === 'ConsumerGroupHeartbeatResponse');
+    expect(answers.map((s) => s.to)).toEqual(['b', 'b']);
+    expect(answers.every((s) => s.msg.memberEpoch === 2)).toBe(true);
   });
 });
 
