@@ -448,6 +448,7 @@ function onCommit(c: C, e: OffsetCommit & From, out: Outbox): Partial<C> | void 
     groupState: groupState(c),
     knownMember: m !== undefined,
     offsets: e.offsets,
+    memberEpochs: true,
   };
   return write(c, e.offsets.map((o) => ({ key: offsetKey(c.groupId, o.partition), value: o.offset })), { kind: 'commit', client: e.from, requestId: e.requestId, entry }, out);
 }

@@ -167,5 +167,11 @@ export interface AcceptedCommit {
    * ({@link TxnDecision}), so the invariant judges it then.
    */
   readonly txn?: { readonly producerId: number; readonly producerEpoch: number };
+  /**
+   * KIP-848: written by the consumer protocol's coordinator, whose commits carry member epochs:
+   * `generation` is the commit's epoch and `groupGeneration` the member's epoch (the group
+   * epoch for an unknown member).
+   */
+  readonly memberEpochs?: true;
 }
 

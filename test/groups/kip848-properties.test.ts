@@ -27,13 +27,7 @@ describe('group.protocol=consumer (KIP-848)', () => {
   it('no-member-epoch-fencing: a commit from an epoch the member has left is written', () => {
     const f = search({ property: 'stale-commit-fenced', preset: 'no-member-epoch-fencing', runs: 100, seed: 1 });
     expect(f.failed).toBe(true);
-    expect(f.message).toMatch(/a commit from g0-c\d@\d+ in generation \d+ was accepted while the group was in generation \d+/);
-  }, 20_000);
-
-  it('no-member-epoch-fencing: a fenced zombie\'s commit is written too (a stalled member, its session expired)', () => {
-    const f = search({ property: 'stale-commit-fenced', preset: 'no-member-epoch-fencing', options: { consumerKinds: ['stall'], brokerFaults: false }, runs: 300, seed: 2, maxShrinks: 40 });
-    expect(f.failed).toBe(true);
-    expect(f.message).toMatch(/was accepted while the group was in generation \d+/);
+    expect(f.message).toMatch(/a commit from g0-c\d@\d+ in member epoch \d+ was accepted while (its member epoch was \d+|it was not a member)/);
   }, 20_000);
 
   it('no-concurrent-processing is refuted as on classic: a member fenced for its session, not revoked, finishes its batch beside the new owner', () => {

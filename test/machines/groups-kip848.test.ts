@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/cluster/run.js';
 import { parseScenario } from '../../src/cluster/scenario.js';
 import { ownershipGaps } from '../../src/groups/measure.js';
+import type { ConsumerGroupCoordinatorContext } from '../../src/machines/consumer-group-coordinator.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 
 const lateJoiner = (preset: string) =>
@@ -100,5 +101,29 @@ describe('KIP-848 consumer group protocol, end to end', () => {
     expect(firstGrant).toBeDefined();
     expect(revoked[0]!.t).toBeLessThanOrEqual(firstGrant!.t);
     expect(acks.length).toBeGreaterThan(0);
+  });
+
+  it('a zombie (stalled past its session, fenced) has its commit refused; without member-epoch fencing it is written and moves the offset backwards', () => {
+    const zombie = (preset: string) =>
+      runScenario(
+        parseScenario({
+          seed: 3,
+          durationMs: 1500,
+          config: { preset },
+          properties: ['replay'],
+          workload: { kind: 'produce', records: 60, intervalMs: 10, keys: 8, groups: [{ consumers: 2, processingMs: 20, stalls: [{ consumer: 1, at: 300, durationMs: 700 }] }] },
+        }),
+        'full',
+      ).world;
+    const accepted = (w: ReturnType<typeof zombie>) =>
+      [1, 2, 3].flatMap((b) => (w.actor(`b${b}`, 'group-g0')?.getSnapshot() as { context: ConsumerGroupCoordinatorContext } | undefined)?.context.accepted ?? []);
+    const fenced = zombie('consumer-protocol');
+    expect(fenced.trace.events().some((e) => e.e === 'note' && /fenced g0-c1@\d+ \(session timeout\)/.test(e.text))).toBe(true);
+    expect(accepted(fenced).filter((a) => !a.knownMember || a.generation !== a.groupGeneration)).toEqual([]);
+    const open = zombie('no-member-epoch-fencing');
+    const stale = accepted(open).filter((a) => !a.knownMember);
+    expect(stale.length).toBeGreaterThan(0);
+    expect(stale[0]!.memberId).toMatch(/^g0-c1@/);
+    expect(stale[0]!.offsets[0]!.offset).toBeLessThan(stale[0]!.previous[0]!);
   });
 });
