@@ -60,7 +60,9 @@ function coordinators(world: World, config: ClusterConfig, g: number): { ref: An
     const ref = world.actor(brokerNode(b), groupActor(groupId(g)));
     if (!ref) continue;
     const snap = ref.getSnapshot() as Snap<CoordinatorContext>;
-    out.push({ ref, state: String(snap.value), ctx: snap.context });
+    // The KIP-848 coordinator's group states are inside its `Active` state ({ Active: 'Stable' }).
+    const state = typeof snap.value === 'object' && snap.value !== null ? String(Object.values(snap.value)[0]) : String(snap.value);
+    out.push({ ref, state, ctx: snap.context });
   }
   return out;
 }
@@ -218,7 +220,9 @@ export function groupInvariants(config: ClusterConfig, workload: ProduceWorkload
     if (!stale || pendingStale !== undefined) return;
     const moves = moved.offsets.map((o, j) => `${partitionName(o.partition)} ${moved.previous[j]} -> ${o.offset}${o.offset < (moved.previous[j] ?? -1) ? ' (backwards)' : ''}`).join(', ');
     const what = a.txn ? `a transactional commit (producer id ${a.txn.producerId}, committed by its COMMIT marker)` : 'a commit';
-    pendingStale = `${groupId(g)}: ${what} from ${a.memberId || '(no member)'} in generation ${a.generation} was accepted while the group was in generation ${a.groupGeneration} (${a.groupState}${a.knownMember ? '' : ', unknown member'}): ${moves}`;
+    pendingStale = a.memberEpochs
+      ? `${groupId(g)}: ${what} from ${a.memberId || '(no member)'} in member epoch ${a.generation} was accepted while ${a.knownMember ? `its member epoch was ${a.groupGeneration}` : `it was not a member (group epoch ${a.groupGeneration})`} (${a.groupState}): ${moves}`
+      : `${groupId(g)}: ${what} from ${a.memberId || '(no member)'} in generation ${a.generation} was accepted while the group was in generation ${a.groupGeneration} (${a.groupState}${a.knownMember ? '' : ', unknown member'}): ${moves}`;
   }
 
   const startOf = (g: number, p: number) => start.get(key(g, p)) ?? (groups[g]!.reset === 'earliest' ? 0 : undefined);

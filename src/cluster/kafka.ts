@@ -4,6 +4,7 @@ import { consumerMachine, type ConsumerOptions } from '../machines/consumer.js';
 import { initialReplicas, type ExtraTopic } from '../machines/controller.js';
 import { quorumControllerMachine, recoverQuorumState, type QuorumControllerInput } from '../machines/quorum-controller.js';
 import { controllerNode } from '../machines/raft-protocol.js';
+import { consumerGroupCoordinatorMachine } from '../machines/consumer-group-coordinator.js';
 import { groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { groupActor } from '../machines/group-protocol.js';
 import { producerMachine, type ProducerWorkload } from '../machines/producer.js';
@@ -18,6 +19,7 @@ import { OUTPUT_TOPIC, TXN_TOPIC, txnActor } from '../machines/txn-protocol.js';
 import type { NodeId } from '../sim/network.js';
 import type { World } from '../sim/world.js';
 import type { ClusterConfig } from '../config/index.js';
+import { InputError } from '../errors.js';
 import type { GroupSpec } from './scenario.js';
 
 export interface ProduceWorkload extends ProducerWorkload {
@@ -145,7 +147,7 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
           logic: replicaMachine,
           input: { config, now, brokerId: b, ...(topic === DATA_TOPIC ? {} : { topic }), partition: p, log: recoverLog(boot.disk, partitionName(p, topic), logConfigFor(config, topic)) },
         })),
-        ...coordinators.map((name, g) => ({ name, logic: groupCoordinatorMachine, input: { config, now, groupId: groupId(g), brokerId: b, name } })),
+        ...coordinators.map((name, g) => ({ name, logic: config.groupProtocol === 'consumer' ? consumerGroupCoordinatorMachine : groupCoordinatorMachine, input: { config, now, groupId: groupId(g), brokerId: b, name } })),
         ...txnIds.map((transactionalId, n) => ({
           name: txnCoordinators[n]!,
           logic: txnCoordinatorMachine,
@@ -215,6 +217,10 @@ function installControlPlane(world: World, config: ClusterConfig, extraTopics: r
 }
 
 function installGroup(world: World, config: ClusterConfig, spec: GroupSpec, g: number, workload: ProduceWorkload): NodeId[] {
+  // The KIP-848 coordinator of the model answers OffsetCommit only, not TxnOffsetCommit (spec/consumer-groups.md).
+  if (config.groupProtocol === 'consumer' && spec.commit === 'transactional') {
+    throw new InputError(`workload.groups[${g}].commit: transactional is not modelled with groupProtocol consumer (KIP-848); use the classic protocol`);
+  }
   const now = () => world.now;
   const nodes: NodeId[] = [];
   for (let i = 0; i < spec.consumers; i++) {

@@ -25,4 +25,8 @@ export const durableDeployment = {
   isolationLevel: 'read_committed',
   // The range assignor with eager rebalancing, Kafka's default on every release.
   rebalanceProtocol: 'eager',
+  // group.protocol: classic, the Java consumer's default on every release, 4.x included
+  // (ConsumerConfig.DEFAULT_GROUP_PROTOCOL = GroupProtocol.CLASSIC; KIP-848 made `consumer`
+  // generally available in 4.0 without making it the default). The `consumer-protocol` preset runs KIP-848.
+  groupProtocol: 'classic',
 } as const satisfies Partial<ClusterConfig>;

@@ -45,6 +45,13 @@ export const presets: readonly Preset[] = [
   { name: 'fsync-always', description: 'default, plus an fsync after every append (flush.messages=1)', overrides: { fsync: 'always' } },
   { name: 'eager', description: 'default, stated: consumer groups rebalance eagerly (range assignor; every member revokes everything before joining)', overrides: { rebalanceProtocol: 'eager' } },
   { name: 'cooperative', description: 'consumer groups rebalance incrementally (KIP-429, cooperative-sticky): only the moved partitions stop', overrides: { rebalanceProtocol: 'cooperative' } },
+  // KIP-848 (Kafka 4.0+): the consumer group protocol, and the same without its member-epoch fence.
+  { name: 'consumer-protocol', description: 'group.protocol=consumer (KIP-848): ConsumerGroupHeartbeat, the coordinator assigns (uniform) and members reconcile incrementally, fenced by member epochs', overrides: { groupProtocol: 'consumer' } },
+  {
+    name: 'no-member-epoch-fencing',
+    description: 'group.protocol=consumer without member-epoch fencing: the coordinator accepts OffsetCommit and ConsumerGroupHeartbeat whatever member epoch they carry, so a fenced consumer commits over the new owner',
+    overrides: { groupProtocol: 'consumer', generationFencing: false },
+  },
   // Transactions and idempotence (spec/transactions.md): each preset removes one guard.
   { name: 'no-idempotence', description: 'enable.idempotence=false (the default before Kafka 3.0): a retried send can be written twice', overrides: { enableIdempotence: false } },
   { name: 'read-uncommitted', description: 'isolation.level=read_uncommitted: consumers read open and aborted transactions', overrides: { isolationLevel: 'read_uncommitted' } },

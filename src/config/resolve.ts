@@ -21,6 +21,7 @@ export function releaseFor(preset: string, kafka?: string, where = 'config'): Re
 const featureUse: readonly { readonly feature: Feature; readonly uses: (c: ClusterConfig) => boolean; readonly setting: string }[] = [
   { feature: 'idempotence', uses: (c) => c.enableIdempotence, setting: 'enableIdempotence' },
   { feature: 'cooperative-rebalancing', uses: (c) => c.rebalanceProtocol === 'cooperative', setting: 'rebalanceProtocol' },
+  { feature: 'consumer-group-protocol', uses: (c) => c.groupProtocol === 'consumer', setting: 'groupProtocol' },
   { feature: 'kraft', uses: (c) => c.controlPlane === 'kraft', setting: 'controlPlane' },
 ];
 

@@ -168,6 +168,15 @@ export const configSchema = z.strictObject({
   staticMemberRejoinStored: z.boolean(),
   /** `eager`: range assignor, revoke everything before joining; `cooperative`: cooperative-sticky (KIP-429). */
   rebalanceProtocol: z.enum(['eager', 'cooperative']),
+  /**
+   * The consumers' group.protocol (KIP-848). `classic`: JoinGroup/SyncGroup, the assignment
+   * computed by the group leader (`rebalanceProtocol` says eager or cooperative). `consumer`: the
+   * ConsumerGroupHeartbeat protocol, the assignment computed by the coordinator (server-side
+   * `uniform` assignor) and reconciled incrementally, member epochs instead of generations
+   * (src/machines/consumer-group-coordinator.ts). Kafka's Java consumer defaults to `classic` on
+   * every release (ConsumerConfig.DEFAULT_GROUP_PROTOCOL, 4.0 to 4.3).
+   */
+  groupProtocol: z.enum(['classic', 'consumer']),
   sessionTimeoutMs: z.number().int().min(1),
   heartbeatIntervalMs: z.number().int().min(1),
   /** The JoinGroup rebalance timeout: the consumer's max.poll.interval.ms (KIP-62). */

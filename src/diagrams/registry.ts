@@ -2,6 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import { brokerMachine } from '../machines/broker.js';
 import { consumerMachine } from '../machines/consumer.js';
 import { quorumControllerMachine } from '../machines/quorum-controller.js';
+import { consumerGroupCoordinatorMachine } from '../machines/consumer-group-coordinator.js';
 import { groupCoordinatorMachine } from '../machines/group-coordinator.js';
 import { producerMachine } from '../machines/producer.js';
 import { replicaMachine } from '../machines/replica.js';
@@ -33,6 +34,7 @@ export function machineRegistry(): RegisteredMachine[] {
     { name: 'replica', title: 'Partition replica', machine: replicaMachine },
     { name: 'producer', title: 'Producer', machine: producerMachine },
     { name: 'group-coordinator', title: 'Group coordinator (classic protocol)', machine: groupCoordinatorMachine },
+    { name: 'consumer-group-coordinator', title: 'Group coordinator (KIP-848 consumer protocol)', machine: consumerGroupCoordinatorMachine },
     { name: 'consumer', title: 'Consumer', machine: consumerMachine },
     { name: 'txn-coordinator', title: 'Transaction coordinator', machine: txnCoordinatorMachine },
     { name: 'pinger', title: 'Pinger (kernel workload)', machine: pingerMachine },

@@ -4,6 +4,8 @@ import { assignorsByKafkaName, type MemberSubscription } from '../groups/assigno
 import { visibleRecords } from '../client/read-committed.js';
 import { react, type Outbox } from './effects.js';
 import { newTxnClient, txnActions, txnGuards, type EndedTxn, type TxnClient, type TxnEvent } from './consumer-txn.js';
+import { kip848Actions, kip848Guards, usesConsumerProtocol } from './consumer-kip848.js';
+import type { ConsumerGroupHeartbeatResponse } from './consumer-group-protocol.js';
 import {
   groupActor,
   type GroupErrorCode,
@@ -177,6 +179,10 @@ export interface ConsumerContext {
   readonly commitsInGeneration: { readonly generation: number; readonly requestIds: ReadonlySet<number> };
   /** The synchronous commit of revoked partitions in flight (the rejoin waits for it). */
   readonly revocationCommit: { readonly requestId: number; readonly at: number } | undefined;
+  /** KIP-848: the partitions whose revocation commit is in flight (still reported as owned). */
+  readonly revoking: readonly number[];
+  /** KIP-848: an assignment was applied; the member acknowledges it by heartbeating at once. */
+  readonly ackNeeded: boolean;
   readonly commitResult: 'ok' | 'failed' | undefined;
   readonly heartbeatRequest: number | undefined;
   readonly lastHeartbeatAck: number;
@@ -210,6 +216,7 @@ export type ConsumerEvent =
   | (JoinGroupResponse & From)
   | (SyncGroupResponse & From)
   | (HeartbeatResponse & From)
+  | (ConsumerGroupHeartbeatResponse & From)
   | (LeaveGroupResponse & From)
   | (OffsetCommitResponse & From)
   | (OffsetFetchResponse & From)
@@ -391,9 +398,11 @@ function poll(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerCon
   let next: ConsumerContext = c;
   const set = (p: Partial<ConsumerContext>) => (next = { ...next, ...p });
   // A revocation commit is synchronous (commitSync in onPartitionsRevoked): wait for it, or time it out.
-  if (next.revocationCommit !== undefined && next.now() - next.revocationCommit.at > next.config.requestTimeoutMs / 6) set({ revocationCommit: undefined });
+  if (next.revocationCommit !== undefined && next.now() - next.revocationCommit.at > next.config.requestTimeoutMs / 6) set({ revocationCommit: undefined, revoking: [] });
   if (next.pendingAssignment && next.revocationCommit === undefined) set(applyAssignment(next, out));
-  if ((next.rejoinNeeded || next.generation < 0) && !next.joinInProgress && !next.joinRequested && next.revocationCommit === undefined) {
+  // KIP-848: the member joins once (subscribe); after that the heartbeat alone keeps it in the group.
+  const joinDue = usesConsumerProtocol(next) ? next.rejoinNeeded : next.rejoinNeeded || next.generation < 0;
+  if (joinDue && !next.joinInProgress && !next.joinRequested && next.revocationCommit === undefined) {
     set(prepareJoin(next, out));
   } else if (next.options.commit === 'auto' && next.now() - next.lastAutoCommit >= next.config.autoCommitIntervalMs) {
     set(autoCommit(next, out));
@@ -441,6 +450,11 @@ function applyAssignment(c: ConsumerContext, out: Outbox): Partial<ConsumerConte
     assigned: a.partitions,
     added,
   });
+  if (usesConsumerProtocol(c)) {
+    // KIP-848: acknowledge with the next heartbeat, once the revoked partitions' commit is answered.
+    const revoking = (commit as Partial<ConsumerContext>).revocationCommit !== undefined ? revoked : [];
+    return { ...commit, owned: a.partitions, ownedGeneration: a.generation, positions, pendingAssignment: undefined, revoking, ackNeeded: true };
+  }
   // KIP-429: a member that gave partitions up rejoins at once, so they can be handed out.
   const rejoin = protocolOf(c) === 'cooperative' && revoked.length > 0;
   return { ...commit, owned: a.partitions, ownedGeneration: a.generation, positions, pendingAssignment: undefined, ...(rejoin ? { rejoinNeeded: true } : {}) };
@@ -742,6 +756,8 @@ function sendCommit(c: ConsumerContext, _e: unknown, out: Outbox): Partial<Consu
  * generation is reset, and the partitions lost, only if it is still the one the commit carried.
  */
 function commitError(c: ConsumerContext, sentInThisGeneration: boolean, error: OffsetCommitResponse['error'] & {}, out: Outbox): Partial<ConsumerContext> {
+  // KIP-848: a failed commit (STALE_MEMBER_EPOCH, UNKNOWN_MEMBER_ID) leaves the membership to the heartbeat.
+  if (usesConsumerProtocol(c)) return coordinatorErrors.has(error) ? { coordinatorLost: true } : {};
   const membership = error === 'ILLEGAL_GENERATION' || error === 'UNKNOWN_MEMBER_ID';
   if (membership && !sentInThisGeneration) return {};
   return groupError(c, error, out, 'OffsetCommit');
@@ -755,7 +771,7 @@ function onCommitResponse(c: ConsumerContext, e: OffsetCommitResponse, out: Outb
   const commitsInGeneration = { generation: mine.generation, requestIds };
   if (e.requestId === c.revocationCommit?.requestId) {
     if (e.error) out.note(`${c.name} commit of revoked partitions failed: ${e.error}`);
-    return { commitsInGeneration, revocationCommit: undefined };
+    return { commitsInGeneration, revocationCommit: undefined, revoking: [] };
   }
   if (e.requestId !== c.commitRequest) {
     // An auto-commit's answer: only membership errors matter.
@@ -843,6 +859,7 @@ export const consumerMachine = setup({
     processingOver: ({ context }) => context.processing !== undefined && context.now() >= Math.max(context.processing.until, context.pausedUntil),
     isStatic: ({ context }) => context.options.groupInstanceId !== undefined,
     ...txnGuards(),
+    ...kip848Guards(),
   },
   actions: {
     requestMetadata: react(requestMetadata),
@@ -890,6 +907,8 @@ export const consumerMachine = setup({
       return { pausedUntil: Math.max(c.pausedUntil, c.now() + e.durationMs) };
     }),
     ...txnActions(),
+    ...kip848Actions(),
+    joined: react<ConsumerContext, ConsumerEvent>(() => ({ joinInProgress: false, joinRequested: false })),
   },
 }).createMachine({
   id: 'consumer',
@@ -926,6 +945,8 @@ export const consumerMachine = setup({
     commitRequest: undefined,
     commitsInGeneration: { generation: -1, requestIds: new Set() },
     revocationCommit: undefined,
+    revoking: [],
+    ackNeeded: false,
     commitResult: undefined,
     heartbeatRequest: undefined,
     lastHeartbeatAck: 0,
@@ -960,6 +981,7 @@ export const consumerMachine = setup({
           entry: ['clearCoordinatorLost', 'requestMetadata'],
           after: { retry: { target: 'FindingCoordinator', reenter: true } },
           always: [
+            { guard: and(['coordinatorKnown', 'consumerProtocol']), target: 'Heartbeating', actions: 'ackHeartbeatNow' },
             { guard: and(['coordinatorKnown', 'needsJoin']), target: 'PreparingRebalance' },
             { guard: 'coordinatorKnown', target: 'Stable', actions: 'ackHeartbeatNow' },
           ],
@@ -1017,6 +1039,25 @@ export const consumerMachine = setup({
           on: {
             HeartbeatResponse: { actions: 'onHeartbeatResponse' },
             Close: { target: 'Left', actions: 'sendLeave' },
+            'net.disconnected': { guard: 'coordinatorDisconnected', target: 'FindingCoordinator', actions: 'forgetCoordinator' },
+          },
+        },
+        /**
+         * KIP-848 (group.protocol=consumer): in the group by heartbeating alone
+         * (ConsumerMembershipManager: JOINING, RECONCILING, ACKNOWLEDGING and STABLE are all
+         * this loop; consumer-kip848.ts). An applied assignment is acknowledged at once.
+         */
+        Heartbeating: {
+          entry: ['joined', 'sendConsumerGroupHeartbeat'],
+          after: { heartbeatInterval: { target: 'Heartbeating', reenter: true } },
+          always: [
+            { guard: 'fatal', target: 'Fatal' },
+            { guard: 'coordinatorLost', target: 'FindingCoordinator', actions: 'forgetCoordinator' },
+            { guard: 'ackDue', target: 'Heartbeating', reenter: true },
+          ],
+          on: {
+            ConsumerGroupHeartbeatResponse: { actions: 'onConsumerGroupHeartbeatResponse' },
+            Close: { target: 'Left', actions: 'sendConsumerGroupLeave' },
             'net.disconnected': { guard: 'coordinatorDisconnected', target: 'FindingCoordinator', actions: 'forgetCoordinator' },
           },
         },

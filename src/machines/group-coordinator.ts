@@ -18,10 +18,12 @@ import {
   type OffsetCommitResponse,
   type OffsetFetch,
   type OffsetFetchResponse,
+  type AcceptedCommit,
   type Subscription,
   type SyncGroup,
   type SyncGroupResponse,
 } from './group-protocol.js';
+
 import {
   OFFSETS_TOPIC,
   partitionName,
@@ -36,6 +38,8 @@ import {
   type Record,
 } from './protocol.js';
 import type { TxnOffsetCommit, TxnOffsetCommitResponse, TxnResult, WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
+
+export type { AcceptedCommit } from './group-protocol.js';
 
 /**
  * The group coordinator for one consumer group on one broker (Kafka's classic GroupCoordinator
@@ -74,26 +78,6 @@ export interface Member {
   /** Its pending SyncGroup (awaiting the leader's assignment to be stored). */
   readonly syncRequest: number | undefined;
   readonly assignment: readonly number[];
-}
-
-/** An offset commit the coordinator wrote (for the `stale-commit-fenced` invariant). */
-export interface AcceptedCommit {
-  readonly time: number;
-  readonly memberId: string;
-  readonly generation: number;
-  /** The group's generation when the commit was validated. */
-  readonly groupGeneration: number;
-  readonly groupState: string;
-  readonly knownMember: boolean;
-  readonly offsets: readonly { partition: number; offset: number }[];
-  /** The offsets the group had before, per partition (-1: none). */
-  readonly previous: readonly number[];
-  /**
-   * Set for a TxnOffsetCommit (KIP-98, KIP-447): validated (the fields above) and replicated,
-   * but pending: its offsets become the group's only with its producer's COMMIT marker
-   * ({@link TxnDecision}), so the invariant judges it then.
-   */
-  readonly txn?: { readonly producerId: number; readonly producerEpoch: number };
 }
 
 /**

@@ -25,6 +25,10 @@ export type GroupErrorCode =
    * from an offset the pending transaction is about to move.
    */
   | 'UNSTABLE_OFFSET_COMMIT'
+  /** KIP-848: a ConsumerGroupHeartbeat whose member epoch the coordinator does not accept: give up the partitions, rejoin with epoch 0. */
+  | 'FENCED_MEMBER_EPOCH'
+  /** KIP-848: an OffsetCommit whose member epoch is not the member's current one (the commit fails; the membership stands). */
+  | 'STALE_MEMBER_EPOCH'
   | 'REQUEST_TIMED_OUT';
 
 /** The actor that coordinates group `g` on every broker node. */
@@ -144,3 +148,30 @@ export const groupKey = (groupId: string) => `group/${groupId}`;
  * record's key is the marker type; the model names the group so that the log reads plainly.
  */
 export const txnMarkerKey = (groupId: string) => `txn-marker/${groupId}`;
+
+/** An offset commit the coordinator wrote (for the `stale-commit-fenced` invariant). */
+export interface AcceptedCommit {
+  readonly time: number;
+  readonly memberId: string;
+  readonly generation: number;
+  /** The group's generation when the commit was validated. */
+  readonly groupGeneration: number;
+  readonly groupState: string;
+  readonly knownMember: boolean;
+  readonly offsets: readonly { partition: number; offset: number }[];
+  /** The offsets the group had before, per partition (-1: none). */
+  readonly previous: readonly number[];
+  /**
+   * Set for a TxnOffsetCommit (KIP-98, KIP-447): validated (the fields above) and replicated,
+   * but pending: its offsets become the group's only with its producer's COMMIT marker
+   * ({@link TxnDecision}), so the invariant judges it then.
+   */
+  readonly txn?: { readonly producerId: number; readonly producerEpoch: number };
+  /**
+   * KIP-848: written by the consumer protocol's coordinator, whose commits carry member epochs:
+   * `generation` is the commit's epoch and `groupGeneration` the member's epoch (the group
+   * epoch for an unknown member).
+   */
+  readonly memberEpochs?: true;
+}
+

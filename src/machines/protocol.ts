@@ -5,6 +5,7 @@
  */
 import type { LogRecord } from '../log/index.js';
 import type { GroupMetadataValue } from './group-protocol.js';
+import type { ConsumerGroupValue } from './consumer-group-protocol.js';
 import type { TxnLogEntry } from './txn-protocol.js';
 
 export type BrokerId = number;
@@ -70,6 +71,8 @@ export interface ProducedValue {
   readonly txn?: TxnLogEntry;
   /** A group's metadata record in `__consumer_offsets` (its `value` is the generation). */
   readonly group?: GroupMetadataValue;
+  /** A KIP-848 consumer group's record (its `value` is the group epoch). */
+  readonly consumerGroup?: ConsumerGroupValue;
   /**
    * A consume-transform-produce output record: the input record it was made from (the input's
    * producer and value are `producer` and `value`); here which partition and offset it was read at.

@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { installKafka } from '../cluster/kafka.js';
 import { replicationInvariants } from '../check/replication.js';
 import { releaseFor, resolveConfig, type ClusterConfig } from '../config/index.js';
+import { InputError } from '../errors.js';
 import type { ExtraTopic } from '../machines/controller.js';
 import { DATA_TOPIC, brokerNode, type PartitionState } from '../machines/protocol.js';
 import type { Fault } from '../sim/faults.js';
@@ -75,6 +76,8 @@ export class ServedWorld {
     // answers EndTxn up to v4, so every real client is on transaction version 1: epochs are
     // bumped at InitProducerId only, whatever the release.
     this.config = resolveConfig(opts.preset, { brokers: opts.brokers, txnEpochBump: 'init-only', ...(opts.timings ? { timings: opts.timings } : {}) }, 'serve: --config', opts.kafka);
+    // serve answers the classic group APIs only (groups.ts); a KIP-848 configuration would be silently served classic.
+    if (this.config.groupProtocol === 'consumer') throw new InputError('serve: --config: groupProtocol consumer (KIP-848) is not served over the wire (serve answers the classic group APIs only)');
     this.kafka = releaseFor(opts.preset, opts.kafka, 'serve: --kafka').version;
     this.world = new World({ seed: opts.seed, trace });
     installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: opts.topics, transactionalIds: opts.transactionalIds ?? [] });

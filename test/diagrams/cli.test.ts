@@ -75,7 +75,7 @@ describe('kafka-model diagrams', () => {
 
   it.each([
     [['--format', 'png'], /--format must be one of mermaid, svg, both, got "png"/],
-    [['--only', 'nosuch'], /--only: no machine named nosuch \(known: quorum-controller, zk-controller, zookeeper, broker, zk-broker, replica, producer, group-coordinator, consumer, txn-coordinator, pinger, ponger/],
+    [['--only', 'nosuch'], /--only: no machine named nosuch \(known: quorum-controller, zk-controller, zookeeper, broker, zk-broker, replica, producer, group-coordinator, consumer-group-coordinator, consumer, txn-coordinator, pinger, ponger/],
   ])('rejects bad input %j with one line and exit 2', async (args, message) => {
     const r = await diagrams('--out', tmp(), ...args);
     expect(r.code).toBe(2);

@@ -19,6 +19,7 @@ const featureNote: Record<Feature, string> = {
   'cooperative-rebalancing': 'can run cooperative-rebalancing',
   kraft: 'can run KRaft mode (controlPlane = kraft)',
   'kraft-only': 'KRaft only: ZooKeeper mode (controlPlane = zookeeper) is refused',
+  'consumer-group-protocol': 'can run the KIP-848 consumer group protocol (groupProtocol = consumer; the consumer default stays classic)',
 };
 
 /** The releases as release notes: what each changed over the one before, and what the model leaves out. */

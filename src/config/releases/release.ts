@@ -64,6 +64,8 @@ export type Feature =
   | 'idempotence'
   | 'transactions'
   | 'cooperative-rebalancing'
+  /** KIP-848's consumer group protocol (group.protocol=consumer), generally available in 4.0. */
+  | 'consumer-group-protocol'
   /** KRaft mode (KIP-500, 2.8). */
   | 'kraft'
   /** ZooKeeper mode is gone (KIP-833, 4.0): a feature a release has by losing one. */

@@ -1,0 +1,2 @@
+export { targetAssignment, type ServerAssignor } from './assignors.js';
+export { commitEpochValid, heartbeatEpochValid, reconcile, type MemberAssignment, type MemberState } from './reconcile.js';

@@ -1,0 +1,590 @@
+import { cancel, raise, setup } from 'xstate';
+import type { ClusterConfig } from '../config/schema.js';
+import { heartbeatEpochValid, commitEpochValid, reconcile, targetAssignment, type MemberState } from '../groups/consumer-protocol/index.js';
+import {
+  consumerGroupKey,
+  LEAVE_GROUP_MEMBER_EPOCH,
+  LEAVE_GROUP_STATIC_MEMBER_EPOCH,
+  JOIN_GROUP_MEMBER_EPOCH,
+  type ConsumerGroupHeartbeat,
+  type ConsumerGroupHeartbeatResponse,
+  type ConsumerGroupValue,
+} from './consumer-group-protocol.js';
+import { sendLoadFetch as loadFetch } from './coordinator-load.js';
+import { react, type Outbox } from './effects.js';
+import { offsetKey, type AcceptedCommit, type GroupErrorCode, type OffsetCommit, type OffsetCommitResponse, type OffsetFetch, type OffsetFetchResponse } from './group-protocol.js';
+import { OFFSETS_TOPIC, partitionName, type BecomeReplica, type BrokerId, type ErrorCode, type FetchResponse, type From, type Produce, type ProducedValue, type ProduceResponse } from './protocol.js';
+
+/**
+ * The group coordinator of a KIP-848 consumer group (group.protocol=consumer) for one group on
+ * one broker: Kafka's new group coordinator (group-coordinator module: GroupMetadataManager
+ * consumerGroupHeartbeat, ConsumerGroup, ConsumerGroupMember, TargetAssignmentBuilder,
+ * CurrentAssignmentBuilder). The classic protocol's coordinator is group-coordinator.ts; a
+ * cluster runs one or the other per group (`groupProtocol`), never both in one group.
+ *
+ * As the classic one, it coordinates while this broker leads `__consumer_offsets-0` (Loading,
+ * COORDINATOR_LOAD_IN_PROGRESS; unloaded: NOT_COORDINATOR), and every change of the group is a
+ * record written there with acks=all: a heartbeat that changed the group is answered only once
+ * its record is replicated (Kafka's coordinator runtime answers a write once it is committed).
+ *
+ * The group's state is derived, as ConsumerGroup.maybeUpdateGroupState derives it: Empty (no
+ * members), Assigning (the group epoch is ahead of the target assignment's), Reconciling (a
+ * member is not yet in the target epoch, or holds partitions it must revoke or waits for
+ * unreleased ones), Stable.
+ */
+export interface ConsumerGroupMember {
+  readonly memberId: string;
+  readonly instanceId: string | undefined;
+  /** The consumer's node. */
+  readonly client: string;
+  readonly rebalanceTimeoutMs: number;
+  readonly lastHeartbeat: number;
+  readonly memberEpoch: number;
+  readonly previousMemberEpoch: number;
+  readonly state: MemberState;
+  /** ConsumerGroupMember.assignedPartitions (named `assignment` as the classic Member's, for the properties). */
+  readonly assignment: readonly number[];
+  readonly pendingRevocation: readonly number[];
+  /** Since when it has had partitions to revoke (the rebalance timeout runs from then). */
+  readonly revokingSince: number | undefined;
+  /** KIP-848 static membership: it left with epoch -2 and keeps its assignment until its session expires. */
+  readonly away: boolean;
+}
+
+type Pending =
+  | { readonly kind: 'group'; readonly replies: readonly { readonly to: string; readonly response: ConsumerGroupHeartbeatResponse }[] }
+  | { readonly kind: 'commit'; readonly client: string; readonly requestId: number; readonly entry: Omit<AcceptedCommit, 'previous'> };
+
+export interface ConsumerGroupCoordinatorContext {
+  readonly config: ClusterConfig;
+  readonly now: () => number;
+  readonly groupId: string;
+  readonly brokerId: BrokerId;
+  readonly name: string;
+  readonly leaderEpoch: number;
+  readonly loadOffset: number;
+  readonly loaded: boolean;
+  /** The group epoch (named `generation` as the classic coordinator's, for the properties). */
+  readonly generation: number;
+  readonly targetAssignmentEpoch: number;
+  /** The target assignment per member (TargetAssignmentBuilder's result). */
+  readonly target: ReadonlyMap<string, readonly number[]>;
+  readonly members: ReadonlyMap<string, ConsumerGroupMember>;
+  readonly offsets: ReadonlyMap<number, number>;
+  readonly pending: ReadonlyMap<number, Pending>;
+  /** A write of the group failed: the state in memory may be ahead of the log, so the next heartbeat writes it again. */
+  readonly unwritten: boolean;
+  readonly nextRequestId: number;
+  /** Every commit written in this incarnation (read by the `stale-commit-fenced` invariant; grows in place). */
+  readonly accepted: AcceptedCommit[];
+}
+
+export type ConsumerGroupCoordinatorEvent =
+  | (BecomeReplica & From)
+  | (ConsumerGroupHeartbeat & From)
+  | (OffsetCommit & From)
+  | (OffsetFetch & From)
+  | (FetchResponse & From & { requestId?: number })
+  | (ProduceResponse & From)
+  | { type: 'Tick' }
+  | { type: 'net.disconnected'; peer: string };
+
+const OFFSETS_PARTITION = partitionName(0, OFFSETS_TOPIC);
+type C = ConsumerGroupCoordinatorContext;
+type GroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable';
+
+/** ConsumerGroup.maybeUpdateGroupState. */
+export function groupState(c: Pick<C, 'members' | 'generation' | 'targetAssignmentEpoch'>): GroupState {
+  if (c.members.size === 0) return 'Empty';
+  if (c.generation > c.targetAssignmentEpoch) return 'Assigning';
+  for (const m of c.members.values()) if (m.memberEpoch !== c.targetAssignmentEpoch || m.state !== 'STABLE') return 'Reconciling';
+  return 'Stable';
+}
+
+// ---------------------------------------------------------------------------------------
+// Loading: the group's latest record and the latest offset per partition win.
+
+function startLoad(c: C, e: BecomeReplica, out: Outbox): Partial<C> {
+  out.note(`${c.name} loading ${OFFSETS_PARTITION} (leader epoch ${e.state.leaderEpoch})`);
+  loadFetch(out, OFFSETS_PARTITION, c.name, c.nextRequestId, 0);
+  return {
+    leaderEpoch: e.state.leaderEpoch,
+    loadOffset: 0,
+    loaded: false,
+    generation: 0,
+    targetAssignmentEpoch: 0,
+    target: new Map(),
+    members: new Map(),
+    offsets: new Map(),
+    pending: new Map(),
+    unwritten: false,
+    nextRequestId: c.nextRequestId + 1,
+  };
+}
+
+function onLoadFetch(c: C, e: FetchResponse, out: Outbox): Partial<C> {
+  if (e.error) return {};
+  const offsets = new Map(c.offsets);
+  let group: Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members'> = c;
+  let loadOffset = c.loadOffset;
+  const prefix = `offset/${c.groupId}/`;
+  for (const r of e.records) {
+    loadOffset = r.offset + 1;
+    const v = r.value;
+    if (v.key === consumerGroupKey(c.groupId) && v.consumerGroup) group = restore(v.consumerGroup, c.now());
+    else if (v.key.startsWith(prefix) && !v.transactional && v.control === undefined) offsets.set(Number(v.key.slice(prefix.length)), v.value);
+  }
+  const patch = { ...group, offsets, loadOffset };
+  if (loadOffset < e.leaderEndOffset) {
+    loadFetch(out, OFFSETS_PARTITION, c.name, c.nextRequestId, loadOffset);
+    return { ...patch, nextRequestId: c.nextRequestId + 1 };
+  }
+  out.note(`${c.name} loaded: group epoch ${group.generation}, members ${JSON.stringify([...group.members.values()].map((m) => [m.memberId, m.memberEpoch, m.assignment]))}, offsets ${JSON.stringify([...offsets])}`);
+  return { ...patch, loaded: true };
+}
+
+/** The group a record describes; every member's session starts afresh at the load, as the classic coordinator's onGroupLoaded. */
+function restore(v: ConsumerGroupValue, now: number): Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members'> {
+  const members = new Map<string, ConsumerGroupMember>();
+  const target = new Map<string, readonly number[]>();
+  for (const m of v.members) {
+    members.set(m.memberId, {
+      memberId: m.memberId,
+      instanceId: m.instanceId,
+      client: m.client,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      lastHeartbeat: now,
+      memberEpoch: m.memberEpoch,
+      previousMemberEpoch: m.previousMemberEpoch,
+      state: m.state,
+      assignment: m.assigned,
+      pendingRevocation: m.pendingRevocation,
+      revokingSince: m.state === 'UNREVOKED_PARTITIONS' ? now : undefined,
+      away: m.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH,
+    });
+    target.set(m.memberId, m.target);
+  }
+  return { generation: v.groupEpoch, targetAssignmentEpoch: v.targetAssignmentEpoch, target, members };
+}
+
+function groupValue(c: Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members'>): ConsumerGroupValue {
+  return {
+    groupEpoch: c.generation,
+    targetAssignmentEpoch: c.targetAssignmentEpoch,
+    members: [...c.members.values()].map((m) => ({
+      memberId: m.memberId,
+      ...(m.instanceId === undefined ? {} : { instanceId: m.instanceId }),
+      client: m.client,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      memberEpoch: m.away ? LEAVE_GROUP_STATIC_MEMBER_EPOCH : m.memberEpoch,
+      previousMemberEpoch: m.previousMemberEpoch,
+      state: m.state,
+      assigned: m.assignment,
+      pendingRevocation: m.pendingRevocation,
+      target: c.target.get(m.memberId) ?? [],
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Writes to `__consumer_offsets-0` (acks=all), answered once replicated.
+
+function write(c: C, records: Omit<ProducedValue, 'producer'>[], then: Pending, out: Outbox): Partial<C> {
+  const requestId = c.nextRequestId;
+  out.local(OFFSETS_PARTITION, {
+    type: 'Produce',
+    actor: OFFSETS_PARTITION,
+    requestId,
+    acks: 'all',
+    timeoutMs: c.config.requestTimeoutMs,
+    records: records.map((r) => ({ key: r.key, value: { producer: c.name, ...r } })),
+    replyTo: c.name,
+  } satisfies Produce);
+  const pending = new Map(c.pending);
+  pending.set(requestId, then);
+  return { pending, nextRequestId: requestId + 1 };
+}
+
+/** The group changed: write its record; `replies` go out once it is replicated. */
+function writeGroup(c: C, replies: Extract<Pending, { kind: 'group' }>['replies'], out: Outbox): Partial<C> {
+  return { unwritten: false, ...write(c, [{ key: consumerGroupKey(c.groupId), value: c.generation, consumerGroup: groupValue(c) }], { kind: 'group', replies }, out) };
+}
+
+/** As the classic coordinator: NOT_LEADER_OR_FOLLOWER -> NOT_COORDINATOR, NOT_ENOUGH_REPLICAS -> COORDINATOR_NOT_AVAILABLE. */
+function appendError(error: ErrorCode | undefined): GroupErrorCode | undefined {
+  if (!error) return undefined;
+  if (error === 'NOT_LEADER_OR_FOLLOWER' || error === 'FENCED_LEADER_EPOCH') return 'NOT_COORDINATOR';
+  return error === 'REQUEST_TIMED_OUT' ? 'REQUEST_TIMED_OUT' : 'COORDINATOR_NOT_AVAILABLE';
+}
+
+function onWritten(c: C, e: ProduceResponse, out: Outbox): Partial<C> | void {
+  const w = c.pending.get(e.requestId);
+  if (!w) return;
+  const pending = new Map(c.pending);
+  pending.delete(e.requestId);
+  const error = appendError(e.error);
+  if (w.kind === 'group') {
+    for (const r of w.replies) out.send(r.to, error ? { ...r.response, error, assignment: undefined } : r.response);
+    if (error) out.note(`${c.name} writing group epoch ${c.generation} failed: ${e.error}`);
+    return { pending, ...(error ? { unwritten: true } : {}) };
+  }
+  out.send(w.client, { type: 'OffsetCommitResponse', requestId: w.requestId, ...(error ? { error } : {}) } satisfies OffsetCommitResponse);
+  if (error) return { pending };
+  const offsets = new Map(c.offsets);
+  const previous = w.entry.offsets.map((o) => c.offsets.get(o.partition) ?? -1);
+  for (const o of w.entry.offsets) offsets.set(o.partition, o.offset);
+  c.accepted.push({ ...w.entry, previous });
+  return { pending, offsets };
+}
+
+// ---------------------------------------------------------------------------------------
+// ConsumerGroupHeartbeat (GroupMetadataManager.consumerGroupHeartbeat)
+
+function response(c: C, e: ConsumerGroupHeartbeat, m: ConsumerGroupMember | undefined, error?: ConsumerGroupHeartbeatResponse['error']): ConsumerGroupHeartbeatResponse {
+  return {
+    type: 'ConsumerGroupHeartbeatResponse',
+    requestId: e.requestId,
+    ...(error ? { error } : {}),
+    memberId: e.memberId,
+    memberEpoch: m?.memberEpoch ?? (error ? -1 : e.memberEpoch),
+    heartbeatIntervalMs: c.config.heartbeatIntervalMs,
+    assignment: m && !error ? m.assignment : undefined,
+  };
+}
+
+/** Does a member other than `memberId` hold p (assigned, or not yet revoked)? Kafka's partition epochs. */
+function heldByOther(members: ReadonlyMap<string, ConsumerGroupMember>, memberId: string) {
+  return (p: number) => {
+    for (const m of members.values()) if (m.memberId !== memberId && (m.assignment.includes(p) || m.pendingRevocation.includes(p))) return true;
+    return false;
+  };
+}
+
+function newMember(e: ConsumerGroupHeartbeat & From, now: number): ConsumerGroupMember {
+  return {
+    memberId: e.memberId,
+    instanceId: e.instanceId,
+    client: e.from,
+    rebalanceTimeoutMs: e.rebalanceTimeoutMs,
+    lastHeartbeat: now,
+    memberEpoch: JOIN_GROUP_MEMBER_EPOCH,
+    previousMemberEpoch: -1,
+    state: 'STABLE',
+    assignment: [],
+    pendingRevocation: [],
+    revokingSince: undefined,
+    away: false,
+  };
+}
+
+function onHeartbeat(c: C, e: ConsumerGroupHeartbeat & From, out: Outbox): Partial<C> | void {
+  const now = c.now();
+  const reply = (r: ConsumerGroupHeartbeatResponse) => void out.send(e.from, r);
+  const members = new Map(c.members);
+  let generation = c.generation;
+  const old = members.get(e.memberId);
+
+  if (e.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || e.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+    if (!old) return reply(response(c, e, undefined, 'UNKNOWN_MEMBER_ID'));
+    const leaving = { type: 'ConsumerGroupHeartbeatResponse', requestId: e.requestId, memberId: e.memberId, memberEpoch: e.memberEpoch, heartbeatIntervalMs: 0, assignment: undefined } as const;
+    if (e.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH && old.instanceId !== undefined) {
+      // A static member going away keeps its place and assignment until its session expires
+      // (GroupMetadataManager.consumerGroupStaticMemberGroupLeave): no new group epoch.
+      members.set(e.memberId, { ...old, away: true, lastHeartbeat: now });
+      out.note(`${c.name} static member ${old.instanceId} (${e.memberId}) is away`);
+      return { members, ...writeGroup({ ...c, members }, [{ to: e.from, response: leaving }], out) };
+    }
+    members.delete(e.memberId);
+    const next = { ...c, members, generation: generation + 1, target: withoutMember(c.target, e.memberId) };
+    out.note(`${c.name} ${e.memberId} left: group epoch ${next.generation}`);
+    return { members, generation: next.generation, target: next.target, ...writeGroup(next, [{ to: e.from, response: leaving }], out) };
+  }
+
+  let member: ConsumerGroupMember;
+  let changed = c.unwritten;
+  let target = c.target;
+  if (e.memberEpoch === JOIN_GROUP_MEMBER_EPOCH) {
+    const byInstance = e.instanceId === undefined ? undefined : [...members.values()].find((m) => m.instanceId === e.instanceId && m.memberId !== e.memberId);
+    if (byInstance && !byInstance.away) return reply(response(c, e, undefined, 'UNRELEASED_INSTANCE_ID'));
+    if (byInstance) {
+      // KIP-848 static membership: the new instance takes the old member's epoch and assignment
+      // over without a new group epoch (GroupMetadataManager.consumerGroupHeartbeat, static member replacement).
+      members.delete(byInstance.memberId);
+      member = { ...byInstance, memberId: e.memberId, client: e.from, lastHeartbeat: now, away: false };
+      target = renameMember(target, byInstance.memberId, e.memberId);
+      out.note(`${c.name} static member ${e.instanceId} rejoined as ${e.memberId}, replacing ${byInstance.memberId}`);
+    } else {
+      // A new member, or a known one rejoining with epoch 0 after it was fenced (it gave up its
+      // partitions): it starts from nothing, and the group gets a new epoch.
+      member = newMember(e, now);
+      generation++;
+      out.note(`${c.name} ${e.memberId} joins: group epoch ${generation}`);
+    }
+    changed = true;
+  } else {
+    if (!old) return reply(response(c, e, undefined, 'UNKNOWN_MEMBER_ID'));
+    if (c.config.generationFencing && !heartbeatEpochValid({ ...old, assigned: old.assignment }, e.memberEpoch, e.ownedPartitions)) {
+      out.note(`${c.name} fenced ${e.memberId}: epoch ${e.memberEpoch}, its epoch is ${old.memberEpoch}`);
+      return reply(response(c, e, undefined, 'FENCED_MEMBER_EPOCH'));
+    }
+    member = { ...old, lastHeartbeat: now, client: e.from, away: false };
+  }
+  members.set(member.memberId, member);
+
+  // TargetAssignmentBuilder: a new target when the group epoch moved past the target's.
+  let targetAssignmentEpoch = c.targetAssignmentEpoch;
+  if (generation > targetAssignmentEpoch) {
+    const previous = new Map([...target].filter(([id]) => members.has(id)));
+    target = targetAssignment(e.serverAssignor ?? 'uniform', [...members.keys()], previous, c.config.partitions);
+    targetAssignmentEpoch = generation;
+    out.note(`${c.name} target assignment of epoch ${generation}: ${JSON.stringify([...target])}`);
+    changed = true;
+  }
+
+  // CurrentAssignmentBuilder: the member's next step towards its target.
+  const before = { ...member, assigned: member.assignment };
+  const step = reconcile(before, targetAssignmentEpoch, target.get(member.memberId) ?? [], e.ownedPartitions, heldByOther(members, member.memberId));
+  if (step !== before) {
+    member = {
+      ...member,
+      memberEpoch: step.memberEpoch,
+      previousMemberEpoch: step.previousMemberEpoch,
+      state: step.state,
+      assignment: step.assigned,
+      pendingRevocation: step.pendingRevocation,
+      revokingSince: step.state === 'UNREVOKED_PARTITIONS' ? (member.revokingSince ?? now) : undefined,
+    };
+    members.set(member.memberId, member);
+    changed = true;
+    out.note(`${c.name} ${member.memberId}: epoch ${member.memberEpoch} ${member.state} [${member.assignment.join(',')}]${member.pendingRevocation.length ? ` revoking [${member.pendingRevocation.join(',')}]` : ''}`);
+  }
+  const patch = { members, generation, target, targetAssignmentEpoch };
+  const r = response(c, e, member);
+  if (!changed) {
+    // Nothing to write: answered at once, unless a write of the group is still pending; then the
+    // answer waits for it (CoordinatorRuntime: a write event without records completes only once
+    // the last written offset is committed), so no answer reveals a state not yet replicated.
+    const last = lastGroupWrite(c);
+    if (last === undefined) {
+      reply(r);
+      return { members };
+    }
+    const pending = new Map(c.pending);
+    pending.set(last[0], { kind: 'group', replies: [...last[1].replies, { to: e.from, response: r }] });
+    return { members, pending };
+  }
+  return { ...patch, ...writeGroup({ ...c, ...patch }, [{ to: e.from, response: r }], out) };
+}
+
+/** The group write still pending that was sent last, if any. */
+function lastGroupWrite(c: C): [number, Extract<Pending, { kind: 'group' }>] | undefined {
+  let last: [number, Extract<Pending, { kind: 'group' }>] | undefined;
+  for (const [id, w] of c.pending) if (w.kind === 'group' && (last === undefined || id > last[0])) last = [id, w];
+  return last;
+}
+
+function withoutMember(target: ReadonlyMap<string, readonly number[]>, memberId: string): Map<string, readonly number[]> {
+  const t = new Map(target);
+  t.delete(memberId);
+  return t;
+}
+
+function renameMember(target: ReadonlyMap<string, readonly number[]>, from: string, to: string): Map<string, readonly number[]> {
+  const t = new Map<string, readonly number[]>();
+  for (const [id, ps] of target) t.set(id === from ? to : id, ps);
+  return t;
+}
+
+/**
+ * The session timeout (group.consumer.session.timeout.ms) and the rebalance timeout of a member
+ * that does not revoke (GroupMetadataManager scheduleConsumerGroupSessionTimeout /
+ * scheduleConsumerGroupRebalanceTimeout): the member is fenced, removed from the group, and the
+ * group gets a new epoch; its partitions are free at once.
+ */
+function expire(c: C, _e: unknown, out: Outbox): Partial<C> | void {
+  const now = c.now();
+  const gone: string[] = [];
+  for (const m of c.members.values()) {
+    const session = now - m.lastHeartbeat > c.config.sessionTimeoutMs;
+    const revocation = m.revokingSince !== undefined && now - m.revokingSince > m.rebalanceTimeoutMs;
+    if (session || revocation) gone.push(`${m.memberId} (${session ? 'session' : 'rebalance'} timeout)`);
+  }
+  if (gone.length === 0) return;
+  const members = new Map(c.members);
+  let target = c.target;
+  for (const g of gone) {
+    const id = g.slice(0, g.indexOf(' ('));
+    members.delete(id);
+    target = withoutMember(target, id);
+  }
+  const generation = c.generation + 1;
+  out.note(`${c.name} fenced ${gone.join(', ')}: group epoch ${generation}`);
+  const next = { ...c, members, target, generation };
+  return { members, target, generation, ...writeGroup(next, [], out) };
+}
+
+// ---------------------------------------------------------------------------------------
+// Offsets
+
+/**
+ * OffsetCommit (ConsumerGroup.validateOffsetCommit): a commit with epoch -1 to a group without
+ * members is a plain commit; otherwise the member must be known (UNKNOWN_MEMBER_ID) and the
+ * commit carry its current member epoch (STALE_MEMBER_EPOCH): a member fenced or behind cannot
+ * move the group's offsets. With `generationFencing` off every commit is written.
+ */
+function onCommit(c: C, e: OffsetCommit & From, out: Outbox): Partial<C> | void {
+  const m = c.members.get(e.memberId);
+  const simple = e.generationId < 0 && c.members.size === 0;
+  if (c.config.generationFencing && !simple) {
+    const error: GroupErrorCode | undefined = !m ? 'UNKNOWN_MEMBER_ID' : !commitEpochValid({ ...m, assigned: m.assignment }, e.generationId) ? 'STALE_MEMBER_EPOCH' : undefined;
+    if (error) return void out.send(e.from, { type: 'OffsetCommitResponse', requestId: e.requestId, error } satisfies OffsetCommitResponse);
+  }
+  const entry: Omit<AcceptedCommit, 'previous'> = {
+    time: c.now(),
+    memberId: e.memberId,
+    generation: e.generationId,
+    // What the commit is checked against: the member's epoch (the group epoch for an unknown member).
+    groupGeneration: m?.memberEpoch ?? c.generation,
+    groupState: groupState(c),
+    knownMember: m !== undefined,
+    offsets: e.offsets,
+    memberEpochs: true,
+  };
+  return write(c, e.offsets.map((o) => ({ key: offsetKey(c.groupId, o.partition), value: o.offset })), { kind: 'commit', client: e.from, requestId: e.requestId, entry }, out);
+}
+
+function onOffsetFetch(c: C, e: OffsetFetch & From, out: Outbox): void {
+  out.send(e.from, { type: 'OffsetFetchResponse', requestId: e.requestId, offsets: e.partitions.map((p) => ({ partition: p, offset: c.offsets.get(p) ?? -1 })) } satisfies OffsetFetchResponse);
+}
+
+function reject(error: 'NOT_COORDINATOR' | 'COORDINATOR_LOAD_IN_PROGRESS') {
+  return (c: C, e: ConsumerGroupCoordinatorEvent, out: Outbox): void => {
+    if (e.type === 'ConsumerGroupHeartbeat') return void out.send(e.from, response(c, e, undefined, error));
+    if (e.type === 'OffsetCommit') return void out.send(e.from, { type: 'OffsetCommitResponse', requestId: e.requestId, error } satisfies OffsetCommitResponse);
+    if (e.type === 'OffsetFetch') out.send(e.from, { type: 'OffsetFetchResponse', requestId: e.requestId, error, offsets: [] } satisfies OffsetFetchResponse);
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// The machine
+
+const requests = ['ConsumerGroupHeartbeat', 'OffsetCommit', 'OffsetFetch'] as const;
+const rejectAll = (action: string) => Object.fromEntries(requests.map((r) => [r, { actions: action }]));
+const states: readonly GroupState[] = ['Empty', 'Assigning', 'Reconciling', 'Stable'];
+/** Move to the derived state when it is another one. */
+const derive = (self: GroupState) => states.filter((s) => s !== self).map((s) => ({ guard: `is${s}` as const, target: s }));
+
+export const consumerGroupCoordinatorMachine = setup({
+  types: {} as {
+    context: ConsumerGroupCoordinatorContext;
+    input: { config: ClusterConfig; now: () => number; groupId: string; brokerId: BrokerId; name: string };
+    events: ConsumerGroupCoordinatorEvent;
+  },
+  delays: {
+    tick: ({ context }) => Math.max(1, Math.floor(context.config.heartbeatIntervalMs / 6)),
+    loadRetry: ({ context }) => Math.max(1, Math.floor(context.config.requestTimeoutMs / 10)),
+  },
+  guards: {
+    electedHere: ({ context, event }) =>
+      event.type === 'PartitionChange' && event.state.leader === context.brokerId && event.state.leaderEpoch !== context.leaderEpoch,
+    resignedHere: ({ context, event }) => event.type === 'PartitionChange' && event.state.leader !== context.brokerId,
+    answersLoad: ({ context, event }) => event.type === 'FetchResponse' && event.requestId === context.nextRequestId - 1,
+    loaded: ({ context }) => context.loaded,
+    isEmpty: ({ context }) => groupState(context) === 'Empty',
+    isAssigning: ({ context }) => groupState(context) === 'Assigning',
+    isReconciling: ({ context }) => groupState(context) === 'Reconciling',
+    isStable: ({ context }) => groupState(context) === 'Stable',
+  },
+  actions: {
+    startLoad: react<C, BecomeReplica>(startLoad),
+    onLoadFetch: react<C, FetchResponse>(onLoadFetch),
+    resendLoad: react<C, ConsumerGroupCoordinatorEvent>((c, _e, out) => {
+      loadFetch(out, OFFSETS_PARTITION, c.name, c.nextRequestId, c.loadOffset);
+      return { nextRequestId: c.nextRequestId + 1 };
+    }),
+    unload: react<C, BecomeReplica>((c, e, out) => {
+      out.note(`${c.name} unloaded: ${OFFSETS_PARTITION} is led by broker ${e.state.leader} now`);
+      return { leaderEpoch: -1, members: new Map() };
+    }),
+    notCoordinator: react(reject('NOT_COORDINATOR')),
+    loading: react(reject('COORDINATOR_LOAD_IN_PROGRESS')),
+    heartbeat: react(onHeartbeat),
+    commit: react(onCommit),
+    offsetFetch: react(onOffsetFetch),
+    onWritten: react(onWritten),
+    expire: react(expire),
+    tick: raise({ type: 'Tick' }, { delay: 'tick', id: 'tick' }),
+  },
+}).createMachine({
+  id: 'consumerGroupCoordinator',
+  context: ({ input }) => ({
+    config: input.config,
+    now: input.now,
+    groupId: input.groupId,
+    brokerId: input.brokerId,
+    name: input.name,
+    leaderEpoch: -1,
+    loadOffset: 0,
+    loaded: false,
+    generation: 0,
+    targetAssignmentEpoch: 0,
+    target: new Map(),
+    members: new Map(),
+    offsets: new Map(),
+    pending: new Map(),
+    unwritten: false,
+    nextRequestId: 1,
+    accepted: [],
+  }),
+  initial: 'Unloaded',
+  on: {
+    PartitionChange: { guard: 'electedHere', target: '.Loading', actions: 'startLoad' },
+    ...rejectAll('notCoordinator'),
+    ProduceResponse: { actions: 'onWritten' },
+  },
+  states: {
+    /** This broker does not lead `__consumer_offsets-0`: NOT_COORDINATOR. */
+    Unloaded: {},
+    /** Reading `__consumer_offsets-0` to its end: COORDINATOR_LOAD_IN_PROGRESS. */
+    Loading: {
+      after: { loadRetry: { target: 'Loading', reenter: true, actions: 'resendLoad' } },
+      on: {
+        PartitionChange: [
+          { guard: 'electedHere', target: 'Loading', reenter: true, actions: 'startLoad' },
+          { guard: 'resignedHere', target: 'Dead', actions: 'unload' },
+        ],
+        ...rejectAll('loading'),
+        FetchResponse: { guard: 'answersLoad', actions: 'onLoadFetch' },
+      },
+      always: { guard: 'loaded', target: 'Active' },
+    },
+    /** Coordinating: the group's state is derived from its epochs (ConsumerGroup.maybeUpdateGroupState). */
+    Active: {
+      initial: 'Empty',
+      entry: 'tick',
+      exit: cancel('tick'),
+      on: {
+        PartitionChange: [
+          { guard: 'electedHere', target: 'Loading', actions: 'startLoad' },
+          { guard: 'resignedHere', target: 'Dead', actions: 'unload' },
+        ],
+        ConsumerGroupHeartbeat: { actions: 'heartbeat' },
+        OffsetCommit: { actions: 'commit' },
+        OffsetFetch: { actions: 'offsetFetch' },
+        Tick: { actions: ['tick', 'expire'] },
+      },
+      states: {
+        /** No members. */
+        Empty: { always: derive('Empty') },
+        /** The group epoch is ahead of the target assignment's: the next heartbeat computes a new one. */
+        Assigning: { always: derive('Assigning') },
+        /** Some member is not in the target epoch yet: revoking, or waiting for partitions others have not released. */
+        Reconciling: { always: derive('Reconciling') },
+        /** Every member is in the target epoch with its whole target assignment. */
+        Stable: { always: derive('Stable') },
+      },
+    },
+    /** Unloaded after the coordinator moved. */
+    Dead: {},
+  },
+});
