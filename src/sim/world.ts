@@ -126,6 +126,8 @@ export interface ChoicePoint {
   /** Events processed so far: the choice is made before event number `step` (from 0). */
   readonly step: number;
   readonly now: number;
+  /** The instant the enabled events are due (a fault chosen instead strikes at `now`). */
+  readonly at: number;
   /**
    * The events that may run next: those due at the earliest pending instant, at most one per
    * connection (TCP keeps a connection's order) and one of the kernel's own calls (they keep
@@ -448,7 +450,7 @@ export class World {
       }
       enabled.push(e);
     }
-    const choice = this.chooser!.choose(this, { step: this.processed, now: this.clock, enabled: enabled.map((e) => describeItem(e.item)) });
+    const choice = this.chooser!.choose(this, { step: this.processed, now: this.clock, at: head.time, enabled: enabled.map((e) => describeItem(e.item)) });
     if (choice && 'faults' in choice) {
       for (const f of sortFaults(choice.faults)) {
         if (f.at <= this.clock) this.applyFault(f);
