@@ -58,8 +58,7 @@ describe('bounded exhaustive exploration', () => {
     expect(choices).toHaveLength(1);
     expect(choices[0]).toMatchObject({ faults: [{ type: 'partition', from: ['b2'] }, { type: 'heal', nodes: ['b2'] }] });
     // The file replays it: same violation, same trace.
-    const { world, config } = buildWorld(parseScenario(JSON.parse(JSON.stringify(r.scenario))), 'full');
-    void config;
+    const { world } = buildWorld(parseScenario(JSON.parse(JSON.stringify(r.scenario))), 'full');
     world.addInvariant(check());
     world.start();
     world.run({ until: r.scenario!.durationMs });

@@ -24,7 +24,7 @@ function pointsOf(extra: Partial<ScenarioInput> = {}): ChoicePoint[] {
 }
 
 describe('the World\'s chooser', () => {
-  it('a chooser that always keeps the World\'s order gives the same trace, byte for byte, as no chooser', () => {
+  it('sim-chooser-transparent: a chooser that always keeps the World\'s order gives the same trace, byte for byte, as no chooser', () => {
     const plain = runScenario(parseScenario(input), 'full').summary;
     const { world } = buildWorld(parseScenario(input), 'full');
     let asked = 0;
@@ -48,7 +48,7 @@ describe('the World\'s chooser', () => {
     expect(points.map((p) => p.step)).toEqual(points.map((_, i) => i));
   });
 
-  it('a scripted pick runs another enabled event: the trace changes, and the same choices replay it exactly', () => {
+  it('sim-choices-replay: a scripted pick runs another enabled event: the trace changes, and the same choices replay it exactly', () => {
     const point = pointsOf().find((p) => p.enabled.length > 1 && p.enabled[1]!.kind === 'msg')!;
     const chosen = { ...input, choices: [{ step: point.step, pick: 1 }] };
     const a = runScenario(parseScenario(chosen), 'full');

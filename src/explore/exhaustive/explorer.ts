@@ -18,7 +18,11 @@ export interface ExhaustiveResult {
   readonly budget: number;
   /** The bound: choices off the World's own order per run. */
   readonly depth: number;
-  /** Distinct world states reached at a choice point with choices left (each explored once). */
+  /**
+   * Distinct world states hashed (each explored once): every choice point of a run that has
+   * choices left, and the first one after a run's last choice (the rest of such a run has no
+   * choice, so it is run and checked, not hashed).
+   */
   readonly states: number;
   /** Choice points reached (a state generated), counting those found already visited. */
   readonly transitions: number;
