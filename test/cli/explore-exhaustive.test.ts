@@ -35,12 +35,19 @@ describe('kafka-model explore --exhaustive', () => {
       [['--workers', '2'], /^kafka-model: --workers: not with --exhaustive/],
       [['--budget', '3'], /^kafka-model: --budget: must be between 0 and 2/],
       [['--depth', 'x'], /depth must be a non-negative integer/],
+      [['--runs', '10'], /^kafka-model: --runs: not with --exhaustive/],
     ] as const) {
       const r = await cli(...base, ...args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(msg);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
+  });
+
+  it('a flag of --exhaustive without it is one line, exit 2', async () => {
+    const r = await cli('explore', '--property', 'replica-consistency', '--depth', '3');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('kafka-model: --depth: only with --exhaustive\n');
   });
 
   it('replay follows a scenario\'s choices, and a choice that does not fit the run is one line, exit 2', async () => {

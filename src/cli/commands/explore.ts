@@ -88,14 +88,19 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .action(async (opts: { property: string; config: string; runs: number; seed: number; faults?: string; budget?: number; correlated?: boolean; tear?: boolean; aim?: boolean; swarm?: boolean; maxEpisodes: number; duration: number; commit?: string; workers?: string; shard?: string; json?: boolean; out?: string; kafka?: string; exhaustive?: boolean; depth: number; brokers: number; records: number; maxStates?: number }, cmd: Command) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
       if (opts.kafka !== undefined) releaseNamed(opts.kafka);
+      // A flag of the other mode is a mistake, not a no-op: say so rather than ignore it.
+      const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
       if (opts.exhaustive) {
-        for (const flag of ['workers', 'shard', 'swarm', 'aim', 'correlated', 'tear', 'commit'] as const) {
-          if (opts[flag] !== undefined && opts[flag] !== false) throw new InputError(`--${flag}: not with --exhaustive (it explores every run within its bound, on one thread)`);
+        for (const [flag, name] of [['workers', 'workers'], ['shard', 'shard'], ['swarm', 'swarm'], ['aim', 'aim'], ['correlated', 'correlated'], ['tear', 'tear'], ['commit', 'commit'], ['runs', 'runs'], ['seed', 'seed'], ['maxEpisodes', 'max-episodes']] as const) {
+          if (given(flag)) throw new InputError(`--${name}: not with --exhaustive (it explores every run within its bound, on one thread)`);
         }
         if (opts.duration < 50) throw new InputError('--duration: must be at least 50 ms');
         // A run of the small cluster: 600 virtual ms reach a leader, the record and a fault's repair.
         const durationMs = cmd.getOptionValueSource('duration') === 'default' ? 600 : opts.duration;
         return runExhaustive({ property: opts.property, config: opts.config, ...(opts.kafka ? { kafka: opts.kafka } : {}), depth: opts.depth, brokers: opts.brokers, records: opts.records, ...(opts.budget === undefined ? {} : { budget: opts.budget }), ...(opts.faults === undefined ? {} : { faults: opts.faults }), durationMs, ...(opts.maxStates === undefined ? {} : { maxStates: opts.maxStates }), ...(opts.json ? { json: true } : {}), ...(opts.out ? { out: opts.out } : {}) }, io, setExitCode);
+      }
+      for (const [flag, name] of [['depth', 'depth'], ['brokers', 'brokers'], ['records', 'records'], ['maxStates', 'max-states']] as const) {
+        if (given(flag)) throw new InputError(`--${name}: only with --exhaustive`);
       }
       if (opts.runs < 1) throw new InputError('--runs: must be at least 1');
       if (opts.duration < 50) throw new InputError('--duration: must be at least 50 ms');
