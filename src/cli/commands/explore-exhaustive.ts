@@ -30,8 +30,10 @@ function parseExhaustiveFaults(value: string): ExhaustiveFaultKind[] {
   return kinds as ExhaustiveFaultKind[];
 }
 
+const many = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 function counts(r: ExhaustiveResult): string {
-  return `${r.states} distinct states, ${r.transitions} transitions, ${r.runs} runs, depth reached ${r.depthReached}`;
+  return `${many(r.states, 'distinct state')}, ${many(r.transitions, 'transition')}, ${many(r.runs, 'run')}, depth reached ${r.depthReached}`;
 }
 
 function report(r: ExhaustiveResult, elapsedMs: number, maxStates: number | undefined, out: string | undefined): string {
