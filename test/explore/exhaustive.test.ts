@@ -10,7 +10,7 @@ import type { Invariant } from '../../src/sim/world.js';
 const small = { property: 'replica-consistency', brokers: 2, records: 1 } as const;
 
 describe('bounded exhaustive exploration', () => {
-  it('depth 0 is the one run in the World\'s own order: one state per choice point is not kept, one run', () => {
+  it('depth 0 is the one run in the World\'s own order: one run, and only its first state hashed (no choice is left to tell states apart for)', () => {
     const r = exploreExhaustive({ ...small, preset: 'kip101-only', depth: 0, durationMs: 300 });
     expect(r).toMatchObject({ runs: 1, depthReached: 0, exhausted: true, found: false, states: 1, transitions: 1 });
   });
