@@ -79,7 +79,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .option('--workers <n>', `threads to search on (worker_threads); the verdict and counterexample are the same for any number (default: the machine's cores, ${availableParallelism()})`)
     .option('--shard <K/N>', 'search only the K-th of N disjoint slices of the runs (runs i with i mod N = K-1); combine the --json results with kafka-model merge')
     .option('--exhaustive', 'bounded exhaustive exploration instead of the random search: every run of a small cluster (--brokers, --records) whose choices (the event delivered next among those due at once, a fault episode before any step) leave the kernel\'s own order at most --depth times, each world state once (spec/simulation.md)')
-    .addOption(new Option('--depth <n>', 'with --exhaustive: choices per run, at most').default(2).argParser(parseNonNegativeInt('depth')))
+    .addOption(new Option('--depth <n>', 'with --exhaustive: choices per run, at most (depth 2 on 600 virtual ms is some 7 million runs: spec/simulation.md)').default(1).argParser(parseNonNegativeInt('depth')))
     .addOption(new Option('--brokers <n>', 'with --exhaustive: brokers, and replicas of the partition (2 or 3)').default(2).argParser(parseNonNegativeInt('brokers')))
     .addOption(new Option('--records <n>', 'with --exhaustive: records the producer sends (1 or 2)').default(1).argParser(parseNonNegativeInt('records')))
     .addOption(new Option('--max-states <n>', 'with --exhaustive: stop after this many distinct states (the bound is then not exhausted)').argParser(parseNonNegativeInt('max-states')))
