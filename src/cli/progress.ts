@@ -20,6 +20,15 @@ export function progressLine(io: Io, label: string) {
       io.err(`\r${label}: ${runs}/${total} runs, ${rate.toFixed(0)} runs/s, ${secs.toFixed(1)} s${extra}\x1b[K`);
       drawn = true;
     },
+    /** The line as the caller words it (a search that does not count runs out of a total). */
+    text(line: string): void {
+      if (!io.errIsTty) return;
+      const now = wallclockMs();
+      if (now - last < 100) return;
+      last = now;
+      io.err(`\r${label}: ${line}, ${((now - start) / 1000).toFixed(1)} s\x1b[K`);
+      drawn = true;
+    },
     /** Milliseconds since the start. */
     elapsed(): number {
       return wallclockMs() - start;

@@ -4,6 +4,7 @@ import type { Fault } from '../sim/faults.js';
 import type { NodeId } from '../sim/network.js';
 import type { TraceMode } from '../sim/trace.js';
 import { World, type Violation } from '../sim/world.js';
+import { scriptedChooser } from '../sim/scripted-chooser.js';
 import { installPingPong } from '../workload/ping-pong.js';
 import { replicationInvariants } from '../check/replication.js';
 import { controlPlaneInvariants, controlPlanePropertyIds } from '../check/controller.js';
@@ -118,6 +119,7 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
   checkFaultNodes(scenario.faults, world.nodeIds(), where);
   if (scenario.faultBudget) world.setFaultBudget(scenario.faultBudget);
   world.scheduleFaults(scenario.faults);
+  if (scenario.choices) world.setChooser(scriptedChooser(scenario.choices));
   return { world, config, budgetNodes };
 }
 

@@ -142,6 +142,16 @@ export const scenarioSchema = z.strictObject({
       controllers: z.strictObject({ nodes: z.array(nodeId), maxFaulty: z.number().int().min(0) }).optional(),
     })
     .optional(),
+  /**
+   * Where the run leaves the World's own order of events (exhaustive exploration's
+   * counterexamples, src/explore/exhaustive/): at step `step` (events processed before it), run
+   * the `pick`-th enabled event (0 is the World's own next one), or strike `faults` instead.
+   * Steps not listed run in the World's order. Steps strictly increase.
+   */
+  choices: z
+    .array(z.union([z.strictObject({ step: z.number().int().min(0), pick: z.number().int().min(0) }), z.strictObject({ step: z.number().int().min(0), faults: z.array(faultSchema).min(1) })]))
+    .refine((cs) => cs.every((c, i) => i === 0 || c.step > cs[i - 1]!.step), { message: 'steps must strictly increase' })
+    .optional(),
   /** Invariants to check (ids from spec/); all of them when absent. */
   properties: z.array(z.string().min(1)).optional(),
   /** What a replay must reproduce: written with every counterexample. */

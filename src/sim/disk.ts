@@ -13,7 +13,7 @@ export type DiskWrite<E> =
   | { readonly op: 'truncate'; readonly length: number }
   | { readonly op: 'replace'; readonly entries: readonly E[] };
 
-interface FileState<E> {
+export interface FileState<E> {
   durable: E[];
   pending: DiskWrite<E>[];
 }
@@ -47,6 +47,14 @@ export class Disk<E = unknown> {
   /** Replace the whole file (Kafka writes checkpoint files this way: write a temp file, rename). */
   replace(name: string, entries: readonly E[]): void {
     this.file(name).pending.push({ op: 'replace', entries: entries.slice() });
+  }
+
+  /**
+   * Every file's durable entries and pending writes, by name in sorted order: what two disks
+   * must agree on to be the same state (the state hash of exhaustive exploration).
+   */
+  state(): [string, FileState<E>][] {
+    return [...this.files.keys()].sort().map((name) => [name, this.files.get(name)!]);
   }
 
   /** Make every pending write of the file durable. */

@@ -150,6 +150,20 @@ export class Network {
     else this.extraLatency.set(node, ms);
   }
 
+  /**
+   * Everything that decides what the network does next, with arrival times relative to `now`
+   * (the state hash of exhaustive exploration: two runs at different instants with the same
+   * relative network are in the same state). Sorted, so insertion order does not show.
+   */
+  state(now: number): unknown {
+    const conns: [NodeId, NodeId, number, number, number][] = [];
+    for (const [from, byTo] of this.connections) for (const [to, c] of byTo) conns.push([from, to, Math.max(0, c.lastArrival - now), c.generation, c.inFlight]);
+    conns.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+    const blocked = [...this.blocked].filter(([, s]) => s.size > 0).map(([a, s]) => [a, [...s].sort()] as const).sort((x, y) => (x[0] < y[0] ? -1 : 1));
+    const sortedEntries = (m: Map<string, number>) => [...m].sort((x, y) => (x[0] < y[0] ? -1 : 1));
+    return { conns, blocked, extra: sortedEntries(this.extraLatency), links: sortedEntries(this.linkLatency) };
+  }
+
   /** Nodes some direction from which is cut, for fault-budget accounting. */
   cutNodes(): NodeId[] {
     const out = new Set<NodeId>();

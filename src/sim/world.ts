@@ -1,10 +1,11 @@
+import { InputError } from '../errors.js';
 import { createActor, type AnyActorLogic, type AnyActorRef } from 'xstate';
 import { virtualClock } from './clock.js';
 import { Disk } from './disk.js';
 import { BudgetGuard, type AimedFault, type Fault, type FaultBudget, crashKindOf, sortFaults, takesOut } from './faults.js';
 import { Network, type NetworkConfig, type NodeId, defaultNetworkConfig } from './network.js';
 import type { HistoryOp } from './history.js';
-import { EventQueue } from './queue.js';
+import { EventQueue, type Scheduled } from './queue.js';
 import { Rng } from './rng.js';
 import { Trace, type DropReason, type TraceEvent, type TraceMode } from './trace.js';
 
@@ -113,6 +114,43 @@ interface ArmedFault {
   readonly until: number;
 }
 
+/** An event the World could process next, as a chooser sees it. */
+export interface EnabledEvent {
+  readonly kind: 'msg' | 'timer' | 'call' | 'fault';
+  /** What it is, for a reader: `b1->b2 Fetch`, `timer b1`, `kernel call`, `fault crash`. */
+  readonly label: string;
+}
+
+/** A point at which the World asks its chooser what happens next. */
+export interface ChoicePoint {
+  /** Events processed so far: the choice is made before event number `step` (from 0). */
+  readonly step: number;
+  readonly now: number;
+  /** The instant the enabled events are due (a fault chosen instead strikes at `now`). */
+  readonly at: number;
+  /**
+   * The events that may run next: those due at the earliest pending instant, at most one per
+   * connection (TCP keeps a connection's order) and one of the kernel's own calls (they keep
+   * theirs). The World's own next event is first.
+   */
+  readonly enabled: readonly EnabledEvent[];
+}
+
+/**
+ * What happens at a choice point: `pick` runs `enabled[pick]` (0: the World's own order);
+ * `faults` strike now instead, as this step (a fault whose `at` is later is scheduled: its repair).
+ */
+export type Choice = { readonly pick: number } | { readonly faults: readonly Fault[] };
+
+/**
+ * Makes the World's scheduling decisions (exhaustive exploration, src/explore/exhaustive/, and
+ * the replay of its counterexamples). Without one, the World runs its events in (time, sequence)
+ * order, as it always has: a chooser that always answers undefined gives the same trace.
+ */
+export interface Chooser {
+  choose(world: World, point: ChoicePoint): Choice | undefined;
+}
+
 export interface WorldOptions {
   readonly seed: number;
   readonly network?: NetworkConfig;
@@ -183,6 +221,24 @@ function sameStateValue(a: unknown, b: unknown): boolean {
   return true;
 }
 
+function describeItem(it: Item): EnabledEvent {
+  switch (it.k) {
+    case 'msg':
+      return { kind: 'msg', label: `${it.from}->${it.to} ${it.msg.type}` };
+    case 'timer':
+      return { kind: 'timer', label: `timer ${it.node}` };
+    case 'call':
+      return { kind: 'call', label: 'kernel call' };
+    case 'fault':
+      return { kind: 'fault', label: `fault ${it.fault.type}` };
+  }
+}
+
+/** A choice that does not fit the run (a scenario's `choices` written for another run). */
+export class ChoiceError extends InputError {
+  override readonly name = 'ChoiceError';
+}
+
 /** A machine threw: a bug in the model, not a property violation. */
 export class ModelError extends Error {
   override readonly name = 'ModelError';
@@ -211,6 +267,7 @@ export class World {
   /** While an aimed fault strikes: the effect its faults are recorded with. */
   private striking: string | undefined;
   private guard: BudgetGuard | undefined;
+  private chooser: Chooser | undefined;
   /** Client operations, in the order they happened; `index` is the position. */
   readonly history: HistoryOp[] = [];
 
@@ -287,6 +344,11 @@ export class World {
     this.guard = new BudgetGuard(budget);
   }
 
+  /** Let `chooser` decide, before every event, which one runs or which fault strikes. */
+  setChooser(chooser: Chooser): void {
+    this.chooser = chooser;
+  }
+
   addInvariant(inv: Invariant): void {
     this.invariants.push(inv);
   }
@@ -333,9 +395,20 @@ export class World {
     const maxEvents = opts.maxEvents ?? Number.POSITIVE_INFINITY;
     let n = 0;
     while (!this.violationFound && n < maxEvents) {
-      const next = this.queue.peek();
+      let next = this.queue.peek();
       if (!next || next.time > until) break;
-      this.queue.pop();
+      if (this.chooser) {
+        const chosen = this.chooseNext(next);
+        if (chosen === 'faults') {
+          n++;
+          this.processed++;
+          if (this.actorFailure) throw this.actorFailure;
+          if (this.armed.length > 0) this.pollArmed();
+          if (this.invariants.length > 0) this.checkInvariants();
+          continue;
+        }
+        next = chosen;
+      } else this.queue.pop();
       // A cancelled timer, or one of a node's earlier life, is not an event: nothing happens,
       // nothing is counted or checked (it stays on the queue because removing it from the heap
       // early would cost more).
@@ -350,6 +423,82 @@ export class World {
     }
     if (until !== Number.POSITIVE_INFINITY && !this.violationFound && this.clock < until) this.clock = until;
     return this.violationFound;
+  }
+
+  private isStale(item: Item): boolean {
+    return item.k === 'timer' && (item.cancelled || this.nodes.get(item.node)?.incarnation !== item.incarnation);
+  }
+
+  /**
+   * Ask the chooser what runs next. Returns the event taken off the queue, or 'faults' when
+   * faults struck instead (they are this step). Only when a chooser is set.
+   */
+  private chooseNext(head: Scheduled<Item>): Scheduled<Item> | 'faults' {
+    if (this.isStale(head.item)) {
+      this.queue.pop();
+      return head;
+    }
+    const enabled: Scheduled<Item>[] = [];
+    const channels = new Set<string>();
+    for (const e of this.queue.entriesAt(head.time)) {
+      if (this.isStale(e.item)) continue;
+      const it = e.item;
+      const channel = it.k === 'msg' ? `m ${it.from} ${it.to}` : it.k === 'timer' ? undefined : it.k;
+      if (channel !== undefined) {
+        if (channels.has(channel)) continue;
+        channels.add(channel);
+      }
+      enabled.push(e);
+    }
+    const choice = this.chooser!.choose(this, { step: this.processed, now: this.clock, at: head.time, enabled: enabled.map((e) => describeItem(e.item)) });
+    if (choice && 'faults' in choice) {
+      for (const f of sortFaults(choice.faults)) {
+        if (f.at <= this.clock) this.applyFault(f);
+        else this.queue.push(f.at, { k: 'fault', fault: f });
+      }
+      return 'faults';
+    }
+    const pick = choice?.pick ?? 0;
+    const e = enabled[pick];
+    if (!Number.isInteger(pick) || e === undefined) throw new ChoiceError(`choice at step ${this.processed} (t=${this.clock} ms): pick ${pick}, but ${enabled.length} event(s) were enabled`);
+    this.queue.remove(e);
+    return e;
+  }
+
+  /**
+   * The kernel's state, for exhaustive exploration's state hash: every node (up or not, its
+   * incarnation, each actor's persisted XState snapshot), its disk, the network, and the
+   * queue's live events with their times relative to now. A timer is known by its node and
+   * time only (its callback is XState's), which the actors' states imply.
+   */
+  kernelState(): unknown {
+    const now = this.clock;
+    const nodes = [...this.nodes].map(([id, n]) => [
+      id,
+      n.incarnation,
+      n.shuttingDown ?? false,
+      n.restartPending ?? false,
+      n.actors ? [...n.actors.values()].map((a) => [a.name, a.ref.getPersistedSnapshot()]) : null,
+      n.disk.state(),
+    ]);
+    const queue = this.queue
+      .entries()
+      .filter((e) => !this.isStale(e.item))
+      .map((e) => {
+        const it = e.item;
+        const dt = e.time - now;
+        switch (it.k) {
+          case 'msg':
+            return ['m', dt, it.from, it.to, it.gen, it.msg];
+          case 'timer':
+            return ['t', dt, it.node];
+          case 'call':
+            return ['c', dt];
+          case 'fault':
+            return ['f', dt, it.fault];
+        }
+      });
+    return { nodes, queue, network: this.network.state(now), armed: this.armed.map((a) => [a.fault, a.until - now]), history: this.history.length };
   }
 
   private dispatch(item: Item): void {

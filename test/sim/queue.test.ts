@@ -30,4 +30,27 @@ describe('EventQueue', () => {
       { numRuns: 300 },
     );
   });
+
+  it('remove takes out any entry and keeps the rest in (time, insertion) order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 1, maxLength: 60 }), fc.array(fc.nat(), { maxLength: 20 }), (times, picks) => {
+        const q = new EventQueue<number>();
+        times.forEach((t, i) => q.push(t, i));
+        let ref = q.entries();
+        expect(ref.map((e) => e.item)).toEqual(times.map((t, i) => ({ t, i })).sort((a, b) => a.t - b.t || a.i - b.i).map((x) => x.i));
+        for (const p of picks) {
+          if (ref.length === 0) break;
+          const victim = ref[p % ref.length]!;
+          expect(q.remove(victim)).toBe(true);
+          expect(q.remove(victim)).toBe(false);
+          ref = ref.filter((e) => e !== victim);
+          expect(q.entriesAt(victim.time)).toEqual(ref.filter((e) => e.time === victim.time));
+        }
+        const popped = [];
+        for (let e = q.pop(); e; e = q.pop()) popped.push(e);
+        expect(popped).toEqual(ref);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });

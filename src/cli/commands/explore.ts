@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { Option } from 'commander';
+import { type Command, Option } from 'commander';
+import { runExhaustive } from './explore-exhaustive.js';
 import { presetNames, releaseFor, releaseNamed } from '../../config/index.js';
 import { exploreParallel } from '../../explore/parallel.js';
 import { propertyIds, searchSpace, type ExploreOptions, type ExploreResult } from '../../explore/search.js';
@@ -77,11 +78,30 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .option('--commit <policy>', 'consumer-group properties: the consumers\' commit policy, after-process (default), before-process or auto')
     .option('--workers <n>', `threads to search on (worker_threads); the verdict and counterexample are the same for any number (default: the machine's cores, ${availableParallelism()})`)
     .option('--shard <K/N>', 'search only the K-th of N disjoint slices of the runs (runs i with i mod N = K-1); combine the --json results with kafka-model merge')
+    .option('--exhaustive', 'bounded exhaustive exploration instead of the random search: every run of a small cluster (--brokers, --records) whose choices (the event delivered next among those due at once, a fault episode before any step) leave the kernel\'s own order at most --depth times, each world state once (spec/simulation.md)')
+    .addOption(new Option('--depth <n>', 'with --exhaustive: choices per run, at most (depth 2 on 600 virtual ms is some 7 million runs: spec/simulation.md)').default(1).argParser(parseNonNegativeInt('depth')))
+    .addOption(new Option('--brokers <n>', 'with --exhaustive: brokers, and replicas of the partition (2 or 3)').default(2).argParser(parseNonNegativeInt('brokers')))
+    .addOption(new Option('--records <n>', 'with --exhaustive: records the producer sends (1 or 2)').default(1).argParser(parseNonNegativeInt('records')))
+    .addOption(new Option('--max-states <n>', 'with --exhaustive: stop after this many distinct states (the bound is then not exhausted)').argParser(parseNonNegativeInt('max-states')))
     .option('--json', 'print {"property","kafka","config","runs","found","seed","runIndex","shard","search","shrunkSteps","foundMs","elapsedMs","scenario",...}')
     .option('--out <file>', 'write the counterexample scenario to this file')
-    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults?: string; budget?: number; correlated?: boolean; tear?: boolean; aim?: boolean; swarm?: boolean; maxEpisodes: number; duration: number; commit?: string; workers?: string; shard?: string; json?: boolean; out?: string; kafka?: string }) => {
+    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults?: string; budget?: number; correlated?: boolean; tear?: boolean; aim?: boolean; swarm?: boolean; maxEpisodes: number; duration: number; commit?: string; workers?: string; shard?: string; json?: boolean; out?: string; kafka?: string; exhaustive?: boolean; depth: number; brokers: number; records: number; maxStates?: number }, cmd: Command) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
       if (opts.kafka !== undefined) releaseNamed(opts.kafka);
+      // A flag of the other mode is a mistake, not a no-op: say so rather than ignore it.
+      const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
+      if (opts.exhaustive) {
+        for (const [flag, name] of [['workers', 'workers'], ['shard', 'shard'], ['swarm', 'swarm'], ['aim', 'aim'], ['correlated', 'correlated'], ['tear', 'tear'], ['commit', 'commit'], ['runs', 'runs'], ['seed', 'seed'], ['maxEpisodes', 'max-episodes']] as const) {
+          if (given(flag)) throw new InputError(`--${name}: not with --exhaustive (it explores every run within its bound, on one thread)`);
+        }
+        if (opts.duration < 50) throw new InputError('--duration: must be at least 50 ms');
+        // A run of the small cluster: 600 virtual ms reach a leader, the record and a fault's repair.
+        const durationMs = cmd.getOptionValueSource('duration') === 'default' ? 600 : opts.duration;
+        return runExhaustive({ property: opts.property, config: opts.config, ...(opts.kafka ? { kafka: opts.kafka } : {}), depth: opts.depth, brokers: opts.brokers, records: opts.records, ...(opts.budget === undefined ? {} : { budget: opts.budget }), ...(opts.faults === undefined ? {} : { faults: opts.faults }), durationMs, ...(opts.maxStates === undefined ? {} : { maxStates: opts.maxStates }), ...(opts.json ? { json: true } : {}), ...(opts.out ? { out: opts.out } : {}) }, io, setExitCode);
+      }
+      for (const [flag, name] of [['depth', 'depth'], ['brokers', 'brokers'], ['records', 'records'], ['maxStates', 'max-states']] as const) {
+        if (given(flag)) throw new InputError(`--${name}: only with --exhaustive`);
+      }
       if (opts.runs < 1) throw new InputError('--runs: must be at least 1');
       if (opts.duration < 50) throw new InputError('--duration: must be at least 50 ms');
       const faults = opts.faults === undefined ? undefined : parseFaults(opts.faults);
