@@ -32,6 +32,8 @@ export interface BugSearch {
   readonly maxEpisodes?: number;
   /** Virtual ms per run (explore's --duration; default 1500). */
   readonly durationMs?: number;
+  /** Crashed brokers restart only once their old ZooKeeper session expired (explore's --restart-after-session). */
+  readonly restartAfterSession?: boolean;
   /**
    * The search seed the catalogue records. Other seeds find the bug too, some only after more
    * runs (`kafka-model bugs --seed N`; spec/versions.md records which).
@@ -109,7 +111,7 @@ export const historicalBugs: readonly HistoricalBug[] = [
     // (test/bugs/fixtures.test.ts plays the loss itself). Short runs of power losses: the loss
     // must come within a fetch of the first acknowledgement, before followers learn the HW.
     property: 'strong-isr',
-    search: { preset: 'default', budget: 1, faults: ['crash'], maxEpisodes: 3, durationMs: 300, seed: 2 },
+    search: { preset: 'default', budget: 1, faults: ['crash'], maxEpisodes: 3, durationMs: 300, restartAfterSession: true, seed: 2 },
   },
   {
     id: 'KAFKA-17754',

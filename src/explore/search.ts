@@ -11,6 +11,7 @@ import { ZOOKEEPER } from '../machines/zk-protocol.js';
 import { controllerNode } from '../machines/raft-protocol.js';
 import { initialReplicas } from '../machines/controller.js';
 import type { Invariant, Violation } from '../sim/world.js';
+import { zkTickMs } from '../machines/zookeeper.js';
 import { caseToScenario, controllerEpisodeKinds, defaultEpisodeKinds, exploreCaseArb, replicationAimedKinds, type EpisodeKind, type ExploreCase, type SearchSpace } from '../workload/arbitraries.js';
 import { groupPropertyIds } from '../check/groups.js';
 import { transactionPropertyIds } from '../check/transactions.js';
@@ -48,6 +49,12 @@ export interface ExploreOptions {
   readonly aim?: boolean;
   readonly durationMs?: number;
   readonly maxEpisodes?: number;
+  /**
+   * A crashed broker restarts only once its old ZooKeeper session has expired (a session timeout
+   * and a tick after the crash): in Kafka a broker restarted sooner fails its startup, since its
+   * old /brokers/ids znode still exists (spec/versions.md, KAFKA-7128).
+   */
+  readonly restartAfterSession?: boolean;
   readonly onProgress?: (p: { readonly runs: number; readonly shrinks: number }) => void;
   /** Called once, when the first run breaking the property ends (before shrinking starts). */
   readonly onFound?: (runs: number) => void;
@@ -151,6 +158,7 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
     ...(opts.swarm ? { swarm: true } : {}),
     horizonMs: Math.floor((opts.durationMs ?? 1500) * 0.7),
     maxEpisodes: opts.maxEpisodes ?? 6,
+    ...(opts.restartAfterSession ? { minDowntimeMs: config.brokerSessionTimeoutMs + 2 * zkTickMs(config) } : {}),
     consumerOutageMaxMs: config.sessionTimeoutMs + 300,
   };
 }
@@ -221,7 +229,7 @@ export function heldResult(opts: ExploreOptions, p: Search, runs: number): Explo
 /** Shrink fast-check's counterexample further, replay it, and tell its story. */
 function conclude(opts: ExploreOptions, p: Search, counterexample: unknown, runs: number, runIndex: number): ExploreResult {
   const budget = p.space.budget.maxFaulty;
-  const shrunk = minimizeFaults(p.toScenario(counterexample), p.breaks, p.space.budget);
+  const shrunk = minimizeFaults(p.toScenario(counterexample), p.breaks, p.space.budget, p.space.minDowntimeMs);
   const replayed = runScenario(shrunk, 'full');
   const story = storyOf(replayed.world.trace.events(), storyFocusOf(opts.property));
   const scenario: Scenario = {

@@ -314,3 +314,23 @@ export function randomFaultSchedule(rng: Rng, opts: RandomScheduleOptions): Faul
   }
   return enforceBudget(out, opts.budget);
 }
+
+/**
+ * The schedule without the restarts that come sooner than `minDowntimeMs` after the crash (or
+ * shutdown) that took their node down: the node stays down until its next restart. A search that
+ * keeps crashed brokers down until their ZooKeeper session has expired (`restartAfterSession`)
+ * needs this after the budget dropped a crash, which can leave an earlier episode's restart
+ * behind a later crash.
+ */
+export function withMinDowntime(faults: readonly Fault[], minDowntimeMs: number): Fault[] {
+  const downSince = new Map<NodeId, number>();
+  const early = new Set<Fault>();
+  for (const f of [...faults].sort((a, b) => a.at - b.at)) {
+    if ((f.type === 'crash' || f.type === 'shutdown') && !downSince.has(f.node)) downSince.set(f.node, f.at);
+    if (f.type !== 'restart') continue;
+    const since = downSince.get(f.node);
+    if (since !== undefined && f.at - since < minDowntimeMs) early.add(f);
+    else downSince.delete(f.node);
+  }
+  return faults.filter((f) => !early.has(f));
+}

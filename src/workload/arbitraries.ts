@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { enforceBudget, faultOverBy, type Aim, type AimedAction, type AimedFault, type Fault, type FaultBudget } from '../sim/faults.js';
+import { enforceBudget, faultOverBy, withMinDowntime, type Aim, type AimedAction, type AimedFault, type Fault, type FaultBudget } from '../sim/faults.js';
 import type { NodeId } from '../sim/network.js';
 import type { ScenarioInput } from '../cluster/scenario.js';
 
@@ -94,6 +94,8 @@ export interface SearchSpace {
   readonly tear?: boolean;
   readonly horizonMs: number;
   readonly maxEpisodes: number;
+  /** The shortest time a crashed or shut-down broker stays down (`restartAfterSession`); none by default. */
+  readonly minDowntimeMs?: number;
   /**
    * The longest consumer stall or crash the group and transaction searches draw: past the
    * consumers' session.timeout.ms by 300 ms, so that about half the stalls make zombies on any
@@ -143,7 +145,8 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
     const at = (episode.anchor === 'start' ? prevStart : prevEnd) + episode.gap;
     const e = { ...episode, at };
     const node = space.nodes[e.node]!;
-    const end = e.at + e.durationMs;
+    const down = e.kind === 'crash' || e.kind === 'process-crash' || e.kind === 'shutdown' || e.kind === 'correlated-crash';
+    const end = e.at + (down ? Math.max(e.durationMs, space.minDowntimeMs ?? 0) : e.durationMs);
     prevStart = at;
     prevEnd = e.kind === 'disconnect' ? at : end;
     switch (e.kind) {
@@ -204,7 +207,12 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
       }
     }
   }
-  return enforceBudget(faults, space.budget);
+  const min = space.minDowntimeMs ?? 0;
+  if (min <= 0) return enforceBudget(faults, space.budget);
+  // Dropping an early restart keeps a node down longer, which the budget may refuse in turn.
+  let kept = enforceBudget(faults, space.budget);
+  for (let next = withMinDowntime(kept, min); next.length !== kept.length; next = withMinDowntime(kept, min)) kept = enforceBudget(next, space.budget);
+  return kept;
 }
 
 /**

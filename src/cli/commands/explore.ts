@@ -71,6 +71,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF), and let brokers lose power together')
     .option('--tear', 'a power loss may keep part of the unflushed writes, and tear the last one')
     .option('--aim', 'also inject faults aimed at roles, resolved from the model\'s state as they strike: the leader, the ISR\'s followers, the whole ISR once it has shrunk, a broker that rejoins the ISR, and the coordinator of a group or transaction property')
+    .option('--restart-after-session', 'a crashed broker restarts only once its old ZooKeeper session has expired (Kafka refuses to start a broker whose old registration lingers)')
     .option('--swarm', 'swarm testing: each run injects only a random subset of the fault kinds')
     .addOption(new Option('--max-episodes <n>', 'fault episodes per run (at most)').default(6).argParser(parseNonNegativeInt('max-episodes')))
     .addOption(new Option('--duration <ms>', 'virtual milliseconds per run').default(1500).argParser(parseNonNegativeInt('duration')))
@@ -79,7 +80,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .option('--shard <K/N>', 'search only the K-th of N disjoint slices of the runs (runs i with i mod N = K-1); combine the --json results with kafka-model merge')
     .option('--json', 'print {"property","kafka","config","runs","found","seed","runIndex","shard","search","shrunkSteps","foundMs","elapsedMs","scenario",...}')
     .option('--out <file>', 'write the counterexample scenario to this file')
-    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults?: string; budget?: number; correlated?: boolean; tear?: boolean; aim?: boolean; swarm?: boolean; maxEpisodes: number; duration: number; commit?: string; workers?: string; shard?: string; json?: boolean; out?: string; kafka?: string }) => {
+    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults?: string; budget?: number; correlated?: boolean; tear?: boolean; aim?: boolean; swarm?: boolean; restartAfterSession?: boolean; maxEpisodes: number; duration: number; commit?: string; workers?: string; shard?: string; json?: boolean; out?: string; kafka?: string }) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
       if (opts.kafka !== undefined) releaseNamed(opts.kafka);
       if (opts.runs < 1) throw new InputError('--runs: must be at least 1');
@@ -110,6 +111,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
         ...(opts.tear ? { tear: true } : {}),
         ...(opts.aim ? { aim: true } : {}),
         ...(opts.swarm ? { swarm: true } : {}),
+        ...(opts.restartAfterSession ? { restartAfterSession: true } : {}),
         maxEpisodes: opts.maxEpisodes,
         durationMs: opts.duration,
         ...(opts.commit ? { commit: opts.commit as (typeof policies)[number] } : {}),
@@ -144,6 +146,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
             correlated: opts.correlated ?? false,
             tear: opts.tear ?? false,
             swarm: opts.swarm ?? false,
+            restartAfterSession: opts.restartAfterSession ?? false,
             maxEpisodes: opts.maxEpisodes,
             duration: opts.duration,
             commit: opts.commit ?? null,
