@@ -65,9 +65,16 @@ export const aimedActions = ['crash', 'process-crash', 'isolate', 'isolate-from-
 export type AimedAction = (typeof aimedActions)[number];
 export type AimedFault = Extract<Fault, { type: 'aimed' }>;
 
-/** When a fault is over at the latest: a latency spike lasts, an aimed fault may wait its window and then last. */
+/**
+ * When a latency spike's last delayed message has arrived: one sent as the spike ends still takes
+ * the spike's extra latency. Until then the spike still acts on the run (a ping it delayed can
+ * expire a session after the spike is over), so the budget counts it until then.
+ */
+export const latencyOverBy = (f: { readonly at: number; readonly durationMs: number; readonly ms: number }): number => f.at + f.durationMs + f.ms;
+
+/** When a fault is over at the latest: a latency spike once its delayed messages arrived, an aimed fault may wait its window and then last. */
 export function faultOverBy(f: Fault): number {
-  if (f.type === 'latency') return f.at + f.durationMs;
+  if (f.type === 'latency') return latencyOverBy(f);
   if (f.type === 'aimed') return f.at + (f.windowMs ?? 0) + f.durationMs;
   return f.at;
 }
@@ -83,7 +90,8 @@ export const faultTypes: readonly FaultType[] = ['crash', 'shutdown', 'restart',
 /**
  * The fault budget (design decision 7): at most `maxFaulty` of the `nodes` may be faulty at
  * once, where faulty means crashed or shut down (until restarted), cut off by a partition (until
- * healed) or slowed by a latency spike (while it lasts). A single connection loss is not counted.
+ * healed) or slowed by a latency spike (while it lasts, and until the last message it delayed has
+ * arrived: `latencyOverBy`). A single connection loss is not counted.
  */
 export interface FaultBudget {
   readonly nodes: readonly NodeId[];
@@ -179,8 +187,9 @@ function tracker(recoveryMs = 0, cutsOff: CutsOff = () => true) {
           else for (const x of f.nodes) cut.delete(x);
           return;
         case 'latency':
-          // A node slower than replica.lag.time.max.ms is as good as cut off: it counts.
-          slow.set(f.node, Math.max(slow.get(f.node) ?? -1, f.at + f.durationMs));
+          // A node slower than replica.lag.time.max.ms is as good as cut off: it counts, until the
+          // last message the spike delayed has arrived (a late ping can still expire its session).
+          slow.set(f.node, Math.max(slow.get(f.node) ?? -1, latencyOverBy(f)));
           return;
         default:
           return;
