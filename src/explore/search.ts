@@ -130,8 +130,6 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
   // ZooKeeper mode: a broker cut off from ZooKeeper loses its session (and, if it is the
   // controller, its office); the controller is a broker, so broker faults are controller faults.
   const controlPlane = controllers.length > 0 ? controllers : [ZOOKEEPER];
-  const wrongMode = controllers.length === 0 ? opts.faults?.find((k) => controllerEpisodeKinds.includes(k)) : undefined;
-  if (wrongMode) throw new InputError(`--faults: ${wrongMode} needs KRaft mode (Kafka 3.3 or later, or controlPlane=kraft from 2.8); Kafka ${releaseFor(opts.preset, opts.kafka).version} runs ZooKeeper mode`);
   return {
     nodes,
     others: [...controlPlane, ...producers],
@@ -152,7 +150,9 @@ export function searchSpace(opts: ExploreOptions): SearchSpace {
       // A quorum of 2f+1 voters tolerates f faulty ones (spec/controller.md).
       ...(controllers.length > 0 ? { controllers: { nodes: controllers, maxFaulty: Math.floor((controllers.length - 1) / 2) } } : {}),
     },
-    kinds: withAims(opts.faults ?? (controllers.length > 0 ? [...defaultEpisodeKinds, ...controllerEpisodeKinds] : defaultEpisodeKinds), opts.aim ? aimedKindsFor(opts.property) : []),
+    // Controller episodes in both modes: KRaft's voters, or ZooKeeper mode's controller broker
+    // (aimed at it when due, src/cluster/aims.ts), so that controllers fail over in every search.
+    kinds: withAims(opts.faults ?? [...defaultEpisodeKinds, ...controllerEpisodeKinds], opts.aim ? aimedKindsFor(opts.property) : []),
     correlated: opts.correlated ?? false,
     ...(opts.tear ? { tear: true } : {}),
     ...(opts.swarm ? { swarm: true } : {}),

@@ -53,9 +53,11 @@ export type Fault =
  * - `group-coordinator`: the coordinator of the first consumer group, once the group is
  *   rebalancing (PreparingRebalance or CompletingRebalance);
  * - `txn-coordinator`: the coordinator of a transactional.id, once it is completing a commit or
- *   an abort (PrepareCommit, PrepareAbort).
+ *   an abort (PrepareCommit, PrepareAbort);
+ * - `controller`: the active controller: in ZooKeeper mode the broker that holds `/controller`
+ *   (the controller runs in a broker), in KRaft mode the Raft leader among the voters.
  */
-export const aims = ['leader', 'isr-followers', 'isr', 'rejoined', 'group-coordinator', 'txn-coordinator'] as const;
+export const aims = ['leader', 'isr-followers', 'isr', 'rejoined', 'group-coordinator', 'txn-coordinator', 'controller'] as const;
 export type Aim = (typeof aims)[number];
 /**
  * What an aimed fault does to its targets: a power loss (`crash`), a process crash, a cut from
@@ -329,13 +331,16 @@ export function randomFaultSchedule(rng: Rng, opts: RandomScheduleOptions): Faul
  * shutdown) that took their node down: the node stays down until its next restart. A search that
  * keeps crashed brokers down until their ZooKeeper session has expired (`restartAfterSession`)
  * needs this after the budget dropped a crash, which can leave an earlier episode's restart
- * behind a later crash.
+ * behind a later crash. A node slowed by a latency spike when it crashed is heard from until the
+ * messages it had sent have arrived (`latencyOverBy`): its downtime counts from then.
  */
 export function withMinDowntime(faults: readonly Fault[], minDowntimeMs: number): Fault[] {
   const downSince = new Map<NodeId, number>();
+  const heardUntil = new Map<NodeId, number>();
   const early = new Set<Fault>();
-  for (const f of [...faults].sort((a, b) => a.at - b.at)) {
-    if ((f.type === 'crash' || f.type === 'shutdown') && !downSince.has(f.node)) downSince.set(f.node, f.at);
+  for (const f of sortFaults(faults)) {
+    if (f.type === 'latency') for (const n of [f.node, ...(f.peer === undefined ? [] : [f.peer])]) heardUntil.set(n, Math.max(heardUntil.get(n) ?? -1, latencyOverBy(f)));
+    if ((f.type === 'crash' || f.type === 'shutdown') && !downSince.has(f.node)) downSince.set(f.node, Math.max(f.at, heardUntil.get(f.node) ?? -1));
     if (f.type !== 'restart') continue;
     const since = downSince.get(f.node);
     if (since !== undefined && f.at - since < minDowntimeMs) early.add(f);

@@ -180,8 +180,12 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
         break;
       }
       case 'controller-crash': {
-        const voter = space.controllers[e.node % space.controllers.length];
-        if (voter) faults.push({ at: e.at, type: 'crash', node: voter, ...torn }, { at: end, type: 'restart', node: voter });
+        if (space.controllers.length === 0) {
+          prevEnd = zkController(faults, e, space);
+          break;
+        }
+        const voter = space.controllers[e.node % space.controllers.length]!;
+        faults.push({ at: e.at, type: 'crash', node: voter, ...torn }, { at: end, type: 'restart', node: voter });
         break;
       }
       case 'aim-leader':
@@ -195,8 +199,11 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
         prevEnd = faultOverBy(faults[faults.length - 1]!);
         break;
       case 'controller-partition': {
-        const voter = space.controllers[e.node % space.controllers.length];
-        if (!voter) break;
+        if (space.controllers.length === 0) {
+          prevEnd = zkController(faults, e, space);
+          break;
+        }
+        const voter = space.controllers[e.node % space.controllers.length]!;
         // From everyone; from the other voters only (it may still think it leads: KAFKA-15489's
         // shape); or from the brokers only.
         const peers = space.controllers.filter((n) => n !== voter);
@@ -213,6 +220,30 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
   let kept = enforceBudget(faults, space.budget);
   for (let next = withMinDowntime(kept, min); next.length !== kept.length; next = withMinDowntime(kept, min)) kept = enforceBudget(next, space.budget);
   return kept;
+}
+
+/**
+ * A controller episode in ZooKeeper mode (pushed to `faults`; returns when it is over at the latest): the active controller's broker crashed (`scope` peer or
+ * all; a process crash when `oneWay`, else a power loss) or cut off from ZooKeeper (`scope`
+ * controller: its session expires and another broker is elected) or from everyone (`partition`
+ * with `scope` all). It strikes at once, or not at all when no broker is the controller.
+ */
+function zkController(faults: Fault[], e: Episode & { at: number }, space: SearchSpace): number {
+  const crash: AimedAction = e.oneWay ? 'process-crash' : 'crash';
+  const action: AimedAction = e.kind === 'controller-crash' ? crash : e.scope === 'all' ? 'isolate' : 'isolate-from-controller';
+  const f: AimedFault = {
+    at: e.at,
+    type: 'aimed',
+    aim: 'controller',
+    action,
+    durationMs: e.durationMs,
+    upTo: 1,
+    windowMs: 0,
+    ...(space.tear && action === 'crash' ? { tear: true } : {}),
+  };
+  faults.push(f);
+  // The episode ends when its fault can be over at the latest.
+  return faultOverBy(f);
 }
 
 /**

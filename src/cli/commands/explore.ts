@@ -66,7 +66,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .addOption(kafkaOption())
     .addOption(new Option('--runs <n>', 'runs to explore').default(1000).argParser(parseNonNegativeInt('runs')))
     .addOption(new Option('--seed <n>', 'seed of the search').default(1).argParser(parseSeed))
-    .option('--faults <list>', `fault kinds to inject, of ${episodeKinds.join(',')} (default: ${defaultEpisodeKinds.join(',')}, and in KRaft mode ${controllerEpisodeKinds.join(',')})`)
+    .option('--faults <list>', `fault kinds to inject, of ${episodeKinds.join(',')} (default: ${[...defaultEpisodeKinds, ...controllerEpisodeKinds].join(',')}; controller episodes strike KRaft's voters, or in ZooKeeper mode the broker that is the controller)`)
     .addOption(new Option('--budget <n>', 'brokers that may be faulty at once (default: RF - min.insync.replicas)').argParser(parseNonNegativeInt('budget')))
     .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF), and let brokers lose power together')
     .option('--tear', 'a power loss may keep part of the unflushed writes, and tear the last one')
