@@ -236,7 +236,7 @@ function zkController(faults: Fault[], e: Episode & { at: number }, space: Searc
     type: 'aimed',
     aim: 'controller',
     action,
-    durationMs: e.durationMs,
+    durationMs: downtime(e.durationMs, action, space),
     upTo: 1,
     windowMs: 0,
     ...(space.tear && action === 'crash' ? { tear: true } : {}),
@@ -245,6 +245,9 @@ function zkController(faults: Fault[], e: Episode & { at: number }, space: Searc
   // The episode ends when its fault can be over at the latest.
   return faultOverBy(f);
 }
+
+/** An aimed crash stays down at least the search's minimum downtime (`restartAfterSession`). */
+const downtime = (ms: number, action: AimedAction, space: SearchSpace) => (action === 'crash' || action === 'process-crash' ? Math.max(ms, space.minDowntimeMs ?? 0) : ms);
 
 /**
  * An aimed episode's fault. The episode's fields choose the action, so that an aimed episode is
@@ -268,7 +271,7 @@ function aimedFault(e: Episode, at: number, space: SearchSpace): AimedFault {
     type: 'aimed',
     aim,
     action,
-    durationMs: e.durationMs,
+    durationMs: downtime(e.durationMs, action, space),
     // Some or all of the followers (`other` picks how many): isolating one of two lets the ISR
     // shrink to the leader and the other follower, which is how an unclean election loses data.
     // The whole ISR is struck once it is no larger than the budget.
