@@ -110,8 +110,12 @@ export const historicalBugs: readonly HistoricalBug[] = [
     // strong-isr: an ISR member lacks a committed record, one leader failure from losing it
     // (test/bugs/fixtures.test.ts plays the loss itself). Short runs of power losses: the loss
     // must come within a fetch of the first acknowledgement, before followers learn the HW.
+    // Fails since ZooKeeper mode: 2.1 breaks strong-isr too, by Kafka's own ZooKeeper-era
+    // behaviours (a broker back from a power loss registers before a new controller reads the
+    // ids; a leader re-adds a follower on fetches its previous incarnation sent), and with
+    // --restart-after-session 2.0 is not found (spec/versions.md).
     property: 'strong-isr',
-    search: { preset: 'default', budget: 1, faults: ['crash'], maxEpisodes: 3, durationMs: 300, restartAfterSession: true, seed: 2 },
+    search: { preset: 'default', budget: 1, faults: ['crash'], maxEpisodes: 3, durationMs: 300, seed: 2 },
   },
   {
     id: 'KAFKA-17754',
