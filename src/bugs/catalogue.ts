@@ -136,8 +136,10 @@ export const historicalBugs: readonly HistoricalBug[] = [
     property: 'no-acked-loss',
     // Broker faults only: the budget is two brokers, and KRaft's controller faults would thin out
     // the search for the runs where both fail.
-    // Seeds 3 and 4 find it in 270 and 198 runs; seed 1 not within 1,000.
-    search: { preset: 'default', budget: 2, seed: 4, faults: defaultEpisodeKinds },
+    // Seed 2: 861 runs, since a latency spike counts against the budget until its delayed
+    // messages arrive (seed 1 not within 2,500, seeds 3 and 5 not within 1,500, seed 4, which
+    // found it in 198 runs before, not within 2,500).
+    search: { preset: 'default', budget: 2, seed: 2, faults: defaultEpisodeKinds },
   },
   {
     id: 'KAFKA-15583',
