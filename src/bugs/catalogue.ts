@@ -32,6 +32,8 @@ export interface BugSearch {
   readonly maxEpisodes?: number;
   /** Virtual ms per run (explore's --duration; default 1500). */
   readonly durationMs?: number;
+  /** Crashed brokers restart only once their old ZooKeeper session expired (explore's --restart-after-session). */
+  readonly restartAfterSession?: boolean;
   /**
    * The search seed the catalogue records. Other seeds find the bug too, some only after more
    * runs (`kafka-model bugs --seed N`; spec/versions.md records which).
@@ -48,9 +50,10 @@ export const historicalBugs: readonly HistoricalBug[] = [
     fixRef: 'KIP-101',
     property: 'no-acked-loss',
     // A restart and a leader failure in quick succession: two faulty brokers in the budget's
-    // sense (a restarted broker is faulty until it could have caught up). Seed 1: 82 runs (seed 3
-    // held over 2,500 once ZooKeeper mode's controller ran in the brokers).
-    search: { preset: 'hw-truncation', budget: 2, seed: 1 },
+    // sense (a restarted broker is faulty until it could have caught up). Seed 4: 519 runs since
+    // the ZooKeeper-mode search strikes the controller and counts latency spikes until their
+    // delayed messages arrive (seeds 1-3 not within 1,000; before, seed 1 in 82).
+    search: { preset: 'hw-truncation', budget: 2, seed: 4 },
   },
   {
     id: 'KIP-101-2',
@@ -108,6 +111,10 @@ export const historicalBugs: readonly HistoricalBug[] = [
     // strong-isr: an ISR member lacks a committed record, one leader failure from losing it
     // (test/bugs/fixtures.test.ts plays the loss itself). Short runs of power losses: the loss
     // must come within a fetch of the first acknowledgement, before followers learn the HW.
+    // Fails since ZooKeeper mode: 2.1 breaks strong-isr too, by Kafka's own ZooKeeper-era
+    // behaviours (a broker back from a power loss registers before a new controller reads the
+    // ids; a leader re-adds a follower on fetches its previous incarnation sent), and with
+    // --restart-after-session 2.0 is not found (spec/versions.md).
     property: 'strong-isr',
     search: { preset: 'default', budget: 1, faults: ['crash'], maxEpisodes: 3, durationMs: 300, seed: 2 },
   },
@@ -129,8 +136,10 @@ export const historicalBugs: readonly HistoricalBug[] = [
     property: 'no-acked-loss',
     // Broker faults only: the budget is two brokers, and KRaft's controller faults would thin out
     // the search for the runs where both fail.
-    // Seeds 3 and 4 find it in 270 and 198 runs; seed 1 not within 1,000.
-    search: { preset: 'default', budget: 2, seed: 4, faults: defaultEpisodeKinds },
+    // Seed 2: 861 runs, since a latency spike counts against the budget until its delayed
+    // messages arrive (seed 1 not within 2,500, seeds 3 and 5 not within 1,500, seed 4, which
+    // found it in 198 runs before, not within 2,500).
+    search: { preset: 'default', budget: 2, seed: 2, faults: defaultEpisodeKinds },
   },
   {
     id: 'KAFKA-15583',

@@ -66,6 +66,7 @@ function searchOf(bug: HistoricalBug, kafka: string, runs: number, seed: number)
     ...(s.correlated ? { correlated: true } : {}),
     ...(s.maxEpisodes === undefined ? {} : { maxEpisodes: s.maxEpisodes }),
     ...(s.durationMs === undefined ? {} : { durationMs: s.durationMs }),
+    ...(s.restartAfterSession ? { restartAfterSession: true } : {}),
   };
 }
 

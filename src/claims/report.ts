@@ -77,6 +77,7 @@ export function resultsJson(results: readonly ClaimResult[], written = true): st
           evidence: r.evidence,
           counterexample: run(r.counterexample) ?? null,
           ...(r.witness ? { witness: run(r.witness) } : {}),
+          ...(r.figure ? { measurements: { caption: r.figure.caption, header: r.figure.header, rows: r.figure.rows } } : {}),
         })),
       },
       null,
@@ -105,7 +106,10 @@ function releaseLine(results: readonly ClaimResult[]): string {
 const mdCell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const anchor = (id: string) => `claim-${id}`;
 
-export function markdownReport(results: readonly ClaimResult[], budget: Budget): string {
+/** Where a claim's plot is written: beside the report (docs/claims-ID.svg). */
+export const figurePath = (mdPath: string, id: string) => `${mdPath.replace(/\.md$/, '')}-${id}.svg`;
+
+export function markdownReport(results: readonly ClaimResult[], budget: Budget, mdPath = 'docs/claims.md'): string {
   const counts = verdictCounts(results);
   const out: string[] = ['# Claims: what the model says about the notes', '', header(budget, results), ''];
   out.push(`${plural(results.length, 'claim')}: ${verdicts.map((v) => `**${counts[v]}** ${v}`).join(', ')}.`, '');
@@ -120,6 +124,11 @@ export function markdownReport(results: readonly ClaimResult[], budget: Budget):
     if (r.verdict === 'not-modelled') out.push(`**Not modelled:** ${r.reason ?? ''}`, '');
     if (r.conditions.length > 0) out.push('**Holds if:**', '', ...r.conditions.map((c) => `- ${c}`), '');
     if (r.evidence.length > 0) out.push('**Evidence:**', '', ...r.evidence.map((e) => `- ${e}`), '');
+    if (r.figure) {
+      const f = r.figure;
+      out.push(`**Measurements** (${f.caption}):`, '', `| ${f.header.map(mdCell).join(' | ')} |`, `| ${f.header.map(() => '---').join(' | ')} |`, ...f.rows.map((row) => `| ${row.map(mdCell).join(' | ')} |`), '');
+      out.push(`![${f.caption}](${posix.basename(figurePath(mdPath, r.claim.id))})`, '');
+    }
     for (const [title, s] of [['Counterexample', r.counterexample], ['Witness', r.witness]] as const) {
       if (!s) continue;
       out.push(`**${title}** (${s.caption}):`, '', '```text', formatStory(s.story).trimEnd(), '```', '');
@@ -164,6 +173,12 @@ export function htmlReport(results: readonly ClaimResult[], budget: Budget, html
     if (r.verdict === 'not-modelled') out.push(`<p><b>Not modelled:</b> ${esc(r.reason ?? '')}</p>`);
     if (r.conditions.length > 0) out.push('<p><b>Holds if:</b></p><ul>', ...r.conditions.map((c) => `<li>${esc(c)}</li>`), '</ul>');
     if (r.evidence.length > 0) out.push('<p><b>Evidence:</b></p><ul>', ...r.evidence.map((e) => `<li>${esc(e)}</li>`), '</ul>');
+    if (r.figure) {
+      const f = r.figure;
+      out.push(`<p><b>Measurements</b> (${esc(f.caption)}):</p>`, `<table><thead><tr>${f.header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>`);
+      for (const row of f.rows) out.push(`<tr>${row.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`);
+      out.push('</tbody></table>', `<div class="diagram">${f.svg}</div>`);
+    }
     for (const [title, s] of [['Counterexample', r.counterexample], ['Witness', r.witness]] as const) {
       if (!s) continue;
       out.push(`<p><b>${title}</b> (${esc(s.caption)}):</p><pre>${esc(formatStory(s.story).trimEnd())}</pre>`);
@@ -182,7 +197,8 @@ export function htmlReport(results: readonly ClaimResult[], budget: Budget, html
 /** Every generated file of the report, path -> content, for --out (and its --check). */
 export function reportFiles(results: readonly ClaimResult[], budget: Budget, mdPath: string): Map<string, string> {
   const files = new Map<string, string>();
-  files.set(mdPath, markdownReport(results, budget));
+  files.set(mdPath, markdownReport(results, budget, mdPath));
+  for (const r of results) if (r.figure) files.set(figurePath(mdPath, r.claim.id), r.figure.svg);
   const htmlPath = mdPath.replace(/\.md$/, '') + '.html';
   files.set(htmlPath, htmlReport(results, budget, htmlPath));
   for (const [p, c] of scenarioFiles(results)) files.set(p, c);

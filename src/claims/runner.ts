@@ -5,7 +5,7 @@ import type { Violation } from '../sim/world.js';
 import { experiments } from './experiments/index.js';
 import { newestRelease, presets } from '../config/index.js';
 import { checkId, replayCounterexample, searchCounterexample, type SearchResult } from './search.js';
-import type { Budget, Claim, Exhibit, ExperimentContext, SearchRequest, Verdict } from './types.js';
+import type { Budget, Claim, Exhibit, ExperimentContext, Figure, SearchRequest, Verdict } from './types.js';
 
 /** A counterexample or witness, replayed: what the report tells, draws and writes. */
 export interface ShownRun {
@@ -32,6 +32,8 @@ export interface ClaimResult {
   readonly matches: boolean;
   /** The Kafka release the verdict is about. */
   readonly kafka: string;
+  /** Measurements shown as a table and a plot. */
+  readonly figure?: Figure;
 }
 
 export interface RunOptions {
@@ -108,6 +110,7 @@ export function runClaims(claims: readonly Claim[], opts: RunOptions): ClaimResu
       witness: show(claim, o.witness, 'witness'),
       matches: o.verdict === claim.expected,
       kafka: ctx.kafka,
+      ...(o.figure ? { figure: o.figure } : {}),
     };
     out.push(result);
     opts.onResult?.(result, i, claims.length);

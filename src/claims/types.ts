@@ -51,6 +51,14 @@ export interface Exhibit {
   readonly caption: string;
 }
 
+/** Measurements an experiment shows as a table and a plot (an SVG document). */
+export interface Figure {
+  readonly caption: string;
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  readonly svg: string;
+}
+
 export interface Outcome {
   readonly verdict: Verdict;
   /** For holds-if: the conditions under which it holds. */
@@ -60,6 +68,7 @@ export interface Outcome {
   readonly counterexample?: Exhibit;
   readonly witness?: Exhibit;
   readonly reason?: string;
+  readonly figure?: Figure;
 }
 
 export type SearchRequest = Omit<SearchOptions, 'runs' | 'seed' | 'maxShrinks'> & {

@@ -1,4 +1,5 @@
-import { controllerImage } from '../machines/controller-view.js';
+import { controllerImage, zkControllerView } from '../machines/controller-view.js';
+import { ZOOKEEPER } from '../machines/zk-protocol.js';
 import { DATA_TOPIC, brokerNode, topicOf } from '../machines/protocol.js';
 import { groupActor } from '../machines/group-protocol.js';
 import type { AimedFault } from '../sim/faults.js';
@@ -60,6 +61,8 @@ function probeFor(world: World, fault: AimedFault, nodes: KafkaNodes): () => rea
         return b === undefined ? undefined : [b];
       };
     }
+    case 'controller':
+      return () => activeController(world, nodes);
     case 'txn-coordinator':
       return () => {
         for (const b of nodes.brokers) {
@@ -71,6 +74,29 @@ function probeFor(world: World, fault: AimedFault, nodes: KafkaNodes): () => rea
       };
   }
 }
+
+/**
+ * The active controller's node. ZooKeeper mode: the running broker whose controller holds the
+ * newest controller epoch (KafkaController runs in a broker). KRaft: the voter that is the Raft
+ * leader of the newest epoch (the active controller is the leader, KIP-500).
+ */
+function activeController(world: World, nodes: KafkaNodes): readonly NodeId[] | undefined {
+  if (nodes.controllers.includes(ZOOKEEPER)) {
+    const c = zkControllerView(world);
+    return c ? [brokerNode(c.brokerId)] : undefined;
+  }
+  let best: { node: NodeId; epoch: number } | undefined;
+  for (const node of nodes.controllers) {
+    const ref = world.actor(node);
+    if (!inState(ref, leading)) continue;
+    const epoch = (ref!.getSnapshot() as { context: { epoch: number } }).context.epoch;
+    if (!best || epoch > best.epoch) best = { node, epoch };
+  }
+  return best ? [best.node] : undefined;
+}
+
+/** A KRaft voter that leads its epoch. */
+const leading: readonly string[] = ['Leader'];
 
 /** GroupCoordinator: a rebalance is under way (the join or the sync phase). */
 const rebalancing: readonly string[] = ['PreparingRebalance', 'CompletingRebalance'];

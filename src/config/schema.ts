@@ -15,6 +15,14 @@ export type TruncationRule = 'high-watermark' | 'leader-epoch' | 'leader-epoch-k
 export const configSchema = z.strictObject({
   brokers: z.number().int().min(1).max(9),
   partitions: z.number().int().min(1).max(16),
+  /**
+   * The partition count the control plane's per-partition work is charged for, in virtual time,
+   * when it is larger than the partitions the model runs (the ZooKeeper-vs-KRaft measurements,
+   * spec/controller.md): a ZooKeeper-mode controller reads this many partition states on failover
+   * and writes a broker's share of them when it fails. The other partitions exist only as that
+   * cost; no replica of theirs is run. Absent: the partitions run.
+   */
+  controlPlanePartitions: z.number().int().min(1).max(100_000).optional(),
   replicationFactor: z.number().int().min(1).max(9),
   minInsyncReplicas: z.number().int().min(1).max(9),
   /**

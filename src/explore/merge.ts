@@ -22,6 +22,8 @@ export interface SearchParameters {
   readonly tear: boolean;
   /** Swarm testing (absent in results written before it existed: false). */
   readonly swarm: boolean;
+  /** Crashed brokers restart after their ZooKeeper session expired (absent before it existed: false). */
+  readonly restartAfterSession: boolean;
   readonly maxEpisodes: number;
   readonly duration: number;
   readonly commit: string | null;
@@ -79,6 +81,7 @@ const searchSchema = z.object({
   correlated: z.boolean(),
   tear: z.boolean(),
   swarm: z.boolean().default(false),
+  restartAfterSession: z.boolean().default(false),
   maxEpisodes: count,
   duration: count,
   commit: z.string().nullable(),

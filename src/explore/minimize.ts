@@ -1,5 +1,5 @@
 import type { Scenario } from '../cluster/scenario.js';
-import { enforceBudget, type FaultBudget } from '../sim/faults.js';
+import { enforceBudget, withMinDowntime, type FaultBudget } from '../sim/faults.js';
 
 /**
  * A last pass after fast-check's shrinking, on the scenario itself: drop each fault in turn and
@@ -10,13 +10,15 @@ import { enforceBudget, type FaultBudget } from '../sim/faults.js';
  * tried; dropping a restart is allowed when the budget still holds (the broker then stays down,
  * a failure Kafka must survive too). Deterministic: faults are tried last to first.
  */
-export function minimizeFaults(scenario: Scenario, breaks: (s: Scenario) => boolean, budget: FaultBudget): Scenario {
+export function minimizeFaults(scenario: Scenario, breaks: (s: Scenario) => boolean, budget: FaultBudget, minDowntimeMs = 0): Scenario {
   let current = fewerRecords(scenario, breaks);
   for (let changed = true; changed; ) {
     changed = false;
     for (let i = current.faults.length - 1; i >= 0; i--) {
       const faults = current.faults.filter((_, j) => j !== i);
       if (enforceBudget(faults, budget).length !== faults.length) continue;
+      // Dropping one episode's crash can pair another's crash with a restart sooner than the search allowed.
+      if (minDowntimeMs > 0 && withMinDowntime(faults, minDowntimeMs).length !== faults.length) continue;
       const candidate: Scenario = { ...current, faults };
       if (breaks(candidate)) {
         current = candidate;

@@ -48,6 +48,7 @@ const aimText: Readonly<Record<Aim, string>> = {
   rejoined: 'the broker that rejoins the ISR',
   'group-coordinator': 'the group coordinator, mid-rebalance',
   'txn-coordinator': 'the transaction coordinator, mid-commit',
+  controller: 'the active controller',
 };
 
 /**

@@ -1,10 +1,11 @@
 import type { World } from '../sim/world.js';
-import type { ControllerContext } from './controller.js';
-import { CONTROLLER, brokerNode } from './protocol.js';
+import type { ControllerContext, ControllerPartition } from './controller.js';
+import { CONTROLLER, brokerNode, topicOf, type PartitionState } from './protocol.js';
 import { isControllerNode, type MetadataImage } from './raft-protocol.js';
 import type { QuorumControllerContext } from './quorum-controller.js';
 import type { ZkControllerContext } from './zk-controller.js';
-import { ZK_CONTROLLER_ACTOR, ZOOKEEPER } from './zk-protocol.js';
+import { ZK_CONTROLLER_ACTOR, ZOOKEEPER, partitionStatePath } from './zk-protocol.js';
+import type { ZookeeperContext } from './zookeeper.js';
 
 /**
  * The cluster's metadata as the control plane has decided it: in ZooKeeper mode the state of the
@@ -15,7 +16,7 @@ import { ZK_CONTROLLER_ACTOR, ZOOKEEPER } from './zk-protocol.js';
 export function controllerImage(world: World): MetadataImage | undefined {
   const one = world.actor(CONTROLLER);
   if (one) return (one.getSnapshot() as { context: ControllerContext }).context;
-  if (world.nodeIds().includes(ZOOKEEPER)) return zkControllerView(world)?.image;
+  if (world.nodeIds().includes(ZOOKEEPER)) return zkDecidedImage(world);
   let best: QuorumControllerContext | undefined;
   for (const node of world.nodeIds()) {
     if (!isControllerNode(node)) continue;
@@ -43,6 +44,30 @@ export function dataPartitionState(image: MetadataImage | undefined, p: number):
 
 /** Per world, the furthest committed image read so far and its high watermark. */
 const furthest = new WeakMap<World, { readonly highWatermark: number; readonly image: MetadataImage }>();
+
+/**
+ * ZooKeeper mode: the active controller's image, with each partition's leader, ISR and epochs as
+ * its state znode holds them. Before KIP-497 (2.7) leaders write their ISR changes to ZooKeeper
+ * themselves (Partition.updateIsr), and the controller's cache learns of them only later
+ * (/isr_change_notification, not modelled): the znode is the decided ISR, as in Kafka, where
+ * every controller reads it on failover. Without this a property would judge a shrunk ISR by
+ * the controller's stale cache.
+ */
+function zkDecidedImage(world: World): MetadataImage | undefined {
+  const image = zkControllerView(world)?.image;
+  if (!image) return undefined;
+  const store = (world.actor(ZOOKEEPER)?.getSnapshot() as { context: ZookeeperContext } | undefined)?.context.store;
+  if (!store) return image;
+  let partitions: ControllerPartition[] | undefined;
+  image.partitions.forEach((p, i) => {
+    const z = store.znodes.get(partitionStatePath(topicOf(p), p.partition));
+    if (!z || z.stat.version <= p.partitionEpoch) return;
+    const s = z.data as PartitionState;
+    partitions ??= image.partitions.slice();
+    partitions[i] = { ...p, leader: s.leader, isr: s.isr, leaderEpoch: s.leaderEpoch, partitionEpoch: z.stat.version };
+  });
+  return partitions ? { ...image, partitions } : image;
+}
 
 /** ZooKeeper mode: the running broker that is the active controller with the newest controller epoch. */
 export function zkControllerView(world: World): ZkControllerContext | undefined {

@@ -53,9 +53,11 @@ export type Fault =
  * - `group-coordinator`: the coordinator of the first consumer group, once the group is
  *   rebalancing (PreparingRebalance or CompletingRebalance);
  * - `txn-coordinator`: the coordinator of a transactional.id, once it is completing a commit or
- *   an abort (PrepareCommit, PrepareAbort).
+ *   an abort (PrepareCommit, PrepareAbort);
+ * - `controller`: the active controller: in ZooKeeper mode the broker that holds `/controller`
+ *   (the controller runs in a broker), in KRaft mode the Raft leader among the voters.
  */
-export const aims = ['leader', 'isr-followers', 'isr', 'rejoined', 'group-coordinator', 'txn-coordinator'] as const;
+export const aims = ['leader', 'isr-followers', 'isr', 'rejoined', 'group-coordinator', 'txn-coordinator', 'controller'] as const;
 export type Aim = (typeof aims)[number];
 /**
  * What an aimed fault does to its targets: a power loss (`crash`), a process crash, a cut from
@@ -65,9 +67,16 @@ export const aimedActions = ['crash', 'process-crash', 'isolate', 'isolate-from-
 export type AimedAction = (typeof aimedActions)[number];
 export type AimedFault = Extract<Fault, { type: 'aimed' }>;
 
-/** When a fault is over at the latest: a latency spike lasts, an aimed fault may wait its window and then last. */
+/**
+ * When a latency spike's last delayed message has arrived: one sent as the spike ends still takes
+ * the spike's extra latency. Until then the spike still acts on the run (a ping it delayed can
+ * expire a session after the spike is over), so the budget counts it until then.
+ */
+export const latencyOverBy = (f: { readonly at: number; readonly durationMs: number; readonly ms: number }): number => f.at + f.durationMs + f.ms;
+
+/** When a fault is over at the latest: a latency spike once its delayed messages arrived, an aimed fault may wait its window and then last. */
 export function faultOverBy(f: Fault): number {
-  if (f.type === 'latency') return f.at + f.durationMs;
+  if (f.type === 'latency') return latencyOverBy(f);
   if (f.type === 'aimed') return f.at + (f.windowMs ?? 0) + f.durationMs;
   return f.at;
 }
@@ -83,7 +92,8 @@ export const faultTypes: readonly FaultType[] = ['crash', 'shutdown', 'restart',
 /**
  * The fault budget (design decision 7): at most `maxFaulty` of the `nodes` may be faulty at
  * once, where faulty means crashed or shut down (until restarted), cut off by a partition (until
- * healed) or slowed by a latency spike (while it lasts). A single connection loss is not counted.
+ * healed) or slowed by a latency spike (while it lasts, and until the last message it delayed has
+ * arrived: `latencyOverBy`). A single connection loss is not counted.
  */
 export interface FaultBudget {
   readonly nodes: readonly NodeId[];
@@ -179,8 +189,9 @@ function tracker(recoveryMs = 0, cutsOff: CutsOff = () => true) {
           else for (const x of f.nodes) cut.delete(x);
           return;
         case 'latency':
-          // A node slower than replica.lag.time.max.ms is as good as cut off: it counts.
-          slow.set(f.node, Math.max(slow.get(f.node) ?? -1, f.at + f.durationMs));
+          // A node slower than replica.lag.time.max.ms is as good as cut off: it counts, until the
+          // last message the spike delayed has arrived (a late ping can still expire its session).
+          slow.set(f.node, Math.max(slow.get(f.node) ?? -1, latencyOverBy(f)));
           return;
         default:
           return;
@@ -313,4 +324,27 @@ export function randomFaultSchedule(rng: Rng, opts: RandomScheduleOptions): Faul
     }
   }
   return enforceBudget(out, opts.budget);
+}
+
+/**
+ * The schedule without the restarts that come sooner than `minDowntimeMs` after the crash (or
+ * shutdown) that took their node down: the node stays down until its next restart. A search that
+ * keeps crashed brokers down until their ZooKeeper session has expired (`restartAfterSession`)
+ * needs this after the budget dropped a crash, which can leave an earlier episode's restart
+ * behind a later crash. A node slowed by a latency spike when it crashed is heard from until the
+ * messages it had sent have arrived (`latencyOverBy`): its downtime counts from then.
+ */
+export function withMinDowntime(faults: readonly Fault[], minDowntimeMs: number): Fault[] {
+  const downSince = new Map<NodeId, number>();
+  const heardUntil = new Map<NodeId, number>();
+  const early = new Set<Fault>();
+  for (const f of sortFaults(faults)) {
+    if (f.type === 'latency') for (const n of [f.node, ...(f.peer === undefined ? [] : [f.peer])]) heardUntil.set(n, Math.max(heardUntil.get(n) ?? -1, latencyOverBy(f)));
+    if ((f.type === 'crash' || f.type === 'shutdown') && !downSince.has(f.node)) downSince.set(f.node, Math.max(f.at, heardUntil.get(f.node) ?? -1));
+    if (f.type !== 'restart') continue;
+    const since = downSince.get(f.node);
+    if (since !== undefined && f.at - since < minDowntimeMs) early.add(f);
+    else downSince.delete(f.node);
+  }
+  return faults.filter((f) => !early.has(f));
 }

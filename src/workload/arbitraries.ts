@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { enforceBudget, faultOverBy, type Aim, type AimedAction, type AimedFault, type Fault, type FaultBudget } from '../sim/faults.js';
+import { enforceBudget, faultOverBy, withMinDowntime, type Aim, type AimedAction, type AimedFault, type Fault, type FaultBudget } from '../sim/faults.js';
 import type { NodeId } from '../sim/network.js';
 import type { ScenarioInput } from '../cluster/scenario.js';
 
@@ -94,6 +94,8 @@ export interface SearchSpace {
   readonly tear?: boolean;
   readonly horizonMs: number;
   readonly maxEpisodes: number;
+  /** The shortest time a crashed or shut-down broker stays down (`restartAfterSession`); none by default. */
+  readonly minDowntimeMs?: number;
   /**
    * The longest consumer stall or crash the group and transaction searches draw: past the
    * consumers' session.timeout.ms by 300 ms, so that about half the stalls make zombies on any
@@ -143,7 +145,8 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
     const at = (episode.anchor === 'start' ? prevStart : prevEnd) + episode.gap;
     const e = { ...episode, at };
     const node = space.nodes[e.node]!;
-    const end = e.at + e.durationMs;
+    const down = e.kind === 'crash' || e.kind === 'process-crash' || e.kind === 'shutdown' || e.kind === 'correlated-crash';
+    const end = e.at + (down ? Math.max(e.durationMs, space.minDowntimeMs ?? 0) : e.durationMs);
     prevStart = at;
     prevEnd = e.kind === 'disconnect' ? at : end;
     switch (e.kind) {
@@ -177,8 +180,12 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
         break;
       }
       case 'controller-crash': {
-        const voter = space.controllers[e.node % space.controllers.length];
-        if (voter) faults.push({ at: e.at, type: 'crash', node: voter, ...torn }, { at: end, type: 'restart', node: voter });
+        if (space.controllers.length === 0) {
+          prevEnd = zkController(faults, e, space);
+          break;
+        }
+        const voter = space.controllers[e.node % space.controllers.length]!;
+        faults.push({ at: e.at, type: 'crash', node: voter, ...torn }, { at: end, type: 'restart', node: voter });
         break;
       }
       case 'aim-leader':
@@ -192,8 +199,11 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
         prevEnd = faultOverBy(faults[faults.length - 1]!);
         break;
       case 'controller-partition': {
-        const voter = space.controllers[e.node % space.controllers.length];
-        if (!voter) break;
+        if (space.controllers.length === 0) {
+          prevEnd = zkController(faults, e, space);
+          break;
+        }
+        const voter = space.controllers[e.node % space.controllers.length]!;
         // From everyone; from the other voters only (it may still think it leads: KAFKA-15489's
         // shape); or from the brokers only.
         const peers = space.controllers.filter((n) => n !== voter);
@@ -204,8 +214,40 @@ export function episodesToFaults(episodes: readonly Episode[], space: SearchSpac
       }
     }
   }
-  return enforceBudget(faults, space.budget);
+  const min = space.minDowntimeMs ?? 0;
+  if (min <= 0) return enforceBudget(faults, space.budget);
+  // Dropping an early restart keeps a node down longer, which the budget may refuse in turn.
+  let kept = enforceBudget(faults, space.budget);
+  for (let next = withMinDowntime(kept, min); next.length !== kept.length; next = withMinDowntime(kept, min)) kept = enforceBudget(next, space.budget);
+  return kept;
 }
+
+/**
+ * A controller episode in ZooKeeper mode (pushed to `faults`; returns when it is over at the latest): the active controller's broker crashed (`scope` peer or
+ * all; a process crash when `oneWay`, else a power loss) or cut off from ZooKeeper (`scope`
+ * controller: its session expires and another broker is elected) or from everyone (`partition`
+ * with `scope` all). It strikes at once, or not at all when no broker is the controller.
+ */
+function zkController(faults: Fault[], e: Episode & { at: number }, space: SearchSpace): number {
+  const crash: AimedAction = e.oneWay ? 'process-crash' : 'crash';
+  const action: AimedAction = e.kind === 'controller-crash' ? crash : e.scope === 'all' ? 'isolate' : 'isolate-from-controller';
+  const f: AimedFault = {
+    at: e.at,
+    type: 'aimed',
+    aim: 'controller',
+    action,
+    durationMs: downtime(e.durationMs, action, space),
+    upTo: 1,
+    windowMs: 0,
+    ...(space.tear && action === 'crash' ? { tear: true } : {}),
+  };
+  faults.push(f);
+  // The episode ends when its fault can be over at the latest.
+  return faultOverBy(f);
+}
+
+/** An aimed crash stays down at least the search's minimum downtime (`restartAfterSession`). */
+const downtime = (ms: number, action: AimedAction, space: SearchSpace) => (action === 'crash' || action === 'process-crash' ? Math.max(ms, space.minDowntimeMs ?? 0) : ms);
 
 /**
  * An aimed episode's fault. The episode's fields choose the action, so that an aimed episode is
@@ -229,7 +271,7 @@ function aimedFault(e: Episode, at: number, space: SearchSpace): AimedFault {
     type: 'aimed',
     aim,
     action,
-    durationMs: e.durationMs,
+    durationMs: downtime(e.durationMs, action, space),
     // Some or all of the followers (`other` picks how many): isolating one of two lets the ISR
     // shrink to the leader and the other follower, which is how an unclean election loses data.
     // The whole ISR is struck once it is no larger than the budget.

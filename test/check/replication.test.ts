@@ -147,8 +147,9 @@ describe('each replication invariant holds on default within its budget (quick s
 
   it('strong-isr breaks on Kafka 3.9 with a budget of 2 (the last replica standing, which KIP-966 addresses)', async () => {
     // Broker faults only: the budget is about brokers (controller faults would thin the search).
-    // Seeds 2-5 find it in 861, 270, 198 and 453 runs; seed 1 not within 1,000.
-    const r = await explore({ property: 'strong-isr', kafka: '3.9', preset: 'default', runs: 1000, seed: 4, budget: 2, faults: defaultEpisodeKinds });
+    // Seed 2 finds it in 861 runs; seeds 3 and 4 (270 and 198 runs before latency spikes counted
+    // until their delayed messages arrive) no longer within 1,000; seed 1 not within 1,000.
+    const r = await explore({ property: 'strong-isr', kafka: '3.9', preset: 'default', runs: 1000, seed: 2, budget: 2, faults: defaultEpisodeKinds });
     expect(r.found).toBe(true);
     expect(r.shrunkSteps).toBeLessThanOrEqual(15);
   });

@@ -14,7 +14,10 @@ async function shard(name: string, ...argv: string[]): Promise<{ file: string; j
   return { file, json: JSON.parse(r.stdout), code: r.code };
 }
 
-const refuted = ['--property', 'no-acked-loss', '--config', 'acks1', '--runs', '100', '--seed', '7'];
+// Broker faults only: acks=1's loss is found from seed 1 at run 29 (the default search, with the
+// controller faults, no longer finds it from seed 7 since latency spikes count until their
+// delayed messages arrive).
+const refuted = ['--property', 'no-acked-loss', '--config', 'acks1', '--faults', 'crash,partition,latency,disconnect', '--runs', '100', '--seed', '1'];
 const holding = ['--property', 'no-acked-loss', '--config', 'default', '--runs', '12', '--duration', '600', '--seed', '3'];
 
 describe('kafka-model explore --workers / --shard and merge', () => {
@@ -23,7 +26,7 @@ describe('kafka-model explore --workers / --shard and merge', () => {
     const one = await shard('r-w2.json', ...refuted, '--workers', '2');
     expect(one.code).toBe(1);
     const verdict = (j: Record<string, unknown>) => ({ found: j.found, runs: j.runs, seed: j.seed, runIndex: j.runIndex, scenario: j.scenario, story: j.story });
-    expect(one.json).toMatchObject({ found: true, seed: 7, shard: null, workers: 2, runIndex: 26, runs: 27 });
+    expect(one.json).toMatchObject({ found: true, seed: 1, shard: null, workers: 2, runIndex: 29, runs: 30 });
 
     const s1 = await shard('r-1.json', ...refuted, '--shard', '1/2');
     const s2 = await shard('r-2.json', ...refuted, '--shard', '2/2', '--workers', '2');
@@ -40,7 +43,7 @@ describe('kafka-model explore --workers / --shard and merge', () => {
 
     const text = await cli('merge', s1.file, s2.file);
     expect(text.stdout).toMatch(/no-acked-loss on acks1, Kafka 4\.\d \(fault budget 1\), 2 shards merged: VIOLATED after \d+ runs of the whole search/);
-    expect(text.stdout).toContain(`Found by run ${one.json.runIndex} of seed 7`);
+    expect(text.stdout).toContain(`Found by run ${one.json.runIndex} of seed 1`);
   });
 
   it('holds: the shards\' runs add up to the whole search, and merge says it held over them', async () => {

@@ -1,3 +1,4 @@
+import { defaultEpisodeKinds } from '../../src/workload/arbitraries.js';
 import { describe, expect, it } from 'vitest';
 import { exploreParallel } from '../../src/explore/parallel.js';
 import { exploreAsync, type ExploreOptions } from '../../src/explore/search.js';
@@ -11,8 +12,10 @@ async function runsOf(opts: ExploreOptions, slice?: Slice): Promise<Map<number, 
   return runs;
 }
 
-// acks=1 loses an acknowledged record when its leader loses power: run 26 of seed 7 finds it.
-const refuted: ExploreOptions = { property: 'no-acked-loss', preset: 'acks1', runs: 100, seed: 7 };
+// acks=1 loses an acknowledged record when its leader loses power: run 29 of seed 1 finds it,
+// with broker faults only (since latency spikes count until their delayed messages arrive, the
+// default search no longer finds it from seed 7, where run 26 did).
+const refuted: ExploreOptions = { property: 'no-acked-loss', preset: 'acks1', runs: 100, seed: 1, faults: defaultEpisodeKinds };
 const holding: ExploreOptions = { property: 'no-acked-loss', preset: 'default', runs: 16, seed: 2, durationMs: 600 };
 
 describe('a search split into shards and workers', () => {
@@ -31,7 +34,7 @@ describe('a search split into shards and workers', () => {
     expect(whole.runIndex).toBe(whole.runs - 1);
     // Two worker threads (this thread only waits, then shrinks), so both threads search.
     const two = await exploreParallel(refuted, 2, { searchHere: false });
-    expect({ runs: two.runs, runIndex: two.runIndex, seed: two.seed }).toEqual({ runs: whole.runs, runIndex: whole.runIndex, seed: 7 });
+    expect({ runs: two.runs, runIndex: two.runIndex, seed: two.seed }).toEqual({ runs: whole.runs, runIndex: whole.runIndex, seed: 1 });
     expect(two.scenario).toEqual(whole.scenario);
     expect(two.story).toEqual(whole.story);
     expect(two.runsBySearcher).toHaveLength(2);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { enforceBudget, peakFaulty, randomFaultSchedule, type Fault } from '../../src/sim/faults.js';
+import { BudgetGuard, enforceBudget, peakFaulty, randomFaultSchedule, withMinDowntime, type Fault } from '../../src/sim/faults.js';
 import { Rng } from '../../src/sim/rng.js';
 
 const nodes = ['b1', 'b2', 'b3', 'b4', 'b5'];
@@ -24,6 +24,31 @@ describe('fault schedules', () => {
       { at: 9, type: 'heal' },
     ];
     expect(enforceBudget(s, { nodes, maxFaulty: 1 })).toEqual(s);
+  });
+
+  it('a latency spike counts until its last delayed message arrives, in enforceBudget and in the run-time BudgetGuard alike', () => {
+    const spike: Fault = { at: 10, type: 'latency', node: 'b1', ms: 100, durationMs: 50 };
+    // b2 crashes after the spike's window (60) but before a message sent at its end arrives (160).
+    const during: Fault = { at: 120, type: 'crash', node: 'b2' };
+    const after: Fault = { at: 160, type: 'crash', node: 'b3' };
+    expect(enforceBudget([spike, during], { nodes, maxFaulty: 1 })).toEqual([spike]);
+    expect(enforceBudget([spike, after], { nodes, maxFaulty: 1 })).toEqual([spike, after]);
+    const guard = new BudgetGuard({ nodes, maxFaulty: 1 });
+    expect(guard.admit([spike])).toBe(true);
+    expect(guard.admit([during])).toBe(false);
+    expect(guard.admit([after])).toBe(true);
+  });
+
+  it('withMinDowntime drops a restart sooner than the minimum after the crash that took its node down', () => {
+    const s: Fault[] = [
+      { at: 200, type: 'crash', node: 'b2' },
+      { at: 255, type: 'restart', node: 'b2' },
+      { at: 300, type: 'restart', node: 'b2' },
+      { at: 310, type: 'crash', node: 'b3' },
+      { at: 410, type: 'restart', node: 'b3' },
+    ];
+    expect(withMinDowntime(s, 100).map((f) => `${f.type}:${'node' in f ? f.node : ''}@${f.at}`)).toEqual(['crash:b2@200', 'restart:b2@300', 'crash:b3@310', 'restart:b3@410']);
+    expect(withMinDowntime(s, 0)).toEqual(s);
   });
 
   it('enforceBudget drops the fault that would exceed the budget', () => {

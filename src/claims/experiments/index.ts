@@ -1,6 +1,7 @@
 import type { Experiment } from '../types.js';
 import { idleConsumers, morePartitionsMoreConsumers, noThroughputBeyondPartitions, oneEach, onePartitionOneConsumer, singleConsumerTakesAll } from './assignors.js';
 import { notModelled } from './common.js';
+import { controlPlaneFailover } from './control-plane.js';
 import { atLeastOnceDuplicates, atMostOnceLoss, consumersPull, eventsPushed, exactlyOnce } from './delivery.js';
 import { groupExperiments } from './groups.js';
 import { consumptionDeletesNothing, neverRemoved, replayFromStart, retentionBySize, retentionByTime } from './log.js';
@@ -40,7 +41,7 @@ export const experiments: Readonly<Record<string, Experiment>> = {
   ...groupExperiments,
   performance: notModelled('performance (throughput, latency, disk and network cost) is outside a model of protocol behaviour: virtual time has no cost model for disks, page cache or sendfile'),
   architecture: notModelled('a statement about system design or deployment (which team creates topics, how services are coupled), not a behaviour of the protocol'),
-  roadmap: notModelled('a statement about Kafka\'s history and roadmap; the model has a KRaft controller only and no ZooKeeper mode to compare with'),
+  'control-plane-failover': controlPlaneFailover,
   'exactly-once': exactlyOnce,
   'topic-admin': partitionsAtCreation,
   'partition-growth-order': partitionGrowthOrder,

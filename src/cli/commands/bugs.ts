@@ -41,6 +41,7 @@ function searchFlags(b: HistoricalBug, seed: number): string {
     ...(s.correlated ? ['--correlated'] : []),
     ...(s.maxEpisodes === undefined ? [] : [`--max-episodes ${s.maxEpisodes}`]),
     ...(s.durationMs === undefined ? [] : [`--duration ${s.durationMs}`]),
+    ...(s.restartAfterSession ? ['--restart-after-session'] : []),
     `--seed ${seed}`,
   ].join(' ');
 }

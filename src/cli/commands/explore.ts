@@ -67,11 +67,12 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .addOption(kafkaOption())
     .addOption(new Option('--runs <n>', 'runs to explore').default(1000).argParser(parseNonNegativeInt('runs')))
     .addOption(new Option('--seed <n>', 'seed of the search').default(1).argParser(parseSeed))
-    .option('--faults <list>', `fault kinds to inject, of ${episodeKinds.join(',')} (default: ${defaultEpisodeKinds.join(',')}, and in KRaft mode ${controllerEpisodeKinds.join(',')})`)
+    .option('--faults <list>', `fault kinds to inject, of ${episodeKinds.join(',')} (default: ${[...defaultEpisodeKinds, ...controllerEpisodeKinds].join(',')}; controller episodes strike KRaft's voters, or in ZooKeeper mode the broker that is the controller)`)
     .addOption(new Option('--budget <n>', 'brokers that may be faulty at once (default: RF - min.insync.replicas)').argParser(parseNonNegativeInt('budget')))
     .option('--correlated', 'also crash every replica of a partition at once (needs a budget of RF), and let brokers lose power together')
     .option('--tear', 'a power loss may keep part of the unflushed writes, and tear the last one')
     .option('--aim', 'also inject faults aimed at roles, resolved from the model\'s state as they strike: the leader, the ISR\'s followers, the whole ISR once it has shrunk, a broker that rejoins the ISR, and the coordinator of a group or transaction property')
+    .option('--restart-after-session', 'a crashed broker restarts only once its old ZooKeeper session has expired (Kafka refuses to start a broker whose old registration lingers)')
     .option('--swarm', 'swarm testing: each run injects only a random subset of the fault kinds')
     .addOption(new Option('--max-episodes <n>', 'fault episodes per run (at most)').default(6).argParser(parseNonNegativeInt('max-episodes')))
     .addOption(new Option('--duration <ms>', 'virtual milliseconds per run').default(1500).argParser(parseNonNegativeInt('duration')))
@@ -85,7 +86,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .addOption(new Option('--max-states <n>', 'with --exhaustive: stop after this many distinct states (the bound is then not exhausted)').argParser(parseNonNegativeInt('max-states')))
     .option('--json', 'print {"property","kafka","config","runs","found","seed","runIndex","shard","search","shrunkSteps","foundMs","elapsedMs","scenario",...}')
     .option('--out <file>', 'write the counterexample scenario to this file')
-    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults?: string; budget?: number; correlated?: boolean; tear?: boolean; aim?: boolean; swarm?: boolean; maxEpisodes: number; duration: number; commit?: string; workers?: string; shard?: string; json?: boolean; out?: string; kafka?: string; exhaustive?: boolean; depth: number; brokers: number; records: number; maxStates?: number }, cmd: Command) => {
+    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults?: string; budget?: number; correlated?: boolean; tear?: boolean; aim?: boolean; swarm?: boolean; restartAfterSession?: boolean; maxEpisodes: number; duration: number; commit?: string; workers?: string; shard?: string; json?: boolean; out?: string; kafka?: string; exhaustive?: boolean; depth: number; brokers: number; records: number; maxStates?: number }, cmd: Command) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
       if (opts.kafka !== undefined) releaseNamed(opts.kafka);
       // A flag of the other mode is a mistake, not a no-op: say so rather than ignore it.
@@ -130,6 +131,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
         ...(opts.tear ? { tear: true } : {}),
         ...(opts.aim ? { aim: true } : {}),
         ...(opts.swarm ? { swarm: true } : {}),
+        ...(opts.restartAfterSession ? { restartAfterSession: true } : {}),
         maxEpisodes: opts.maxEpisodes,
         durationMs: opts.duration,
         ...(opts.commit ? { commit: opts.commit as (typeof policies)[number] } : {}),
@@ -164,6 +166,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
             correlated: opts.correlated ?? false,
             tear: opts.tear ?? false,
             swarm: opts.swarm ?? false,
+            restartAfterSession: opts.restartAfterSession ?? false,
             maxEpisodes: opts.maxEpisodes,
             duration: opts.duration,
             commit: opts.commit ?? null,
