@@ -147,9 +147,10 @@ describe('each replication invariant holds on default within its budget (quick s
 
   it('strong-isr breaks on Kafka 3.9 with a budget of 2 (the last replica standing, which KIP-966 addresses)', async () => {
     // Broker faults only: the budget is about brokers (controller faults would thin the search).
-    // Seed 2 finds it in 861 runs; seeds 3 and 4 (270 and 198 runs before latency spikes counted
-    // until their delayed messages arrive) no longer within 1,000; seed 1 not within 1,000.
-    const r = await explore({ property: 'strong-isr', kafka: '3.9', preset: 'default', runs: 1000, seed: 2, budget: 2, faults: defaultEpisodeKinds });
+    // Uniform faults: seed 2 finds it in 861 runs (43 s). With faults aimed at the ISR (--aim),
+    // seed 18 finds it in 95 runs and shrinks it to 14 steps in about 12 s in all; of seeds 1-20,
+    // 8 (57 runs, 16 steps) and 18 find it within 400 runs.
+    const r = await explore({ property: 'strong-isr', kafka: '3.9', preset: 'default', runs: 400, seed: 18, budget: 2, faults: defaultEpisodeKinds, aim: true });
     expect(r.found).toBe(true);
     expect(r.shrunkSteps).toBeLessThanOrEqual(15);
   });
