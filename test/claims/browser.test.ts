@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /**
- * docs/claims.html renders in headless Chromium: one SVG diagram per counterexample, each with
+ * docs/claims.html renders in headless Chromium: one SVG diagram per counterexample, witness and
+ * measured plot, each with
  * a non-zero size, and no console errors. Skips only when there is no Chromium and not in CI.
  */
 const chromium = '/usr/bin/chromium';
@@ -26,7 +27,10 @@ describe.skipIf(skip)('docs/claims.html in a browser', () => {
       });
       page.on('pageerror', (e) => errors.push(e.message));
       await page.goto(`file://${html}`);
-      const expected = (readFileSync(html, 'utf8').match(/<p><b>Counterexample<\/b>/g) ?? []).length;
+      const text = readFileSync(html, 'utf8');
+      // One diagram per counterexample and witness, and one plot per claim with measurements.
+      const expected = (text.match(/<div class="diagram">/g) ?? []).length;
+      expect(expected).toBeGreaterThanOrEqual((text.match(/<p><b>Counterexample<\/b>/g) ?? []).length + (text.match(/<p><b>Measurements<\/b>/g) ?? []).length);
       expect(expected).toBeGreaterThan(0);
       const sizes = await page.$$eval('.diagram > svg', (els) => els.map((e) => e.getBoundingClientRect()).map((r) => [r.width, r.height]));
       expect(sizes.length).toBe(expected);
