@@ -7,6 +7,7 @@ import type { AcceptedCommit, CoordinatorContext, TxnDecision } from '../machine
 import { groupActor } from '../machines/group-protocol.js';
 import { brokerNode, partitionName, type ProducedValue } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
+import { polledRecords } from '../sim/history.js';
 import type { Invariant, World } from '../sim/world.js';
 
 /**
@@ -151,15 +152,13 @@ export function groupInvariants(config: ClusterConfig, workload: ProduceWorkload
     observedAt = world.now;
     for (; historyRead < world.history.length; historyRead++) {
       const op = world.history[historyRead]!;
-      if (op.f !== 'poll' || op.type !== 'ok' || typeof op.process !== 'string') continue;
+      if (op.f !== 'poll' || typeof op.process !== 'string') continue;
       const g = groups.findIndex((_, i) => (op.process as string).startsWith(`${groupId(i)}-c`));
       if (g < 0) continue;
-      for (const mop of op.value as [string, Record<string, [number, number][]>?][]) {
-        for (const [p, records] of Object.entries(mop[1] ?? {})) {
-          let seen = polled.get(key(g, Number(p)));
-          if (!seen) polled.set(key(g, Number(p)), (seen = new Set()));
-          for (const [offset] of records) seen.add(offset);
-        }
+      for (const { partition, offset } of polledRecords(op)) {
+        let seen = polled.get(key(g, partition));
+        if (!seen) polled.set(key(g, partition), (seen = new Set()));
+        seen.add(offset);
       }
     }
     for (const c of consumers(world, groups)) {

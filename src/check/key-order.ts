@@ -2,6 +2,7 @@ import { groupId, type ProduceWorkload } from '../cluster/kafka.js';
 import type { ClusterConfig } from '../config/schema.js';
 import { brokerNode, partitionName, type ProducedValue } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
+import { polledRecords } from '../sim/history.js';
 import type { World } from '../sim/world.js';
 import type { GroupInvariant } from './groups.js';
 
@@ -18,8 +19,6 @@ import type { GroupInvariant } from './groups.js';
  * the consumers' polls, and within a poll the order the records were handed over).
  */
 export const keyOrderPropertyId = 'key-order';
-
-type PollValue = [[string, Record<string, [number, number][]>?]];
 
 /** The record at an offset of the data topic's partition p, from any replica that holds it below its HW. */
 function recordAt(world: World, config: ClusterConfig, p: number, offset: number): ProducedValue | undefined {
@@ -44,19 +43,17 @@ export function keyOrderViolation(world: World, config: ClusterConfig, g: number
   const firstSeen = new Set<string>();
   const order = new Map<string, { value: number; partition: number; offset: number; time: number }[]>();
   for (const op of world.history) {
-    if (op.f !== 'poll' || op.type !== 'ok' || typeof op.process !== 'string' || !op.process.startsWith(prefix)) continue;
-    for (const [p, recs] of Object.entries((op.value as PollValue)[0][1] ?? {})) {
-      for (const [offset] of recs) {
-        const id = `${p}:${offset}`;
-        if (firstSeen.has(id)) continue;
-        firstSeen.add(id);
-        const r = recordAt(world, config, Number(p), offset);
-        if (!r || r.control !== undefined || !acked.has(`${r.producer}:${r.value}`)) continue;
-        const k = `${r.producer}:${r.key}`;
-        let list = order.get(k);
-        if (!list) order.set(k, (list = []));
-        list.push({ value: r.value, partition: Number(p), offset, time: op.time });
-      }
+    if (typeof op.process !== 'string' || !op.process.startsWith(prefix)) continue;
+    for (const { partition, offset } of polledRecords(op)) {
+      const id = `${partition}:${offset}`;
+      if (firstSeen.has(id)) continue;
+      firstSeen.add(id);
+      const r = recordAt(world, config, partition, offset);
+      if (!r || r.control !== undefined || !acked.has(`${r.producer}:${r.value}`)) continue;
+      const k = `${r.producer}:${r.key}`;
+      let list = order.get(k);
+      if (!list) order.set(k, (list = []));
+      list.push({ value: r.value, partition, offset, time: op.time });
     }
   }
   for (const [k, list] of [...order].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

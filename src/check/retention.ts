@@ -2,6 +2,7 @@ import { consumerNode } from '../cluster/kafka.js';
 import type { GroupSpec } from '../cluster/scenario.js';
 import type { ConsumerContext } from '../machines/consumer.js';
 import { partitionName } from '../machines/protocol.js';
+import { polledRecords } from '../sim/history.js';
 import type { World } from '../sim/world.js';
 
 /**
@@ -30,8 +31,6 @@ export interface ResetLoss {
   readonly skippedRetained: number;
 }
 
-type PollValue = [[string, Record<string, [number, unknown][]>?]];
-
 /** The log start of each partition over time, from the replicas' retention notes (the furthest any replica reached). */
 function logStartAt(world: World): (partition: number, time: number) => number {
   const moves: { t: number; partition: string; logStart: number }[] = [];
@@ -49,8 +48,8 @@ export function laggingGroupLoss(world: World, groups: readonly GroupSpec[], g: 
   const members = Array.from({ length: spec.consumers }, (_, i) => consumerNode(g, i));
   const processed: { time: number; partition: number; offset: number }[] = [];
   for (const op of world.history) {
-    if (!members.includes(String(op.process)) || op.f !== 'poll' || op.type !== 'ok') continue;
-    for (const [p, recs] of Object.entries((op.value as PollValue)[0][1] ?? {})) for (const [o] of recs) processed.push({ time: op.time, partition: Number(p), offset: o });
+    if (!members.includes(String(op.process))) continue;
+    for (const r of polledRecords(op)) processed.push({ time: op.time, ...r });
   }
   const startAt = logStartAt(world);
   const out: ResetLoss[] = [];

@@ -13,3 +13,22 @@ export interface HistoryOp {
   value: unknown;
   error?: string;
 }
+
+/** One record a poll returned: its partition (the history's key) and offset. */
+export interface PolledRecord {
+  readonly partition: number;
+  readonly offset: number;
+}
+
+/**
+ * The records a completed poll returned, in the order it handed them over (partitions in
+ * ascending order within a micro-op); none for any other operation.
+ */
+export function polledRecords(op: HistoryOp): PolledRecord[] {
+  if (op.f !== 'poll' || op.type !== 'ok') return [];
+  const out: PolledRecord[] = [];
+  for (const mop of op.value as [string, Record<string, [number, unknown][]>?][]) {
+    for (const [p, recs] of Object.entries(mop[1] ?? {})) for (const [offset] of recs) out.push({ partition: Number(p), offset });
+  }
+  return out;
+}

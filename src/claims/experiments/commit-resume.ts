@@ -1,5 +1,6 @@
 import { runScenario } from '../../cluster/run.js';
 import { parseScenario, type ScenarioInput } from '../../cluster/scenario.js';
+import { polledRecords } from '../../sim/history.js';
 import type { World } from '../../sim/world.js';
 import type { Experiment, ExperimentContext } from '../types.js';
 
@@ -40,15 +41,16 @@ interface Msg {
   offsets?: readonly { partition: number; offset: number }[];
 }
 
-type PollValue = [[string, Record<string, [number, unknown][]>?]];
-
 /** The offsets of each poll a consumer completed, in order, with the poll's time. */
 function polls(world: World, consumer: string): { time: number; partition: number; offsets: number[] }[] {
   const out: { time: number; partition: number; offsets: number[] }[] = [];
   for (const op of world.history) {
-    if (op.process !== consumer || op.f !== 'poll' || op.type !== 'ok') continue;
-    const read = (op.value as PollValue)[0][1] ?? {};
-    for (const [p, recs] of Object.entries(read)) if (recs.length > 0) out.push({ time: op.time, partition: Number(p), offsets: recs.map((r) => r[0]) });
+    if (op.process !== consumer) continue;
+    for (const r of polledRecords(op)) {
+      const last = out.at(-1);
+      if (last?.time === op.time && last.partition === r.partition) last.offsets.push(r.offset);
+      else out.push({ time: op.time, partition: r.partition, offsets: [r.offset] });
+    }
   }
   return out;
 }
