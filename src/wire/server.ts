@@ -74,13 +74,22 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const clock = setInterval(() => cluster.advance(), 5);
   const groupClock = setInterval(() => groups.tick(), 100);
 
-  const close = (c: Connection) => {
+  /**
+   * Closes a client's connection. `reset`: the broker is down, and the connection is reset (RST)
+   * rather than closed in order (FIN). A killed process's kernel sends FIN on its idle
+   * connections, but RST on one with unread data and on every later connection attempt; serve
+   * resets them all. SIMPLIFICATION (spec/wire.md), chosen for a client bug: on an orderly close,
+   * kafkajs 2.2's consumer fetchers retry the closed connection's cached error in a loop that
+   * never yields to the event loop, and a process serving and consuming at once stops (issue 14).
+   */
+  const close = (c: Connection, reset = false) => {
     if (c.closed) return;
     c.closed = true;
     connections.delete(c);
     for (const resolve of c.pending.values()) resolve(undefined);
     c.pending.clear();
-    c.socket.destroy();
+    if (reset) c.socket.resetAndDestroy();
+    else c.socket.destroy();
   };
 
   const contextOf = (c: Connection, header: RequestHeader): HandlerContext => ({
@@ -160,7 +169,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
         if (c.closed) break;
         if (e instanceof MalformedFrame || e instanceof BrokerUnreachable) {
           log(`${c.node}: closing the connection: ${e.message}`);
-          close(c);
+          close(c, e instanceof BrokerUnreachable);
         } else {
           log(`${c.node}: closing the connection after an internal error: ${(e as Error).stack ?? String(e)}`);
           close(c);
@@ -174,7 +183,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     // A broker that is down refuses connections, as a dead process's port would; so does a
     // server that is closing (a connection accepted as it closes would keep it open forever).
     if (closing || !cluster.isUp(cluster.brokerNode(brokerId))) {
-      socket.destroy();
+      socket.resetAndDestroy();
       return;
     }
     socket.setNoDelay(true);
@@ -182,7 +191,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     const node = cluster.connect((m) => {
       if (m.type === 'net.disconnected') {
         // The broker this connection talks to crashed: its TCP connections reset.
-        if ((m as unknown as { peer: string }).peer === cluster.brokerNode(brokerId)) close(c);
+        if ((m as unknown as { peer: string }).peer === cluster.brokerNode(brokerId)) close(c, true);
         return;
       }
       const id = (m as unknown as { requestId?: number }).requestId;

@@ -116,7 +116,15 @@ export class WorkloadClient {
       heartbeatInterval: Math.max(100, Math.floor(this.config.sessionTimeoutMs / 10)),
       maxWaitTimeInMs: Math.max(50, Math.min(500, this.config.pollMs)),
       allowAutoTopicCreation: false,
-      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+      retry: {
+        retries: 2,
+        initialRetryTime: 100,
+        maxRetryTime: 1_000,
+        // kafkajs restarts a crashed consumer on a timer it sets only after its own disconnect
+        // has run (consumer/index.js onCrash), so a close() that lands in between is undone and
+        // the process never exits. Restart only the consumer this client still uses.
+        restartOnFailure: async () => this.consumer === consumer,
+      },
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {
