@@ -13,6 +13,7 @@ import {
   renderReport,
   runConform,
   summary,
+  nothingChecked,
   verdictOf,
   writeRunFiles,
 } from '../../oracle/conform/index.js';
@@ -109,6 +110,9 @@ export const registerConform: RegisterCommand = (program, io, setExitCode) => {
       if (faultNames.length > 0 && mockBrokers === undefined && serveBrokers === undefined) {
         throw new InputError('--fault needs --mock-cluster or --serve: faults are injected through the cluster under test');
       }
+      if (faultNames.includes('leader-failover') && (mockBrokers ?? 0) < 2) {
+        throw new InputError('--fault leader-failover needs --mock-cluster 2 or more: a partition fails over to another broker');
+      }
       if (flags.subVia !== 'assign' && flags.subVia !== 'subscribe') {
         throw new InputError(`--sub-via must be assign or subscribe, got ${JSON.stringify(flags.subVia)}`);
       }
@@ -155,11 +159,13 @@ export const registerConform: RegisterCommand = (program, io, setExitCode) => {
           const m = mock;
           options.brokers = m.bootstrap;
           // The mock answers CreateTopics with no controller; its launcher creates them.
+          const created: string[] = [];
           options.createTopics = async (topics) => {
             for (const t of topics) await m.createTopic(t, 1, Math.min(3, mockBrokers));
+            created.push(...topics);
           };
           options.faults = faultNames.map(
-            (name): Fault => mockFault(name as MockFaultName, m, { brokers: mockBrokers, requestTimeoutMs, intervalMs: faultIntervalMs }),
+            (name): Fault => mockFault(name as MockFaultName, m, { brokers: mockBrokers, requestTimeoutMs, intervalMs: faultIntervalMs, topics: created }),
           );
         }
         const run = await runConform(options).catch((e: unknown) => {
@@ -175,7 +181,16 @@ export const registerConform: RegisterCommand = (program, io, setExitCode) => {
           io.err(`conform: wrote ${files.join(', ')}\n`);
         }
         io.out(flags.json ? `${JSON.stringify(summary(run), null, 2)}\n` : renderReport(run));
-        setExitCode(verdictOf(run) === 'valid' ? 0 : 1);
+        const verdict = verdictOf(run);
+        // Nothing acknowledged or nothing read: not a verdict on the target, like bad input (exit 2).
+        if (verdict === 'nothing-checked') {
+          io.err(`conform: nothing checked: ${nothingChecked(run)}\n`);
+          // Issue 14: kafkajs asks the controller for an idempotent producer's id (InitProducerId).
+          if (mockBrokers !== undefined && options.idempotent && (run.stats.completions['send']?.['ok'] ?? 0) === 0) {
+            io.err('conform: the librdkafka mock cluster names a controller that is none of its brokers, and kafkajs sends InitProducerId to the controller: --idempotent cannot be tested against --mock-cluster\n');
+          }
+        }
+        setExitCode(verdict === 'valid' ? 0 : verdict === 'nothing-checked' ? 2 : 1);
       } finally {
         await mock?.close();
         await served?.close();

@@ -15,7 +15,7 @@
 import type { Fault } from './runner.js';
 import { ApiKey, KafkaError, type MockCluster } from './mock-cluster.js';
 
-export const mockFaultNames = ['slow-produce', 'produce-errors'] as const;
+export const mockFaultNames = ['slow-produce', 'produce-errors', 'leader-failover'] as const;
 export type MockFaultName = (typeof mockFaultNames)[number];
 
 export interface MockFaultOptions {
@@ -23,6 +23,8 @@ export interface MockFaultOptions {
   /** The clients' request timeout: slow-produce answers later than this. */
   requestTimeoutMs: number;
   intervalMs: number;
+  /** The workload's topics, filled in once they are created (leader-failover moves their leaders). */
+  topics: readonly string[];
 }
 
 export function mockFault(name: MockFaultName, mock: MockCluster, o: MockFaultOptions): Fault {
@@ -55,6 +57,32 @@ export function mockFault(name: MockFaultName, mock: MockCluster, o: MockFaultOp
         },
         // No heal: librdkafka 2.0.2 cannot clear a broker's stack, and a delay left over
         // touches only a later Produce; the final phase sends nothing.
+      };
+    }
+    case 'leader-failover': {
+      // A broker goes down (the mock closes its connections and refuses new ones) and every
+      // workload partition's leadership moves to the next broker, so the partitions it led fail
+      // over; the broker downed before comes back first, so at most one is down. The mock keeps
+      // one log per partition, not one per replica: a fail-over loses nothing by itself, and what
+      // it tests is the client (metadata refresh, retries, duplicates on retry).
+      let down: number | undefined;
+      let next = 0;
+      return {
+        name,
+        intervalMs: o.intervalMs,
+        async inject() {
+          if (down !== undefined) await mock.command(`broker-up ${down}`);
+          const broker = brokerIds[next++ % brokerIds.length]!;
+          const leader = brokerIds[(broker % brokerIds.length)]!;
+          for (const topic of o.topics) await mock.command(`leader ${topic} 0 ${leader}`);
+          await mock.command(`broker-down ${broker}`);
+          down = broker;
+          return `broker ${broker} down; the leaders of ${o.topics.length} partitions moved to broker ${leader}`;
+        },
+        async heal() {
+          if (down !== undefined) await mock.command(`broker-up ${down}`);
+          down = undefined;
+        },
       };
     }
     case 'produce-errors':

@@ -5,10 +5,35 @@ import { toEdn, toJsonLine } from './history.js';
 import type { ConformRun } from './runner.js';
 import { plural } from '../../text.js';
 
-export type Verdict = 'valid' | 'invalid' | 'unchecked';
+export type Verdict = 'valid' | 'invalid' | 'unchecked' | 'nothing-checked';
+
+/**
+ * Why the run's history cannot support a VALID verdict, or undefined when it can: a history in
+ * which no send was acknowledged, or no poll returned a record, has nothing for the checker to
+ * find lost or reordered (issue 14). Names the sends' most frequent error, which usually says why.
+ */
+export function nothingChecked(run: ConformRun): string | undefined {
+  const sends = run.stats.completions['send'] ?? {};
+  if ((sends['ok'] ?? 0) === 0) {
+    const errors = new Map<string, number>();
+    for (const op of run.ops) if (op.f === 'send' && op.type !== 'invoke' && op.error !== undefined) errors.set(op.error, (errors.get(op.error) ?? 0) + 1);
+    const [common, n] = [...errors].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))[0] ?? [];
+    const invoked = run.ops.filter((op) => op.f === 'send' && op.type === 'invoke').length;
+    const ended = Object.entries(sends).map(([t, k]) => `${k} ${t}`);
+    const story = `${invoked} invoked, ${ended.length > 0 ? ended.join(', ') : 'none completed'}`;
+    return `no send was acknowledged (${story})${common === undefined ? '' : `; most often: ${common} (${n})`}`;
+  }
+  if (run.stats.recordsPolled === 0) return 'no poll returned a record';
+  return undefined;
+}
 
 export function verdictOf(run: ConformRun): Verdict {
   if (!run.result) return 'unchecked';
+  // Jepsen calls a history with no transaction graph invalid (empty-transaction-graph); here
+  // that is the same finding as nothing checked. Any other anomaly stands.
+  const anomalies = run.result['bad-error-types'].filter((t) => t !== 'empty-transaction-graph');
+  if (!run.result.valid && anomalies.length > 0) return 'invalid';
+  if (nothingChecked(run) !== undefined) return 'nothing-checked';
   return run.result.valid ? 'valid' : 'invalid';
 }
 
@@ -16,6 +41,7 @@ export function verdictOf(run: ConformRun): Verdict {
 export function summary(run: ConformRun): Record<string, unknown> {
   return {
     verdict: verdictOf(run),
+    ...(verdictOf(run) === 'nothing-checked' ? { nothingChecked: nothingChecked(run) } : {}),
     result: run.result,
     ...(run.checkerError !== undefined ? { checkerError: run.checkerError } : {}),
     options: run.options,
@@ -53,6 +79,8 @@ export function renderReport(run: ConformRun): string {
   lines.push('');
   if (!run.result) {
     lines.push(`not checked: ${run.checkerError ?? 'no checker'}`);
+  } else if (verdictOf(run) === 'nothing-checked') {
+    lines.push(`checker: no anomaly, but nothing checked: ${nothingChecked(run)}`);
   } else if (run.result.valid) {
     const allowed = run.result['error-types'];
     lines.push(`checker: valid${allowed.length ? ` (allowed anomalies: ${allowed.join(', ')})` : ' (no anomalies)'}`);
