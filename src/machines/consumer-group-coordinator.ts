@@ -10,7 +10,7 @@ import {
   type ConsumerGroupHeartbeatResponse,
   type ConsumerGroupValue,
 } from './consumer-group-protocol.js';
-import { sendLoadFetch as loadFetch } from './coordinator-load.js';
+import { coordinatorDelays, coordinatorLoadGuards, sendLoadFetch as loadFetch } from './coordinator-load.js';
 import { react, type Outbox } from './effects.js';
 import { offsetKey, type AcceptedCommit, type GroupErrorCode, type OffsetCommit, type OffsetCommitResponse, type OffsetFetch, type OffsetFetchResponse } from './group-protocol.js';
 import { OFFSETS_TOPIC, partitionName, type BecomeReplica, type BrokerId, type ErrorCode, type FetchResponse, type From, type Produce, type ProducedValue, type ProduceResponse } from './protocol.js';
@@ -480,16 +480,9 @@ export const consumerGroupCoordinatorMachine = setup({
     input: { config: ClusterConfig; now: () => number; groupId: string; brokerId: BrokerId; name: string };
     events: ConsumerGroupCoordinatorEvent;
   },
-  delays: {
-    tick: ({ context }) => Math.max(1, Math.floor(context.config.heartbeatIntervalMs / 6)),
-    loadRetry: ({ context }) => Math.max(1, Math.floor(context.config.requestTimeoutMs / 10)),
-  },
+  delays: coordinatorDelays,
   guards: {
-    electedHere: ({ context, event }) =>
-      event.type === 'PartitionChange' && event.state.leader === context.brokerId && event.state.leaderEpoch !== context.leaderEpoch,
-    resignedHere: ({ context, event }) => event.type === 'PartitionChange' && event.state.leader !== context.brokerId,
-    answersLoad: ({ context, event }) => event.type === 'FetchResponse' && event.requestId === context.nextRequestId - 1,
-    loaded: ({ context }) => context.loaded,
+    ...coordinatorLoadGuards,
     isEmpty: ({ context }) => groupState(context) === 'Empty',
     isAssigning: ({ context }) => groupState(context) === 'Assigning',
     isReconciling: ({ context }) => groupState(context) === 'Reconciling',

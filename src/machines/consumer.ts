@@ -1,5 +1,6 @@
 import { and, not, setup } from 'xstate';
 import type { ClusterConfig } from '../config/schema.js';
+import { metadataExpired, seenPartitionCount } from './client-metadata.js';
 import { assignorsByKafkaName, type MemberSubscription } from '../groups/assignors/index.js';
 import { visibleRecords } from '../client/read-committed.js';
 import { react, type Outbox } from './effects.js';
@@ -280,7 +281,7 @@ function onMetadata(c: ConsumerContext, e: MetadataResponse): Partial<ConsumerCo
 }
 
 /** The data topic's partition count as the consumer's metadata has it (the configured count until metadata names more). */
-const partitionCount = (c: ConsumerContext) => Math.max(c.config.partitions, c.metadata.length);
+const partitionCount = (c: ConsumerContext) => seenPartitionCount(c.config, c.metadata);
 
 // ---------------------------------------------------------------------------------------
 // Membership
@@ -407,9 +408,8 @@ function poll(c: ConsumerContext, _e: unknown, out: Outbox): Partial<ConsumerCon
   } else if (next.options.commit === 'auto' && next.now() - next.lastAutoCommit >= next.config.autoCommitIntervalMs) {
     set(autoCommit(next, out));
   }
-  // Metadata.timeToNextUpdate: metadata older than metadata.max.age.ms is refreshed (checked at
-  // each poll, not on a timer of its own); it is how members learn of new partitions.
-  if (next.now() - next.metadataAt >= next.config.metadataMaxAgeMs) set({ ...requestMetadata(next, undefined, out), metadataAt: next.now() });
+  // Stale metadata is refreshed at each poll: it is how members learn of new partitions.
+  if (metadataExpired(next.config, next.metadataAt, next.now())) set({ ...requestMetadata(next, undefined, out), metadataAt: next.now() });
   set(findPositions(next, out));
   set(sendFetches(next, out));
   return diff(c, next);

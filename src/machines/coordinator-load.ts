@@ -1,5 +1,6 @@
+import type { ClusterConfig } from '../config/schema.js';
 import type { Outbox } from './effects.js';
-import type { Fetch } from './protocol.js';
+import type { BecomeReplica, BrokerId, Fetch, FetchResponse } from './protocol.js';
 
 /**
  * A coordinator loading its partition (GroupMetadataManager / TransactionStateManager
@@ -20,3 +21,38 @@ export function sendLoadFetch(out: Outbox, partition: string, coordinator: strin
     currentLeaderEpoch: -1,
   } as Fetch);
 }
+
+/** What a coordinator machine keeps about its partition's leadership and load. */
+interface LoadingCoordinator {
+  readonly config: ClusterConfig;
+  readonly brokerId: BrokerId;
+  readonly leaderEpoch: number;
+  readonly loaded: boolean;
+  readonly nextRequestId: number;
+}
+
+type Args = { context: LoadingCoordinator; event: { type: string } };
+
+/**
+ * The delays of a group coordinator machine (classic and KIP-848 alike): its housekeeping tick,
+ * a fraction of the heartbeat interval, and the retry of a load fetch that got no answer.
+ */
+export const coordinatorDelays = {
+  tick: ({ context }: { context: LoadingCoordinator }) => Math.max(1, Math.floor(context.config.heartbeatIntervalMs / 6)),
+  loadRetry: ({ context }: { context: LoadingCoordinator }) => Math.max(1, Math.floor(context.config.requestTimeoutMs / 10)),
+};
+
+/**
+ * The guards of a coordinator's partition leadership and load: it becomes the coordinator when
+ * its broker is elected leader of the group's `__consumer_offsets` partition in a new epoch, and
+ * stops when another broker is; it serves once its load fetch has been answered.
+ */
+export const coordinatorLoadGuards = {
+  electedHere: ({ context, event }: Args) => {
+    const e = event as BecomeReplica;
+    return e.type === 'PartitionChange' && e.state.leader === context.brokerId && e.state.leaderEpoch !== context.leaderEpoch;
+  },
+  resignedHere: ({ context, event }: Args) => event.type === 'PartitionChange' && (event as BecomeReplica).state.leader !== context.brokerId,
+  answersLoad: ({ context, event }: Args) => event.type === 'FetchResponse' && (event as FetchResponse & { requestId?: number }).requestId === context.nextRequestId - 1,
+  loaded: ({ context }: { context: LoadingCoordinator }) => context.loaded,
+};

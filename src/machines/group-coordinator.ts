@@ -1,6 +1,6 @@
 import { and, cancel, raise, setup } from 'xstate';
 import type { ClusterConfig } from '../config/schema.js';
-import { sendLoadFetch as loadFetch } from './coordinator-load.js';
+import { coordinatorDelays, coordinatorLoadGuards, sendLoadFetch as loadFetch } from './coordinator-load.js';
 import { react, type Outbox } from './effects.js';
 import {
   groupKey,
@@ -960,16 +960,9 @@ export const groupCoordinatorMachine = setup({
     input: { config: ClusterConfig; now: () => number; groupId: string; brokerId: BrokerId; name: string };
     events: CoordinatorEvent;
   },
-  delays: {
-    tick: ({ context }) => Math.max(1, Math.floor(context.config.heartbeatIntervalMs / 6)),
-    loadRetry: ({ context }) => Math.max(1, Math.floor(context.config.requestTimeoutMs / 10)),
-  },
+  delays: coordinatorDelays,
   guards: {
-    electedHere: ({ context, event }) =>
-      event.type === 'PartitionChange' && event.state.leader === context.brokerId && event.state.leaderEpoch !== context.leaderEpoch,
-    resignedHere: ({ context, event }) => event.type === 'PartitionChange' && event.state.leader !== context.brokerId,
-    answersLoad: ({ context, event }) => event.type === 'FetchResponse' && event.requestId === context.nextRequestId - 1,
-    loaded: ({ context }) => context.loaded,
+    ...coordinatorLoadGuards,
     needsRebalance: ({ context }) => context.rebalance !== undefined,
     joinReady: ({ context }) => joinReady(context),
     hasMembers: ({ context }) => context.members.size > 0,

@@ -1,6 +1,7 @@
 import { raise, setup } from 'xstate';
 import { partitionForKey } from '../client/partitioner.js';
 import type { ClusterConfig } from '../config/schema.js';
+import { metadataExpired, seenPartitionCount } from './client-metadata.js';
 import type { TransactionalSpec } from '../cluster/kafka.js';
 import { BATCHES_TO_RETAIN } from '../log/producer-state.js';
 import { react, type Outbox } from './effects.js';
@@ -194,7 +195,7 @@ function requestMetadata(c: ProducerContext, out: Outbox): Partial<ProducerConte
 }
 
 /** The data topic's partition count as the producer's metadata has it (the configured count until metadata names more). */
-const partitionCount = (c: ProducerContext) => Math.max(c.config.partitions, c.metadata.length);
+const partitionCount = (c: ProducerContext) => seenPartitionCount(c.config, c.metadata);
 
 /** The application calls send(): the record joins the queue and the history. */
 function sendNext(c: ProducerContext, _e: unknown, out: Outbox): Partial<ProducerContext> {
@@ -290,9 +291,7 @@ function dispatch(c: ProducerContext, out: Outbox): ProducerContext {
   let next: ProducerContext = Object.assign(c as { -readonly [K in keyof ProducerContext]: ProducerContext[K] }, { queue, inFlight, nextRequestId, nextSequence, resolved });
   if (next.acked.length > 0) next = completeInOrder(next, out);
   if (next.txn) next = advanceTxn(next, out);
-  // Metadata.timeToNextUpdate: metadata older than metadata.max.age.ms is refreshed (the model
-  // checks when it dispatches, not on a timer of its own).
-  if (!needMetadata && now - c.metadataAt >= c.config.metadataMaxAgeMs && c.metadataSentAt === undefined) needMetadata = true;
+  if (!needMetadata && metadataExpired(c.config, c.metadataAt, now) && c.metadataSentAt === undefined) needMetadata = true;
   return needMetadata ? { ...next, ...requestMetadata(next, out) } : next;
 }
 
@@ -620,8 +619,8 @@ export const producerMachine = setup({
         const old = metadata[p.partition];
         if (!old || p.leaderEpoch >= old.leaderEpoch) metadata[p.partition] = p;
       }
-      const [was, now] = [partitionCount(c), Math.max(c.config.partitions, metadata.length)];
-      if (now > was) out.note(`${c.name} sees ${now} partitions of ${DATA_TOPIC} (was ${was}): keys map to partitions anew`);
+      const [was, seen] = [partitionCount(c), seenPartitionCount(c.config, metadata)];
+      if (seen > was) out.note(`${c.name} sees ${seen} partitions of ${DATA_TOPIC} (was ${was}): keys map to partitions anew`);
       return dispatch({ ...c, metadata, txn, metadataAt: c.now() }, out);
     }),
     tick: react<ProducerContext, ProducerEvent>((c, _e, out) => {
