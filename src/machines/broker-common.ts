@@ -23,6 +23,8 @@ export interface HostingBroker {
    * WriteTxnMarkers, as Kafka's TransactionMarkerChannelManager reads the metadata cache).
    */
   readonly txnCoordinators: readonly string[];
+  /** Topics deleted (DeleteTopics), as the controller last said; absent until it names any. */
+  readonly deletedTopics?: readonly string[];
 }
 
 /**
@@ -63,10 +65,31 @@ export function deleteCleanShutdownMarker(c: HostingBroker, _e: unknown, out: Ou
  * Take newer partition states into the cache and tell each hosted replica about its own.
  * A state is newer when its partition epoch is higher: metadata can arrive late or twice.
  */
-export function applyMetadata(c: HostingBroker, partitions: readonly PartitionState[], out: Outbox, forceAll = false): { metadata: PartitionState[] } {
-  const metadata = c.metadata.slice();
+export function applyMetadata(
+  c: HostingBroker,
+  partitions: readonly PartitionState[],
+  out: Outbox,
+  forceAll = false,
+  deletedTopics?: readonly string[],
+): { metadata: PartitionState[]; deletedTopics?: readonly string[] } {
+  let metadata = c.metadata.slice();
   let changed = forceAll;
+  // Deleted topics (the controller's tombstones; an update without them keeps the ones known):
+  // their partitions leave the cache, and their replicas here stop and their logs are deleted
+  // (KRaft: ReplicaManager.applyDelta on the RemoveTopicRecord, stopPartitions with delete;
+  // ZooKeeper mode: StopReplica with deletePartition=true).
+  const deleted = deletedTopics ?? c.deletedTopics ?? [];
+  if (deleted.length > 0 && metadata.some((m) => deleted.includes(topicOf(m)))) {
+    for (const m of metadata) {
+      if (!deleted.includes(topicOf(m)) || !m.replicas.includes(c.brokerId)) continue;
+      out.note(`replica ${nameOf(m)} stopped and deleted: topic ${topicOf(m)} was deleted`);
+      out.deleteActor(nameOf(m));
+    }
+    metadata = metadata.filter((m) => !deleted.includes(topicOf(m)));
+    changed = true;
+  }
   for (const p of partitions) {
+    if (deleted.length > 0 && deleted.includes(topicOf(p))) continue;
     // Partitions are identified by name; the first full update fixes the cache's order.
     let i = metadata.findIndex((m) => m.partition === p.partition && topicOf(m) === topicOf(p));
     if (i < 0) i = metadata.length;
@@ -77,6 +100,9 @@ export function applyMetadata(c: HostingBroker, partitions: readonly PartitionSt
     if ((newer || forceAll) && p.replicas.includes(c.brokerId)) {
       const s = metadata[i]!;
       const name = nameOf(p);
+      // A partition of a topic created while the broker runs may have no replica here yet
+      // (ReplicaManager creates the Partition and its log when the metadata first names it).
+      if (p.topic !== undefined) out.ensureActor(name);
       out.local(name, { type: 'PartitionChange', actor: name, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
       // The group coordinator follows its partition's leadership (GroupCoordinator.onElection /
       // onResignation): it loads when the local replica becomes leader, unloads when it stops.
@@ -88,5 +114,5 @@ export function applyMetadata(c: HostingBroker, partitions: readonly PartitionSt
     const live = metadata.filter((p) => p !== undefined);
     for (const t of c.txnCoordinators) out.local(t, { type: 'MetadataUpdate', actor: t, partitions: live });
   }
-  return { metadata };
+  return { metadata, ...(deletedTopics ? { deletedTopics } : {}) };
 }

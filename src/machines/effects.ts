@@ -34,6 +34,14 @@ export class Outbox {
   exit(): void {
     this.effects.push({ type: 'node.exit' });
   }
+  /** Start a local actor unless it runs (a replica of a partition the broker learns of at run time). */
+  ensureActor(actor: string): void {
+    this.effects.push({ type: 'actor.ensure', actor });
+  }
+  /** Stop a local actor and delete its directory from the disk (a deleted partition's replica). */
+  deleteActor(actor: string): void {
+    this.effects.push({ type: 'actor.delete', actor });
+  }
   note(text: string, data?: unknown): void {
     this.effects.push(data === undefined ? { type: 'trace.note', text } : { type: 'trace.note', text, data });
   }

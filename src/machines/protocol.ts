@@ -113,8 +113,12 @@ export type ErrorCode =
   // Topic administration
   /** CreatePartitions: the new count is not above the current one (partitions are never removed). */
   | 'INVALID_PARTITIONS'
-  /** CreatePartitions: fewer unfenced brokers than the replication factor. */
-  | 'INVALID_REPLICATION_FACTOR';
+  /** CreatePartitions, CreateTopics: fewer unfenced brokers than the replication factor, or one below 1. */
+  | 'INVALID_REPLICATION_FACTOR'
+  /** CreateTopics: the name is taken. */
+  | 'TOPIC_ALREADY_EXISTS'
+  /** DeleteTopics: no such topic. */
+  | 'UNKNOWN_TOPIC_OR_PARTITION';
 
 // Broker <-> controller (KRaft: KIP-500, KIP-631)
 export interface BrokerRegistration {
@@ -151,6 +155,39 @@ export interface CreatePartitionsResponse {
   /** With NOT_CONTROLLER: the controller node the answering one takes for the active controller. */
   leaderHint?: string;
 }
+/**
+ * CreateTopics (KIP-4; ReplicationControlManager.createTopic in KRaft, forwarded to the active
+ * controller by KIP-590): a topic of `partitions` partitions, each on `replicationFactor` brokers
+ * (-1: the cluster's default.replication.factor, KIP-464).
+ */
+export interface CreateTopics {
+  type: 'CreateTopics';
+  requestId: number;
+  topic: string;
+  partitions: number;
+  replicationFactor: number;
+}
+export interface CreateTopicsResponse {
+  type: 'CreateTopicsResponse';
+  requestId: number;
+  error?: ErrorCode;
+  /** On success: the replication factor used (the default when -1 was asked). */
+  replicationFactor?: number;
+  /** With NOT_CONTROLLER: the controller node the answering one takes for the active controller. */
+  leaderHint?: string;
+}
+/** DeleteTopics (ReplicationControlManager.deleteTopic: a RemoveTopicRecord). */
+export interface DeleteTopics {
+  type: 'DeleteTopics';
+  requestId: number;
+  topic: string;
+}
+export interface DeleteTopicsResponse {
+  type: 'DeleteTopicsResponse';
+  requestId: number;
+  error?: ErrorCode;
+  leaderHint?: string;
+}
 export interface BrokerHeartbeat {
   type: 'BrokerHeartbeat';
   brokerId: BrokerId;
@@ -165,6 +202,8 @@ export interface BrokerHeartbeatResponse {
   partitions: readonly PartitionState[];
   /** The broker in controlled shutdown leads nothing any more: it may exit. */
   shouldShutDown?: boolean;
+  /** Topics deleted (DeleteTopics), when any: see MetadataUpdate.deletedTopics. */
+  deletedTopics?: readonly string[];
   /** With NOT_CONTROLLER: the controller node the answering one takes for the active controller. */
   leaderHint?: string;
 }
@@ -174,6 +213,14 @@ export interface MetadataUpdate {
   /** Set when a broker forwards its metadata cache to a local actor (a transaction coordinator). */
   actor?: string;
   partitions: readonly PartitionState[];
+  /**
+   * The topics deleted (DeleteTopics) and not created again since, when there are any (absent
+   * otherwise, so runs that delete nothing trace as before). A broker drops their partitions from
+   * its cache and stops and deletes their replicas (KRaft: the RemoveTopicRecord in the metadata
+   * delta, ReplicaManager.applyDelta; ZooKeeper mode: StopReplica with delete=true). Kept as a
+   * list of tombstones so that a late update still naming the topic does not bring it back.
+   */
+  deletedTopics?: readonly string[];
 }
 export interface AlterPartition {
   type: 'AlterPartition';

@@ -22,6 +22,8 @@ export interface MetadataImage {
   readonly brokers: readonly (BrokerRegistrationState | undefined)[];
   readonly partitions: readonly ControllerPartition[];
   readonly nextBrokerEpoch: number;
+  /** Topics deleted and not created again (a RemoveTopicRecord each); absent until a deletion. */
+  readonly deletedTopics?: readonly string[];
 }
 
 /**
