@@ -449,6 +449,9 @@ function createPartitions(c: ControllerContext, e: CreatePartitions & { from: st
   return { partitions };
 }
 
+/** Kafka's num.partitions default: what CreateTopics with -1 partitions gets (KIP-464). */
+const DEFAULT_NUM_PARTITIONS = 1;
+
 /** ClusterControlManager.isActive brokers, by id: where a new topic's replicas may go. */
 const usableBrokers = (c: ControllerContext): BrokerId[] => c.brokers.flatMap((_, b) => (isLive(c.brokers, b) ? [b] : []));
 
@@ -465,33 +468,36 @@ const undeletable = (topic: string) => topic === DATA_TOPIC || topic === OUTPUT_
  * CreateTopics (ReplicationControlManager.createTopic, KIP-464 for -1): TOPIC_ALREADY_EXISTS for a
  * taken name; INVALID_REPLICATION_FACTOR for a factor below 1 (other than -1) or above the number
  * of usable (unfenced, not shutting down) brokers, as StripedReplicaPlacer refuses ("cannot be
- * reached because only N broker(s) are registered"); INVALID_PARTITIONS for a count below 1.
+ * reached because only N broker(s) are registered"); INVALID_PARTITIONS for a count below 1 (other than -1).
  * SIMPLIFICATION: placement is round-robin over the usable brokers in id order, partition p
  * starting at the p-th (Kafka's striped placer starts at a random broker and knows racks); the
  * ISR is the whole assignment (every replica is usable), and each partition's leader is elected
  * at once: its first replica. The topic's partitions go after every existing one, with `topic`.
  */
 function createTopics(c: ControllerContext, e: CreateTopics & { from: string }, out: Outbox): Partial<ControllerContext> | void {
-  const reply = (error?: ErrorCode, replicationFactor?: number) =>
-    out.send(e.from, { type: 'CreateTopicsResponse', requestId: e.requestId, ...(error ? { error } : {}), ...(replicationFactor ? { replicationFactor } : {}) } satisfies CreateTopicsResponse);
+  const reply = (error?: ErrorCode, replicationFactor?: number, partitions?: number) =>
+    out.send(e.from, { type: 'CreateTopicsResponse', requestId: e.requestId, ...(error ? { error } : {}), ...(replicationFactor ? { partitions, replicationFactor } : {}) } satisfies CreateTopicsResponse);
   if (c.partitions.some((p) => topicOf(p) === e.topic)) return void reply('TOPIC_ALREADY_EXISTS');
   if (e.replicationFactor === 0 || e.replicationFactor < -1) return void reply('INVALID_REPLICATION_FACTOR');
-  if (e.partitions < 1) return void reply('INVALID_PARTITIONS');
+  if (e.partitions === 0 || e.partitions < -1) return void reply('INVALID_PARTITIONS');
+  // KIP-464: -1 asks for the cluster's default.replication.factor (the model's replicationFactor)
+  // and num.partitions (Kafka's default, 1).
+  const count = e.partitions === -1 ? DEFAULT_NUM_PARTITIONS : e.partitions;
   const rf = e.replicationFactor === -1 ? c.config.replicationFactor : e.replicationFactor;
   const usable = usableBrokers(c);
   if (usable.length < rf) {
     out.note(`CreateTopics ${e.topic} refused: replication factor ${rf}, only ${usable.length} usable broker(s)`);
     return void reply('INVALID_REPLICATION_FACTOR');
   }
-  const fresh: ControllerPartition[] = Array.from({ length: e.partitions }, (_, p) => {
+  const fresh: ControllerPartition[] = Array.from({ length: count }, (_, p) => {
     const replicas = Array.from({ length: rf }, (_, i) => usable[(p + i) % usable.length]!);
     return { topic: e.topic, partition: p, replicas, isr: replicas, leader: -1, leaderEpoch: -1, partitionEpoch: 0, status: 'NewPartition' as const };
   });
   const partitions = electLeaderless(c, c.brokers, [...c.partitions, ...fresh], (p) => fresh.includes(p));
   const deletedTopics = (c.deletedTopics ?? []).filter((t) => t !== e.topic);
-  out.note(`topic ${e.topic} created: ${e.partitions} partition(s), replication factor ${rf} (CreateTopics)`);
+  out.note(`topic ${e.topic} created: ${count} partition(s), replication factor ${rf} (CreateTopics)`);
   publishIfChanged(c.partitions, partitions, c.brokers, out, deletedTopics);
-  reply(undefined, rf);
+  reply(undefined, rf, count);
   return { partitions, ...(c.deletedTopics ? { deletedTopics } : {}) };
 }
 

@@ -164,6 +164,7 @@ export interface CreateTopics {
   type: 'CreateTopics';
   requestId: number;
   topic: string;
+  /** -1: Kafka's num.partitions default (1). */
   partitions: number;
   replicationFactor: number;
 }
@@ -171,7 +172,8 @@ export interface CreateTopicsResponse {
   type: 'CreateTopicsResponse';
   requestId: number;
   error?: ErrorCode;
-  /** On success: the replication factor used (the default when -1 was asked). */
+  /** On success: the partition count and replication factor used (the defaults when -1 was asked). */
+  partitions?: number;
   replicationFactor?: number;
   /** With NOT_CONTROLLER: the controller node the answering one takes for the active controller. */
   leaderHint?: string;

@@ -12,24 +12,27 @@ import type { World } from '../../src/sim/world.js';
  * again for it and for a topic of replication factor 4 on 3 brokers, tries to delete the data
  * topic, then deletes `orders`, and asks once more. The producer writes the data topic throughout.
  */
+type ProduceInput = Extract<NonNullable<ScenarioInput['workload']>, { kind: 'produce' }>;
+const createOrders = { at: 300, op: 'create-topic' as const, topic: 'orders', partitions: 3, replicationFactor: -1 };
+const workload: ProduceInput = {
+  kind: 'produce',
+  records: 20,
+  intervalMs: 100,
+  keys: 3,
+  admin: [
+    createOrders,
+    { at: 500, op: 'create-topic', topic: 'orders', partitions: 1, replicationFactor: 1 },
+    { at: 600, op: 'create-topic', topic: 'wide', partitions: 1, replicationFactor: 4 },
+    { at: 700, op: 'delete-topic', topic: 't' },
+    { at: 1500, op: 'delete-topic', topic: 'orders' },
+    { at: 1800, op: 'delete-topic', topic: 'orders' },
+  ],
+};
 const scenario: ScenarioInput = {
   seed: 3,
   durationMs: 2500,
   config: { kafka: '3.9', preset: 'default' },
-  workload: {
-    kind: 'produce',
-    records: 20,
-    intervalMs: 100,
-    keys: 3,
-    admin: [
-      { at: 300, op: 'create-topic', topic: 'orders', partitions: 3, replicationFactor: -1 },
-      { at: 500, op: 'create-topic', topic: 'orders', partitions: 1, replicationFactor: 1 },
-      { at: 600, op: 'create-topic', topic: 'wide', partitions: 1, replicationFactor: 4 },
-      { at: 700, op: 'delete-topic', topic: 't' },
-      { at: 1500, op: 'delete-topic', topic: 'orders' },
-      { at: 1800, op: 'delete-topic', topic: 'orders' },
-    ],
-  },
+  workload,
   properties: [],
 };
 
@@ -102,7 +105,7 @@ describe('CreateTopics and DeleteTopics in the model (KRaft)', () => {
     const restarted = runScenario(
       parseScenario({
         ...scenario,
-        workload: { ...scenario.workload, admin: [scenario.workload.admin![0]!] } as ScenarioInput['workload'],
+        workload: { ...workload, admin: [createOrders] },
         faults: [
           { at: 800, type: 'crash', node: 'b2' },
           { at: 1100, type: 'restart', node: 'b2' },
