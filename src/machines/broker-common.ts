@@ -77,7 +77,7 @@ export function applyMetadata(
   // Deleted topics (the controller's tombstones; an update without them keeps the ones known):
   // their partitions leave the cache, and their replicas here stop and their logs are deleted
   // (KRaft: ReplicaManager.applyDelta on the RemoveTopicRecord, stopPartitions with delete;
-  // ZooKeeper mode: StopReplica with deletePartition=true).
+  // ZooKeeper mode would send StopReplica with deletePartition=true: not modelled there).
   const deleted = deletedTopics ?? c.deletedTopics ?? [];
   if (deleted.length > 0 && metadata.some((m) => deleted.includes(topicOf(m)))) {
     for (const m of metadata) {
