@@ -16,6 +16,7 @@ import { zookeeperMachine } from '../machines/zookeeper.js';
 import { logConfigFor, recoverLog, replicaMachine } from '../machines/replica.js';
 import { txnCoordinatorMachine } from '../machines/txn-coordinator.js';
 import { OUTPUT_TOPIC, TXN_TOPIC, txnActor } from '../machines/txn-protocol.js';
+import type { Disk } from '../sim/disk.js';
 import type { NodeId } from '../sim/network.js';
 import type { World } from '../sim/world.js';
 import type { ClusterConfig } from '../config/index.js';
@@ -59,6 +60,23 @@ export const ADMIN_NODE = 'admin';
  */
 export const dataPartitionsHosted = (config: ClusterConfig, workload: ProduceWorkload) =>
   Math.max(config.partitions, ...(workload.admin ?? []).map((o) => (o.op === 'create-partitions' ? o.totalCount : 0)));
+
+/**
+ * KIP-516's `partition.metadata` file: the topic id a log directory belongs to. A directory left
+ * by a topic deleted while this broker was down, now named again by a topic of another id, is a
+ * stray log: it is deleted before the new replica starts (Kafka's LogManager finds the topic id
+ * inconsistent and the log stray, KAFKA-14616), so the new topic does not recover the old one's
+ * records. Written durably when the directory is created, as Kafka flushes it.
+ */
+export const PARTITION_METADATA = 'partition.metadata';
+function adoptLogDir(disk: Disk, name: string, topicId: number): void {
+  const file = `${name}/${PARTITION_METADATA}`;
+  const held = disk.read(file)[0];
+  if (held === topicId) return;
+  disk.deleteDir(name);
+  disk.replace(file, [topicId]);
+  disk.fsync(file);
+}
 
 /** Transactional producers: records per transaction, and every how many transactions one is aborted (0: none). */
 export interface TransactionalSpec {
@@ -146,11 +164,12 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
       id,
       // A replica of a topic created while the run goes (CreateTopics), started when the broker
       // first learns of it; after a restart, again from what its disk kept.
-      spawn: (name, boot) => {
+      spawn: (name, boot, topicId) => {
         const at = name.lastIndexOf('-');
         const topic = name.slice(0, at);
         const p = Number(name.slice(at + 1));
-        if (at <= 0 || !Number.isInteger(p) || topic === DATA_TOPIC) return undefined;
+        if (at <= 0 || !Number.isInteger(p) || topic === DATA_TOPIC || typeof topicId !== 'number') return undefined;
+        adoptLogDir(boot.disk, name, topicId);
         return { name, logic: replicaMachine, input: { config, now, brokerId: b, topic, partition: p, log: recoverLog(boot.disk, name, logConfigFor(config, topic)) } };
       },
       boot: (boot) => [

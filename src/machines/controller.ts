@@ -7,6 +7,7 @@ import {
   OFFSETS_TOPIC,
   nameOf,
   partitionName,
+  topicIdOf,
   topicOf,
   type AlterPartition,
   type AlterPartitionResponse,
@@ -19,6 +20,7 @@ import {
   type CreatePartitionsResponse,
   type CreateTopics,
   type CreateTopicsResponse,
+  type DeletedTopic,
   type DeleteTopics,
   type DeleteTopicsResponse,
   type ErrorCode,
@@ -71,8 +73,8 @@ export interface ControllerContext {
   readonly nextBrokerEpoch: number;
   /** When the controller started: a NewPartition waits for its preferred replica from then on, for a while. */
   readonly startedAt: number;
-  /** Topics deleted and not created again (MetadataUpdate.deletedTopics); absent until a deletion. */
-  readonly deletedTopics?: readonly string[];
+  /** Topics deleted (MetadataUpdate.deletedTopics); absent until a deletion. */
+  readonly deletedTopics?: readonly DeletedTopic[];
 }
 
 export type ControllerEvent =
@@ -233,6 +235,7 @@ export function electLeaderless(
 export function publicState(p: ControllerPartition): PartitionState {
   return {
     ...(p.topic === undefined ? {} : { topic: p.topic }),
+    ...(p.topicId === undefined ? {} : { topicId: p.topicId }),
     partition: p.partition,
     replicas: p.replicas,
     isr: p.isr,
@@ -247,7 +250,7 @@ export function publicState(p: ControllerPartition): PartitionState {
 const recovering = (c: ControllerContext): Partial<ControllerPartition> => (c.config.leaderRecoveryState ? { leaderRecoveryState: 'RECOVERING' } : {});
 
 /** The deleted topics a message to brokers carries: none when nothing was deleted, so older traces stay as they were. */
-export const tombstones = (deletedTopics: readonly string[] | undefined): { deletedTopics?: readonly string[] } =>
+export const tombstones = (deletedTopics: readonly DeletedTopic[] | undefined): { deletedTopics?: readonly DeletedTopic[] } =>
   deletedTopics && deletedTopics.length > 0 ? { deletedTopics } : {};
 
 /** Push the whole (small) partition metadata to every registered broker when it changed. */
@@ -256,7 +259,7 @@ function publishIfChanged(
   after: readonly ControllerPartition[],
   brokers: ControllerContext['brokers'],
   out: Outbox,
-  deletedTopics?: readonly string[],
+  deletedTopics?: readonly DeletedTopic[],
 ): void {
   if (before.length === after.length && before.every((p, i) => p === after[i])) return;
   const msg: MetadataUpdate = { type: 'MetadataUpdate', partitions: after.map(publicState), ...tombstones(deletedTopics) };
@@ -489,22 +492,24 @@ function createTopics(c: ControllerContext, e: CreateTopics & { from: string }, 
     out.note(`CreateTopics ${e.topic} refused: replication factor ${rf}, only ${usable.length} usable broker(s)`);
     return void reply('INVALID_REPLICATION_FACTOR');
   }
+  // The model's topic ids grow with every creation (Kafka's are random UUIDs): newer than every
+  // id the metadata holds or has deleted.
+  const topicId = Math.max(0, ...c.partitions.map(topicIdOf), ...(c.deletedTopics ?? []).map(topicIdOf)) + 1;
   const fresh: ControllerPartition[] = Array.from({ length: count }, (_, p) => {
     const replicas = Array.from({ length: rf }, (_, i) => usable[(p + i) % usable.length]!);
-    return { topic: e.topic, partition: p, replicas, isr: replicas, leader: -1, leaderEpoch: -1, partitionEpoch: 0, status: 'NewPartition' as const };
+    return { topic: e.topic, topicId, partition: p, replicas, isr: replicas, leader: -1, leaderEpoch: -1, partitionEpoch: 0, status: 'NewPartition' as const };
   });
   const partitions = electLeaderless(c, c.brokers, [...c.partitions, ...fresh], (p) => fresh.includes(p));
-  const deletedTopics = (c.deletedTopics ?? []).filter((t) => t !== e.topic);
-  out.note(`topic ${e.topic} created: ${count} partition(s), replication factor ${rf} (CreateTopics)`);
-  publishIfChanged(c.partitions, partitions, c.brokers, out, deletedTopics);
+  out.note(`topic ${e.topic} created: ${count} partition(s), replication factor ${rf}, topic id ${topicId} (CreateTopics)`);
+  publishIfChanged(c.partitions, partitions, c.brokers, out, c.deletedTopics);
   reply(undefined, rf, count);
-  return { partitions, ...(c.deletedTopics ? { deletedTopics } : {}) };
+  return { partitions };
 }
 
 /**
  * DeleteTopics (ReplicationControlManager.deleteTopic: one RemoveTopicRecord): the topic's
- * partitions leave the metadata at once, and the topic is remembered as deleted, so brokers stop
- * and delete its replicas. UNKNOWN_TOPIC_OR_PARTITION for no such topic; INVALID_REQUEST for the
+ * partitions leave the metadata at once, and the topic (name and id) is remembered as deleted, so
+ * brokers stop and delete its replicas, and a late update naming it does not bring it back. UNKNOWN_TOPIC_OR_PARTITION for no such topic; INVALID_REQUEST for the
  * topics the model keeps (`undeletable`).
  */
 function deleteTopics(c: ControllerContext, e: DeleteTopics & { from: string }, out: Outbox): Partial<ControllerContext> | void {
@@ -512,7 +517,8 @@ function deleteTopics(c: ControllerContext, e: DeleteTopics & { from: string }, 
   if (!c.partitions.some((p) => topicOf(p) === e.topic)) return void reply('UNKNOWN_TOPIC_OR_PARTITION');
   if (undeletable(e.topic)) return void reply('INVALID_REQUEST');
   const partitions = c.partitions.filter((p) => topicOf(p) !== e.topic);
-  const deletedTopics = [...(c.deletedTopics ?? []), e.topic];
+  const topicId = topicIdOf(c.partitions.find((p) => topicOf(p) === e.topic)!);
+  const deletedTopics: DeletedTopic[] = [...(c.deletedTopics ?? []), { topic: e.topic, ...(topicId > 0 ? { topicId } : {}) }];
   out.note(`topic ${e.topic} deleted (DeleteTopics, RemoveTopicRecord)`);
   publishIfChanged(c.partitions, partitions, c.brokers, out, deletedTopics);
   reply();

@@ -35,8 +35,8 @@ export class Outbox {
     this.effects.push({ type: 'node.exit' });
   }
   /** Start a local actor unless it runs (a replica of a partition the broker learns of at run time). */
-  ensureActor(actor: string): void {
-    this.effects.push({ type: 'actor.ensure', actor });
+  ensureActor(actor: string, arg?: unknown): void {
+    this.effects.push(arg === undefined ? { type: 'actor.ensure', actor } : { type: 'actor.ensure', actor, arg });
   }
   /** Stop a local actor and delete its directory from the disk (a deleted partition's replica). */
   deleteActor(actor: string): void {

@@ -33,6 +33,12 @@ export const nameOf = (s: { readonly partition: number; readonly topic?: string 
 export interface PartitionState {
   /** Absent for the data topic `t`. */
   readonly topic?: string;
+  /**
+   * The topic's id (KIP-516), for topics created while the run goes (CreateTopics): the model
+   * numbers them 1, 2, ... in creation order, so a topic created again under a deleted one's name
+   * is told from it. Absent (0) for the topics the cluster starts with.
+   */
+  readonly topicId?: number;
   readonly partition: number;
   readonly replicas: readonly BrokerId[];
   readonly isr: readonly BrokerId[];
@@ -205,7 +211,7 @@ export interface BrokerHeartbeatResponse {
   /** The broker in controlled shutdown leads nothing any more: it may exit. */
   shouldShutDown?: boolean;
   /** Topics deleted (DeleteTopics), when any: see MetadataUpdate.deletedTopics. */
-  deletedTopics?: readonly string[];
+  deletedTopics?: readonly DeletedTopic[];
   /** With NOT_CONTROLLER: the controller node the answering one takes for the active controller. */
   leaderHint?: string;
 }
@@ -216,14 +222,27 @@ export interface MetadataUpdate {
   actor?: string;
   partitions: readonly PartitionState[];
   /**
-   * The topics deleted (DeleteTopics) and not created again since, when there are any (absent
+   * The topics deleted (DeleteTopics), by name and topic id, when there are any (absent
    * otherwise, so runs that delete nothing trace as before). A broker drops their partitions from
    * its cache and stops and deletes their replicas (KRaft: the RemoveTopicRecord in the metadata
    * delta, ReplicaManager.applyDelta; ZooKeeper mode: StopReplica with delete=true). Kept as a
    * list of tombstones so that a late update still naming the topic does not bring it back.
    */
-  deletedTopics?: readonly string[];
+  deletedTopics?: readonly DeletedTopic[];
 }
+
+/** A deleted topic: its name and id (absent: 0, a topic the cluster started with). */
+export interface DeletedTopic {
+  readonly topic: string;
+  readonly topicId?: number;
+}
+
+/** The topic id of a partition state (0: a topic the cluster started with). */
+export const topicIdOf = (s: { readonly topicId?: number | undefined }) => s.topicId ?? 0;
+
+/** Whether a partition state belongs to a deleted topic: one of its name, of that id or older. */
+export const isDeleted = (deleted: readonly DeletedTopic[], s: { readonly topic?: string | undefined; readonly topicId?: number | undefined }) =>
+  deleted.some((d) => d.topic === topicOf(s) && topicIdOf(s) <= topicIdOf(d));
 export interface AlterPartition {
   type: 'AlterPartition';
   actor?: undefined;

@@ -29,7 +29,7 @@ export type Effect =
    * Start an actor of this node now unless one of that name runs (a broker creating a replica for
    * a partition it learns of at run time); the node's `spawn` builds it.
    */
-  | { type: 'actor.ensure'; actor: string }
+  | { type: 'actor.ensure'; actor: string; arg?: unknown }
   /** Stop an actor of this node and delete its directory (`actor/...`) from the node's disk. */
   | { type: 'actor.delete'; actor: string }
   | { type: 'trace.note'; text: string; data?: unknown }
@@ -85,7 +85,7 @@ export interface NodeSpec {
   /** Builds the actors of one incarnation of the node; the first receives unaddressed messages. */
   readonly boot: (b: NodeBoot) => HostedActor | readonly HostedActor[];
   /** Builds an actor the node starts while it runs (`actor.ensure`); undefined: it has none of that name. */
-  readonly spawn?: (name: string, b: NodeBoot) => HostedActor | undefined;
+  readonly spawn?: (name: string, b: NodeBoot, arg: unknown) => HostedActor | undefined;
 }
 
 /** An invariant checked after every event: a message when it is broken, else undefined. */
@@ -781,9 +781,9 @@ export class World {
   }
 
   /** `actor.ensure`: start the named actor on a running node unless it runs already. */
-  private ensureActor(id: NodeId, n: HostedNode, name: string): void {
+  private ensureActor(id: NodeId, n: HostedNode, name: string, arg: unknown): void {
     if (!n.actors || n.actors.has(name)) return;
-    const spec = n.spec.spawn?.(name, { id, incarnation: n.incarnation, disk: n.disk, rng: n.rng.split(), now: this.clock });
+    const spec = n.spec.spawn?.(name, { id, incarnation: n.incarnation, disk: n.disk, rng: n.rng.split(), now: this.clock }, arg);
     if (!spec) throw new Error(`node ${id} cannot start an actor ${name}`);
     this.record({ t: this.clock, e: 'note', node: id, text: `starts ${name}` });
     this.createHosted(id, n, { ...spec, name }, false).ref.start();
@@ -851,12 +851,12 @@ export class World {
         n.disk.fsyncAll();
         return this.tracing ? this.record({ t: this.clock, e: 'disk', node, op: 'fsync', file: '*', n: 0 }) : this.trace.count();
       case 'actor.ensure':
-        return this.ensureActor(node, n, effect.actor);
       case 'actor.delete': {
-        // After the messages to it already on their way within the node (a PartitionChange sent
-        // in the same step), as a local message would be.
+        // In order with the local messages of the same step (a replica deleted, then one of the
+        // same name started and told its state), as a local message would be.
         const incarnation = n.incarnation;
-        this.queue.push(this.clock, { k: 'call', fn: () => n.incarnation === incarnation && this.deleteActor(node, n, effect.actor) });
+        const apply = effect.type === 'actor.ensure' ? () => this.ensureActor(node, n, effect.actor, effect.arg) : () => this.deleteActor(node, n, effect.actor);
+        this.queue.push(this.clock, { k: 'call', fn: () => n.incarnation === incarnation && apply() });
         return;
       }
       case 'node.exit': {

@@ -65,8 +65,9 @@ describe('CreateTopics and DeleteTopics in the model (KRaft)', () => {
   });
 
   it("the brokers' metadata (what Metadata answers) lists it, and each broker runs a replica of every partition, leader or follower", () => {
-    // Each replica has written its checkpoint: the deletion below has something to delete.
-    for (const files of filesWhileCreated) expect(files).toHaveLength(3);
+    // Each replica's directory holds its partition.metadata and checkpoint: the deletion below has something to delete.
+    for (const files of filesWhileCreated) expect(files.filter((f) => f.endsWith('/partition.metadata'))).toHaveLength(3);
+    for (const files of filesWhileCreated) expect(files.filter((f) => f.endsWith('/replication-offset-checkpoint'))).toHaveLength(3);
     for (const cache of cachesWhileCreated) expect(cache.map((p) => [p.partition, p.leader])).toEqual(created.map((p) => [p.partition, p.leader]));
     replicasWhileCreated.forEach((rs, i) =>
       rs.forEach((r, p) => {
@@ -91,7 +92,7 @@ describe('CreateTopics and DeleteTopics in the model (KRaft)', () => {
   it('after the deletion the controller, the metadata caches and the brokers hold nothing of it: replicas stopped, logs deleted', () => {
     const image = controllerImage(world)!;
     expect(image.partitions.some((p) => topicOf(p) === 'orders')).toBe(false);
-    expect(image.deletedTopics).toEqual(['orders']);
+    expect(image.deletedTopics).toEqual([{ topic: 'orders', topicId: 1 }]);
     for (let b = 1; b <= 3; b++) {
       expect(brokerContext(world, b).metadata.some((p) => topicOf(p) === 'orders')).toBe(false);
       expect(world.actorNames(brokerNode(b)).filter((n) => n.startsWith('orders-'))).toEqual([]);
@@ -116,5 +117,67 @@ describe('CreateTopics and DeleteTopics in the model (KRaft)', () => {
     expect(restarted.isUp('b2')).toBe(true);
     expect(restarted.trace.events().some((e) => e.e === 'note' && e.node === 'b2' && e.text === 'starts orders-0' && e.t >= 1100)).toBe(true);
     for (let p = 0; p < 3; p++) expect(replica(restarted, 2, `orders-${p}`)?.state?.leaderEpoch).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a topic deleted while a broker is down and created again under its name is a new topic (topic id 2): every property holds', () => {
+    const { world: again, summary } = runScenario(
+      parseScenario({
+        seed: 5,
+        durationMs: 3000,
+        config: { kafka: '4.0', preset: 'default' },
+        workload: {
+          ...workload,
+          groups: [{ consumers: 2 }],
+          admin: [createOrders, { at: 1500, op: 'delete-topic', topic: 'orders' }, { at: 1700, op: 'create-topic', topic: 'orders', partitions: 2, replicationFactor: 2 }],
+        },
+        faults: [
+          { at: 1000, type: 'crash', node: 'b1' },
+          { at: 1600, type: 'restart', node: 'b1' },
+        ],
+      }),
+      'full',
+    );
+    expect(summary.violation).toBeUndefined();
+    const orders = controllerImage(again)!.partitions.filter((p) => topicOf(p) === 'orders');
+    expect(orders.map((p) => [p.partition, p.topicId, p.replicas.length])).toEqual([
+      [0, 2, 2],
+      [1, 2, 2],
+    ]);
+    // Every broker's cache holds the new topic only, and its replicas follow it.
+    for (let b = 1; b <= 3; b++) {
+      expect(brokerContext(again, b).metadata.filter((p) => topicOf(p) === 'orders').map((p) => p.topicId)).toEqual([2, 2]);
+      for (const p of orders.filter((q) => q.replicas.includes(b))) expect(replica(again, b, `orders-${p.partition}`)?.state?.topicId).toBe(2);
+    }
+    // b1 was down when the first `orders` was deleted: its log directory was a stray one, which the
+    // new topic's replica did not adopt (KIP-516's partition.metadata names the new id).
+    expect(orders[0]!.replicas).toContain(1);
+    expect(again.disk('b1').read('orders-0/partition.metadata')).toEqual([2]);
+  });
+
+  it("a stray log directory (its topic deleted while the broker was down) is not the new topic's log", () => {
+    const { world: w } = buildWorld(
+      parseScenario({
+        seed: 5,
+        durationMs: 2500,
+        config: { kafka: '4.0', preset: 'default' },
+        workload: { ...workload, admin: [createOrders, { at: 1500, op: 'delete-topic', topic: 'orders' }, { at: 1700, op: 'create-topic', topic: 'orders', partitions: 1, replicationFactor: 3 }] },
+        faults: [
+          { at: 1000, type: 'crash', node: 'b1' },
+          { at: 1600, type: 'restart', node: 'b1' },
+        ],
+      }),
+      'full',
+    );
+    w.start();
+    w.run({ until: 1550 });
+    expect(w.isUp('b1')).toBe(false);
+    // What the deleted topic's replica on b1 had written (the model's producers write only `t`).
+    const file = 'orders-0/00000000000000000000.log';
+    w.disk('b1').append(file, [{ offset: 0, leaderEpoch: 0, timestamp: 400, key: 'k', value: { producer: 'old', key: 'k', value: 1 } }]);
+    w.disk('b1').fsync(file);
+    w.run({ until: 2500 });
+    expect(w.disk('b1').read('orders-0/partition.metadata')).toEqual([2]);
+    expect(w.disk('b1').read(file)).toEqual([]);
+    expect(replica(w, 1, 'orders-0')!.log.logEndOffset).toBe(0);
   });
 });
