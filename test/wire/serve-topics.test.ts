@@ -1,7 +1,11 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topicOf } from '../../src/machines/protocol.js';
 import { controllerImage } from '../../src/machines/controller-view.js';
+import { replayJournal } from '../../src/wire/journal.js';
 import { serve, type RunningServer } from '../../src/wire/server.js';
 
 /**
@@ -81,5 +85,31 @@ describe('serve: kafkajs creates and deletes topics through the model', () => {
     expect(hosted()).toEqual([]);
     // The model's own topic is kept: INVALID_REQUEST.
     await expect(admin.deleteTopics({ topics: ['t'] })).rejects.toMatchObject({ type: 'INVALID_REQUEST', code: 42 });
+    // No invariant the served World checks broke on the way.
+    expect(server.cluster.violation).toBeUndefined();
   });
+});
+
+describe('serve --journal with topic administration', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'wire-topics-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('wire-topics-journal: a served run that creates, writes and deletes a topic replays from its journal to the same trace hash', async () => {
+    const journal = join(dir, 'journal.jsonl');
+    const server = await serve({ preset: 'default', brokers: 3, seed: 7, port: 0, topics: [], journal });
+    const kafka = new Kafka({ clientId: 'journal-topics', brokers: server.endpoints.map((e) => `${e.host}:${e.port}`), logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 100 } });
+    const admin = kafka.admin();
+    await admin.connect();
+    expect(await admin.createTopics({ topics: [{ topic: 'j', numPartitions: 2 }], waitForLeaders: true })).toBe(true);
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    await producer.send({ topic: 'j', acks: -1, messages: [{ key: 'a', value: '1' }, { key: 'b', value: '2' }] });
+    await producer.disconnect();
+    await admin.deleteTopics({ topics: ['j'] });
+    await admin.disconnect();
+    await server.close();
+    const r = replayJournal(journal);
+    expect(r.traceHash).toBe(r.expected);
+    expect(r.violation).toBeUndefined();
+  }, 30_000);
 });
