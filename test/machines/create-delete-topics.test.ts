@@ -89,6 +89,19 @@ describe('CreateTopics and DeleteTopics in the model (KRaft)', () => {
     expect(controllerImage(world)!.partitions.some((p) => topicOf(p) === 'wide')).toBe(false);
   });
 
+  it('a controller node that is not the active one answers NOT_CONTROLLER naming it, and the admin client asks that one', () => {
+    const answers = world.trace.events().flatMap((e) => (e.e === 'deliver' && e.to === 'admin' ? [{ from: e.from, ...(e.msg as { type: string; error?: string; leaderHint?: string }) }] : []));
+    const redirected = answers.filter((a) => a.type === 'CreateTopicsResponse' && a.error === 'NOT_CONTROLLER');
+    expect(redirected.length).toBeGreaterThan(0);
+    const done = answers.find((a) => a.type === 'CreateTopicsResponse' && a.error === undefined)!;
+    expect(redirected[0]!.leaderHint).toBe(done.from);
+  });
+
+  it('an admin operation the scenario gets wrong is refused in one line naming the field', () => {
+    expect(() => parseScenario({ ...scenario, workload: { ...workload, admin: [{ at: 1, op: 'create-topic', topic: 'bad name', partitions: 1 }] } })).toThrow(/^scenario: workload\.admin\[0\]\.topic: /);
+    expect(() => parseScenario({ ...scenario, workload: { ...workload, admin: [{ at: 1, op: 'delete-topic' } as never] } })).toThrow(/workload\.admin\[0\]\.topic/);
+  });
+
   it('after the deletion the controller, the metadata caches and the brokers hold nothing of it: replicas stopped, logs deleted', () => {
     const image = controllerImage(world)!;
     expect(image.partitions.some((p) => topicOf(p) === 'orders')).toBe(false);
