@@ -113,3 +113,20 @@ describe('serve --journal with topic administration', () => {
     expect(r.violation).toBeUndefined();
   }, 30_000);
 });
+
+describe('serve in ZooKeeper mode keeps its topics', () => {
+  it('CreateTopics of a new topic is refused (POLICY_VIOLATION) and DeleteTopics answers TOPIC_DELETION_DISABLED: the model has no ZooKeeper-mode topic changes', async () => {
+    const server = await serve({ preset: 'default', kafka: '2.8', brokers: 3, seed: 1, port: 0, topics: [{ name: 'kept', partitions: 1 }] });
+    try {
+      const kafka = new Kafka({ clientId: 'zk-topics', brokers: server.endpoints.map((e) => `${e.host}:${e.port}`), logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+      const admin = kafka.admin();
+      await admin.connect();
+      await expect(admin.createTopics({ topics: [{ topic: 'new', numPartitions: 1 }] })).rejects.toMatchObject({ errors: [expect.objectContaining({ type: 'POLICY_VIOLATION' })] });
+      await expect(admin.deleteTopics({ topics: ['kept'] })).rejects.toMatchObject({ type: 'TOPIC_DELETION_DISABLED' });
+      expect(await admin.listTopics()).toContain('kept');
+      await admin.disconnect();
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+});
