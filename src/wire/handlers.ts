@@ -444,6 +444,8 @@ const createTopics: Handler = async (ctx, body) => {
   const results = [];
   for (const t of topics) {
     if (topics.filter((u) => u.Name === t.Name).length > 1) results.push(answer(t.Name, KafkaError.INVALID_REQUEST, 'Duplicate topic name.'));
+    // Topic.validate: letters, digits, '.', '_', '-', at most 249 characters, not '.' or '..'.
+    else if (!/^[a-zA-Z0-9._-]{1,249}$/.test(t.Name) || t.Name === '.' || t.Name === '..') results.push(answer(t.Name, KafkaError.INVALID_TOPIC_EXCEPTION, `Topic name "${t.Name}" is illegal.`));
     else if (ctx.cluster.config.controlPlane !== 'kraft') results.push(answer(t.Name, KafkaError.POLICY_VIOLATION, 'kafka-model creates topics at run time in KRaft mode only: add --topics NAME:PARTITIONS'));
     else if (t.Assignments.length > 0 || body['validateOnly'] === true) results.push(answer(t.Name, KafkaError.INVALID_REQUEST, 'kafka-model does not model manual replica assignments or validateOnly'));
     else {

@@ -63,10 +63,13 @@ describe('serve: kafkajs creates and deletes topics through the model', () => {
     consumer = undefined;
   }, 60_000);
 
-  it('wire-create-topic-refused: an existing name, and a replication factor above the broker count, are refused with Kafka codes', async () => {
+  it('wire-create-topic-refused: an existing name, a replication factor above the broker count and an illegal name are refused with Kafka codes', async () => {
     await expect(admin.createTopics({ topics: [{ topic: 'fixed', numPartitions: 1 }] })).resolves.toBe(false);
     await expect(admin.createTopics({ topics: [{ topic: 'too-wide', numPartitions: 1, replicationFactor: 4 }] })).rejects.toMatchObject({
       errors: [expect.objectContaining({ type: 'INVALID_REPLICATION_FACTOR' })],
+    });
+    await expect(admin.createTopics({ topics: [{ topic: 'no spaces', numPartitions: 1 }] })).rejects.toMatchObject({
+      errors: [expect.objectContaining({ type: 'INVALID_TOPIC_EXCEPTION' })],
     });
   });
 
