@@ -1,7 +1,7 @@
 import type { ClusterConfig } from '../config/index.js';
 import type { BrokerContext } from '../machines/broker.js';
 import { checkQuorumTimeout, type QuorumControllerContext } from '../machines/quorum-controller.js';
-import { brokerNode, topicOf } from '../machines/protocol.js';
+import { brokerNode, isDeleted, topicIdOf, topicOf } from '../machines/protocol.js';
 import { controllerNode, imageAt, type MetadataImage, type MetadataLogEntry } from '../machines/raft-protocol.js';
 import { faultOverBy, sortFaults, type Fault } from '../sim/faults.js';
 import type { World } from '../sim/world.js';
@@ -68,7 +68,8 @@ export function controlPlaneInvariants(config: ClusterConfig, faults: readonly F
   // leader-epoch-monotonic: the highest leader epoch committed per partition.
   const highestEpoch = new Map<string, number>();
   const lastCommittedImage = (): MetadataImage | undefined => imageAt(committed, committed.length, undefined);
-  const key = (p: { topic?: string; partition: number }) => `${topicOf(p)}-${p.partition}`;
+  // A topic created again under a deleted one's name is another topic: its id tells them apart.
+  const key = (p: { topic?: string; partition: number; topicId?: number }) => `${topicOf(p)}-${p.partition}${p.topicId === undefined ? '' : `#${p.topicId}`}`;
   /**
    * Take what each voter has below its high watermark into the committed log, comparing it with
    * what was committed before: a message when they differ. Every property that reads the
@@ -162,8 +163,11 @@ export function controlPlaneInvariants(config: ClusterConfig, faults: readonly F
         for (let b = 1; b <= config.brokers; b++) {
           const ctx = (world.actor(brokerNode(b))?.getSnapshot() as { context: BrokerContext } | undefined)?.context;
           for (const m of ctx?.metadata ?? []) {
+            // A partition of a topic whose deletion (committed) the broker has not heard of yet:
+            // what it holds was committed before the deletion.
+            if (image?.deletedTopics && isDeleted(image.deletedTopics, m)) continue;
             // Before any metadata record is committed, the partitions are as created.
-            const c = image?.partitions.find((p) => p.partition === m.partition && topicOf(p) === topicOf(m)) ?? { leaderEpoch: -1, partitionEpoch: 0 };
+            const c = image?.partitions.find((p) => p.partition === m.partition && topicOf(p) === topicOf(m) && topicIdOf(p) === topicIdOf(m)) ?? { leaderEpoch: -1, partitionEpoch: 0 };
             const ahead = m.leaderEpoch > c.leaderEpoch || (m.leaderEpoch === c.leaderEpoch && m.partitionEpoch > c.partitionEpoch);
             if (ahead) return `broker ${b} acts on ${key(m)} leader ${m.leader} in leader epoch ${m.leaderEpoch} (partition epoch ${m.partitionEpoch}), which no quorum committed`;
           }

@@ -16,6 +16,7 @@ import { zookeeperMachine } from '../machines/zookeeper.js';
 import { logConfigFor, recoverLog, replicaMachine } from '../machines/replica.js';
 import { txnCoordinatorMachine } from '../machines/txn-coordinator.js';
 import { OUTPUT_TOPIC, TXN_TOPIC, txnActor } from '../machines/txn-protocol.js';
+import type { Disk } from '../sim/disk.js';
 import type { NodeId } from '../sim/network.js';
 import type { World } from '../sim/world.js';
 import type { ClusterConfig } from '../config/index.js';
@@ -27,8 +28,25 @@ export interface ProduceWorkload extends ProducerWorkload {
   readonly producers: number;
   readonly groups?: readonly GroupSpec[] | undefined;
   readonly transactional?: TransactionalSpec | undefined;
-  /** Topic administration during the run (scenario.ts): the data topic grows to `totalCount`. */
-  readonly admin?: readonly (AdminOp & { readonly op: 'create-partitions' })[] | undefined;
+  /** Topic administration during the run (scenario.ts): CreatePartitions of the data topic, CreateTopics, DeleteTopics. */
+  readonly admin?: readonly AdminSpec[] | undefined;
+}
+
+/** An admin operation as a scenario states it. */
+export type AdminSpec =
+  | { readonly at: number; readonly op: 'create-partitions'; readonly totalCount: number }
+  | { readonly at: number; readonly op: 'create-topic'; readonly topic: string; readonly partitions: number; readonly replicationFactor: number }
+  | { readonly at: number; readonly op: 'delete-topic'; readonly topic: string };
+
+function adminOp(o: AdminSpec): AdminOp {
+  switch (o.op) {
+    case 'create-partitions':
+      return { at: o.at, totalCount: o.totalCount };
+    case 'create-topic':
+      return { at: o.at, createTopic: o.topic, partitions: o.partitions, replicationFactor: o.replicationFactor };
+    case 'delete-topic':
+      return { at: o.at, deleteTopic: o.topic };
+  }
 }
 
 /** The admin client's node, when the workload changes topics. */
@@ -40,7 +58,25 @@ export const ADMIN_NODE = 'admin';
  * creates them (CreatePartitions), as a broker's ReplicaManager creates a partition's log when
  * the metadata first names it.
  */
-export const dataPartitionsHosted = (config: ClusterConfig, workload: ProduceWorkload) => Math.max(config.partitions, ...(workload.admin ?? []).map((o) => o.totalCount));
+export const dataPartitionsHosted = (config: ClusterConfig, workload: ProduceWorkload) =>
+  Math.max(config.partitions, ...(workload.admin ?? []).map((o) => (o.op === 'create-partitions' ? o.totalCount : 0)));
+
+/**
+ * KIP-516's `partition.metadata` file: the topic id a log directory belongs to. A directory left
+ * by a topic deleted while this broker was down, now named again by a topic of another id, is a
+ * stray log: it is deleted before the new replica starts (Kafka's LogManager finds the topic id
+ * inconsistent and the log stray, KAFKA-14616), so the new topic does not recover the old one's
+ * records. Written durably when the directory is created, as Kafka flushes it.
+ */
+export const PARTITION_METADATA = 'partition.metadata';
+function adoptLogDir(disk: Disk, name: string, topicId: number): void {
+  const file = `${name}/${PARTITION_METADATA}`;
+  const held = disk.read(file)[0];
+  if (held === topicId) return;
+  disk.deleteDir(name);
+  disk.replace(file, [topicId]);
+  disk.fsync(file);
+}
 
 /** Transactional producers: records per transaction, and every how many transactions one is aborted (0: none). */
 export interface TransactionalSpec {
@@ -126,6 +162,16 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
     const zk = config.controlPlane === 'zookeeper';
     world.addNode({
       id,
+      // A replica of a topic created while the run goes (CreateTopics), started when the broker
+      // first learns of it; after a restart, again from what its disk kept.
+      spawn: (name, boot, topicId) => {
+        const at = name.lastIndexOf('-');
+        const topic = name.slice(0, at);
+        const p = Number(name.slice(at + 1));
+        if (at <= 0 || !Number.isInteger(p) || topic === DATA_TOPIC || typeof topicId !== 'number') return undefined;
+        adoptLogDir(boot.disk, name, topicId);
+        return { name, logic: replicaMachine, input: { config, now, brokerId: b, topic, partition: p, log: recoverLog(boot.disk, name, logConfigFor(config, topic)) } };
+      },
       boot: (boot) => [
         zk
           ? { logic: zkBrokerMachine, input: { config, brokerId: b, incarnation: boot.incarnation, ...(coordinators.length > 0 ? { coordinators } : {}), ...(txnCoordinators.length > 0 ? { txnCoordinators } : {}) } }
@@ -181,7 +227,7 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
   const consumers = groups.map((spec, g) => installGroup(world, config, spec, g, workload));
   const ops = workload.admin ?? [];
   if (ops.length > 0) {
-    const schedule = [...ops].sort((a, b) => a.at - b.at).map(({ at, totalCount }) => ({ at, totalCount }));
+    const schedule = [...ops].sort((a, b) => a.at - b.at).map(adminOp);
     world.addNode({ id: ADMIN_NODE, boot: () => ({ logic: adminMachine, input: { config, now, controllers, ops: schedule } }) });
   }
   return { controllers, brokers, producers, consumers };

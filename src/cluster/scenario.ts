@@ -81,10 +81,25 @@ const produceSchema = z.strictObject({
   keys: z.number().int().min(1).max(1000).default(3),
   /**
    * Topic administration during the run, by an admin client (node `admin`): `create-partitions`
-   * grows the data topic to `totalCount` partitions (KIP-195). KRaft mode only.
+   * grows the data topic to `totalCount` partitions (KIP-195); `create-topic` creates a topic
+   * (CreateTopics; replicationFactor -1, the default, is the cluster's, KIP-464); `delete-topic`
+   * deletes one (DeleteTopics). KRaft mode only.
    */
   admin: z
-    .array(z.strictObject({ at: time, op: z.literal('create-partitions'), totalCount: z.number().int().min(1).max(16) }))
+    .array(
+      z.discriminatedUnion('op', [
+        z.strictObject({ at: time, op: z.literal('create-partitions'), totalCount: z.number().int().min(1).max(16) }),
+        z.strictObject({
+          at: time,
+          op: z.literal('create-topic'),
+          // Kafka's legal topic names (Topic.validate): letters, digits, '.', '_', '-', at most 249.
+          topic: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/),
+          partitions: z.number().int().min(1).max(16),
+          replicationFactor: z.number().int().min(-1).max(16).default(-1),
+        }),
+        z.strictObject({ at: time, op: z.literal('delete-topic'), topic: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/) }),
+      ]),
+    )
     .optional(),
   /** Consumer groups reading the topic; none by default (scenarios without groups run as before). */
   groups: z.array(groupSchema).max(8).optional(),

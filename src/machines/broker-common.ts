@@ -1,6 +1,6 @@
 import type { Outbox } from './effects.js';
 import { TXN_TOPIC } from './txn-protocol.js';
-import { OFFSETS_TOPIC, nameOf, topicOf, type BecomeReplica, type BrokerId, type PartitionState } from './protocol.js';
+import { OFFSETS_TOPIC, isDeleted, nameOf, topicIdOf, topicOf, type BecomeReplica, type BrokerId, type DeletedTopic, type PartitionState } from './protocol.js';
 
 /**
  * What a broker process does the same in both control-plane modes (KRaft's broker.ts, ZooKeeper
@@ -23,6 +23,8 @@ export interface HostingBroker {
    * WriteTxnMarkers, as Kafka's TransactionMarkerChannelManager reads the metadata cache).
    */
   readonly txnCoordinators: readonly string[];
+  /** Topics deleted (DeleteTopics), as the controller has said; absent until it names any. */
+  readonly deletedTopics?: readonly DeletedTopic[];
 }
 
 /**
@@ -63,10 +65,34 @@ export function deleteCleanShutdownMarker(c: HostingBroker, _e: unknown, out: Ou
  * Take newer partition states into the cache and tell each hosted replica about its own.
  * A state is newer when its partition epoch is higher: metadata can arrive late or twice.
  */
-export function applyMetadata(c: HostingBroker, partitions: readonly PartitionState[], out: Outbox, forceAll = false): { metadata: PartitionState[] } {
-  const metadata = c.metadata.slice();
+export function applyMetadata(
+  c: HostingBroker,
+  partitions: readonly PartitionState[],
+  out: Outbox,
+  forceAll = false,
+  deletedTopics?: readonly DeletedTopic[],
+): { metadata: PartitionState[]; deletedTopics?: readonly DeletedTopic[] } {
+  let metadata = c.metadata.slice();
   let changed = forceAll;
+  // Deleted topics: the controller's tombstones, added to those known (an update sent before a
+  // deletion, arriving late, takes none away). Their partitions leave the cache, and their
+  // replicas here stop and their logs are deleted (KRaft: ReplicaManager.applyDelta on the
+  // RemoveTopicRecord, stopPartitions with delete; ZooKeeper mode would send StopReplica with
+  // deletePartition=true: not modelled there).
+  const known = c.deletedTopics ?? [];
+  const added = (deletedTopics ?? []).filter((d) => !known.some((k) => k.topic === d.topic && topicIdOf(k) === topicIdOf(d)));
+  const deleted = added.length > 0 ? [...known, ...added] : known;
+  if (added.length > 0 && metadata.some((m) => isDeleted(added, m))) {
+    for (const m of metadata) {
+      if (!isDeleted(added, m) || !m.replicas.includes(c.brokerId)) continue;
+      out.note(`replica ${nameOf(m)} stopped and deleted: topic ${topicOf(m)} was deleted`);
+      out.deleteActor(nameOf(m));
+    }
+    metadata = metadata.filter((m) => !isDeleted(added, m));
+    changed = true;
+  }
   for (const p of partitions) {
+    if (deleted.length > 0 && isDeleted(deleted, p)) continue;
     // Partitions are identified by name; the first full update fixes the cache's order.
     let i = metadata.findIndex((m) => m.partition === p.partition && topicOf(m) === topicOf(p));
     if (i < 0) i = metadata.length;
@@ -77,6 +103,10 @@ export function applyMetadata(c: HostingBroker, partitions: readonly PartitionSt
     if ((newer || forceAll) && p.replicas.includes(c.brokerId)) {
       const s = metadata[i]!;
       const name = nameOf(p);
+      // A partition of a topic created while the cluster runs (it has a topic id) may have no
+      // replica here yet: ReplicaManager creates the Partition and its log when the metadata
+      // first names it. The topics the cluster started with have theirs from the start.
+      if (p.topicId !== undefined) out.ensureActor(name, p.topicId);
       out.local(name, { type: 'PartitionChange', actor: name, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
       // The group coordinator follows its partition's leadership (GroupCoordinator.onElection /
       // onResignation): it loads when the local replica becomes leader, unloads when it stops.
@@ -88,5 +118,5 @@ export function applyMetadata(c: HostingBroker, partitions: readonly PartitionSt
     const live = metadata.filter((p) => p !== undefined);
     for (const t of c.txnCoordinators) out.local(t, { type: 'MetadataUpdate', actor: t, partitions: live });
   }
-  return { metadata };
+  return { metadata, ...(added.length > 0 ? { deletedTopics: deleted } : {}) };
 }

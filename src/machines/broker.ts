@@ -137,9 +137,9 @@ export const brokerMachine = setup({
     exitCleanly: react(exitCleanly),
     deleteCleanShutdownMarker: react(deleteCleanShutdownMarker),
     recordEpoch: react<BrokerContext, BrokerRegistrationResponse>((_c, e) => ({ brokerEpoch: e.brokerEpoch })),
-    applyMetadata: react<BrokerContext, MetadataUpdate | BrokerHeartbeatResponse>((c, e, out) => applyMetadata(c, e.partitions, out)),
+    applyMetadata: react<BrokerContext, MetadataUpdate | BrokerHeartbeatResponse>((c, e, out) => applyMetadata(c, e.partitions, out, false, e.deletedTopics)),
     /** On unfencing, every replica is (re)told its partition's state with the current broker epoch. */
-    pushAllToReplicas: react<BrokerContext, BrokerHeartbeatResponse>((c, e, out) => applyMetadata(c, e.partitions, out, true)),
+    pushAllToReplicas: react<BrokerContext, BrokerHeartbeatResponse>((c, e, out) => applyMetadata(c, e.partitions, out, true, e.deletedTopics)),
     answerMetadata: react<BrokerContext, MetadataRequest & { from: string }>((c, e, out) =>
       out.send(e.from, { type: 'MetadataResponse', requestId: e.requestId, partitions: c.metadata.filter((p) => p !== undefined) } satisfies MetadataResponse),
     ),

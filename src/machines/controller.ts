@@ -1,10 +1,13 @@
 import { effectiveMinIsr, type ClusterConfig } from '../config/schema.js';
 import type { Outbox } from './effects.js';
+import { OUTPUT_TOPIC, TXN_TOPIC } from './txn-protocol.js';
 import {
   brokerNode,
   DATA_TOPIC,
+  OFFSETS_TOPIC,
   nameOf,
   partitionName,
+  topicIdOf,
   topicOf,
   type AlterPartition,
   type AlterPartitionResponse,
@@ -15,6 +18,11 @@ import {
   type BrokerRegistrationResponse,
   type CreatePartitions,
   type CreatePartitionsResponse,
+  type CreateTopics,
+  type CreateTopicsResponse,
+  type DeletedTopic,
+  type DeleteTopics,
+  type DeleteTopicsResponse,
   type ErrorCode,
   type MetadataUpdate,
   type PartitionState,
@@ -65,6 +73,8 @@ export interface ControllerContext {
   readonly nextBrokerEpoch: number;
   /** When the controller started: a NewPartition waits for its preferred replica from then on, for a while. */
   readonly startedAt: number;
+  /** Topics deleted (MetadataUpdate.deletedTopics); absent until a deletion. */
+  readonly deletedTopics?: readonly DeletedTopic[];
 }
 
 export type ControllerEvent =
@@ -72,6 +82,8 @@ export type ControllerEvent =
   | (BrokerHeartbeat & { from: string })
   | (AlterPartition & { from: string })
   | (CreatePartitions & { from: string })
+  | (CreateTopics & { from: string })
+  | (DeleteTopics & { from: string })
   | { type: 'net.disconnected'; peer: string };
 
 /** A topic besides the data topic (the group coordinator's `__consumer_offsets`). */
@@ -223,6 +235,7 @@ export function electLeaderless(
 export function publicState(p: ControllerPartition): PartitionState {
   return {
     ...(p.topic === undefined ? {} : { topic: p.topic }),
+    ...(p.topicId === undefined ? {} : { topicId: p.topicId }),
     partition: p.partition,
     replicas: p.replicas,
     isr: p.isr,
@@ -236,10 +249,20 @@ export function publicState(p: ControllerPartition): PartitionState {
 /** KIP-704 (PartitionChangeBuilder): an unclean election leaves the partition RECOVERING. */
 const recovering = (c: ControllerContext): Partial<ControllerPartition> => (c.config.leaderRecoveryState ? { leaderRecoveryState: 'RECOVERING' } : {});
 
+/** The deleted topics a message to brokers carries: none when nothing was deleted, so older traces stay as they were. */
+export const tombstones = (deletedTopics: readonly DeletedTopic[] | undefined): { deletedTopics?: readonly DeletedTopic[] } =>
+  deletedTopics && deletedTopics.length > 0 ? { deletedTopics } : {};
+
 /** Push the whole (small) partition metadata to every registered broker when it changed. */
-function publishIfChanged(before: readonly ControllerPartition[], after: readonly ControllerPartition[], brokers: ControllerContext['brokers'], out: Outbox): void {
+function publishIfChanged(
+  before: readonly ControllerPartition[],
+  after: readonly ControllerPartition[],
+  brokers: ControllerContext['brokers'],
+  out: Outbox,
+  deletedTopics?: readonly DeletedTopic[],
+): void {
   if (before.length === after.length && before.every((p, i) => p === after[i])) return;
-  const msg: MetadataUpdate = { type: 'MetadataUpdate', partitions: after.map(publicState) };
+  const msg: MetadataUpdate = { type: 'MetadataUpdate', partitions: after.map(publicState), ...tombstones(deletedTopics) };
   brokers.forEach((r, b) => {
     if (r) out.send(brokerNode(b), msg);
   });
@@ -285,7 +308,7 @@ function register(current: ControllerContext, e: BrokerRegistration & { from: st
   const unclean = old !== undefined && e.previousBrokerEpoch !== old.brokerEpoch;
   const partitions = old && (c.config.brokerEpochFencing || elr) ? removeFromIsrs(c, brokers, b, elr && unclean) : c.partitions;
   if (old) out.note(`broker ${b} re-registered with epoch ${brokerEpoch}${unclean ? '' : ' after a clean shutdown'}${c.config.brokerEpochFencing ? ', removed from ISRs' : ''}`);
-  publishIfChanged(current.partitions, partitions, brokers, out);
+  publishIfChanged(current.partitions, partitions, brokers, out, c.deletedTopics);
   out.send(e.from, { type: 'BrokerRegistrationResponse', brokerEpoch } satisfies BrokerRegistrationResponse);
   return { brokers, partitions, nextBrokerEpoch: brokerEpoch + 1 };
 }
@@ -300,8 +323,8 @@ function heartbeat(c: ControllerContext, e: BrokerHeartbeat & { from: string }, 
   if (e.wantShutDown) return controlledShutdown(c, e, r, out);
   const brokers = setBroker(c.brokers, e.brokerId, { ...r, lastHeartbeat: c.now(), fenced: false });
   const partitions = r.fenced ? electLeaderless(c, brokers, c.partitions) : c.partitions;
-  publishIfChanged(c.partitions, partitions, brokers, out);
-  out.send(e.from, { type: 'BrokerHeartbeatResponse', fenced: false, partitions: partitions.map(publicState) } satisfies BrokerHeartbeatResponse);
+  publishIfChanged(c.partitions, partitions, brokers, out, c.deletedTopics);
+  out.send(e.from, { type: 'BrokerHeartbeatResponse', fenced: false, partitions: partitions.map(publicState), ...tombstones(c.deletedTopics) } satisfies BrokerHeartbeatResponse);
   return { brokers, partitions };
 }
 
@@ -315,7 +338,7 @@ function heartbeat(c: ControllerContext, e: BrokerHeartbeat & { from: string }, 
 function controlledShutdown(c: ControllerContext, e: BrokerHeartbeat & { from: string }, r: BrokerRegistrationState, out: Outbox): Partial<ControllerContext> {
   const b = e.brokerId;
   const reply = (shouldShutDown: boolean, partitions: readonly ControllerPartition[], fenced: boolean) =>
-    out.send(e.from, { type: 'BrokerHeartbeatResponse', fenced, partitions: partitions.map(publicState), ...(shouldShutDown ? { shouldShutDown } : {}) } satisfies BrokerHeartbeatResponse);
+    out.send(e.from, { type: 'BrokerHeartbeatResponse', fenced, partitions: partitions.map(publicState), ...(shouldShutDown ? { shouldShutDown } : {}), ...tombstones(c.deletedTopics) } satisfies BrokerHeartbeatResponse);
   if (r.fenced) {
     reply(true, c.partitions, true);
     return {};
@@ -331,7 +354,7 @@ function controlledShutdown(c: ControllerContext, e: BrokerHeartbeat & { from: s
     brokers = setBroker(brokers, b, { ...brokers[b]!, fenced: true });
     out.note(`broker ${b} fenced: controlled shutdown complete`);
   }
-  publishIfChanged(c.partitions, partitions, brokers, out);
+  publishIfChanged(c.partitions, partitions, brokers, out, c.deletedTopics);
   reply(leadsNothing, partitions, leadsNothing);
   return { brokers, partitions };
 }
@@ -355,7 +378,7 @@ export function checkSessions(c: ControllerContext, _e: unknown, out: Outbox): P
   });
   // A NewPartition whose preferred replica never came up is elected once the wait is over.
   if (partitions.some((p) => p.status === 'NewPartition')) partitions = electLeaderless(c, brokers, partitions, (p) => p.status === 'NewPartition');
-  publishIfChanged(c.partitions, partitions, brokers, out);
+  publishIfChanged(c.partitions, partitions, brokers, out, c.deletedTopics);
   return brokers === c.brokers && partitions === c.partitions ? {} : { brokers, partitions };
 }
 
@@ -396,7 +419,7 @@ function alterPartition(c: ControllerContext, e: AlterPartition & { from: string
   const updated = changed(recovered ? base : p, withIsr(c, p, newIsr));
   out.note(`ISR of ${nameOf(p)} is now [${newIsr.join(',')}] (AlterPartition from leader ${e.leaderId}${recovered ? ', RECOVERED' : ''})`);
   const partitions = c.partitions.map((x) => (x === p ? updated : x));
-  publishIfChanged(c.partitions, partitions, c.brokers, out);
+  publishIfChanged(c.partitions, partitions, c.brokers, out, c.deletedTopics);
   reply(undefined, publicState(updated));
   return { partitions };
 }
@@ -424,9 +447,82 @@ function createPartitions(c: ControllerContext, e: CreatePartitions & { from: st
   const added = [...c.partitions.slice(0, at), ...fresh, ...c.partitions.slice(at)];
   const partitions = electLeaderless(c, c.brokers, added, (p) => fresh.includes(p));
   out.note(`${topic} grows from ${current.length} to ${e.totalCount} partitions (CreatePartitions)`);
-  publishIfChanged(c.partitions, partitions, c.brokers, out);
+  publishIfChanged(c.partitions, partitions, c.brokers, out, c.deletedTopics);
   reply();
   return { partitions };
+}
+
+/** Kafka's num.partitions default: what CreateTopics with -1 partitions gets (KIP-464). */
+const DEFAULT_NUM_PARTITIONS = 1;
+
+/** ClusterControlManager.isActive brokers, by id: where a new topic's replicas may go. */
+const usableBrokers = (c: ControllerContext): BrokerId[] => c.brokers.flatMap((_, b) => (isLive(c.brokers, b) ? [b] : []));
+
+/**
+ * Topics the model does not delete: the data topic and the output topic its properties read, and
+ * Kafka's internal topics. Kafka's controller deletes any topic the caller may delete
+ * (ControllerApis.deleteTopics checks authorization only); kafka-topics.sh refuses internal topics
+ * ("is a kafka internal topic and is not allowed to be marked for deletion", TopicCommand). The
+ * model answers INVALID_REQUEST for these (spec/controller.md).
+ */
+const undeletable = (topic: string) => topic === DATA_TOPIC || topic === OUTPUT_TOPIC || topic === OFFSETS_TOPIC || topic === TXN_TOPIC;
+
+/**
+ * CreateTopics (ReplicationControlManager.createTopic, KIP-464 for -1): TOPIC_ALREADY_EXISTS for a
+ * taken name; INVALID_REPLICATION_FACTOR for a factor below 1 (other than -1) or above the number
+ * of usable (unfenced, not shutting down) brokers, as StripedReplicaPlacer refuses ("cannot be
+ * reached because only N broker(s) are registered"); INVALID_PARTITIONS for a count below 1 (other than -1).
+ * SIMPLIFICATION: placement is round-robin over the usable brokers in id order, partition p
+ * starting at the p-th (Kafka's striped placer starts at a random broker and knows racks); the
+ * ISR is the whole assignment (every replica is usable), and each partition's leader is elected
+ * at once: its first replica. The topic's partitions go after every existing one, with `topic`.
+ */
+function createTopics(c: ControllerContext, e: CreateTopics & { from: string }, out: Outbox): Partial<ControllerContext> | void {
+  const reply = (error?: ErrorCode, replicationFactor?: number, partitions?: number) =>
+    out.send(e.from, { type: 'CreateTopicsResponse', requestId: e.requestId, ...(error ? { error } : {}), ...(replicationFactor ? { partitions, replicationFactor } : {}) } satisfies CreateTopicsResponse);
+  if (c.partitions.some((p) => topicOf(p) === e.topic)) return void reply('TOPIC_ALREADY_EXISTS');
+  if (e.replicationFactor === 0 || e.replicationFactor < -1) return void reply('INVALID_REPLICATION_FACTOR');
+  if (e.partitions === 0 || e.partitions < -1) return void reply('INVALID_PARTITIONS');
+  // KIP-464: -1 asks for the cluster's default.replication.factor (the model's replicationFactor)
+  // and num.partitions (Kafka's default, 1).
+  const count = e.partitions === -1 ? DEFAULT_NUM_PARTITIONS : e.partitions;
+  const rf = e.replicationFactor === -1 ? c.config.replicationFactor : e.replicationFactor;
+  const usable = usableBrokers(c);
+  if (usable.length < rf) {
+    out.note(`CreateTopics ${e.topic} refused: replication factor ${rf}, only ${usable.length} usable broker(s)`);
+    return void reply('INVALID_REPLICATION_FACTOR');
+  }
+  // The model's topic ids grow with every creation (Kafka's are random UUIDs): newer than every
+  // id the metadata holds or has deleted.
+  const topicId = Math.max(0, ...c.partitions.map(topicIdOf), ...(c.deletedTopics ?? []).map(topicIdOf)) + 1;
+  const fresh: ControllerPartition[] = Array.from({ length: count }, (_, p) => {
+    const replicas = Array.from({ length: rf }, (_, i) => usable[(p + i) % usable.length]!);
+    return { topic: e.topic, topicId, partition: p, replicas, isr: replicas, leader: -1, leaderEpoch: -1, partitionEpoch: 0, status: 'NewPartition' as const };
+  });
+  const partitions = electLeaderless(c, c.brokers, [...c.partitions, ...fresh], (p) => fresh.includes(p));
+  out.note(`topic ${e.topic} created: ${count} partition(s), replication factor ${rf}, topic id ${topicId} (CreateTopics)`);
+  publishIfChanged(c.partitions, partitions, c.brokers, out, c.deletedTopics);
+  reply(undefined, rf, count);
+  return { partitions };
+}
+
+/**
+ * DeleteTopics (ReplicationControlManager.deleteTopic: one RemoveTopicRecord): the topic's
+ * partitions leave the metadata at once, and the topic (name and id) is remembered as deleted, so
+ * brokers stop and delete its replicas, and a late update naming it does not bring it back. UNKNOWN_TOPIC_OR_PARTITION for no such topic; INVALID_REQUEST for the
+ * topics the model keeps (`undeletable`).
+ */
+function deleteTopics(c: ControllerContext, e: DeleteTopics & { from: string }, out: Outbox): Partial<ControllerContext> | void {
+  const reply = (error?: ErrorCode) => out.send(e.from, { type: 'DeleteTopicsResponse', requestId: e.requestId, ...(error ? { error } : {}) } satisfies DeleteTopicsResponse);
+  if (!c.partitions.some((p) => topicOf(p) === e.topic)) return void reply('UNKNOWN_TOPIC_OR_PARTITION');
+  if (undeletable(e.topic)) return void reply('INVALID_REQUEST');
+  const partitions = c.partitions.filter((p) => topicOf(p) !== e.topic);
+  const topicId = topicIdOf(c.partitions.find((p) => topicOf(p) === e.topic)!);
+  const deletedTopics: DeletedTopic[] = [...(c.deletedTopics ?? []), { topic: e.topic, ...(topicId > 0 ? { topicId } : {}) }];
+  out.note(`topic ${e.topic} deleted (DeleteTopics, RemoveTopicRecord)`);
+  publishIfChanged(c.partitions, partitions, c.brokers, out, deletedTopics);
+  reply();
+  return { partitions, deletedTopics };
 }
 
 /** A request to the controller: what the active controller of either mode answers. */
@@ -443,5 +539,9 @@ export function handleControllerRequest(c: ControllerContext, e: ControllerReque
       return alterPartition(c, e, out);
     case 'CreatePartitions':
       return createPartitions(c, e, out);
+    case 'CreateTopics':
+      return createTopics(c, e, out);
+    case 'DeleteTopics':
+      return deleteTopics(c, e, out);
   }
 }

@@ -34,6 +34,14 @@ export class Outbox {
   exit(): void {
     this.effects.push({ type: 'node.exit' });
   }
+  /** Start a local actor unless it runs (a replica of a partition the broker learns of at run time). */
+  ensureActor(actor: string, arg?: unknown): void {
+    this.effects.push(arg === undefined ? { type: 'actor.ensure', actor } : { type: 'actor.ensure', actor, arg });
+  }
+  /** Stop a local actor and delete its directory from the disk (a deleted partition's replica). */
+  deleteActor(actor: string): void {
+    this.effects.push({ type: 'actor.delete', actor });
+  }
   note(text: string, data?: unknown): void {
     this.effects.push(data === undefined ? { type: 'trace.note', text } : { type: 'trace.note', text, data });
   }

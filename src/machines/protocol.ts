@@ -33,6 +33,12 @@ export const nameOf = (s: { readonly partition: number; readonly topic?: string 
 export interface PartitionState {
   /** Absent for the data topic `t`. */
   readonly topic?: string;
+  /**
+   * The topic's id (KIP-516), for topics created while the run goes (CreateTopics): the model
+   * numbers them 1, 2, ... in creation order, so a topic created again under a deleted one's name
+   * is told from it. Absent (0) for the topics the cluster starts with.
+   */
+  readonly topicId?: number;
   readonly partition: number;
   readonly replicas: readonly BrokerId[];
   readonly isr: readonly BrokerId[];
@@ -113,8 +119,12 @@ export type ErrorCode =
   // Topic administration
   /** CreatePartitions: the new count is not above the current one (partitions are never removed). */
   | 'INVALID_PARTITIONS'
-  /** CreatePartitions: fewer unfenced brokers than the replication factor. */
-  | 'INVALID_REPLICATION_FACTOR';
+  /** CreatePartitions, CreateTopics: fewer unfenced brokers than the replication factor, or one below 1. */
+  | 'INVALID_REPLICATION_FACTOR'
+  /** CreateTopics: the name is taken. */
+  | 'TOPIC_ALREADY_EXISTS'
+  /** DeleteTopics: no such topic. */
+  | 'UNKNOWN_TOPIC_OR_PARTITION';
 
 // Broker <-> controller (KRaft: KIP-500, KIP-631)
 export interface BrokerRegistration {
@@ -151,6 +161,41 @@ export interface CreatePartitionsResponse {
   /** With NOT_CONTROLLER: the controller node the answering one takes for the active controller. */
   leaderHint?: string;
 }
+/**
+ * CreateTopics (KIP-4; ReplicationControlManager.createTopic in KRaft, forwarded to the active
+ * controller by KIP-590): a topic of `partitions` partitions, each on `replicationFactor` brokers
+ * (-1: the cluster's default.replication.factor, KIP-464).
+ */
+export interface CreateTopics {
+  type: 'CreateTopics';
+  requestId: number;
+  topic: string;
+  /** -1: Kafka's num.partitions default (1). */
+  partitions: number;
+  replicationFactor: number;
+}
+export interface CreateTopicsResponse {
+  type: 'CreateTopicsResponse';
+  requestId: number;
+  error?: ErrorCode;
+  /** On success: the partition count and replication factor used (the defaults when -1 was asked). */
+  partitions?: number;
+  replicationFactor?: number;
+  /** With NOT_CONTROLLER: the controller node the answering one takes for the active controller. */
+  leaderHint?: string;
+}
+/** DeleteTopics (ReplicationControlManager.deleteTopic: a RemoveTopicRecord). */
+export interface DeleteTopics {
+  type: 'DeleteTopics';
+  requestId: number;
+  topic: string;
+}
+export interface DeleteTopicsResponse {
+  type: 'DeleteTopicsResponse';
+  requestId: number;
+  error?: ErrorCode;
+  leaderHint?: string;
+}
 export interface BrokerHeartbeat {
   type: 'BrokerHeartbeat';
   brokerId: BrokerId;
@@ -165,6 +210,8 @@ export interface BrokerHeartbeatResponse {
   partitions: readonly PartitionState[];
   /** The broker in controlled shutdown leads nothing any more: it may exit. */
   shouldShutDown?: boolean;
+  /** Topics deleted (DeleteTopics), when any: see MetadataUpdate.deletedTopics. */
+  deletedTopics?: readonly DeletedTopic[];
   /** With NOT_CONTROLLER: the controller node the answering one takes for the active controller. */
   leaderHint?: string;
 }
@@ -174,7 +221,28 @@ export interface MetadataUpdate {
   /** Set when a broker forwards its metadata cache to a local actor (a transaction coordinator). */
   actor?: string;
   partitions: readonly PartitionState[];
+  /**
+   * The topics deleted (DeleteTopics), by name and topic id, when there are any (absent
+   * otherwise, so runs that delete nothing trace as before). A broker drops their partitions from
+   * its cache and stops and deletes their replicas (KRaft: the RemoveTopicRecord in the metadata
+   * delta, ReplicaManager.applyDelta; ZooKeeper mode: StopReplica with delete=true). Kept as a
+   * list of tombstones so that a late update still naming the topic does not bring it back.
+   */
+  deletedTopics?: readonly DeletedTopic[];
 }
+
+/** A deleted topic: its name and id (absent: 0, a topic the cluster started with). */
+export interface DeletedTopic {
+  readonly topic: string;
+  readonly topicId?: number;
+}
+
+/** The topic id of a partition state (0: a topic the cluster started with). */
+export const topicIdOf = (s: { readonly topicId?: number | undefined }) => s.topicId ?? 0;
+
+/** Whether a partition state belongs to a deleted topic: one of its name, of that id or older. */
+export const isDeleted = (deleted: readonly DeletedTopic[], s: { readonly topic?: string | undefined; readonly topicId?: number | undefined }) =>
+  deleted.some((d) => d.topic === topicOf(s) && topicIdOf(s) <= topicIdOf(d));
 export interface AlterPartition {
   type: 'AlterPartition';
   actor?: undefined;

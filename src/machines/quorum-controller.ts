@@ -2,9 +2,9 @@ import { setup } from 'xstate';
 import type { ClusterConfig } from '../config/schema.js';
 import type { Disk } from '../sim/disk.js';
 import type { Rng } from '../sim/rng.js';
-import { checkSessions, handleControllerRequest, initialPartitions, publicState, type ControllerContext, type ControllerRequest, type ExtraTopic } from './controller.js';
+import { checkSessions, handleControllerRequest, initialPartitions, publicState, tombstones, type ControllerContext, type ControllerRequest, type ExtraTopic } from './controller.js';
 import { Outbox, react } from './effects.js';
-import { brokerNode, type AlterPartitionResponse, type BrokerHeartbeatResponse, type CreatePartitionsResponse, type BrokerRegistrationResponse } from './protocol.js';
+import { brokerNode, type AlterPartitionResponse, type BrokerHeartbeatResponse, type CreatePartitionsResponse, type CreateTopicsResponse, type DeleteTopicsResponse, type BrokerRegistrationResponse } from './protocol.js';
 import {
   METADATA_LOG_FILE,
   QUORUM_STATE_FILE,
@@ -215,11 +215,12 @@ function advanceHighWatermark(c: QuorumControllerContext, out: Outbox): Partial<
 function claim(c: QuorumControllerContext, _e: unknown, out: Outbox): Partial<QuorumControllerContext> {
   const now = c.now();
   const brokers = c.committed.brokers.map((r) => (r ? { ...r, lastHeartbeat: now } : r));
-  const image: ControllerContext = { config: c.config, now: c.now, brokers, partitions: c.committed.partitions, nextBrokerEpoch: c.committed.nextBrokerEpoch, startedAt: 0 };
+  const deleted = c.committed.deletedTopics === undefined ? {} : { deletedTopics: c.committed.deletedTopics };
+  const image: ControllerContext = { config: c.config, now: c.now, brokers, partitions: c.committed.partitions, nextBrokerEpoch: c.committed.nextBrokerEpoch, startedAt: 0, ...deleted };
   out.note(`controller ${c.id} is the active controller (epoch ${c.epoch}, metadata offset ${c.highWatermark})`);
   const partitions = image.partitions.map(publicState);
   brokers.forEach((r, b) => {
-    if (r) out.send(brokerNode(b), { type: 'MetadataUpdate', partitions });
+    if (r) out.send(brokerNode(b), { type: 'MetadataUpdate', partitions, ...tombstones(image.deletedTopics) });
   });
   return { image };
 }
@@ -251,7 +252,7 @@ function decide(c: QuorumControllerContext, cause: string, run: (image: Controll
   for (const e of replies.effects) if (e.type === 'trace.note') out.effects.push(e);
   const held = replies.effects.filter((e) => e.type !== 'trace.note');
   if (changed) {
-    appendAsLeader(c, { epoch: c.epoch, record: { type: 'Metadata', cause, image: { brokers: durableBrokers(image.brokers), partitions: image.partitions, nextBrokerEpoch: image.nextBrokerEpoch } } }, out);
+    appendAsLeader(c, { epoch: c.epoch, record: { type: 'Metadata', cause, image: { brokers: durableBrokers(image.brokers), partitions: image.partitions, nextBrokerEpoch: image.nextBrokerEpoch, ...(image.deletedTopics === undefined ? {} : { deletedTopics: image.deletedTopics }) } } }, out);
   }
   const waitFor = c.log.length;
   const next = { ...c, image, pending: held.length > 0 ? [...c.pending, { waitFor, effects: held }] : c.pending };
@@ -274,6 +275,8 @@ const causeOf: Record<ControllerRequest['type'], string> = {
   BrokerHeartbeat: 'BrokerRegistrationChange',
   AlterPartition: 'PartitionChange',
   CreatePartitions: 'PartitionRecord',
+  CreateTopics: 'TopicRecord',
+  DeleteTopics: 'RemoveTopicRecord',
 };
 
 /** Only the active controller answers; any other node says so, naming the leader it knows. */
@@ -292,6 +295,10 @@ function answerController(c: QuorumControllerContext, e: ControllerRequest & Fro
     }
     case 'CreatePartitions':
       return void out.send(e.from, { type: 'CreatePartitionsResponse', requestId: e.requestId, error: 'NOT_CONTROLLER', ...hint } satisfies CreatePartitionsResponse);
+    case 'CreateTopics':
+      return void out.send(e.from, { type: 'CreateTopicsResponse', requestId: e.requestId, error: 'NOT_CONTROLLER', ...hint } satisfies CreateTopicsResponse);
+    case 'DeleteTopics':
+      return void out.send(e.from, { type: 'DeleteTopicsResponse', requestId: e.requestId, error: 'NOT_CONTROLLER', ...hint } satisfies DeleteTopicsResponse);
   }
 }
 
@@ -526,6 +533,8 @@ export const quorumControllerMachine = setup({
     BrokerHeartbeat: { actions: 'answerNotController' },
     AlterPartition: { actions: 'answerNotController' },
     CreatePartitions: { actions: 'answerNotController' },
+    CreateTopics: { actions: 'answerNotController' },
+    DeleteTopics: { actions: 'answerNotController' },
   },
   states: {
     /** Recovering epoch and vote from the quorum-state file. */
@@ -577,6 +586,8 @@ export const quorumControllerMachine = setup({
                 BrokerHeartbeat: { actions: 'decide' },
                 AlterPartition: { actions: 'decide' },
                 CreatePartitions: { actions: 'decide' },
+                CreateTopics: { actions: 'decide' },
+                DeleteTopics: { actions: 'decide' },
               },
             },
           },

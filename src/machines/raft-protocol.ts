@@ -4,6 +4,7 @@
  * BeginQuorumEpoch, Fetch); the log functions are plain data, tested on their own.
  */
 import type { BrokerRegistrationState, ControllerPartition } from './controller.js';
+import type { DeletedTopic } from './protocol.js';
 
 /** Controller nodes are `controller1`, `controller2`, ...: KRaft's node ids 1..n of controller.quorum.voters. */
 export const controllerNode = (id: number) => `controller${id}`;
@@ -22,6 +23,8 @@ export interface MetadataImage {
   readonly brokers: readonly (BrokerRegistrationState | undefined)[];
   readonly partitions: readonly ControllerPartition[];
   readonly nextBrokerEpoch: number;
+  /** Topics deleted (a RemoveTopicRecord each); absent until a deletion. */
+  readonly deletedTopics?: readonly DeletedTopic[];
 }
 
 /**

@@ -44,6 +44,15 @@ export class Disk<E = unknown> {
     this.file(name).pending.push({ op: 'truncate', length });
   }
 
+  /**
+   * Remove every file of a directory (`dir/...`), durably and at once: a deleted partition's log
+   * directory (Kafka renames it `-delete` and removes it in the background; the model does not
+   * tell the two apart).
+   */
+  deleteDir(dir: string): void {
+    for (const name of [...this.files.keys()]) if (name.startsWith(`${dir}/`)) this.files.delete(name);
+  }
+
   /** Replace the whole file (Kafka writes checkpoint files this way: write a temp file, rename). */
   replace(name: string, entries: readonly E[]): void {
     this.file(name).pending.push({ op: 'replace', entries: entries.slice() });

@@ -25,6 +25,13 @@ export type Effect =
   | { type: 'disk.fsyncAll' }
   /** The node's process exits (after a clean shutdown): its actors stop, its disk stays as it is. */
   | { type: 'node.exit' }
+  /**
+   * Start an actor of this node now unless one of that name runs (a broker creating a replica for
+   * a partition it learns of at run time); the node's `spawn` builds it.
+   */
+  | { type: 'actor.ensure'; actor: string; arg?: unknown }
+  /** Stop an actor of this node and delete its directory (`actor/...`) from the node's disk. */
+  | { type: 'actor.delete'; actor: string }
   | { type: 'trace.note'; text: string; data?: unknown }
   /** A client operation for the run's history (Jepsen-shaped). */
   | { type: 'history'; op: HistoryOp };
@@ -77,6 +84,8 @@ export interface NodeSpec {
   readonly id: NodeId;
   /** Builds the actors of one incarnation of the node; the first receives unaddressed messages. */
   readonly boot: (b: NodeBoot) => HostedActor | readonly HostedActor[];
+  /** Builds an actor the node starts while it runs (`actor.ensure`); undefined: it has none of that name. */
+  readonly spawn?: (name: string, b: NodeBoot, arg: unknown) => HostedActor | undefined;
 }
 
 /** An invariant checked after every event: a message when it is broken, else undefined. */
@@ -186,6 +195,8 @@ interface HostedNode {
   /** The actor that receives messages that name none. */
   primary: RunningActor | undefined;
   incarnation: number;
+  /** The clock of the running incarnation (actors started later use it too). */
+  clock?: ReturnType<typeof virtualClock>;
   /** A controlled shutdown is under way (the node was told to shut down and has not exited). */
   shuttingDown?: boolean;
   /** A restart arrived while the node was shutting down: it boots as soon as it has exited. */
@@ -745,25 +756,47 @@ export class World {
     });
     const actors = new Map<string, RunningActor>();
     n.actors = actors;
-    const created: RunningActor[] = [];
-    for (const [i, spec] of specs.entries()) {
-      const name = spec.name ?? 'main';
-      if (actors.has(name)) throw new Error(`node ${id} has two actors named ${name}`);
-      const ref = createActor(spec.logic, { input: spec.input, clock, id: `${id}/${name}` });
-      const running: RunningActor = { name, label: i === 0 ? id : `${id}/${name}`, ref, lastState: undefined, lastSeen: undefined };
-      ref.on('*', (effect) => this.carryOut(id, effect as Effect));
-      ref.subscribe({
-        next: (snap) => this.noteState(running, (snap as { value?: unknown }).value),
-        // XState reports an actor's error asynchronously; keep it and fail the run at once.
-        error: (err) => {
-          this.actorFailure ??= new ModelError(`${running.label} failed at ${this.clock} ms: ${(err as Error).message ?? String(err)}`, { cause: err });
-        },
-      });
-      actors.set(name, running);
-      created.push(running);
-    }
+    n.clock = clock;
+    const created = specs.map((spec, i) => this.createHosted(id, n, spec, i === 0));
     n.primary = created[0];
     for (const a of created) a.ref.start();
+  }
+
+  private createHosted(id: NodeId, n: HostedNode, spec: HostedActor, primary: boolean): RunningActor {
+    const actors = n.actors!;
+    const name = spec.name ?? 'main';
+    if (actors.has(name)) throw new Error(`node ${id} has two actors named ${name}`);
+    const ref = createActor(spec.logic, { input: spec.input, clock: n.clock!, id: `${id}/${name}` });
+    const running: RunningActor = { name, label: primary ? id : `${id}/${name}`, ref, lastState: undefined, lastSeen: undefined };
+    ref.on('*', (effect) => this.carryOut(id, effect as Effect));
+    ref.subscribe({
+      next: (snap) => this.noteState(running, (snap as { value?: unknown }).value),
+      // XState reports an actor's error asynchronously; keep it and fail the run at once.
+      error: (err) => {
+        this.actorFailure ??= new ModelError(`${running.label} failed at ${this.clock} ms: ${(err as Error).message ?? String(err)}`, { cause: err });
+      },
+    });
+    actors.set(name, running);
+    return running;
+  }
+
+  /** `actor.ensure`: start the named actor on a running node unless it runs already. */
+  private ensureActor(id: NodeId, n: HostedNode, name: string, arg: unknown): void {
+    if (!n.actors || n.actors.has(name)) return;
+    const spec = n.spec.spawn?.(name, { id, incarnation: n.incarnation, disk: n.disk, rng: n.rng.split(), now: this.clock }, arg);
+    if (!spec) throw new Error(`node ${id} cannot start an actor ${name}`);
+    this.record({ t: this.clock, e: 'note', node: id, text: `starts ${name}` });
+    this.createHosted(id, n, { ...spec, name }, false).ref.start();
+  }
+
+  /** `actor.delete`: stop the named actor and delete its directory. */
+  private deleteActor(id: NodeId, n: HostedNode, name: string): void {
+    const a = n.actors?.get(name);
+    if (!a || a === n.primary) return;
+    n.actors!.delete(name);
+    a.ref.stop();
+    n.disk.deleteDir(name);
+    this.record({ t: this.clock, e: 'note', node: id, text: `stops ${name} and deletes its log` });
   }
 
   private noteState(a: RunningActor, value: unknown): void {
@@ -817,6 +850,15 @@ export class World {
       case 'disk.fsyncAll':
         n.disk.fsyncAll();
         return this.tracing ? this.record({ t: this.clock, e: 'disk', node, op: 'fsync', file: '*', n: 0 }) : this.trace.count();
+      case 'actor.ensure':
+      case 'actor.delete': {
+        // In order with the local messages of the same step (a replica deleted, then one of the
+        // same name started and told its state), as a local message would be.
+        const incarnation = n.incarnation;
+        const apply = effect.type === 'actor.ensure' ? () => this.ensureActor(node, n, effect.actor, effect.arg) : () => this.deleteActor(node, n, effect.actor);
+        this.queue.push(this.clock, { k: 'call', fn: () => n.incarnation === incarnation && apply() });
+        return;
+      }
       case 'node.exit': {
         // After the step that asked for it: an actor is not stopped in the middle of its own step.
         const incarnation = n.incarnation;

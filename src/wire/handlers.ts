@@ -6,7 +6,7 @@
  * fencing). Group APIs go to groups.ts (not model-backed: see there). Encoding is the codec's;
  * handlers only build and read plain objects keyed by Kafka's field names.
  */
-import { DATA_TOPIC, partitionName, type FetchResponse, type ListOffsetsResponse, type MetadataResponse, type PartitionState, type ProduceResponse, type Record as ModelRecord } from '../machines/protocol.js';
+import { DATA_TOPIC, partitionName, type CreateTopicsResponse, type DeleteTopicsResponse, type FetchResponse, type ListOffsetsResponse, type MetadataResponse, type PartitionState, type ProduceResponse, type Record as ModelRecord } from '../machines/protocol.js';
 import type { Message } from '../sim/world.js';
 import { TXN_TOPIC, txnActor, type AddPartitionsToTxnResponse, type EndTxnResponse, type InitProducerIdResponse } from '../machines/txn-protocol.js';
 import { apiKeys } from './apis.js';
@@ -413,31 +413,72 @@ const offsetFetch: Handler = async (ctx, body) => {
   };
 };
 
-/**
- * CreateTopics: SIMPLIFICATION: the model's topics are created with the cluster (`--topics`);
- * its controller has no CreateTopics. A topic that exists is answered TOPIC_ALREADY_EXISTS, as
- * Kafka does; a new one POLICY_VIOLATION, saying to start serve with it.
- */
-const createTopics: Handler = async (ctx, body) => ({
-  ThrottleTimeMs: 0,
-  Topics: (body['Topics'] as { Name: string }[]).map((t) => {
-    const exists = ctx.cluster.topics.has(t.Name);
-    return {
-      Name: t.Name,
-      ErrorCode: exists ? KafkaError.TOPIC_ALREADY_EXISTS : KafkaError.POLICY_VIOLATION,
-      ErrorMessage: exists ? `Topic '${t.Name}' already exists.` : `kafka-model serve creates topics only at start: add --topics ${t.Name}:PARTITIONS`,
-      NumPartitions: ctx.cluster.topics.get(t.Name) ?? -1,
-      ReplicationFactor: exists ? ctx.cluster.config.replicationFactor : -1,
-      Configs: null,
-    };
-  }),
-});
+/** What a client is told beside a topic admin error (Kafka's messages, where the model has one). */
+const adminMessages: Partial<Record<string, (topic: string) => string>> = {
+  TOPIC_ALREADY_EXISTS: (t) => `Topic '${t}' already exists.`,
+  INVALID_REPLICATION_FACTOR: () => 'Unable to replicate the partition: the target replication factor cannot be reached with the unfenced brokers.',
+  INVALID_PARTITIONS: () => 'Number of partitions was set to an invalid non-positive value.',
+  UNKNOWN_TOPIC_OR_PARTITION: () => 'This server does not host this topic-partition.',
+  INVALID_REQUEST: (t) => `kafka-model does not delete ${t}: the model's own and Kafka's internal topics stay.`,
+};
 
-/** DeleteTopics: SIMPLIFICATION: topics live as long as the cluster (Kafka's answer when delete.topic.enable=false). */
-const deleteTopics: Handler = async (_ctx, body) => ({
-  ThrottleTimeMs: 0,
-  Responses: (body['TopicNames'] as string[]).map((name) => ({ Name: name, ErrorCode: KafkaError.TOPIC_DELETION_DISABLED, ErrorMessage: 'kafka-model serve does not delete topics' })),
-});
+/**
+ * CreateTopics: each topic is created by the model's active controller (KRaft;
+ * src/machines/controller.ts createTopics), one at a time; -1 partitions or replication factor
+ * take the defaults (KIP-464). The brokers learn of the topic from the controller, so a client's
+ * next Metadata may still find its partitions without a leader, as with Kafka. Not modelled:
+ * manual assignments, topic configs (ignored), validateOnly, and ZooKeeper mode, where the
+ * request is refused (POLICY_VIOLATION) as before; spec/wire.md.
+ */
+const createTopics: Handler = async (ctx, body) => {
+  const topics = body['Topics'] as { Name: string; NumPartitions: number; ReplicationFactor: number; Assignments: unknown[] }[];
+  const timeoutMs = Math.max(1, (body['timeoutMs'] as number | undefined) ?? MODEL_TIMEOUT_MS);
+  const answer = (name: string, code: number, message: string | null, partitions = -1, replicationFactor = -1) => ({
+    Name: name,
+    ErrorCode: code,
+    ErrorMessage: message,
+    NumPartitions: partitions,
+    ReplicationFactor: replicationFactor,
+    Configs: null,
+  });
+  const results = [];
+  for (const t of topics) {
+    if (topics.filter((u) => u.Name === t.Name).length > 1) results.push(answer(t.Name, KafkaError.INVALID_REQUEST, 'Duplicate topic name.'));
+    // Topic.validate: letters, digits, '.', '_', '-', at most 249 characters, not '.' or '..'.
+    else if (!/^[a-zA-Z0-9._-]{1,249}$/.test(t.Name) || t.Name === '.' || t.Name === '..') results.push(answer(t.Name, KafkaError.INVALID_TOPIC_EXCEPTION, `Topic name "${t.Name}" is illegal.`));
+    else if (ctx.cluster.config.controlPlane !== 'kraft') results.push(answer(t.Name, KafkaError.POLICY_VIOLATION, 'kafka-model creates topics at run time in KRaft mode only: add --topics NAME:PARTITIONS'));
+    else if (t.Assignments.length > 0 || body['validateOnly'] === true) results.push(answer(t.Name, KafkaError.INVALID_REQUEST, 'kafka-model does not model manual replica assignments or validateOnly'));
+    else {
+      const res = await ctx.cluster.controllerRequest({ type: 'CreateTopics', topic: t.Name, partitions: t.NumPartitions, replicationFactor: t.ReplicationFactor }, timeoutMs);
+      const created = res as CreateTopicsResponse | undefined;
+      if (!created) results.push(answer(t.Name, KafkaError.REQUEST_TIMED_OUT, 'no answer from the controller in time'));
+      else if (created.error) results.push(answer(t.Name, kafkaCode(created.error), adminMessages[created.error]?.(t.Name) ?? null));
+      else results.push(answer(t.Name, KafkaError.NONE, null, created.partitions, created.replicationFactor));
+    }
+  }
+  return { ThrottleTimeMs: 0, Topics: results };
+};
+
+/**
+ * DeleteTopics: each topic is deleted by the model's active controller (KRaft; its partitions
+ * leave the metadata and the brokers stop and delete their replicas). The model keeps its own
+ * topic and Kafka's internal ones (INVALID_REQUEST). ZooKeeper mode: refused as before.
+ */
+const deleteTopics: Handler = async (ctx, body) => {
+  const names = body['TopicNames'] as string[];
+  const timeoutMs = Math.max(1, (body['TimeoutMs'] as number | undefined) ?? MODEL_TIMEOUT_MS);
+  const responses = [];
+  for (const name of names) {
+    if (ctx.cluster.config.controlPlane !== 'kraft') {
+      responses.push({ Name: name, ErrorCode: KafkaError.TOPIC_DELETION_DISABLED, ErrorMessage: 'kafka-model deletes topics in KRaft mode only' });
+      continue;
+    }
+    const res = (await ctx.cluster.controllerRequest({ type: 'DeleteTopics', topic: name }, timeoutMs)) as DeleteTopicsResponse | undefined;
+    if (!res) responses.push({ Name: name, ErrorCode: KafkaError.REQUEST_TIMED_OUT, ErrorMessage: 'no answer from the controller in time' });
+    else responses.push({ Name: name, ErrorCode: kafkaCode(res.error), ErrorMessage: res.error ? (adminMessages[res.error]?.(name) ?? null) : null });
+  }
+  return { ThrottleTimeMs: 0, Responses: responses };
+};
 
 const describeCluster: Handler = async (ctx) => ({
   ThrottleTimeMs: 0,

@@ -14,7 +14,11 @@ import { replicationInvariants } from '../check/replication.js';
 import { releaseFor, resolveConfig, type ClusterConfig } from '../config/index.js';
 import { InputError } from '../errors.js';
 import type { ExtraTopic } from '../machines/controller.js';
-import { DATA_TOPIC, brokerNode, type PartitionState } from '../machines/protocol.js';
+import { controllerImage } from '../machines/controller-view.js';
+import { DATA_TOPIC, OFFSETS_TOPIC, brokerNode, topicOf, type PartitionState } from '../machines/protocol.js';
+import type { MetadataImage } from '../machines/raft-protocol.js';
+import { TXN_TOPIC } from '../machines/txn-protocol.js';
+import { ControllerChannel, type ControllerAnswer, type ControllerRequest } from './controller-channel.js';
 import type { Fault } from '../sim/faults.js';
 import type { Message } from '../sim/world.js';
 import { World, type Violation } from '../sim/world.js';
@@ -64,7 +68,11 @@ export class ServedWorld {
   readonly world: World;
   readonly config: ClusterConfig;
   readonly kafka: string;
-  readonly topics: ReadonlyMap<string, number>;
+  /** The control plane's nodes (KRaft's controller voters; ZooKeeper mode's `zookeeper`). */
+  readonly controllers: readonly NodeId[];
+  /** The topics the cluster was started with, until the controller has an image. */
+  private readonly initialTopics: ReadonlyMap<string, number>;
+  private topicsOf: { readonly image: MetadataImage; readonly topics: ReadonlyMap<string, number> } | undefined;
   readonly transactionalIds: readonly string[];
   /** The first invariant that broke while serving, if any. */
   violation: Violation | undefined;
@@ -80,7 +88,7 @@ export class ServedWorld {
     if (this.config.groupProtocol === 'consumer') throw new InputError('serve: --config: groupProtocol consumer (KIP-848) is not served over the wire (serve answers the classic group APIs only)');
     this.kafka = releaseFor(opts.preset, opts.kafka, 'serve: --kafka').version;
     this.world = new World({ seed: opts.seed, trace });
-    installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: opts.topics, transactionalIds: opts.transactionalIds ?? [] });
+    this.controllers = installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: opts.topics, transactionalIds: opts.transactionalIds ?? [] }).controllers;
     this.transactionalIds = opts.transactionalIds ?? [];
     // Every invariant is checked after every event, as in a search, but a broken one does not
     // stop the World (a search stops there; real clients would hang): the first is kept.
@@ -96,8 +104,27 @@ export class ServedWorld {
         },
       });
     }
-    this.topics = new Map([[DATA_TOPIC, this.config.partitions], ...opts.topics.map((t) => [t.name, t.partitions] as const)]);
+    this.initialTopics = new Map([[DATA_TOPIC, this.config.partitions], ...opts.topics.map((t) => [t.name, t.partitions] as const)]);
     this.world.start();
+  }
+
+  /**
+   * The topics real clients may use and their partition counts, as the controller has decided
+   * them (CreateTopics, DeleteTopics, CreatePartitions change them): every topic but Kafka's
+   * internal ones, which serve does not list.
+   */
+  get topics(): ReadonlyMap<string, number> {
+    const image = controllerImage(this.world);
+    if (!image) return this.initialTopics;
+    if (this.topicsOf?.image !== image) {
+      const topics = new Map<string, number>();
+      for (const p of image.partitions) {
+        const name = topicOf(p);
+        if (name !== OFFSETS_TOPIC && name !== TXN_TOPIC) topics.set(name, Math.max(topics.get(name) ?? 0, p.partition + 1));
+      }
+      this.topicsOf = { image, topics };
+    }
+    return this.topicsOf.topics;
   }
 
   /** Run the World up to virtual time `t` (every event at or before it). */
@@ -245,6 +272,14 @@ export class LiveCluster extends ServedWorld {
     if (!this.journal) return undefined;
     this.advance();
     return { t: this.world.now, traceHash: this.world.trace.hash()!, events: this.world.eventsProcessed };
+  }
+
+  private channel: ControllerChannel | undefined;
+
+  /** Send an admin request to the model's active controller (CreateTopics, DeleteTopics); undefined: no answer in time. */
+  controllerRequest(msg: ControllerRequest, timeoutMs: number): Promise<ControllerAnswer | undefined> {
+    this.channel ??= new ControllerChannel(this);
+    return this.channel.request(msg, timeoutMs);
   }
 
   nextProducerId(): number {

@@ -144,7 +144,8 @@ export const registerConform: RegisterCommand = (program, io, setExitCode) => {
       let served: RunningServer | undefined;
       try {
         if (serveBrokers !== undefined) {
-          // The model's own cluster: the workload's topics exist from the start (serve has no CreateTopics).
+          // The model's own cluster: the workload's topics exist from the start (--topics; serve's
+          // CreateTopics would create them too, in KRaft mode only).
           const topicPrefix = 'conform-';
           const topics = Array.from({ length: options.keys }, (_, k) => `${topicPrefix}${k}`);
           served = await serve({ preset: 'default', brokers: serveBrokers, seed: options.seed, port: 0, topics: topics.map((name) => ({ name, partitions: 1 })) });
