@@ -25,6 +25,8 @@ export interface SearchParameters {
   /** Crashed brokers restart after their ZooKeeper session expired (absent before it existed: false). */
   readonly restartAfterSession: boolean;
   readonly maxEpisodes: number;
+  /** --max-shrinks, or null: shrink to the end. */
+  readonly maxShrinks?: number | null;
   readonly duration: number;
   readonly commit: string | null;
 }
@@ -83,6 +85,7 @@ const searchSchema = z.object({
   swarm: z.boolean().default(false),
   restartAfterSession: z.boolean().default(false),
   maxEpisodes: count,
+  maxShrinks: count.nullable().optional(),
   duration: count,
   commit: z.string().nullable(),
 });

@@ -25,8 +25,12 @@ export interface Found {
   readonly story: readonly GroupStoryStep[];
 }
 
-/** Search with fast-check for a run breaking `property`, checking only it; shrink what is found. */
-export function search(s: Search): Found {
+/**
+ * Search with fast-check for a run breaking `property`, checking only it; shrink what is found.
+ * Asynchronous, yielding to the event loop after every run: a search holds its test worker for
+ * tens of seconds, and the test runner's own messages must get through meanwhile.
+ */
+export async function search(s: Search): Promise<Found> {
   const preset = s.preset ?? 'default';
   const durationMs = s.durationMs ?? 1200;
   const space = searchSpace({ property: s.property, preset, overrides: s.overrides ?? {}, runs: s.runs, seed: s.seed ?? 1, durationMs, maxEpisodes: 3 });
@@ -35,8 +39,9 @@ export function search(s: Search): Found {
   let runs = 0;
   let failedAt: number | undefined;
   const maxShrinks = s.maxShrinks ?? 60;
-  const details = fc.check(
-    fc.property(g.arb, (c) => {
+  const details = await fc.check(
+    fc.asyncProperty(g.arb, async (c) => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       // Past the shrinking budget every candidate counts as passing: fast-check keeps the
       // smallest failure found so far.
       if (failedAt !== undefined && runs - failedAt >= maxShrinks) return true;

@@ -76,6 +76,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .option('--swarm', 'swarm testing: each run injects only a random subset of the fault kinds')
     .addOption(new Option('--max-episodes <n>', 'fault episodes per run (at most)').default(6).argParser(parseNonNegativeInt('max-episodes')))
     .addOption(new Option('--duration <ms>', 'virtual milliseconds per run').default(1500).argParser(parseNonNegativeInt('duration')))
+    .addOption(new Option('--max-shrinks <n>', 'shrinking attempts after a violation is found, at most: a shorter wait for a longer story (default: shrink to the end)').argParser(parseNonNegativeInt('max-shrinks')))
     .option('--commit <policy>', 'consumer-group properties: the consumers\' commit policy, after-process (default), before-process or auto')
     .option('--workers <n>', `threads to search on (worker_threads); the verdict and counterexample are the same for any number (default: the machine's cores, ${availableParallelism()})`)
     .option('--shard <K/N>', 'search only the K-th of N disjoint slices of the runs (runs i with i mod N = K-1); combine the --json results with kafka-model merge')
@@ -86,13 +87,13 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
     .addOption(new Option('--max-states <n>', 'with --exhaustive: stop after this many distinct states (the bound is then not exhausted)').argParser(parseNonNegativeInt('max-states')))
     .option('--json', 'print {"property","kafka","config","runs","found","seed","runIndex","shard","search","shrunkSteps","foundMs","elapsedMs","scenario",...}')
     .option('--out <file>', 'write the counterexample scenario to this file')
-    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults?: string; budget?: number; correlated?: boolean; tear?: boolean; aim?: boolean; swarm?: boolean; restartAfterSession?: boolean; maxEpisodes: number; duration: number; commit?: string; workers?: string; shard?: string; json?: boolean; out?: string; kafka?: string; exhaustive?: boolean; depth: number; brokers: number; records: number; maxStates?: number }, cmd: Command) => {
+    .action(async (opts: { property: string; config: string; runs: number; seed: number; faults?: string; budget?: number; correlated?: boolean; tear?: boolean; aim?: boolean; swarm?: boolean; restartAfterSession?: boolean; maxEpisodes: number; duration: number; maxShrinks?: number; commit?: string; workers?: string; shard?: string; json?: boolean; out?: string; kafka?: string; exhaustive?: boolean; depth: number; brokers: number; records: number; maxStates?: number }, cmd: Command) => {
       if (!presetNames().includes(opts.config)) throw new InputError(`--config: unknown preset "${opts.config}" (expected one of ${presetNames().join(', ')})`);
       if (opts.kafka !== undefined) releaseNamed(opts.kafka);
       // A flag of the other mode is a mistake, not a no-op: say so rather than ignore it.
       const given = (name: string) => cmd.getOptionValueSource(name) === 'cli';
       if (opts.exhaustive) {
-        for (const [flag, name] of [['workers', 'workers'], ['shard', 'shard'], ['swarm', 'swarm'], ['aim', 'aim'], ['correlated', 'correlated'], ['tear', 'tear'], ['commit', 'commit'], ['runs', 'runs'], ['seed', 'seed'], ['maxEpisodes', 'max-episodes']] as const) {
+        for (const [flag, name] of [['workers', 'workers'], ['shard', 'shard'], ['swarm', 'swarm'], ['aim', 'aim'], ['correlated', 'correlated'], ['tear', 'tear'], ['commit', 'commit'], ['runs', 'runs'], ['seed', 'seed'], ['maxEpisodes', 'max-episodes'], ['maxShrinks', 'max-shrinks']] as const) {
           if (given(flag)) throw new InputError(`--${name}: not with --exhaustive (it explores every run within its bound, on one thread)`);
         }
         if (opts.duration < 50) throw new InputError('--duration: must be at least 50 ms');
@@ -133,6 +134,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
         ...(opts.swarm ? { swarm: true } : {}),
         ...(opts.restartAfterSession ? { restartAfterSession: true } : {}),
         maxEpisodes: opts.maxEpisodes,
+        ...(opts.maxShrinks === undefined ? {} : { maxShrinks: opts.maxShrinks }),
         durationMs: opts.duration,
         ...(opts.commit ? { commit: opts.commit as (typeof policies)[number] } : {}),
         ...(slice ? { slice } : {}),
@@ -168,6 +170,7 @@ export const registerExplore: RegisterCommand = (program, io, setExitCode) => {
             swarm: opts.swarm ?? false,
             restartAfterSession: opts.restartAfterSession ?? false,
             maxEpisodes: opts.maxEpisodes,
+            maxShrinks: opts.maxShrinks ?? null,
             duration: opts.duration,
             commit: opts.commit ?? null,
           },
