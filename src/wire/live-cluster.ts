@@ -139,18 +139,40 @@ export class ServedWorld {
     return best && best.leader >= 0 ? best.leader : undefined;
   }
 
-  /** One line per partition: leader, epoch and ISR, as the brokers last heard. */
-  status(): string {
-    const lines: string[] = [];
+  /** Each partition's leader, epoch and ISR, as the brokers last heard (the highest leader epoch any up broker knows). */
+  partitionStates(): { topic: string; partition: number; leader: number; leaderEpoch: number; isr: number[] }[] {
+    const out: { topic: string; partition: number; leader: number; leaderEpoch: number; isr: number[] }[] = [];
     for (const [topic, count] of this.topics) {
       for (let p = 0; p < count; p++) {
         let best: PartitionState | undefined;
         for (let b = 1; b <= this.config.brokers; b++) for (const s of this.metadataOf(b)) if (s.partition === p && (s.topic ?? DATA_TOPIC) === topic && (!best || s.leaderEpoch > best.leaderEpoch)) best = s;
-        lines.push(`${topic}-${p}: leader ${best?.leader ?? -1}, epoch ${best?.leaderEpoch ?? -1}, isr [${best?.isr.join(',') ?? ''}]`);
+        out.push({ topic, partition: p, leader: best?.leader ?? -1, leaderEpoch: best?.leaderEpoch ?? -1, isr: [...(best?.isr ?? [])] });
       }
     }
-    const down = this.world.nodeIds().filter((n) => !n.startsWith('client') && !this.world.isUp(n));
+    return out;
+  }
+
+  /** The cluster's nodes (brokers, controllers; not client connections) that are down now. */
+  downNodes(): string[] {
+    return this.world.nodeIds().filter((n) => !n.startsWith('client') && !this.world.isUp(n));
+  }
+
+  /** One line per partition: leader, epoch and ISR, as the brokers last heard. */
+  status(): string {
+    const lines = this.partitionStates().map((s) => `${s.topic}-${s.partition}: leader ${s.leader}, epoch ${s.leaderEpoch}, isr [${s.isr.join(',')}]`);
+    const down = this.downNodes();
     return `${lines.join('\n')}\ndown: ${down.length === 0 ? 'none' : down.join(', ')}; ${this.world.now} ms`;
+  }
+
+  /** `GET /status` of serve's HTTP control: the same facts as status(), as data. */
+  statusJson(): { timeMs: number; partitions: ReturnType<ServedWorld['partitionStates']>; nodes: { node: string; up: boolean }[]; cut: string[]; faults: number } {
+    return {
+      timeMs: this.world.now,
+      partitions: this.partitionStates(),
+      nodes: this.world.nodeIds().filter((n) => !n.startsWith('client')).map((node) => ({ node, up: this.world.isUp(node) })),
+      cut: this.world.network.cutNodes().filter((n) => !n.startsWith('client')),
+      faults: this.world.faults.length,
+    };
   }
 
   private metadataOf(brokerId: number): readonly PartitionState[] {

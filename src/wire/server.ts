@@ -15,6 +15,7 @@ import { WireHistory } from './history.js';
 import { JournalWriter } from './journal.js';
 import { BrokerUnreachable, handlers, type Endpoint, type HandlerContext } from './handlers.js';
 import { LiveCluster, type LiveClusterOptions } from './live-cluster.js';
+import { Nemesis, type NemesisName } from './nemesis.js';
 import type { Message } from '../sim/world.js';
 
 /** Kafka's socket.request.max.bytes default (100 MiB). */
@@ -30,6 +31,8 @@ export interface ServeOptions extends LiveClusterOptions {
   readonly record?: string | undefined;
   /** Called once per problem a connection had (a malformed frame, an unknown API). */
   readonly log?: (line: string) => void;
+  /** `--nemesis` and `--interval`: a fault every interval (nemesis.ts), from when the server listens until it closes. */
+  readonly nemesis?: { readonly names: readonly NemesisName[]; readonly intervalMs: number } | undefined;
 }
 
 export interface RunningServer {
@@ -41,6 +44,11 @@ export interface RunningServer {
   readonly history: WireHistory | undefined;
   /** Apply one control command (control.ts): a fault, or `status`. */
   control(line: string): ControlResult;
+  /** With `nemesis`: the running schedule. */
+  readonly nemesis: Nemesis | undefined;
+  /** Stop the nemesis and undo its last fault (restart what is down, heal the cuts): what that took, one line each. */
+  stopNemesis(): string[];
+  /** Stops the nemesis first (stopNemesis), so the journal ends on a healed cluster. */
   close(): Promise<void>;
 }
 
@@ -233,13 +241,20 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     throw e;
   }
 
+  const controlLine = (line: string) => control(cluster, line);
+  const nemesis = opts.nemesis ? new Nemesis({ cluster, control: controlLine }, opts.nemesis.names, opts.nemesis.intervalMs) : undefined;
+  nemesis?.start();
+
   return {
     cluster,
     endpoints,
     served,
     history,
-    control: (line) => control(cluster, line),
+    control: controlLine,
+    nemesis,
+    stopNemesis: () => nemesis?.stop() ?? [],
     close: async () => {
+      nemesis?.stop();
       closing = true;
       clearInterval(clock);
       clearInterval(groupClock);
