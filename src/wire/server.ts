@@ -241,9 +241,16 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     throw e;
   }
 
-  const controlLine = (line: string) => control(cluster, line);
-  const nemesis = opts.nemesis ? new Nemesis({ cluster, control: controlLine }, opts.nemesis.names, opts.nemesis.intervalMs) : undefined;
+  const nemesis = opts.nemesis ? new Nemesis({ cluster, control: (line) => control(cluster, line) }, opts.nemesis.names, opts.nemesis.intervalMs) : undefined;
   nemesis?.start();
+  // `nemesis stop`: the schedule ends and its last fault is undone while serving goes on (a
+  // workload's final reads then see a healed cluster, as Jepsen's final generator does).
+  const controlLine = (line: string): ControlResult => {
+    if (line.trim().split(/\s+/).join(' ') !== 'nemesis stop') return control(cluster, line);
+    if (!nemesis) return { ok: false, text: 'no nemesis is running (serve --nemesis starts one)' };
+    const healed = nemesis.stop();
+    return { ok: true, text: `nemesis stopped; ${healed.length === 0 ? 'nothing left to heal' : `healed: ${healed.join('; ')}`}` };
+  };
 
   return {
     cluster,
