@@ -10,11 +10,12 @@
 import { createMachine } from 'xstate';
 import { performance } from 'node:perf_hooks';
 import { installKafka } from '../cluster/kafka.js';
+import type { PartitionLog } from '../log/partition-log.js';
 import { replicationInvariants } from '../check/replication.js';
 import { releaseFor, resolveConfig, type ClusterConfig } from '../config/index.js';
 import { InputError } from '../errors.js';
 import type { ExtraTopic } from '../machines/controller.js';
-import { DATA_TOPIC, brokerNode, type PartitionState } from '../machines/protocol.js';
+import { DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName, type PartitionState, type ProducedValue } from '../machines/protocol.js';
 import type { Fault } from '../sim/faults.js';
 import type { Message } from '../sim/world.js';
 import { World, type Violation } from '../sim/world.js';
@@ -80,7 +81,11 @@ export class ServedWorld {
     if (this.config.groupProtocol === 'consumer') throw new InputError('serve: --config: groupProtocol consumer (KIP-848) is not served over the wire (serve answers the classic group APIs only)');
     this.kafka = releaseFor(opts.preset, opts.kafka, 'serve: --kafka').version;
     this.world = new World({ seed: opts.seed, trace });
-    installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: opts.topics, transactionalIds: opts.transactionalIds ?? [] });
+    // With transactional.ids, `__consumer_offsets` (one partition, as the model's groups have it)
+    // exists too: AddOffsetsToTxn adds it to a transaction, and the coordinator writes the
+    // transaction's marker there (handlers.ts addOffsetsToTxn). It is not listed to clients.
+    const offsetsTopic = (opts.transactionalIds ?? []).length > 0 ? [{ name: OFFSETS_TOPIC, partitions: 1 }] : [];
+    installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: [...offsetsTopic, ...opts.topics], transactionalIds: opts.transactionalIds ?? [] });
     this.transactionalIds = opts.transactionalIds ?? [];
     // Every invariant is checked after every event, as in a search, but a broken one does not
     // stop the World (a search stops there; real clients would hang): the first is kept.
@@ -205,6 +210,32 @@ export class ServedWorld {
   /** Whether a broker hosts a replica actor of the partition (else its messages would be dropped unseen). */
   hosts(brokerId: number, actor: string): boolean {
     return this.world.actorNames(brokerNode(brokerId)).includes(actor);
+  }
+
+  /** The partition leader's log, read from its replica's state (undefined: no leader now, or it is down). */
+  private leaderLog(topic: string, partition: number): PartitionLog<ProducedValue> | undefined {
+    const leader = this.leaderOf(topic, partition);
+    if (leader === undefined || !this.world.isUp(brokerNode(leader))) return undefined;
+    const snap = this.world.actor(brokerNode(leader), partitionName(partition, topic))?.getSnapshot() as { context?: { log?: PartitionLog<ProducedValue> } } | undefined;
+    return snap?.context?.log;
+  }
+
+  /** The partition leader's high watermark now (0 when it has no leader). */
+  highWatermark(topic: string, partition: number): number {
+    return this.leaderLog(topic, partition)?.highWatermark ?? 0;
+  }
+
+  /**
+   * The producer's transaction marker (COMMIT or ABORT) in the partition at or after `since`,
+   * once below the leader's high watermark: the marker is fully written, as Kafka's
+   * WriteTxnMarkers (acks=-1) has it before the group coordinator completes the transaction's
+   * offsets (KafkaApis.handleWriteTxnMarkersRequest -> GroupCoordinator.onTransactionCompleted).
+   */
+  txnMarker(topic: string, partition: number, producerId: number, since: number): 'COMMIT' | 'ABORT' | undefined {
+    const log = this.leaderLog(topic, partition);
+    if (!log || since >= log.highWatermark) return undefined;
+    const from = Math.max(since, log.logStartOffset);
+    return log.read(from, Infinity, 'HIGH_WATERMARK').find((r) => r.value.control !== undefined && r.value.producerId === producerId)?.value.control;
   }
 
   /** A replica's log start offset, read from its state (the model has no ListOffsets(EARLIEST) message). */

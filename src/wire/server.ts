@@ -13,7 +13,7 @@ import { control, type ControlResult } from './control.js';
 import { GroupCoordinator } from './groups.js';
 import { WireHistory } from './history.js';
 import { JournalWriter } from './journal.js';
-import { BrokerUnreachable, handlers, type Endpoint, type HandlerContext } from './handlers.js';
+import { BrokerUnreachable, completeTxnOffsets, handlers, type Endpoint, type HandlerContext } from './handlers.js';
 import { LiveCluster, type LiveClusterOptions } from './live-cluster.js';
 import { Nemesis, type NemesisName } from './nemesis.js';
 import type { Message } from '../sim/world.js';
@@ -80,7 +80,11 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const history = opts.record === undefined ? undefined : new WireHistory(opts.record, now);
 
   const clock = setInterval(() => cluster.advance(), 5);
-  const groupClock = setInterval(() => groups.tick(), 100);
+  const groupClock = setInterval(() => {
+    groups.tick();
+    // Transactional offsets complete once their marker is written (the model's coordinator writes it on its own time).
+    completeTxnOffsets(cluster, groups);
+  }, 100);
 
   const close = (c: Connection) => {
     if (c.closed) return;
