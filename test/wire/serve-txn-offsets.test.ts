@@ -74,6 +74,9 @@ describe('serve: kafkajs sendOffsets in a transaction (AddOffsetsToTxn, TxnOffse
     expect(seen).not.toContain(9);
     expect(markers()).toEqual(['COMMIT', 'ABORT', 'COMMIT']);
 
+    // What kafkajs 2.2 negotiated (spec/wire.md's table): v1 of both.
+    expect([...server.served.get('AddOffsetsToTxn')!]).toEqual([1]);
+    expect([...server.served.get('TxnOffsetCommit')!]).toEqual([1]);
     await producer.disconnect();
     await admin.disconnect();
     expect(server.cluster.violation).toBeUndefined();

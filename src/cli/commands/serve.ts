@@ -65,7 +65,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
     .option('--record <file>', "write the clients' operations as a JSON Lines history (kafka-model check judges it; serve prints the verdict when it stops)")
     .option('--journal <file>', 'write what entered the model (connections, their messages, faults) at its virtual times; `kafka-model replay FILE` re-runs it to the same trace hash')
     .option('--duration <seconds>', 'stop after this many seconds (default: run until SIGINT, SIGTERM or a quit command)')
-    .option('--control <source>', 'where fault commands come from: stdin (one per line: crash b1, restart b1, crash-leader t 0, partition b1 b2,b3, heal, delay b2 200 5, status, report, quit) or none', 'stdin')
+    .option('--control <source>', 'where fault commands come from: stdin (one per line: crash b1, restart b1, crash-leader t 0, partition b1 b2,b3, heal, delay b2 200 5, status, report, nemesis stop, quit) or none', 'stdin')
     .option('--control-port <port>', 'also take control commands over HTTP on loopback (0: any free port; the port is printed): POST /control {"command": "crash b1"}, GET /status, GET /faults, POST /report')
     .option('--nemesis <list>', 'a scheduled nemesis: every --interval, the next of crash-leader, power-loss-leader, partition, delay in turn, aimed at the leader of each partition in turn (the previous fault undone first)')
     .option('--interval <duration>', 'the nemesis interval: 5s, 500ms, or a number of seconds (default 5s)')
