@@ -64,6 +64,8 @@ export class Nemesis {
     private readonly server: NemesisTarget,
     readonly names: readonly NemesisName[],
     readonly intervalMs: number,
+    /** Told each action as it happens (serve prints them). */
+    private readonly onAction: (line: string) => void = () => undefined,
   ) {}
 
   start(): void {
@@ -91,6 +93,7 @@ export class Nemesis {
     const r = this.server.control(command);
     const line = `${r.ok ? '' : 'failed: '}${r.text}`;
     this.log.push(line);
+    this.onAction(line);
     return line;
   }
 
@@ -110,6 +113,7 @@ export class Nemesis {
     if (leader === undefined) {
       const line = `${name}: ${topic}-${partition} has no leader now`;
       this.log.push(line);
+      this.onAction(line);
       return line;
     }
     const b = `b${leader}`;

@@ -33,6 +33,8 @@ export interface ServeOptions extends LiveClusterOptions {
   readonly log?: (line: string) => void;
   /** `--nemesis` and `--interval`: a fault every interval (nemesis.ts), from when the server listens until it closes. */
   readonly nemesis?: { readonly names: readonly NemesisName[]; readonly intervalMs: number } | undefined;
+  /** Told each action of the nemesis (a fault, or an undo) as it happens. */
+  readonly onNemesis?: (line: string) => void;
 }
 
 export interface RunningServer {
@@ -245,7 +247,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     throw e;
   }
 
-  const nemesis = opts.nemesis ? new Nemesis({ cluster, control: (line) => control(cluster, line) }, opts.nemesis.names, opts.nemesis.intervalMs) : undefined;
+  const nemesis = opts.nemesis ? new Nemesis({ cluster, control: (line) => control(cluster, line) }, opts.nemesis.names, opts.nemesis.intervalMs, opts.onNemesis) : undefined;
   nemesis?.start();
   // `nemesis stop`: the schedule ends and its last fault is undone while serving goes on (a
   // workload's final reads then see a healed cluster, as Jepsen's final generator does).

@@ -94,7 +94,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
           throw new InputError(`--${flag}: cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
         }
       }
-      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, transactionalIds, record: flags.record, journal: flags.journal, nemesis, ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
+      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, transactionalIds, record: flags.record, journal: flags.journal, nemesis, onNemesis: (line: string) => io.out(`nemesis: ${line}\n`), ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
         const code = (e as { code?: string }).code;
         if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError(`--port: cannot listen on ${(e as { port?: number }).port ?? port} (${code})`);
         throw e;
