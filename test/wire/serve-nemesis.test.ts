@@ -19,6 +19,21 @@ import { startServeCli } from '../helpers/serve-cli.js';
 const dir = mkdtempSync(join(tmpdir(), 'wire-nemesis-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * Connect a kafkajs client while the nemesis runs: the broker it dials may be crashed or cut off
+ * at that moment (kafkajs gives up on a reset connection at once), so try again.
+ */
+async function connect(client: { connect(): Promise<void> }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.connect();
+    } catch (e) {
+      if (attempt >= 30) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
 const anomalies = (text: string) => Object.keys((JSON.parse(text) as { errors: Record<string, unknown> }).errors);
 
 /**
@@ -35,7 +50,7 @@ async function nemesisRun(preset: 'default' | 'acks1', nemesis: string, file: st
   // first attempt was appended is a duplicate (at-least-once), which is not what this bar is about.
   const acks = preset === 'acks1' ? 1 : -1;
   const producer = kafka.producer({ idempotent: preset === 'default', maxInFlightRequests: 1 });
-  await producer.connect();
+  await connect(producer);
   for (let i = 0; i < sends; i++) {
     await producer.send({ topic: 't', acks, timeout: 400, messages: [{ key: 'k', value: `v${i}` }] }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 30));
@@ -98,7 +113,7 @@ describe('serve --journal with a nemesis, then replay', () => {
     const server = await serve({ preset: 'default', brokers: 3, seed: 3, port: 0, topics: [], journal, nemesis: { names: ['crash-leader', 'partition', 'power-loss-leader', 'delay'], intervalMs: 250 } });
     const kafka = new Kafka({ clientId: 'journal', brokers: server.endpoints.map((e) => `${e.host}:${e.port}`), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 300 }, requestTimeout: 3000 });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    await connect(producer);
     for (let i = 0; i < 30 && server.nemesis!.log.length < 6; i++) {
       await producer.send({ topic: 't', acks: -1, timeout: 400, messages: [{ key: 'k', value: `v${i}` }] }).catch(() => undefined);
       await new Promise((r) => setTimeout(r, 40));
