@@ -151,24 +151,23 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
         io.out(`control on http://${http.host}:${http.port} (POST /control, GET /status, GET /faults, POST /report)\n`);
       }
       if (nemesis) io.out(`nemesis: ${nemesis.names.join(', ')} every ${nemesis.intervalMs} ms\n`);
-      await new Promise<void>((resolve) => {
-        void stopped.then(resolve);
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        if (duration !== undefined) timer = setTimeout(stop, duration * 1000);
-        if (flags.control === 'stdin') {
-          const lines = createInterface({ input: process.stdin, terminal: false });
-          lines.on('line', (line) => {
-            const cmd = line.trim();
-            if (cmd === '') return;
-            if (cmd === 'quit' || cmd === 'stop') return stop();
-            if (cmd === 'report') return void report();
-            const r = server.control(cmd);
-            io.out(`${r.ok ? 'ok' : 'error'}: ${r.text}\n`);
-          });
-          // stdin closing (serve run in the background) does not stop the server.
-        }
-      });
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      if (duration !== undefined) timer = setTimeout(stop, duration * 1000);
+      if (flags.control === 'stdin') {
+        const lines = createInterface({ input: process.stdin, terminal: false });
+        lines.on('line', (line) => {
+          const cmd = line.trim();
+          if (cmd === '') return;
+          if (cmd === 'quit' || cmd === 'stop') return stop();
+          if (cmd === 'report') return void report();
+          const r = server.control(cmd);
+          io.out(`${r.ok ? 'ok' : 'error'}: ${r.text}\n`);
+        });
+        // stdin closing (serve run in the background) does not stop the server.
+      }
+      // SIGINT, SIGTERM, --duration, or quit (stdin or HTTP).
+      await stopped;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       if (timer) clearTimeout(timer);
