@@ -45,7 +45,7 @@ interface Group {
   /**
    * TxnOffsetCommit's offsets, per producer id, not yet the group's: GroupMetadata's
    * pendingTransactionalOffsetCommits. `since`: where the transaction's marker will be found in
-   * `__consumer_offsets-0` (the partition's high watermark when the offsets were staged).
+   * `__consumer_offsets-0` (after the producer's last marker there when the offsets were staged).
    */
   readonly pendingTxn: Map<number, { since: number; offsets: Map<string, { offset: bigint; leaderEpoch: number; metadata: string | null }> }>;
 }

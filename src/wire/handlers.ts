@@ -537,9 +537,15 @@ const txnOffsetCommit: Handler = async (ctx, body) => {
   const topics = body['Topics'] as { Name: string; Partitions: { PartitionIndex: number; CommittedOffset: bigint; CommittedLeaderEpoch?: number; CommittedMetadata: string | null }[] }[];
   const id = body['TransactionalId'] as string;
   const offsets = topics.flatMap((t) => t.Partitions.map((p) => ({ topic: t.Name, partition: p.PartitionIndex, offset: p.CommittedOffset, leaderEpoch: p.CommittedLeaderEpoch ?? -1, metadata: p.CommittedMetadata })));
+  const producerId = Number(body['ProducerId']);
+  // Where this transaction's marker will be found; no leader for __consumer_offsets-0 now: the
+  // client retries (Kafka answers COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR while its group's partition has no leader).
+  const since = ctx.cluster.nextMarkerFrom(OFFSETS_TOPIC, 0, producerId);
   const code = !ctx.cluster.transactionalIds.includes(id)
     ? KafkaError.INVALID_PRODUCER_ID_MAPPING
-    : ctx.groups.stageTxnOffsets(body['GroupId'] as string, (body['MemberId'] as string | undefined) ?? '', (body['GenerationId'] as number | undefined) ?? -1, Number(body['ProducerId']), ctx.cluster.highWatermark(OFFSETS_TOPIC, 0), offsets);
+    : since === undefined
+      ? KafkaError.COORDINATOR_NOT_AVAILABLE
+      : ctx.groups.stageTxnOffsets(body['GroupId'] as string, (body['MemberId'] as string | undefined) ?? '', (body['GenerationId'] as number | undefined) ?? -1, producerId, since, offsets);
   return { ThrottleTimeMs: 0, Topics: topics.map((t) => ({ Name: t.Name, Partitions: t.Partitions.map((p) => ({ PartitionIndex: p.PartitionIndex, ErrorCode: code })) })) };
 };
 

@@ -220,9 +220,17 @@ export class ServedWorld {
     return snap?.context?.log;
   }
 
-  /** The partition leader's high watermark now (0 when it has no leader). */
-  highWatermark(topic: string, partition: number): number {
-    return this.leaderLog(topic, partition)?.highWatermark ?? 0;
+  /**
+   * Where the producer's next transaction marker will be in the partition: just after its last
+   * marker in the leader's log (a finished transaction's marker is committed, so every leader
+   * has it); undefined when the partition has no leader up now.
+   */
+  nextMarkerFrom(topic: string, partition: number, producerId: number): number | undefined {
+    const log = this.leaderLog(topic, partition);
+    if (!log) return undefined;
+    const records = log.read(log.logStartOffset, Infinity, 'LOG_END');
+    for (let i = records.length - 1; i >= 0; i--) if (records[i]!.value.control !== undefined && records[i]!.value.producerId === producerId) return records[i]!.offset + 1;
+    return log.logStartOffset;
   }
 
   /**
