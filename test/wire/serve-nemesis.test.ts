@@ -87,7 +87,8 @@ describe('serve --nemesis: issue 14 bar, judged by the checker on the recorded h
     const file = join(dir, 'default.jsonl');
     const r = await nemesisRun('default', 'crash-leader', file, 40);
     expect(r.faults.filter((f) => f.type === 'crash').length, r.stdout).toBeGreaterThanOrEqual(2);
-    expect(r.stopped.text).toMatch(/^nemesis stopped; healed: restarted b\d$/);
+    // Its last strike is undone (unless that step found t-0 without a leader and struck nothing).
+    expect(r.stopped.text).toMatch(/^nemesis stopped; (healed: restarted b\d|nothing left to heal)$/);
     // The final report: nothing was left to heal at shutdown, and the checker's verdict.
     expect(r.stdout).toMatch(/nemesis stopped after \d+ actions; nothing left to heal/);
     expect(r.stdout).toContain('VALID');
@@ -100,7 +101,7 @@ describe('serve --nemesis: issue 14 bar, judged by the checker on the recorded h
     const file = join(dir, 'acks1.jsonl');
     const r = await nemesisRun('acks1', 'partition', file, 40);
     expect(r.faults.filter((f) => f.type === 'partition').length, r.stdout).toBeGreaterThanOrEqual(2);
-    expect(r.stopped.text).toMatch(/^nemesis stopped; healed: healed every cut$/);
+    expect(r.stopped.text).toMatch(/^nemesis stopped; (healed: healed every cut|nothing left to heal)$/);
     expect(r.check.valid).toBe(false);
     expect(anomalies(r.check.text), r.check.text.slice(0, 3000)).toContain('lost-write');
     expect(r.code).toBe(1);
