@@ -23,6 +23,10 @@ export const SUPPORTED: Readonly<Record<string, readonly [number, number]>> = {
   DescribeCluster: [0, 0],
   InitProducerId: [0, 4],
   AddPartitionsToTxn: [0, 3],
+  // kafkajs 2.2 sends v0-1; librdkafka 2.x up to v3 (flexible) of both. AddOffsetsToTxn v4 and
+  // TxnOffsetCommit v4 are KIP-890's transaction version 2, which serve does not answer (EndTxn <= v4).
+  AddOffsetsToTxn: [0, 3],
+  TxnOffsetCommit: [0, 3],
   EndTxn: [0, 4],
 };
 

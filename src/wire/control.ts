@@ -11,6 +11,7 @@
  *   heal [NODE...]
  *   delay NODE MS SECONDS                 extra latency on the node's messages for a while
  *   status                                 the leaders and ISRs, as the controller last said
+ *   nemesis stop                           (serve --nemesis) end the schedule, undo its last fault (server.ts)
  */
 import { DATA_TOPIC } from '../machines/protocol.js';
 import type { Fault } from '../sim/faults.js';
@@ -67,7 +68,7 @@ export function control(cluster: LiveCluster, line: string): ControlResult {
       case 'status':
         return { ok: true, text: cluster.status() };
       default:
-        throw new Error(`unknown command ${JSON.stringify(cmd ?? '')} (crash, power-loss, shutdown, restart, crash-leader, partition, heal, delay, status)`);
+        throw new Error(`unknown command ${JSON.stringify(cmd ?? '')} (crash, power-loss, shutdown, restart, crash-leader, partition, heal, delay, status, nemesis stop, report, quit)`);
     }
   } catch (e) {
     return { ok: false, text: (e as Error).message };

@@ -42,6 +42,21 @@ interface Group {
   readonly members: Map<string, Member>;
   rebalanceDeadline: number;
   readonly offsets: Map<string, { offset: bigint; leaderEpoch: number; metadata: string | null }>;
+  /**
+   * TxnOffsetCommit's offsets, per producer id, not yet the group's: GroupMetadata's
+   * pendingTransactionalOffsetCommits. `since`: where the transaction's marker will be found in
+   * `__consumer_offsets-0` (after the producer's last marker there when the offsets were staged).
+   */
+  readonly pendingTxn: Map<number, { since: number; offsets: Map<string, { offset: bigint; leaderEpoch: number; metadata: string | null }> }>;
+}
+
+/** One partition's offset as OffsetCommit and TxnOffsetCommit carry it. */
+export interface CommittedOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+  readonly leaderEpoch: number;
+  readonly metadata: string | null;
 }
 
 export interface JoinResult {
@@ -84,7 +99,7 @@ export class GroupCoordinator {
   private group(id: string): Group {
     let g = this.groups.get(id);
     if (!g) {
-      g = { id, state: 'Empty', generation: 0, protocolType: null, protocolName: null, leader: '', members: new Map(), rebalanceDeadline: 0, offsets: new Map() };
+      g = { id, state: 'Empty', generation: 0, protocolType: null, protocolName: null, leader: '', members: new Map(), rebalanceDeadline: 0, offsets: new Map(), pendingTxn: new Map() };
       this.groups.set(id, g);
     }
     return g;
@@ -244,6 +259,49 @@ export class GroupCoordinator {
     }
     for (const o of offsets) g.offsets.set(`${o.topic}\u0000${o.partition}`, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata });
     return KafkaError.NONE;
+  }
+
+  /**
+   * TxnOffsetCommit (KIP-98; KIP-447's member id and generation from v3): the offsets are staged
+   * for the producer, not committed (GroupCoordinator.handleTxnCommitOffsets ->
+   * GroupMetadata.prepareTxnOffsetCommit, core/src/main/scala/kafka/coordinator/group/). A
+   * request without a generation (v0-2, or -1) is from outside the group and is not checked
+   * against it, as in Kafka. A group the coordinator does not know is created, Empty.
+   */
+  stageTxnOffsets(groupId: string, memberId: string, generation: number, producerId: number, since: number, offsets: readonly CommittedOffset[]): number {
+    const g = this.group(groupId);
+    if (generation >= 0 || memberId !== '') {
+      const code = this.check(g, memberId, generation);
+      if (code !== KafkaError.NONE) return code;
+    }
+    const pending = g.pendingTxn.get(producerId) ?? { since, offsets: new Map() };
+    for (const o of offsets) pending.offsets.set(`${o.topic}\u0000${o.partition}`, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata });
+    g.pendingTxn.set(producerId, pending);
+    return KafkaError.NONE;
+  }
+
+  /** Every group's staged transactional offsets: which producer, and where its marker will be. */
+  pendingTxnOffsets(): { groupId: string; producerId: number; since: number }[] {
+    return [...this.groups.values()].flatMap((g) => [...g.pendingTxn].map(([producerId, p]) => ({ groupId: g.id, producerId, since: p.since })));
+  }
+
+  /**
+   * The transaction's marker is written to `__consumer_offsets`: on COMMIT its staged offsets
+   * become the group's committed offsets, on ABORT they are dropped
+   * (GroupMetadata.completePendingTxnOffsetCommit, called from
+   * GroupMetadataManager.handleTxnCompletion once the marker is appended).
+   */
+  completeTxnOffsets(groupId: string, producerId: number, commit: boolean): void {
+    const g = this.groups.get(groupId);
+    const pending = g?.pendingTxn.get(producerId);
+    if (!g || !pending) return;
+    g.pendingTxn.delete(producerId);
+    if (commit) for (const [k, v] of pending.offsets) g.offsets.set(k, v);
+  }
+
+  /** KIP-447: a transaction's offsets for the partition are staged and not yet complete (OffsetFetch with RequireStable answers UNSTABLE_OFFSET_COMMIT). */
+  hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean {
+    return [...(this.groups.get(groupId)?.pendingTxn.values() ?? [])].some((p) => p.offsets.has(`${topic}\u0000${partition}`));
   }
 
   committed(groupId: string, topic: string, partition: number): { offset: bigint; leaderEpoch: number; metadata: string | null } | undefined {

@@ -6,7 +6,7 @@
  * fencing). Group APIs go to groups.ts (not model-backed: see there). Encoding is the codec's;
  * handlers only build and read plain objects keyed by Kafka's field names.
  */
-import { DATA_TOPIC, partitionName, type CreateTopicsResponse, type DeleteTopicsResponse, type FetchResponse, type ListOffsetsResponse, type MetadataResponse, type PartitionState, type ProduceResponse, type Record as ModelRecord } from '../machines/protocol.js';
+import { DATA_TOPIC, OFFSETS_TOPIC, partitionName, type CreateTopicsResponse, type DeleteTopicsResponse, type FetchResponse, type ListOffsetsResponse, type MetadataResponse, type PartitionState, type ProduceResponse, type Record as ModelRecord } from '../machines/protocol.js';
 import type { Message } from '../sim/world.js';
 import { TXN_TOPIC, txnActor, type AddPartitionsToTxnResponse, type EndTxnResponse, type InitProducerIdResponse } from '../machines/txn-protocol.js';
 import { apiKeys } from './apis.js';
@@ -393,6 +393,9 @@ const offsetCommit: Handler = async (ctx, body) => {
 
 const offsetFetch: Handler = async (ctx, body) => {
   const groupId = body['GroupId'] as string;
+  completeTxnOffsets(ctx.cluster, ctx.groups);
+  // KIP-447 (v7+): with RequireStable, a partition with transactional offsets not yet complete is UNSTABLE_OFFSET_COMMIT (the client retries).
+  const requireStable = body['RequireStable'] === true;
   const asked = body['Topics'] as { Name: string; PartitionIndexes: number[] }[] | null;
   let wanted = asked;
   if (wanted === null) {
@@ -407,7 +410,8 @@ const offsetFetch: Handler = async (ctx, body) => {
       Name: t.Name,
       Partitions: t.PartitionIndexes.map((p) => {
         const c = ctx.groups.committed(groupId, t.Name, p);
-        return { PartitionIndex: p, CommittedOffset: c?.offset ?? -1n, CommittedLeaderEpoch: c?.leaderEpoch ?? -1, Metadata: c?.metadata ?? '', ErrorCode: KafkaError.NONE };
+        const unstable = requireStable && ctx.groups.hasPendingTxnOffset(groupId, t.Name, p);
+        return { PartitionIndex: p, CommittedOffset: c?.offset ?? -1n, CommittedLeaderEpoch: c?.leaderEpoch ?? -1, Metadata: c?.metadata ?? '', ErrorCode: unstable ? KafkaError.UNSTABLE_OFFSET_COMMIT : KafkaError.NONE };
       }),
     })),
   };
@@ -540,7 +544,63 @@ const endTxn: Handler = async (ctx, body) => {
   return { ThrottleTimeMs: 0, ErrorCode: kafkaCode(res.error), ProducerId: BigInt(res.producerId), ProducerEpoch: res.producerEpoch };
 };
 
+/**
+ * AddOffsetsToTxn (KIP-98, sendOffsetsToTransaction's first step). Kafka's
+ * KafkaApis.handleAddOffsetsToTxnRequest adds the group's `__consumer_offsets` partition to the
+ * transaction through the same TransactionCoordinator.handleAddPartitionsToTransaction as
+ * AddPartitionsToTxn; so does serve, with the model's AddPartitionsToTxn for
+ * `__consumer_offsets-0` (the model's offsets topic has one partition: every group maps to it).
+ * The coordinator then writes the transaction's marker into that partition's log like any
+ * other's, and the group's staged offsets complete when it is there (completeTxnOffsets).
+ * (The model's own AddOffsetsToTxn sends the marker to the model's group coordinator actor,
+ * which real clients' groups do not have: groups.ts.)
+ */
+const addOffsetsToTxn: Handler = async (ctx, body) => {
+  const id = body['TransactionalId'] as string;
+  if (!ctx.cluster.transactionalIds.includes(id)) return { ThrottleTimeMs: 0, ErrorCode: KafkaError.INVALID_PRODUCER_ID_MAPPING };
+  const res = (await ctx.request(
+    { type: 'AddPartitionsToTxn', actor: txnActor(id), transactionalId: id, producerId: Number(body['ProducerId']), producerEpoch: body['ProducerEpoch'] as number, partitions: [{ topic: OFFSETS_TOPIC, partition: 0 }] },
+    MODEL_TIMEOUT_MS,
+  )) as AddPartitionsToTxnResponse | undefined;
+  if (!res) throw new BrokerUnreachable('no AddPartitionsToTxnResponse');
+  return { ThrottleTimeMs: 0, ErrorCode: kafkaCode(res.error) };
+};
+
+/**
+ * TxnOffsetCommit: the offsets are staged in the group (groups.ts stageTxnOffsets,
+ * GroupMetadata.prepareTxnOffsetCommit) and become its committed offsets only when the
+ * transaction's COMMIT marker is in `__consumer_offsets-0`; an ABORT marker drops them.
+ * SIMPLIFICATION (spec/wire.md): Kafka also appends the offsets to `__consumer_offsets` as
+ * transactional records; here they stay in serve's in-memory group coordinator, and only the
+ * marker is in the model's log.
+ */
+const txnOffsetCommit: Handler = async (ctx, body) => {
+  const topics = body['Topics'] as { Name: string; Partitions: { PartitionIndex: number; CommittedOffset: bigint; CommittedLeaderEpoch?: number; CommittedMetadata: string | null }[] }[];
+  const id = body['TransactionalId'] as string;
+  const offsets = topics.flatMap((t) => t.Partitions.map((p) => ({ topic: t.Name, partition: p.PartitionIndex, offset: p.CommittedOffset, leaderEpoch: p.CommittedLeaderEpoch ?? -1, metadata: p.CommittedMetadata })));
+  const producerId = Number(body['ProducerId']);
+  // Where this transaction's marker will be found; no leader for __consumer_offsets-0 now: the
+  // client retries (Kafka answers COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR while its group's partition has no leader).
+  const since = ctx.cluster.nextMarkerFrom(OFFSETS_TOPIC, 0, producerId);
+  const code = !ctx.cluster.transactionalIds.includes(id)
+    ? KafkaError.INVALID_PRODUCER_ID_MAPPING
+    : since === undefined
+      ? KafkaError.COORDINATOR_NOT_AVAILABLE
+      : ctx.groups.stageTxnOffsets(body['GroupId'] as string, (body['MemberId'] as string | undefined) ?? '', (body['GenerationId'] as number | undefined) ?? -1, producerId, since, offsets);
+  return { ThrottleTimeMs: 0, Topics: topics.map((t) => ({ Name: t.Name, Partitions: t.Partitions.map((p) => ({ PartitionIndex: p.PartitionIndex, ErrorCode: code })) })) };
+};
+
+/** Staged transactional offsets whose marker is now fully written in `__consumer_offsets-0` complete (committed or dropped). */
+export function completeTxnOffsets(cluster: LiveCluster, groups: GroupCoordinator): void {
+  for (const p of groups.pendingTxnOffsets()) {
+    const marker = cluster.txnMarker(OFFSETS_TOPIC, 0, p.producerId, p.since);
+    if (marker !== undefined) groups.completeTxnOffsets(p.groupId, p.producerId, marker === 'COMMIT');
+  }
+}
+
 export const handlers: Readonly<Record<string, Handler>> = {
+  AddOffsetsToTxn: addOffsetsToTxn,
+  TxnOffsetCommit: txnOffsetCommit,
   AddPartitionsToTxn: addPartitionsToTxn,
   EndTxn: endTxn,
   InitProducerId: initProducerId,

@@ -10,12 +10,13 @@
 import { createMachine } from 'xstate';
 import { performance } from 'node:perf_hooks';
 import { installKafka } from '../cluster/kafka.js';
+import type { PartitionLog } from '../log/partition-log.js';
 import { replicationInvariants } from '../check/replication.js';
 import { releaseFor, resolveConfig, type ClusterConfig } from '../config/index.js';
 import { InputError } from '../errors.js';
 import type { ExtraTopic } from '../machines/controller.js';
 import { controllerImage } from '../machines/controller-view.js';
-import { DATA_TOPIC, OFFSETS_TOPIC, brokerNode, topicOf, type PartitionState } from '../machines/protocol.js';
+import { DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName, topicOf, type PartitionState, type ProducedValue } from '../machines/protocol.js';
 import type { MetadataImage } from '../machines/raft-protocol.js';
 import { TXN_TOPIC } from '../machines/txn-protocol.js';
 import { ControllerChannel, type ControllerAnswer, type ControllerRequest } from './controller-channel.js';
@@ -88,7 +89,11 @@ export class ServedWorld {
     if (this.config.groupProtocol === 'consumer') throw new InputError('serve: --config: groupProtocol consumer (KIP-848) is not served over the wire (serve answers the classic group APIs only)');
     this.kafka = releaseFor(opts.preset, opts.kafka, 'serve: --kafka').version;
     this.world = new World({ seed: opts.seed, trace });
-    this.controllers = installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: opts.topics, transactionalIds: opts.transactionalIds ?? [] }).controllers;
+    // With transactional.ids, `__consumer_offsets` (one partition, as the model's groups have it)
+    // exists too: AddOffsetsToTxn adds it to a transaction, and the coordinator writes the
+    // transaction's marker there (handlers.ts addOffsetsToTxn). It is not listed to clients.
+    const offsetsTopic = (opts.transactionalIds ?? []).length > 0 ? [{ name: OFFSETS_TOPIC, partitions: 1 }] : [];
+    this.controllers = installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: [...offsetsTopic, ...opts.topics], transactionalIds: opts.transactionalIds ?? [] }).controllers;
     this.transactionalIds = opts.transactionalIds ?? [];
     // Every invariant is checked after every event, as in a search, but a broken one does not
     // stop the World (a search stops there; real clients would hang): the first is kept.
@@ -166,18 +171,40 @@ export class ServedWorld {
     return best && best.leader >= 0 ? best.leader : undefined;
   }
 
-  /** One line per partition: leader, epoch and ISR, as the brokers last heard. */
-  status(): string {
-    const lines: string[] = [];
+  /** Each partition's leader, epoch and ISR, as the brokers last heard (the highest leader epoch any up broker knows). */
+  partitionStates(): { topic: string; partition: number; leader: number; leaderEpoch: number; isr: number[] }[] {
+    const out: { topic: string; partition: number; leader: number; leaderEpoch: number; isr: number[] }[] = [];
     for (const [topic, count] of this.topics) {
       for (let p = 0; p < count; p++) {
         let best: PartitionState | undefined;
         for (let b = 1; b <= this.config.brokers; b++) for (const s of this.metadataOf(b)) if (s.partition === p && (s.topic ?? DATA_TOPIC) === topic && (!best || s.leaderEpoch > best.leaderEpoch)) best = s;
-        lines.push(`${topic}-${p}: leader ${best?.leader ?? -1}, epoch ${best?.leaderEpoch ?? -1}, isr [${best?.isr.join(',') ?? ''}]`);
+        out.push({ topic, partition: p, leader: best?.leader ?? -1, leaderEpoch: best?.leaderEpoch ?? -1, isr: [...(best?.isr ?? [])] });
       }
     }
-    const down = this.world.nodeIds().filter((n) => !n.startsWith('client') && !this.world.isUp(n));
+    return out;
+  }
+
+  /** The cluster's nodes (brokers, controllers; not client connections) that are down now. */
+  downNodes(): string[] {
+    return this.world.nodeIds().filter((n) => !n.startsWith('client') && !this.world.isUp(n));
+  }
+
+  /** One line per partition: leader, epoch and ISR, as the brokers last heard. */
+  status(): string {
+    const lines = this.partitionStates().map((s) => `${s.topic}-${s.partition}: leader ${s.leader}, epoch ${s.leaderEpoch}, isr [${s.isr.join(',')}]`);
+    const down = this.downNodes();
     return `${lines.join('\n')}\ndown: ${down.length === 0 ? 'none' : down.join(', ')}; ${this.world.now} ms`;
+  }
+
+  /** `GET /status` of serve's HTTP control: the same facts as status(), as data. */
+  statusJson(): { timeMs: number; partitions: ReturnType<ServedWorld['partitionStates']>; nodes: { node: string; up: boolean }[]; cut: string[]; faults: number } {
+    return {
+      timeMs: this.world.now,
+      partitions: this.partitionStates(),
+      nodes: this.world.nodeIds().filter((n) => !n.startsWith('client')).map((node) => ({ node, up: this.world.isUp(node) })),
+      cut: this.world.network.cutNodes().filter((n) => !n.startsWith('client')),
+      faults: this.world.faults.length,
+    };
   }
 
   private metadataOf(brokerId: number): readonly PartitionState[] {
@@ -210,6 +237,40 @@ export class ServedWorld {
   /** Whether a broker hosts a replica actor of the partition (else its messages would be dropped unseen). */
   hosts(brokerId: number, actor: string): boolean {
     return this.world.actorNames(brokerNode(brokerId)).includes(actor);
+  }
+
+  /** The partition leader's log, read from its replica's state (undefined: no leader now, or it is down). */
+  private leaderLog(topic: string, partition: number): PartitionLog<ProducedValue> | undefined {
+    const leader = this.leaderOf(topic, partition);
+    if (leader === undefined || !this.world.isUp(brokerNode(leader))) return undefined;
+    const snap = this.world.actor(brokerNode(leader), partitionName(partition, topic))?.getSnapshot() as { context?: { log?: PartitionLog<ProducedValue> } } | undefined;
+    return snap?.context?.log;
+  }
+
+  /**
+   * Where the producer's next transaction marker will be in the partition: just after its last
+   * marker in the leader's log (a finished transaction's marker is committed, so every leader
+   * has it); undefined when the partition has no leader up now.
+   */
+  nextMarkerFrom(topic: string, partition: number, producerId: number): number | undefined {
+    const log = this.leaderLog(topic, partition);
+    if (!log) return undefined;
+    const records = log.read(log.logStartOffset, Infinity, 'LOG_END');
+    for (let i = records.length - 1; i >= 0; i--) if (records[i]!.value.control !== undefined && records[i]!.value.producerId === producerId) return records[i]!.offset + 1;
+    return log.logStartOffset;
+  }
+
+  /**
+   * The producer's transaction marker (COMMIT or ABORT) in the partition at or after `since`,
+   * once below the leader's high watermark: the marker is fully written, as Kafka's
+   * WriteTxnMarkers (acks=-1) has it before the group coordinator completes the transaction's
+   * offsets (KafkaApis.handleWriteTxnMarkersRequest -> GroupCoordinator.onTransactionCompleted).
+   */
+  txnMarker(topic: string, partition: number, producerId: number, since: number): 'COMMIT' | 'ABORT' | undefined {
+    const log = this.leaderLog(topic, partition);
+    if (!log || since >= log.highWatermark) return undefined;
+    const from = Math.max(since, log.logStartOffset);
+    return log.read(from, Infinity, 'HIGH_WATERMARK').find((r) => r.value.control !== undefined && r.value.producerId === producerId)?.value.control;
   }
 
   /** A replica's log start offset, read from its state (the model has no ListOffsets(EARLIEST) message). */

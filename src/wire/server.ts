@@ -13,8 +13,9 @@ import { control, type ControlResult } from './control.js';
 import { GroupCoordinator } from './groups.js';
 import { WireHistory } from './history.js';
 import { JournalWriter } from './journal.js';
-import { BrokerUnreachable, handlers, type Endpoint, type HandlerContext } from './handlers.js';
+import { BrokerUnreachable, completeTxnOffsets, handlers, type Endpoint, type HandlerContext } from './handlers.js';
 import { LiveCluster, type LiveClusterOptions } from './live-cluster.js';
+import { Nemesis, type NemesisName } from './nemesis.js';
 import type { Message } from '../sim/world.js';
 
 /** Kafka's socket.request.max.bytes default (100 MiB). */
@@ -30,6 +31,10 @@ export interface ServeOptions extends LiveClusterOptions {
   readonly record?: string | undefined;
   /** Called once per problem a connection had (a malformed frame, an unknown API). */
   readonly log?: (line: string) => void;
+  /** `--nemesis` and `--interval`: a fault every interval (nemesis.ts), from when the server listens until it closes. */
+  readonly nemesis?: { readonly names: readonly NemesisName[]; readonly intervalMs: number } | undefined;
+  /** Told each action of the nemesis (a fault, or an undo) as it happens. */
+  readonly onNemesis?: (line: string) => void;
 }
 
 export interface RunningServer {
@@ -41,6 +46,11 @@ export interface RunningServer {
   readonly history: WireHistory | undefined;
   /** Apply one control command (control.ts): a fault, or `status`. */
   control(line: string): ControlResult;
+  /** With `nemesis`: the running schedule. */
+  readonly nemesis: Nemesis | undefined;
+  /** Stop the nemesis and undo its last fault (restart what is down, heal the cuts): what that took, one line each. */
+  stopNemesis(): string[];
+  /** Stops the nemesis first (stopNemesis), so the journal ends on a healed cluster. */
   close(): Promise<void>;
 }
 
@@ -72,7 +82,11 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const history = opts.record === undefined ? undefined : new WireHistory(opts.record, now);
 
   const clock = setInterval(() => cluster.advance(), 5);
-  const groupClock = setInterval(() => groups.tick(), 100);
+  const groupClock = setInterval(() => {
+    groups.tick();
+    // Transactional offsets complete once their marker is written (the model's coordinator writes it on its own time).
+    completeTxnOffsets(cluster, groups);
+  }, 100);
 
   /**
    * Closes a client's connection. `reset`: the broker is down, and the connection is reset (RST)
@@ -242,13 +256,27 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     throw e;
   }
 
+  const nemesis = opts.nemesis ? new Nemesis({ cluster, control: (line) => control(cluster, line) }, opts.nemesis.names, opts.nemesis.intervalMs, opts.onNemesis) : undefined;
+  nemesis?.start();
+  // `nemesis stop`: the schedule ends and its last fault is undone while serving goes on (a
+  // workload's final reads then see a healed cluster, as Jepsen's final generator does).
+  const controlLine = (line: string): ControlResult => {
+    if (line.trim().split(/\s+/).join(' ') !== 'nemesis stop') return control(cluster, line);
+    if (!nemesis) return { ok: false, text: 'no nemesis is running (serve --nemesis starts one)' };
+    const healed = nemesis.stop();
+    return { ok: true, text: `nemesis stopped; ${healed.length === 0 ? 'nothing left to heal' : `healed: ${healed.join('; ')}`}` };
+  };
+
   return {
     cluster,
     endpoints,
     served,
     history,
-    control: (line) => control(cluster, line),
+    control: controlLine,
+    nemesis,
+    stopNemesis: () => nemesis?.stop() ?? [],
     close: async () => {
+      nemesis?.stop();
       closing = true;
       clearInterval(clock);
       clearInterval(groupClock);

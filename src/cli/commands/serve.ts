@@ -5,6 +5,8 @@ import { checkFile } from './check.js';
 import { releaseNamed } from '../../config/index.js';
 import type { ExtraTopic } from '../../machines/controller.js';
 import { DATA_TOPIC } from '../../machines/protocol.js';
+import { listenControl, type ControlEndpoint } from '../../wire/control-http.js';
+import { parseInterval, parseNemesis } from '../../wire/nemesis.js';
 import { serve } from '../../wire/server.js';
 import type { RegisterCommand } from './index.js';
 import { kafkaOption } from './options.js';
@@ -22,6 +24,9 @@ interface Flags {
   timings?: string;
   duration?: string;
   control: string;
+  controlPort?: string;
+  nemesis?: string;
+  interval?: string;
   verbose?: boolean;
 }
 
@@ -60,7 +65,10 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
     .option('--record <file>', "write the clients' operations as a JSON Lines history (kafka-model check judges it; serve prints the verdict when it stops)")
     .option('--journal <file>', 'write what entered the model (connections, their messages, faults) at its virtual times; `kafka-model replay FILE` re-runs it to the same trace hash')
     .option('--duration <seconds>', 'stop after this many seconds (default: run until SIGINT, SIGTERM or a quit command)')
-    .option('--control <source>', 'where fault commands come from: stdin (one per line: crash b1, restart b1, crash-leader t 0, partition b1 b2,b3, heal, delay b2 200 5, status, report, quit) or none', 'stdin')
+    .option('--control <source>', 'where fault commands come from: stdin (one per line: crash b1, restart b1, crash-leader t 0, partition b1 b2,b3, heal, delay b2 200 5, status, report, nemesis stop, quit) or none', 'stdin')
+    .option('--control-port <port>', 'also take control commands over HTTP on loopback (0: any free port; the port is printed): POST /control {"command": "crash b1"}, GET /status, GET /faults, POST /report')
+    .option('--nemesis <list>', 'a scheduled nemesis: every --interval, the next of crash-leader, power-loss-leader, partition, delay in turn, aimed at the leader of each partition in turn (the previous fault undone first)')
+    .option('--interval <duration>', 'the nemesis interval: 5s, 500ms, or a number of seconds (default 5s)')
     .option('--verbose', 'log each connection that is closed or sends an unsupported request')
     .action(async (flags: Flags) => {
       if (flags.kafka !== undefined) releaseNamed(flags.kafka);
@@ -75,6 +83,9 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
       if (duration !== undefined && (!Number.isFinite(duration) || duration <= 0 || duration > 86_400)) throw new InputError(`--duration must be a number of seconds from 0 to 86400, got ${JSON.stringify(flags.duration)}`);
       if (flags.timings !== undefined && flags.timings !== 'kafka' && flags.timings !== 'scaled') throw new InputError(`--timings must be kafka or scaled, got ${JSON.stringify(flags.timings)}`);
       if (flags.control !== 'stdin' && flags.control !== 'none') throw new InputError(`--control must be stdin or none, got ${JSON.stringify(flags.control)}`);
+      const controlPort = flags.controlPort === undefined ? undefined : integer('control-port', flags.controlPort, 0, 65_535);
+      if (flags.interval !== undefined && flags.nemesis === undefined) throw new InputError('--interval is the nemesis interval: give --nemesis too');
+      const nemesis = flags.nemesis === undefined ? undefined : { names: parseNemesis(flags.nemesis), intervalMs: parseInterval(flags.interval ?? '5s') };
       for (const [flag, file] of [['record', flags.record], ['journal', flags.journal]] as const) {
         if (file === undefined) continue;
         try {
@@ -83,7 +94,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
           throw new InputError(`--${flag}: cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
         }
       }
-      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, transactionalIds, record: flags.record, journal: flags.journal, ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
+      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, transactionalIds, record: flags.record, journal: flags.journal, nemesis, onNemesis: (line: string) => io.out(`nemesis: ${line}\n`), ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
         const code = (e as { code?: string }).code;
         if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError(`--port: cannot listen on ${(e as { port?: number }).port ?? port} (${code})`);
         throw e;
@@ -94,48 +105,77 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
       io.out(`topics: ${[...cluster.topics].map(([n, p]) => `${n} (${p} partitions)`).join(', ')}\n`);
       if (transactionalIds.length > 0) io.out(`transactional.ids: ${transactionalIds.join(', ')}\n`);
 
-      /** The checker's verdict on the history so far, and any invariant that broke. */
-      const report = async (): Promise<boolean> => {
+      /**
+       * The checker's verdict on the history so far, and any invariant that broke: as text (what
+       * stdin's `report` and the end of serving print) and as data (POST /report).
+       */
+      const verdict = async (json: boolean): Promise<{ text: string; valid: boolean } & Record<string, unknown>> => {
         const v = cluster.violation;
-        io.out(v ? `invariant broken while serving: ${v.property} at ${v.time} ms: ${v.message}\n` : `no invariant broken in ${cluster.world.now} ms of serving (${cluster.world.faults.length} faults)\n`);
-        if (!server.history) return v === undefined;
+        const lines = [v ? `invariant broken while serving: ${v.property} at ${v.time} ms: ${v.message}` : `no invariant broken in ${cluster.world.now} ms of serving (${cluster.world.faults.length} faults)`];
+        const base = { timeMs: cluster.world.now, faults: cluster.world.faults.length, invariant: v ?? null };
+        if (!server.history) return { ...base, valid: v === undefined, history: null, text: `${lines.join('\n')}\n` };
         const c = server.history.counts;
-        io.out(`history ${server.history.file}: ${c.sendOk} sends ok, ${c.sendInfo} unknown, ${c.polls} polls\n`);
+        lines.push(`history ${server.history.file}: ${c.sendOk} sends ok, ${c.sendInfo} unknown, ${c.polls} polls`);
+        const history = { file: server.history.file, sendOk: c.sendOk, sendInfo: c.sendInfo, polls: c.polls };
         // No client did anything: the server ran, and there is no history to judge (check would
         // call it Jepsen's empty-transaction-graph, which is a verdict on a history, not on serving).
         if (readFileSync(server.history.file, 'utf8').trim() === '') {
-          io.out('no client operation recorded: nothing to check\n');
-          return v === undefined;
+          lines.push('no client operation recorded: nothing to check');
+          return { ...base, valid: v === undefined, history, check: null, text: `${lines.join('\n')}\n` };
         }
-        const checked = await checkFile(server.history.file, {});
-        io.out(checked.text.endsWith('\n') ? checked.text : `${checked.text}\n`);
-        return v === undefined && checked.valid;
+        const checked = await checkFile(server.history.file, json ? { json: true } : {});
+        const text = `${lines.join('\n')}\n${json ? '' : checked.text.endsWith('\n') ? checked.text : `${checked.text}\n`}`;
+        return { ...base, valid: v === undefined && checked.valid, history, check: json ? (JSON.parse(checked.text) as unknown) : null, text };
+      };
+      const report = async (): Promise<boolean> => {
+        const r = await verdict(false);
+        io.out(r.text);
+        return r.valid;
       };
 
       let timer: NodeJS.Timeout | undefined;
       let stop = () => undefined as void;
-      await new Promise<void>((resolve) => {
-        stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        if (duration !== undefined) timer = setTimeout(stop, duration * 1000);
-        if (flags.control === 'stdin') {
-          const lines = createInterface({ input: process.stdin, terminal: false });
-          lines.on('line', (line) => {
-            const cmd = line.trim();
-            if (cmd === '') return;
-            if (cmd === 'quit' || cmd === 'stop') return stop();
-            if (cmd === 'report') return void report();
-            const r = server.control(cmd);
-            io.out(`${r.ok ? 'ok' : 'error'}: ${r.text}\n`);
-          });
-          // stdin closing (serve run in the background) does not stop the server.
-        }
-      });
+      let http: ControlEndpoint | undefined;
+      const stopped = new Promise<void>((resolve) => (stop = () => resolve()));
+      if (controlPort !== undefined) {
+        http = await listenControl(controlPort, {
+          control: (line) => server.control(line),
+          status: () => cluster.statusJson(),
+          faults: () => cluster.world.faults,
+          report: () => verdict(true),
+          quit: () => stop(),
+        }).catch(async (e: unknown) => {
+          await server.close();
+          throw new InputError(`--control-port: cannot listen on ${controlPort} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        });
+        io.out(`control on http://${http.host}:${http.port} (POST /control, GET /status, GET /faults, POST /report)\n`);
+      }
+      if (nemesis) io.out(`nemesis: ${nemesis.names.join(', ')} every ${nemesis.intervalMs} ms\n`);
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      if (duration !== undefined) timer = setTimeout(stop, duration * 1000);
+      if (flags.control === 'stdin') {
+        const lines = createInterface({ input: process.stdin, terminal: false });
+        lines.on('line', (line) => {
+          const cmd = line.trim();
+          if (cmd === '') return;
+          if (cmd === 'quit' || cmd === 'stop') return stop();
+          if (cmd === 'report') return void report();
+          const r = server.control(cmd);
+          io.out(`${r.ok ? 'ok' : 'error'}: ${r.text}\n`);
+        });
+        // stdin closing (serve run in the background) does not stop the server.
+      }
+      // SIGINT, SIGTERM, --duration, or quit (stdin or HTTP).
+      await stopped;
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       if (timer) clearTimeout(timer);
       if (flags.control === 'stdin') process.stdin.pause();
+      await http?.close();
+      // The nemesis stops first and its last fault is undone, so the final report is on a healed cluster.
+      const healed = server.stopNemesis();
+      if (nemesis) io.out(`nemesis stopped after ${server.nemesis!.log.length} actions; ${healed.length === 0 ? 'nothing left to heal' : `healed: ${healed.join('; ')}`}\n`);
       await server.close();
       if (flags.journal !== undefined) io.out(`journal ${flags.journal}: kafka-model replay ${flags.journal} re-runs it\n`);
       const ok = await report();

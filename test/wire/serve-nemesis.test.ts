@@ -1,0 +1,135 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkFile } from '../../src/cli/commands/check.js';
+import { serve } from '../../src/wire/server.js';
+import { cli } from '../helpers/cli.js';
+import { startServeCli } from '../helpers/serve-cli.js';
+
+/**
+ * `serve --nemesis`: a fault every interval, aimed at the leader the model has at that moment.
+ * Issue 14's bar: with `--nemesis crash-leader` on `default`, a kafkajs workload loses no
+ * acknowledged record; on `acks1` the recorded history shows lost writes. Both verdicts are the
+ * history checker's, on the history the run recorded: how many faults land where depends on
+ * wall-clock timing, so the tests assert on the verdict and on the faults the World recorded,
+ * never on a count of records.
+ */
+const dir = mkdtempSync(join(tmpdir(), 'wire-nemesis-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * Connect a kafkajs client while the nemesis runs: the broker it dials may be crashed or cut off
+ * at that moment (kafkajs gives up on a reset connection at once), so try again.
+ */
+async function connect(client: { connect(): Promise<void> }): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await client.connect();
+    } catch (e) {
+      if (attempt >= 30) throw e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+const anomalies = (text: string) => Object.keys((JSON.parse(text) as { errors: Record<string, unknown> }).errors);
+
+/**
+ * The workload: one producer sending `sends` single-record batches to `t` with the preset's acks
+ * (a real client's acks is its own: `acks1` is the preset whose producers use acks=1), a short
+ * pause between sends so that the nemesis strikes several times during them; then serve is told
+ * to quit over HTTP, and its final report (nemesis stopped and healed first) is returned.
+ */
+async function nemesisRun(preset: 'default' | 'acks1', nemesis: string, file: string, sends: number) {
+  const s = await startServeCli('--port', '0', '--config', preset, '--control', 'none', '--control-port', '0', '--nemesis', nemesis, '--interval', '500ms', '--record', file, '--duration', '60');
+  const kafka = new Kafka({ clientId: 'nemesis', brokers: s.brokers, logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 300 }, requestTimeout: 3000 });
+  // The preset's producer settings: default is Kafka's (enable.idempotence=true, acks=all, since
+  // 3.0, KIP-679); acks1 is acks=1 without idempotence. Without idempotence a retried send whose
+  // first attempt was appended is a duplicate (at-least-once), which is not what this bar is about.
+  const acks = preset === 'acks1' ? 1 : -1;
+  const producer = kafka.producer({ idempotent: preset === 'default', maxInFlightRequests: 1 });
+  await connect(producer);
+  for (let i = 0; i < sends; i++) {
+    await producer.send({ topic: 't', acks, timeout: 400, messages: [{ key: 'k', value: `v${i}` }] }).catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 30));
+  }
+  // The nemesis stops and its last fault is undone (a restart or a heal); serving goes on.
+  const post = async (command: string) => (await (await fetch(`${s.control}/control`, { method: 'POST', body: JSON.stringify({ command }) })).json()) as { ok: boolean; text: string };
+  const stopped = await post('nemesis stop');
+  await new Promise((r) => setTimeout(r, 1000));
+  // A few more sends on the healed cluster (Jepsen's final phase), so that an acknowledged
+  // record the faults lost lies below records a reader does get: a lost write, not a tail unseen.
+  for (let i = sends; i < sends + 10; i++) await producer.send({ topic: 't', acks, timeout: 400, messages: [{ key: 'k', value: `v${i}` }] }).catch(() => undefined);
+  // A reader then gets what survived; its polls are in the history the checker judges.
+  const admin = kafka.admin();
+  await admin.connect();
+  const high = Number((await admin.fetchTopicOffsets('t'))[0]!.high);
+  await admin.disconnect();
+  const consumer = kafka.consumer({ groupId: 'reader', maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: 't', fromBeginning: true });
+  let read = 0;
+  await consumer.run({ eachMessage: async () => void read++ });
+  const end = Date.now() + 8000;
+  while (read < high && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+  await consumer.disconnect();
+  await producer.disconnect();
+  const faults = (await (await fetch(`${s.control}/faults`)).json()) as { type: string }[];
+  await post('quit');
+  const code = await s.done;
+  return { code, stdout: s.stdout(), stopped, faults, check: await checkFile(file, { json: true }) };
+}
+
+describe('serve --nemesis: issue 14 bar, judged by the checker on the recorded history', () => {
+  it('wire-nemesis-durable: --nemesis crash-leader on default, acks=-1: no acknowledged record lost (VALID)', async () => {
+    const file = join(dir, 'default.jsonl');
+    const r = await nemesisRun('default', 'crash-leader', file, 40);
+    expect(r.faults.filter((f) => f.type === 'crash').length, r.stdout).toBeGreaterThanOrEqual(2);
+    // Its last strike is undone (unless that step found t-0 without a leader and struck nothing).
+    expect(r.stopped.text).toMatch(/^nemesis stopped; (healed: restarted b\d|nothing left to heal)$/);
+    // The final report: nothing was left to heal at shutdown, and the checker's verdict.
+    expect(r.stdout).toMatch(/nemesis stopped after \d+ actions; nothing left to heal/);
+    expect(r.stdout).toContain('VALID');
+    expect(r.code, r.stdout).toBe(0);
+    expect(anomalies(r.check.text)).toEqual([]);
+    expect(r.check.valid).toBe(true);
+  }, 60_000);
+
+  it('wire-nemesis-acks1: --nemesis partition on acks1: the recorded history shows lost writes', async () => {
+    const file = join(dir, 'acks1.jsonl');
+    const r = await nemesisRun('acks1', 'partition', file, 40);
+    expect(r.faults.filter((f) => f.type === 'partition').length, r.stdout).toBeGreaterThanOrEqual(2);
+    expect(r.stopped.text).toMatch(/^nemesis stopped; (healed: healed every cut|nothing left to heal)$/);
+    expect(r.check.valid).toBe(false);
+    expect(anomalies(r.check.text), r.check.text.slice(0, 3000)).toContain('lost-write');
+    expect(r.code).toBe(1);
+  }, 60_000);
+});
+
+describe('serve --journal with a nemesis, then replay', () => {
+  it('wire-nemesis-replay: every nemesis fault is journaled; the replay reaches the same trace hash', async () => {
+    const journal = join(dir, 'nemesis-journal.jsonl');
+    const server = await serve({ preset: 'default', brokers: 3, seed: 3, port: 0, topics: [], journal, nemesis: { names: ['crash-leader', 'partition', 'power-loss-leader', 'delay'], intervalMs: 250 } });
+    const kafka = new Kafka({ clientId: 'journal', brokers: server.endpoints.map((e) => `${e.host}:${e.port}`), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 50, maxRetryTime: 300 }, requestTimeout: 3000 });
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await connect(producer);
+    for (let i = 0; i < 30 && server.nemesis!.log.length < 6; i++) {
+      await producer.send({ topic: 't', acks: -1, timeout: 400, messages: [{ key: 'k', value: `v${i}` }] }).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    await producer.disconnect();
+    await server.close();
+    const faults = readFileSync(journal, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { op: string; fault?: { type: string; kind?: string } }).filter((e) => e.op === 'fault').map((e) => e.fault!);
+    // Each nemesis in turn, the previous fault undone first (restart, heal).
+    expect(faults.map((f) => f.type)).toEqual(expect.arrayContaining(['crash', 'restart', 'partition', 'heal', 'latency']));
+    expect(faults.some((f) => f.type === 'crash' && f.kind === 'power-loss')).toBe(true);
+    // At shutdown the nemesis's last fault was undone: nothing is down or cut when the journal ends.
+    expect(server.cluster.downNodes()).toEqual([]);
+    expect(server.cluster.world.network.cutNodes()).toEqual([]);
+    const r = await cli('replay', journal);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('reproduced: same trace hash');
+  }, 30_000);
+});
