@@ -10,7 +10,7 @@ describe('kafka-model explore and replay', () => {
   it('finds a violation on an unsafe preset, prints the story and the replay command, exits 1; replay reproduces it', async () => {
     const out = join(tmp, 'acks1.json');
     // Seed 7 finds it in run 26 (seed 1, the default, in run 129).
-    const r = await cli('explore', '--property', 'no-acked-loss', '--config', 'acks1', '--faults', 'crash,partition,latency,disconnect', '--runs', '100', '--seed', '1', '--out', out);
+    const r = await cli('explore', '--property', 'no-acked-loss', '--config', 'acks1', '--faults', 'crash,partition,latency,disconnect', '--runs', '100', '--seed', '1', '--max-shrinks', '40', '--out', out);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/no-acked-loss on acks1, Kafka 4\.\d \(fault budget 1\): VIOLATED after \d+ runs? \(found in \d+\.\d s\), shrunk in/);
     expect(r.stdout).toMatch(/^\s+1\. \[t=\d+ ms\]/m);
@@ -41,7 +41,7 @@ describe('kafka-model explore and replay', () => {
 
   it('a tampered counterexample is reported as not reproduced (exit 1)', async () => {
     const out = join(tmp, 'acks1b.json');
-    await cli('explore', '--property', 'no-acked-loss', '--config', 'acks1', '--faults', 'crash,partition,latency,disconnect', '--runs', '100', '--seed', '1', '--out', out);
+    await cli('explore', '--property', 'no-acked-loss', '--config', 'acks1', '--faults', 'crash,partition,latency,disconnect', '--runs', '100', '--seed', '1', '--max-shrinks', '40', '--out', out);
     const s = JSON.parse(readFileSync(out, 'utf8'));
     s.expect.traceHash = '0'.repeat(64);
     const bad = join(tmp, 'tampered.json');
