@@ -9,6 +9,10 @@
  *   poll fails: a failed poll consumed nothing. After every rebalance (GROUP_JOIN) kafkajs
  *   restarts from the committed offsets, so records buffered under the old assignment are
  *   dropped rather than returned twice.
+ * - position: like KafkaConsumer's fetch position, the offset after the last record buffered
+ *   for each partition. A batch kafkajs delivers again below it (a second fetcher's answer
+ *   after a leader moved, before the first batch's offsets were resolved) is skipped, as the
+ *   Java consumer discards a fetch that does not start at its position; a rebalance resets it.
  * - subscribe: all processes join one consumer group for the run and subscribe to every
  *   key's topic (kafkajs's round-robin assignor ignores per-member subscriptions, so mixed
  *   subscriptions would hand members topics they did not ask for).
@@ -73,6 +77,8 @@ export class WorkloadClient {
   private producer: Producer | undefined;
   private consumer: Consumer | undefined;
   private buffer: Buffered[] = [];
+  /** `topic/partition` -> the offset after the last record buffered (see the file comment). */
+  private position = new Map<string, number>();
   private wake: (() => void) | undefined;
 
   constructor(
@@ -128,7 +134,9 @@ export class WorkloadClient {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, () => {
-      if (this.consumer === consumer) this.buffer = [];
+      if (this.consumer !== consumer) return;
+      this.buffer = [];
+      this.position.clear();
     });
     await consumer.connect();
     await consumer.subscribe({
@@ -141,10 +149,13 @@ export class WorkloadClient {
         if (this.consumer !== consumer) return;
         const key = keyOf(this.config.topicPrefix, batch.topic);
         if (key === undefined) return;
+        const tp = `${batch.topic}/${batch.partition}`;
         for (const m of batch.messages) {
           const value = Number(m.value?.toString());
-          if (!Number.isInteger(value)) continue;
-          this.buffer.push({ key, topic: batch.topic, partition: batch.partition, offset: Number(m.offset), value });
+          const offset = Number(m.offset);
+          if (!Number.isInteger(value) || offset < (this.position.get(tp) ?? 0)) continue;
+          this.buffer.push({ key, topic: batch.topic, partition: batch.partition, offset, value });
+          this.position.set(tp, offset + 1);
         }
         this.wake?.();
       },
@@ -195,6 +206,7 @@ export class WorkloadClient {
     const consumer = this.consumer;
     this.consumer = undefined;
     this.buffer = [];
+    this.position.clear();
     if (consumer) await consumer.disconnect();
   }
 
