@@ -10,7 +10,10 @@ export default defineConfig({
     // live-conformance tests mostly wait on wall-clock timeouts, and the other fork runs
     // CPU-bound tests meanwhile. Not more than the cores: a fork that waits for a core longer
     // than a minute misses vitest's RPC timeout ("Timeout calling onTaskUpdate").
-    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
+    // Not isolated: a fork keeps the modules it has loaded from one test file to the next (the
+    // model's modules are loaded once per fork, not once per file: ~40 s of a run's CPU). No test
+    // mocks modules or changes globals, and the model keeps no state in its modules.
+    poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
     // A fork whose event loop a long synchronous search holds past a minute misses vitest's RPC
     // timeout: an unhandled "Timeout calling onTaskUpdate" with every test passing (a fresh-clone
     // CI run of this commit's parent: 871 passed, rc 1). Tests still fail on their own errors;
