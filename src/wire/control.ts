@@ -24,7 +24,7 @@ type FaultWithoutTime = Fault extends infer F ? (F extends { at: number } ? Omit
 export function control(cluster: LiveCluster, line: string): ControlResult {
   const words = line.trim().split(/\s+/).filter((w) => w !== '');
   const [cmd, ...args] = words;
-  const nodes = cluster.world.nodeIds().filter((n) => !n.startsWith('client'));
+  const nodes = cluster.clusterNodes();
   const node = (name: string | undefined): string => {
     if (name === undefined || !nodes.includes(name)) throw new Error(`unknown node ${JSON.stringify(name ?? '')} (nodes: ${nodes.join(', ')})`);
     return name;

@@ -41,13 +41,23 @@ interface Group {
   leader: string;
   readonly members: Map<string, Member>;
   rebalanceDeadline: number;
-  readonly offsets: Map<string, { offset: bigint; leaderEpoch: number; metadata: string | null }>;
+  readonly offsets: Map<string, StoredOffset>;
   /**
    * TxnOffsetCommit's offsets, per producer id, not yet the group's: GroupMetadata's
    * pendingTransactionalOffsetCommits. `since`: where the transaction's marker will be found in
    * `__consumer_offsets-0` (after the producer's last marker there when the offsets were staged).
    */
-  readonly pendingTxn: Map<number, { since: number; offsets: Map<string, { offset: bigint; leaderEpoch: number; metadata: string | null }> }>;
+  readonly pendingTxn: Map<number, { since: number; offsets: Map<string, StoredOffset> }>;
+}
+
+/** A partition's offset as a group keeps it, under `offsetKey(topic, partition)`. */
+type StoredOffset = { readonly offset: bigint; readonly leaderEpoch: number; readonly metadata: string | null };
+
+const offsetKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/** Put each offset under its partition's key (OffsetCommit into the group's offsets, TxnOffsetCommit into a transaction's). */
+function storeOffsets(into: Map<string, StoredOffset>, offsets: readonly CommittedOffset[]): void {
+  for (const o of offsets) into.set(offsetKey(o.topic, o.partition), { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata });
 }
 
 /** One partition's offset as OffsetCommit and TxnOffsetCommit carry it. */
@@ -248,7 +258,7 @@ export class GroupCoordinator {
   }
 
   /** OffsetCommit: generation -1 is a commit from outside the group (a simple consumer, an admin). */
-  commit(groupId: string, memberId: string, generation: number, offsets: readonly { topic: string; partition: number; offset: bigint; leaderEpoch: number; metadata: string | null }[]): number {
+  commit(groupId: string, memberId: string, generation: number, offsets: readonly CommittedOffset[]): number {
     const g = this.group(groupId);
     if (generation >= 0) {
       const code = this.check(g, memberId, generation);
@@ -257,7 +267,7 @@ export class GroupCoordinator {
     } else if (g.members.size > 0) {
       return KafkaError.ILLEGAL_GENERATION;
     }
-    for (const o of offsets) g.offsets.set(`${o.topic}\u0000${o.partition}`, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata });
+    storeOffsets(g.offsets, offsets);
     return KafkaError.NONE;
   }
 
@@ -275,7 +285,7 @@ export class GroupCoordinator {
       if (code !== KafkaError.NONE) return code;
     }
     const pending = g.pendingTxn.get(producerId) ?? { since, offsets: new Map() };
-    for (const o of offsets) pending.offsets.set(`${o.topic}\u0000${o.partition}`, { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata });
+    storeOffsets(pending.offsets, offsets);
     g.pendingTxn.set(producerId, pending);
     return KafkaError.NONE;
   }
@@ -301,11 +311,11 @@ export class GroupCoordinator {
 
   /** KIP-447: a transaction's offsets for the partition are staged and not yet complete (OffsetFetch with RequireStable answers UNSTABLE_OFFSET_COMMIT). */
   hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean {
-    return [...(this.groups.get(groupId)?.pendingTxn.values() ?? [])].some((p) => p.offsets.has(`${topic}\u0000${partition}`));
+    return [...(this.groups.get(groupId)?.pendingTxn.values() ?? [])].some((p) => p.offsets.has(offsetKey(topic, partition)));
   }
 
-  committed(groupId: string, topic: string, partition: number): { offset: bigint; leaderEpoch: number; metadata: string | null } | undefined {
-    return this.groups.get(groupId)?.offsets.get(`${topic}\u0000${partition}`);
+  committed(groupId: string, topic: string, partition: number): StoredOffset | undefined {
+    return this.groups.get(groupId)?.offsets.get(offsetKey(topic, partition));
   }
 
   /** Every topic and partition the group has a committed offset for (OffsetFetch with topics null). */

@@ -52,6 +52,10 @@ export interface Payload {
  * to the connection's handler (a model message answering one of its requests, or
  * net.disconnected when the broker it talks to crashed).
  */
+/** The nodes real clients' connections get (`client1`, `client2`, ...): not part of the cluster. */
+const CLIENT_NODE = 'client';
+const isClusterNode = (n: string): boolean => !n.startsWith(CLIENT_NODE);
+
 const connectionMachine = createMachine({
   types: {} as { context: { deliver: (m: Message) => void }; input: { deliver: (m: Message) => void } },
   context: ({ input }) => ({ deliver: input.deliver }),
@@ -160,14 +164,20 @@ export class ServedWorld {
     this.world.run({ until: this.world.now });
   }
 
-  /** The partition's leader as the brokers' metadata caches say (the highest leader epoch any up broker has heard of). */
-  leaderOf(topic: string, partition: number): number | undefined {
-    let best: { leader: number; leaderEpoch: number } | undefined;
+  /** The partition's state the brokers' metadata caches agree is newest: the highest leader epoch any broker has heard of. */
+  private latestState(topic: string, partition: number): PartitionState | undefined {
+    let best: PartitionState | undefined;
     for (let b = 1; b <= this.config.brokers; b++) {
       for (const s of this.metadataOf(b)) {
-        if (s.partition === partition && (s.topic ?? DATA_TOPIC) === topic && (!best || s.leaderEpoch > best.leaderEpoch)) best = s;
+        if (s.partition === partition && topicOf(s) === topic && (!best || s.leaderEpoch > best.leaderEpoch)) best = s;
       }
     }
+    return best;
+  }
+
+  /** The partition's leader as the brokers' metadata caches say (the highest leader epoch any up broker has heard of). */
+  leaderOf(topic: string, partition: number): number | undefined {
+    const best = this.latestState(topic, partition);
     return best && best.leader >= 0 ? best.leader : undefined;
   }
 
@@ -176,17 +186,21 @@ export class ServedWorld {
     const out: { topic: string; partition: number; leader: number; leaderEpoch: number; isr: number[] }[] = [];
     for (const [topic, count] of this.topics) {
       for (let p = 0; p < count; p++) {
-        let best: PartitionState | undefined;
-        for (let b = 1; b <= this.config.brokers; b++) for (const s of this.metadataOf(b)) if (s.partition === p && (s.topic ?? DATA_TOPIC) === topic && (!best || s.leaderEpoch > best.leaderEpoch)) best = s;
+        const best = this.latestState(topic, p);
         out.push({ topic, partition: p, leader: best?.leader ?? -1, leaderEpoch: best?.leaderEpoch ?? -1, isr: [...(best?.isr ?? [])] });
       }
     }
     return out;
   }
 
-  /** The cluster's nodes (brokers, controllers; not client connections) that are down now. */
+  /** The cluster's own nodes: brokers and controllers, not the client connections' nodes. */
+  clusterNodes(): string[] {
+    return this.world.nodeIds().filter(isClusterNode);
+  }
+
+  /** The cluster's nodes that are down now. */
   downNodes(): string[] {
-    return this.world.nodeIds().filter((n) => !n.startsWith('client') && !this.world.isUp(n));
+    return this.clusterNodes().filter((n) => !this.world.isUp(n));
   }
 
   /** One line per partition: leader, epoch and ISR, as the brokers last heard. */
@@ -201,8 +215,8 @@ export class ServedWorld {
     return {
       timeMs: this.world.now,
       partitions: this.partitionStates(),
-      nodes: this.world.nodeIds().filter((n) => !n.startsWith('client')).map((node) => ({ node, up: this.world.isUp(node) })),
-      cut: this.world.network.cutNodes().filter((n) => !n.startsWith('client')),
+      nodes: this.clusterNodes().map((node) => ({ node, up: this.world.isUp(node) })),
+      cut: this.world.network.cutNodes().filter(isClusterNode),
       faults: this.world.faults.length,
     };
   }
@@ -222,7 +236,7 @@ export class ServedWorld {
 
   /** A new client connection joins the simulated network as a node of its own. */
   connect(deliver: (m: Message) => void): NodeId {
-    const id = `client${++this.connections}`;
+    const id = `${CLIENT_NODE}${++this.connections}`;
     this.world.addNode({ id, boot: () => ({ logic: connectionMachine, input: { deliver } }) });
     this.world.startNode(id);
     return id;

@@ -77,7 +77,7 @@ export class Nemesis {
 
   /** The brokers and controllers of the cluster (not the client connections' nodes). */
   private nodes(): string[] {
-    return this.server.cluster.world.nodeIds().filter((n) => !n.startsWith('client'));
+    return this.server.cluster.clusterNodes();
   }
 
   /** Restart every node that is down and heal every cut: the previous step's fault undone. */
