@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { TOPIC_NAME } from '../machines/protocol.js';
 import { aimedActions, aims } from '../sim/faults.js';
 
 /**
@@ -92,12 +93,11 @@ const produceSchema = z.strictObject({
         z.strictObject({
           at: time,
           op: z.literal('create-topic'),
-          // Kafka's legal topic names (Topic.validate): letters, digits, '.', '_', '-', at most 249.
-          topic: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/),
+          topic: z.string().regex(TOPIC_NAME),
           partitions: z.number().int().min(1).max(16),
           replicationFactor: z.number().int().min(-1).max(16).default(-1),
         }),
-        z.strictObject({ at: time, op: z.literal('delete-topic'), topic: z.string().regex(/^[a-zA-Z0-9._-]{1,249}$/) }),
+        z.strictObject({ at: time, op: z.literal('delete-topic'), topic: z.string().regex(TOPIC_NAME) }),
       ]),
     )
     .optional(),

@@ -6,7 +6,7 @@
  * fencing). Group APIs go to groups.ts (not model-backed: see there). Encoding is the codec's;
  * handlers only build and read plain objects keyed by Kafka's field names.
  */
-import { DATA_TOPIC, OFFSETS_TOPIC, partitionName, type CreateTopicsResponse, type DeleteTopicsResponse, type FetchResponse, type ListOffsetsResponse, type MetadataResponse, type PartitionState, type ProduceResponse, type Record as ModelRecord } from '../machines/protocol.js';
+import { DATA_TOPIC, OFFSETS_TOPIC, TOPIC_NAME, partitionName, type CreateTopicsResponse, type DeleteTopicsResponse, type FetchResponse, type ListOffsetsResponse, type MetadataResponse, type PartitionState, type ProduceResponse, type Record as ModelRecord } from '../machines/protocol.js';
 import type { Message } from '../sim/world.js';
 import { TXN_TOPIC, txnActor, type AddPartitionsToTxnResponse, type EndTxnResponse, type InitProducerIdResponse } from '../machines/txn-protocol.js';
 import { apiKeys } from './apis.js';
@@ -448,8 +448,8 @@ const createTopics: Handler = async (ctx, body) => {
   const results = [];
   for (const t of topics) {
     if (topics.filter((u) => u.Name === t.Name).length > 1) results.push(answer(t.Name, KafkaError.INVALID_REQUEST, 'Duplicate topic name.'));
-    // Topic.validate: letters, digits, '.', '_', '-', at most 249 characters, not '.' or '..'.
-    else if (!/^[a-zA-Z0-9._-]{1,249}$/.test(t.Name) || t.Name === '.' || t.Name === '..') results.push(answer(t.Name, KafkaError.INVALID_TOPIC_EXCEPTION, `Topic name "${t.Name}" is illegal.`));
+    // Topic.validate: TOPIC_NAME's characters and length, and not '.' or '..'.
+    else if (!TOPIC_NAME.test(t.Name) || t.Name === '.' || t.Name === '..') results.push(answer(t.Name, KafkaError.INVALID_TOPIC_EXCEPTION, `Topic name "${t.Name}" is illegal.`));
     else if (ctx.cluster.config.controlPlane !== 'kraft') results.push(answer(t.Name, KafkaError.POLICY_VIOLATION, 'kafka-model creates topics at run time in KRaft mode only: add --topics NAME:PARTITIONS'));
     else if (t.Assignments.length > 0 || body['validateOnly'] === true) results.push(answer(t.Name, KafkaError.INVALID_REQUEST, 'kafka-model does not model manual replica assignments or validateOnly'));
     else {
