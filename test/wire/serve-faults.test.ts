@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkFile } from '../../src/cli/commands/check.js';
 import { serve } from '../../src/wire/server.js';
 import { cli } from '../helpers/cli.js';
+import { readBack } from '../helpers/read-back.js';
 
 /**
  * Faults reach real clients: a kafkajs producer writes to `t-0` while the control channel
@@ -33,18 +34,7 @@ async function workload(acks: -1 | 1, fault: string, file: string, window: numbe
     if (i > 10 && i < 10 + window) await new Promise((r) => setTimeout(r, 40));
     await producer.send({ topic: 't', acks, timeout: 400, messages: [{ key: 'k', value: `v${i}` }] }).catch(() => undefined);
   }
-  const admin = kafka.admin();
-  await admin.connect();
-  const high = Number((await admin.fetchTopicOffsets('t'))[0]!.high);
-  await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: 'reader', maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: 't', fromBeginning: true });
-  let read = 0;
-  await consumer.run({ eachMessage: async () => void read++ });
-  const end = Date.now() + 8000;
-  while (read < high && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-  await consumer.disconnect();
+  await readBack(kafka, 't');
   await producer.disconnect();
   await server.close();
   return { server, results, check: await checkFile(file, { json: true }) };

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkFile } from '../../src/cli/commands/check.js';
 import { serve } from '../../src/wire/server.js';
 import { cli } from '../helpers/cli.js';
+import { readBack } from '../helpers/read-back.js';
 import { startServeCli } from '../helpers/serve-cli.js';
 
 /**
@@ -63,18 +64,7 @@ async function nemesisRun(preset: 'default' | 'acks1', nemesis: string, file: st
   // record the faults lost lies below records a reader does get: a lost write, not a tail unseen.
   for (let i = sends; i < sends + 10; i++) await producer.send({ topic: 't', acks, timeout: 400, messages: [{ key: 'k', value: `v${i}` }] }).catch(() => undefined);
   // A reader then gets what survived; its polls are in the history the checker judges.
-  const admin = kafka.admin();
-  await admin.connect();
-  const high = Number((await admin.fetchTopicOffsets('t'))[0]!.high);
-  await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: 'reader', maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: 't', fromBeginning: true });
-  let read = 0;
-  await consumer.run({ eachMessage: async () => void read++ });
-  const end = Date.now() + 8000;
-  while (read < high && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
-  await consumer.disconnect();
+  await readBack(kafka, 't');
   await producer.disconnect();
   const faults = (await (await fetch(`${s.control}/faults`)).json()) as { type: string }[];
   await post('quit');
