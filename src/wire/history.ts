@@ -1,5 +1,5 @@
 /**
- * `serve --record FILE`: the real clients' operations, as the server saw them, written as a
+ * `serve --history FILE`: the real clients' operations, as the server saw them, written as a
  * Jepsen-shaped history in JSON Lines (spec/history.md), which `kafka-model check` judges.
  *
  * - A key is a topic-partition (`orders-0`); a value is the record's value as UTF-8 text (the

@@ -1,5 +1,5 @@
 /**
- * `serve --journal FILE`: everything that entered the served World from outside, each at the
+ * `serve --record FILE`: everything that entered the served World from outside, each at the
  * virtual time it entered (a client connection's node, each model message sent from one, each
  * fault), then the trace hash at the end. `kafka-model replay FILE` drives a fresh World with
  * the same entries at the same virtual times, with no sockets and no wall clock, and must reach

@@ -13,7 +13,7 @@
  * - `delay`: the leader's messages take `DELAY_MS` longer for most of the interval.
  *
  * Each fault is a control command (control.ts), so it is in the World's fault list and, with
- * `--journal`, in the journal: a replay re-runs the same faults at the same virtual times. At
+ * `--record`, in the journal: a replay re-runs the same faults at the same virtual times. At
  * most one broker is down and one cut is in place at a time (within the default fault budget,
  * RF 3 and min.insync.replicas 2). The wall-clock timer lives here, in the server layer; the
  * World sees only the faults, at its virtual time.

@@ -25,10 +25,10 @@ const HOST = '127.0.0.1';
 export interface ServeOptions extends LiveClusterOptions {
   /** The first broker's port; broker n listens on port + n - 1. 0: each picks a free port. */
   readonly port: number;
-  /** `--journal`: write what entered the World (journal.ts), for `replay`. */
+  /** `--record`: write what entered the World (journal.ts), for `replay`. */
   readonly journal?: string | undefined;
-  /** `--record`: write the clients' operations to this file as a JSON Lines history. */
-  readonly record?: string | undefined;
+  /** `--history`: write the clients' operations to this file as a JSON Lines history. */
+  readonly history?: string | undefined;
   /** Called once per problem a connection had (a malformed frame, an unknown API). */
   readonly log?: (line: string) => void;
   /** `--nemesis` and `--interval`: a fault every interval (nemesis.ts), from when the server listens until it closes. */
@@ -42,7 +42,7 @@ export interface RunningServer {
   readonly endpoints: readonly Endpoint[];
   /** Every API and version answered so far (what clients negotiated), e.g. `Fetch` -> {11}. */
   readonly served: ReadonlyMap<string, ReadonlySet<number>>;
-  /** With `record`: the history being written. */
+  /** With `history`: the history being written. */
   readonly history: WireHistory | undefined;
   /** Apply one control command (control.ts): a fault, or `status`. */
   control(line: string): ControlResult;
@@ -79,7 +79,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const served = new Map<string, Set<number>>();
   /** Set when close() starts: no new connections, no new model requests. */
   let closing = false;
-  const history = opts.record === undefined ? undefined : new WireHistory(opts.record, now);
+  const history = opts.history === undefined ? undefined : new WireHistory(opts.history, now);
 
   const clock = setInterval(() => cluster.advance(), 5);
   const groupClock = setInterval(() => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('kafka-model serve (command line)', () => {
   it('serves for --duration, names its ports, and reports the history check and the invariants when it stops', async () => {
     const file = join(dir, 'h.jsonl');
-    const r = await cli('serve', '--port', '0', '--brokers', '3', '--topics', 'orders:2,audit:1', '--duration', '0.5', '--control', 'none', '--record', file);
+    const r = await cli('serve', '--port', '0', '--brokers', '3', '--topics', 'orders:2,audit:1', '--duration', '0.5', '--control', 'none', '--history', file);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^kafka-model serve: Kafka [\d.]+, preset default, seed 1\n/);
     expect(r.stdout.match(/broker \d listening on 127\.0\.0\.1:\d+/g)).toHaveLength(3);
@@ -32,13 +32,22 @@ describe('kafka-model serve (command line)', () => {
     [['--control', 'http'], /--control must be stdin or none/],
     [['--timings', 'fast'], /--timings must be kafka or scaled/],
     [['--transactional-ids', 'a,a'], /--transactional-ids takes distinct ids/],
-    [['--record', join(dir, 'no', 'such', 'dir', 'h.jsonl')], /--record: cannot write/],
-    [['--journal', join(dir, 'no', 'such', 'dir', 'j.jsonl')], /--journal: cannot write/],
+    [['--record', join(dir, 'no', 'such', 'dir', 'r.jsonl')], /--record: cannot write/],
+    [['--history', join(dir, 'no', 'such', 'dir', 'h.jsonl')], /--history: cannot write/],
   ])('bad input %j: one line naming it, exit 2', async (args, message) => {
     const r = await cli('serve', '--port', '0', '--duration', '0.1', '--control', 'none', ...args);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stdout).toBe('');
+  });
+
+  it('replay given a history (serve --history) instead of a recording (serve --record): one line saying which command takes it, exit 2', async () => {
+    const file = join(dir, 'history.jsonl');
+    writeFileSync(file, `${JSON.stringify({ index: 0, time: 0, process: 0, type: 'invoke', f: 'send', value: [['send', 't-0', 'a']] })}\n`);
+    const r = await cli('replay', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/is a history of client operations .*`kafka-model check` judges; replay takes a scenario \(explore --out\) or a serve recording \(serve --record\)/);
   });
 });

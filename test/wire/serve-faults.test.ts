@@ -18,7 +18,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** 40 sends of one record each; the fault after the 10th, healed (and every broker restarted) after `window` more. */
 async function workload(acks: -1 | 1, fault: string, file: string, window: number, retries: number) {
-  const server = await serve({ preset: 'default', brokers: 3, seed: 1, port: 0, topics: [], record: file });
+  const server = await serve({ preset: 'default', brokers: 3, seed: 1, port: 0, topics: [], history: file });
   const kafka = new Kafka({ clientId: 'faults', brokers: server.endpoints.map((e) => `${e.host}:${e.port}`), logLevel: logLevel.NOTHING, retry: { retries, initialRetryTime: 50, maxRetryTime: 300 }, requestTimeout: 3000 });
   const producer = kafka.producer();
   await producer.connect();
@@ -67,7 +67,7 @@ describe('serve: faults applied to real clients, judged by the checker on the re
   }, 30_000);
 });
 
-describe('serve --journal, then replay', () => {
+describe('serve --record (its journal), then replay', () => {
   it('wire-journal-replay: the served World, re-run from its journal with no sockets, reaches the same trace hash', async () => {
     const journal = join(dir, 'journal.jsonl');
     const server = await serve({ preset: 'default', brokers: 3, seed: 4, port: 0, topics: [{ name: 'o', partitions: 2 }], journal });

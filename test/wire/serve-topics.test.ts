@@ -93,7 +93,7 @@ describe('serve: kafkajs creates and deletes topics through the model', () => {
   });
 });
 
-describe('serve --journal with topic administration', () => {
+describe('serve --record (its journal) with topic administration', () => {
   const dir = mkdtempSync(join(tmpdir(), 'wire-topics-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { runScenario } from '../../cluster/run.js';
 import { renderScenarioDiagram } from '../../diagrams/index.js';
 import { storyFocusOf } from '../../explore/search.js';
@@ -15,7 +16,7 @@ export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
   program
     .command('replay')
     .description('re-run a scenario (a counterexample) and tell its story; --diagram draws it as a sequence diagram')
-    .argument('<file>', 'scenario JSON file, as written by explore --out; or a serve journal (serve --journal)')
+    .argument('<file>', 'scenario JSON file, as written by explore --out; or a serve recording (serve --record)')
     .option('--json', 'print the summary, story and whether the expected outcome was reproduced, as JSON')
     .option('--diagram <format>', 'print a sequence diagram instead: mermaid or svg')
     .option('--trace', 'print the full trace (JSON Lines) instead')
@@ -25,19 +26,20 @@ export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
       if (opts.diagram !== undefined && opts.diagram !== 'mermaid' && opts.diagram !== 'svg') {
         throw new InputError(`--diagram: expected mermaid or svg, got "${opts.diagram}"`);
       }
-      // A serve journal (serve --journal) replays the served World, with no sockets.
+      // A serve recording (serve --record: its journal) replays the served World, with no sockets.
       if (isJournal(file)) {
         const r = replayJournal(file);
         const same = r.expected !== undefined && r.traceHash === r.expected;
         setExitCode(same ? 0 : 1);
         if (opts.json) io.out(JSON.stringify({ journal: file, ...r, reproduced: same }) + '\n');
         else {
-          io.out(`${file}: serve journal, ${r.entries} entries, ${r.events} events in ${r.virtualTimeMs} ms; ${r.violation ? `${r.violation.property} broken at ${r.violation.time} ms` : 'no invariant broken'}\n`);
+          io.out(`${file}: serve recording, ${r.entries} entries, ${r.events} events in ${r.virtualTimeMs} ms; ${r.violation ? `${r.violation.property} broken at ${r.violation.time} ms` : 'no invariant broken'}\n`);
           io.out(`trace hash ${r.traceHash}\n`);
-          io.out(same ? 'reproduced: same trace hash\n' : r.expected === undefined ? 'NOT REPRODUCED: the journal has no end (the server did not stop cleanly)\n' : `NOT REPRODUCED: expected trace hash ${r.expected}\n`);
+          io.out(same ? 'reproduced: same trace hash\n' : r.expected === undefined ? 'NOT REPRODUCED: the recording has no end (the server did not stop cleanly)\n' : `NOT REPRODUCED: expected trace hash ${r.expected}\n`);
         }
         return;
       }
+      if (isHistoryOp(file)) throw new InputError(`${file} is a history of client operations (serve --history, conform, Jepsen), which \`kafka-model check\` judges; replay takes a scenario (explore --out) or a serve recording (serve --record)`);
       const written = loadScenarioFile(file);
       const scenario = onRelease(written, opts.kafka);
       const { world, summary } = runScenario(scenario, 'full', file);
@@ -74,3 +76,14 @@ export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
       }
     });
 };
+
+/** Whether the file's first line is one op of a Jepsen-shaped history (JSON Lines), not a scenario. */
+function isHistoryOp(file: string): boolean {
+  try {
+    const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+    const op = JSON.parse(first) as unknown;
+    return typeof op === 'object' && op !== null && 'type' in op && 'f' in op && 'process' in op;
+  } catch {
+    return false;
+  }
+}

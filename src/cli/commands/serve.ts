@@ -19,7 +19,7 @@ interface Flags {
   seed: string;
   topics?: string;
   record?: string;
-  journal?: string;
+  history?: string;
   transactionalIds?: string;
   timings?: string;
   duration?: string;
@@ -62,8 +62,8 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
     .option('--topics <list>', `topics besides the model's own "${DATA_TOPIC}": NAME:PARTITIONS[,...]`)
     .option('--transactional-ids <list>', "transactional.ids real clients may use, comma-separated (each gets the model's transaction coordinator)")
     .option('--timings <kind>', "kafka: Kafka's own time settings (a broker session times out after 9 s); scaled: divided by 100, as searches run (default: the preset's, scaled)")
-    .option('--record <file>', "write the clients' operations as a JSON Lines history (kafka-model check judges it; serve prints the verdict when it stops)")
-    .option('--journal <file>', 'write what entered the model (connections, their messages, faults) at its virtual times; `kafka-model replay FILE` re-runs it to the same trace hash')
+    .option('--record <file>', 'record what entered the model (each client request as the model message it became, each connection and fault) at its virtual time; `kafka-model replay FILE` re-runs the server side to the same trace hash')
+    .option('--history <file>', "write the clients' operations as a JSON Lines history (kafka-model check judges it; serve prints the verdict when it stops)")
     .option('--duration <seconds>', 'stop after this many seconds (default: run until SIGINT, SIGTERM or a quit command)')
     .option('--control <source>', 'where fault commands come from: stdin (one per line: crash b1, restart b1, crash-leader t 0, partition b1 b2,b3, heal, delay b2 200 5, status, report, nemesis stop, quit) or none', 'stdin')
     .option('--control-port <port>', 'also take control commands over HTTP on loopback (0: any free port; the port is printed): POST /control {"command": "crash b1"}, GET /status, GET /faults, POST /report')
@@ -86,7 +86,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
       const controlPort = flags.controlPort === undefined ? undefined : integer('control-port', flags.controlPort, 0, 65_535);
       if (flags.interval !== undefined && flags.nemesis === undefined) throw new InputError('--interval is the nemesis interval: give --nemesis too');
       const nemesis = flags.nemesis === undefined ? undefined : { names: parseNemesis(flags.nemesis), intervalMs: parseInterval(flags.interval ?? '5s') };
-      for (const [flag, file] of [['record', flags.record], ['journal', flags.journal]] as const) {
+      for (const [flag, file] of [['record', flags.record], ['history', flags.history]] as const) {
         if (file === undefined) continue;
         try {
           writeFileSync(file, '');
@@ -94,7 +94,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
           throw new InputError(`--${flag}: cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
         }
       }
-      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, transactionalIds, record: flags.record, journal: flags.journal, nemesis, onNemesis: (line: string) => io.out(`nemesis: ${line}\n`), ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
+      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, transactionalIds, history: flags.history, journal: flags.record, nemesis, onNemesis: (line: string) => io.out(`nemesis: ${line}\n`), ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
         const code = (e as { code?: string }).code;
         if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError(`--port: cannot listen on ${(e as { port?: number }).port ?? port} (${code})`);
         throw e;
@@ -177,7 +177,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
       const healed = server.stopNemesis();
       if (nemesis) io.out(`nemesis stopped after ${server.nemesis!.log.length} actions; ${healed.length === 0 ? 'nothing left to heal' : `healed: ${healed.join('; ')}`}\n`);
       await server.close();
-      if (flags.journal !== undefined) io.out(`journal ${flags.journal}: kafka-model replay ${flags.journal} re-runs it\n`);
+      if (flags.record !== undefined) io.out(`recorded ${flags.record}: kafka-model replay ${flags.record} re-runs it\n`);
       const ok = await report();
       setExitCode(ok ? 0 : 1);
     });
