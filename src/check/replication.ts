@@ -138,28 +138,55 @@ class CommittedLog {
  * still holds it: the election chose a replica that lacks a record a survivor has (what KIP-966
  * fixes), as opposed to a loss of every copy (all replicas that had it lost power).
  */
+/** One acknowledged record of the data topic: its partition, offset, and what was written there. */
+export interface Ack {
+  readonly p: number;
+  readonly offset: number;
+  readonly producer: string;
+  readonly value: number;
+}
+const NO_ACKS: readonly Ack[] = [];
+
+/**
+ * A cursor over acknowledgements: each call returns those it has not returned before
+ * (undefined or empty: none new). The model's own producers' are in the World's history
+ * (`historyAcks`); serve adds the real clients' (src/wire/live-cluster.ts).
+ */
+export type AckSource = (world: World) => readonly Ack[] | undefined;
+
+/** The acknowledged sends of the World's history (the model's own producers), in order. */
+export function historyAcks(): AckSource {
+  let seen = 0;
+  return (world) => {
+    let fresh: Ack[] | undefined;
+    for (; seen < world.history.length; seen++) {
+      const op = world.history[seen]!;
+      if (op.f !== 'send' || op.type !== 'ok') continue;
+      const [, p, v] = (op.value as [string, number, unknown][])[0]!;
+      const [offset, value] = v as [number, number];
+      (fresh ??= []).push({ p, offset, producer: `producer${op.process}`, value });
+    }
+    return fresh;
+  };
+}
+
 function ackedLoss(
   { id, survivorOnly }: { readonly id: string; readonly survivorOnly: boolean },
   parts: readonly number[],
   replicas: (world: World, p: number) => readonly ReplicaView[],
+  acks: AckSource,
 ): Invariant {
   // Acknowledged (offset -> value), and the leader they were last checked on.
   const acked = parts.map(() => new Map<number, { producer: string; value: number }>());
-  let historySeen = 0;
   const lastLeaderChecked = parts.map(() => undefined as AnyActorRef | undefined);
   const leaderEpochChecked = parts.map(() => -1);
   return {
     id,
     check: (world) => {
-      // Allocated only when the history grew (most events add nothing to it).
+      // Allocated only when there are new acknowledgements (most events add none).
       let fresh: { p: number; offset: number; v: { producer: string; value: number } }[] | undefined;
-      for (; historySeen < world.history.length; historySeen++) {
-        const op = world.history[historySeen]!;
-        if (op.f !== 'send') continue;
-        if (op.type !== 'ok') continue;
-        const [, p, v] = (op.value as [string, number, unknown][])[0]!;
-        const [offset, value] = v as [number, number];
-        const producer = `producer${op.process}`;
+      for (const { p, offset, producer, value } of acks(world) ?? NO_ACKS) {
+        if (p >= acked.length) continue;
         const prior = acked[p]!.get(offset);
         if (prior && (prior.producer !== producer || prior.value !== value)) {
           return `${partitionName(p)} offset ${offset}: acknowledged ${show(prior)} earlier, now ${producer}:${value} was acknowledged at the same offset`;
@@ -215,7 +242,24 @@ function ackedLoss(
   };
 }
 
-export function replicationInvariants(config: ClusterConfig): Invariant[] {
+/** A cursor over the World's history's acknowledgements, then (if given) over another source's. */
+function acksOf(extra: (() => AckSource) | undefined): AckSource {
+  const own = historyAcks();
+  if (!extra) return own;
+  const theirs = extra();
+  return (world) => {
+    const a = own(world);
+    const b = theirs(world);
+    return a && b ? [...a, ...b] : (a ?? b);
+  };
+}
+
+/**
+ * The replication invariants, checked after every event. `clientAcks` makes a cursor over
+ * acknowledgements the World's history does not hold (serve's real clients'), which
+ * no-acked-loss and no-avoidable-loss then hold too: each reads its own cursor.
+ */
+export function replicationInvariants(config: ClusterConfig, clientAcks?: () => AckSource): Invariant[] {
   const parts = Array.from({ length: config.partitions }, (_, p) => p);
   const views = new ReplicaViews(config);
   const replicas = (world: World, p: number) => views.of(world, p);
@@ -359,8 +403,8 @@ export function replicationInvariants(config: ClusterConfig): Invariant[] {
         return undefined;
       },
     },
-    ackedLoss({ id: 'no-acked-loss', survivorOnly: false }, parts, replicas),
-    ackedLoss({ id: 'no-avoidable-loss', survivorOnly: true }, parts, replicas),
+    ackedLoss({ id: 'no-acked-loss', survivorOnly: false }, parts, replicas, acksOf(clientAcks)),
+    ackedLoss({ id: 'no-avoidable-loss', survivorOnly: true }, parts, replicas, acksOf(clientAcks)),
     {
       id: 'partition-order',
       check: (world) => {

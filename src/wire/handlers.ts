@@ -132,9 +132,10 @@ const produce: Handler = async (ctx, body) => {
         const modelRecords = batches.flatMap((b) =>
           b.records.map((r, i) => {
             const key = r.key === null ? '' : r.key.toString('base64');
-            const value = ctx.cluster.storePayload({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
             // KIP-98: an idempotent batch's producer id, epoch and per-record sequence, which the model's leader checks.
             const idempotence = b.producerId >= 0 ? { producerId: b.producerId, producerEpoch: b.producerEpoch, sequence: b.baseSequence + i, ...(b.isTransactional ? { transactional: true } : {}) } : {};
+            const sequenceKey = b.producerId >= 0 ? `${b.producerId}/${b.producerEpoch}/${b.baseSequence + i}/${pd.Index}/${t.Name}` : undefined;
+            const value = ctx.cluster.storePayload({ key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp }, sequenceKey);
             return { key, value: { producer, key, value, ...idempotence } };
           }),
         );
@@ -151,11 +152,13 @@ const produce: Handler = async (ctx, body) => {
         const idempotent = batches.some((b) => b.producerId >= 0);
         const parts = idempotent ? modelRecords.map((r) => [r]) : [modelRecords];
         let res: ProduceResponse | undefined;
-        let baseOffset = -1;
+        // Each record's offset: an idempotent batch's records went one model Produce each, and
+        // another client's records may lie between them.
+        const offsets: number[] = [];
         for (const part of parts) {
           res = (await ctx.request({ type: 'Produce', actor, acks: modelAcks, timeoutMs, records: part }, timeoutMs + MODEL_TIMEOUT_MS)) as ProduceResponse | undefined;
           if (!res || res.error) break;
-          if (baseOffset < 0) baseOffset = res.baseOffset;
+          for (let i = 0; i < part.length; i++) offsets.push(res.baseOffset + i);
         }
         if (!res) {
           op?.unknown('no answer from the broker (connection lost or timed out)');
@@ -165,9 +168,11 @@ const produce: Handler = async (ctx, body) => {
           op?.error(kafkaCode(res.error));
           return fail(kafkaCode(res.error));
         }
-        res = { ...res, baseOffset };
-        op?.ok(res.baseOffset);
-        return { Index: pd.Index, ErrorCode: KafkaError.NONE, BaseOffset: BigInt(res.baseOffset), LogAppendTimeMs: -1n, LogStartOffset: -1n, RecordErrors: [], ErrorMessage: null };
+        op?.ok(offsets);
+        // The live invariants cover the model's data topic (replication.ts): they hold a real
+        // client's acknowledged records of it as they hold the model's own producers'.
+        if (t.Name === DATA_TOPIC) ctx.cluster.acknowledged(modelRecords.map((r, i) => ({ p: pd.Index, offset: offsets[i]!, producer: r.value.producer, value: r.value.value })));
+        return { Index: pd.Index, ErrorCode: KafkaError.NONE, BaseOffset: BigInt(offsets[0]!), LogAppendTimeMs: -1n, LogStartOffset: -1n, RecordErrors: [], ErrorMessage: null };
       }),
     ),
   }));

@@ -21,7 +21,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 type Micro = readonly unknown[];
 
 export interface SendHandle {
-  ok(baseOffset: number): void;
+  /** Each record's offset, in the order the records were sent. */
+  ok(offsets: readonly number[]): void;
   /** A Kafka error code. */
   error(code: number): void;
   /** No answer (connection lost, timeout, acks=0). */
@@ -75,7 +76,7 @@ export class WireHistory {
       this.counts[type === 'ok' ? 'sendOk' : type === 'fail' ? 'sendFail' : 'sendInfo']++;
     };
     return {
-      ok: (base) => finish('ok', values.map((v, i) => ['send', key, [base + i, v]])),
+      ok: (offsets) => finish('ok', values.map((v, i) => ['send', key, [offsets[i], v]])),
       // Even an error that guarantees the leader appended nothing is `info`, not `fail`: the
       // client retries the same record in a request the server cannot tie to this one, so the
       // client's operation may still succeed (Jepsen records the client's op, retries inside it).

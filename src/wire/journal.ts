@@ -101,6 +101,8 @@ export function replayJournal(file: string): ReplayResult {
         return served.send(e.from, e.to, e.msg);
       case 'fault':
         return served.inject(e.fault);
+      case 'ack':
+        return served.acknowledged(e.acks);
       case 'end':
         end = e;
         return;

@@ -11,7 +11,7 @@ import { createMachine } from 'xstate';
 import { performance } from 'node:perf_hooks';
 import { installKafka } from '../cluster/kafka.js';
 import type { PartitionLog } from '../log/partition-log.js';
-import { replicationInvariants } from '../check/replication.js';
+import { replicationInvariants, type Ack, type AckSource } from '../check/replication.js';
 import { releaseFor, resolveConfig, type ClusterConfig } from '../config/index.js';
 import { InputError } from '../errors.js';
 import type { ExtraTopic } from '../machines/controller.js';
@@ -82,6 +82,8 @@ export class ServedWorld {
   /** The first invariant that broke while serving, if any. */
   violation: Violation | undefined;
   private connections = 0;
+  /** The real clients' acknowledged records of the data topic, in the order they were answered. */
+  private readonly clientAcks: Ack[] = [];
 
   constructor(opts: LiveClusterOptions, trace: TraceMode) {
     // KIP-890 part 2 applies only to clients that end transactions with EndTxn v5+ (transaction
@@ -101,7 +103,7 @@ export class ServedWorld {
     this.transactionalIds = opts.transactionalIds ?? [];
     // Every invariant is checked after every event, as in a search, but a broken one does not
     // stop the World (a search stops there; real clients would hang): the first is kept.
-    for (const inv of replicationInvariants(this.config)) {
+    for (const inv of replicationInvariants(this.config, () => this.clientAckCursor())) {
       this.world.addInvariant({
         id: inv.id,
         check: (w) => {
@@ -134,6 +136,25 @@ export class ServedWorld {
       this.topicsOf = { image, topics };
     }
     return this.topicsOf.topics;
+  }
+
+  /**
+   * A real client was told these records of the data topic are written (a Produce answered
+   * without error, acks 1 or all): no-acked-loss and no-avoidable-loss hold them from now on, as
+   * they hold the model's own producers' (whose acknowledgements are in the World's history).
+   */
+  acknowledged(acks: readonly Ack[]): void {
+    this.clientAcks.push(...acks);
+  }
+
+  private clientAckCursor(): AckSource {
+    let seen = 0;
+    return () => {
+      if (seen === this.clientAcks.length) return undefined;
+      const fresh = this.clientAcks.slice(seen);
+      seen = this.clientAcks.length;
+      return fresh;
+    };
   }
 
   /** Run the World up to virtual time `t` (every event at or before it). */
@@ -298,12 +319,14 @@ export class ServedWorld {
 export type JournalEntry =
   | { readonly t: number; readonly op: 'connect'; readonly node: NodeId }
   | { readonly t: number; readonly op: 'send'; readonly from: NodeId; readonly to: NodeId; readonly msg: Message }
-  | { readonly t: number; readonly op: 'fault'; readonly fault: Omit<Fault, 'at'> };
+  | { readonly t: number; readonly op: 'fault'; readonly fault: Omit<Fault, 'at'> }
+  | { readonly t: number; readonly op: 'ack'; readonly acks: readonly Ack[] };
 
 /** The ServedWorld as `serve` runs it: virtual time follows wall time, record bytes kept aside, and (optionally) a journal. */
 export class LiveCluster extends ServedWorld {
   private readonly payloads = new Map<number, Payload>();
   private nextValue = 0;
+  private readonly bySequence = new Map<string, number>();
   private producerIds = 1_000_000;
   private readonly startedAt = performance.now();
 
@@ -336,6 +359,11 @@ export class LiveCluster extends ServedWorld {
     super.send(from, to, msg);
   }
 
+  override acknowledged(acks: readonly Ack[]): void {
+    this.journal?.({ t: this.world.now, op: 'ack', acks });
+    super.acknowledged(acks);
+  }
+
   override inject(fault: Omit<Fault, 'at'>): void {
     this.advance();
     this.journal?.({ t: this.world.now, op: 'fault', fault });
@@ -360,9 +388,18 @@ export class LiveCluster extends ServedWorld {
   nextProducerId(): number {
     return this.producerIds++;
   }
-  storePayload(p: Payload): number {
+  /**
+   * A record's number in the model's logs. An idempotent producer's retry of a record (the same
+   * producer id, epoch and sequence: `sequenceKey`) is the same record, so it keeps its number:
+   * the leader answers a duplicate with the offset of the first append (KIP-98), and the
+   * invariants then find the record they were told of there.
+   */
+  storePayload(p: Payload, sequenceKey?: string): number {
+    const known = sequenceKey === undefined ? undefined : this.bySequence.get(sequenceKey);
+    if (known !== undefined) return known;
     const n = this.nextValue++;
     this.payloads.set(n, p);
+    if (sequenceKey !== undefined) this.bySequence.set(sequenceKey, n);
     return n;
   }
 

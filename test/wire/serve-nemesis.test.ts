@@ -89,6 +89,7 @@ describe('serve --nemesis: issue 14 bar, judged by the checker on the recorded h
     // The final report: nothing was left to heal at shutdown, and the checker's verdict.
     expect(r.stdout).toMatch(/nemesis stopped after \d+ actions; nothing left to heal/);
     expect(r.stdout).toContain('VALID');
+    expect(r.stdout).toMatch(/no invariant broken in \d+ ms of serving/);
     expect(r.code, r.stdout).toBe(0);
     expect(anomalies(r.check.text)).toEqual([]);
     expect(r.check.valid).toBe(true);
@@ -103,9 +104,13 @@ describe('serve --nemesis: issue 14 bar, judged by the checker on the recorded h
     expect(r.code).toBe(1);
     // `--record` then `replay`: the server side of the run again, to the same trace hash.
     expect(r.stdout).toContain(`recorded ${r.recording}: kafka-model replay ${r.recording} re-runs it`);
+    // The live invariants hold the clients' acknowledged records too: one was lost when it broke.
+    const broken = /invariant broken while serving: (no-acked-loss) at (\d+) ms/.exec(r.stdout);
+    expect(broken, r.stdout).not.toBeNull();
     const replay = await cli('replay', r.recording);
     expect(replay.code, replay.stdout + replay.stderr).toBe(0);
     expect(replay.stdout).toContain('reproduced: same trace hash');
+    expect(replay.stdout).toContain(`no-acked-loss broken at ${broken![2]} ms`);
   }, 90_000);
 });
 
