@@ -1,13 +1,15 @@
-import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type RunningServer } from '../../src/wire/server.js';
 
 /**
  * A real client against the model: kafkajs (non-flexible protocol versions) produces to and
  * consumes from `serve` in process, over loopback sockets. The model's replicas decide every
- * produce and fetch answer; the group protocol is serve's own (spec/wire.md).
+ * produce and fetch answer; the group protocol is serve's own (spec/wire.md). The plain round
+ * trip (a group of two, commits, resume) is serve-example.test.ts: a script outside the
+ * repository, as a user runs one.
  */
-describe('serve: kafkajs producer and consumer group round trip', () => {
+describe('serve: kafkajs idempotent and transactional producers', () => {
   let server: RunningServer;
   let kafka: Kafka;
   const consumers: Consumer[] = [];
@@ -21,77 +23,10 @@ describe('serve: kafkajs producer and consumer group round trip', () => {
     await server?.close();
   });
 
-  const consume = async (groupId: string, seen: Map<number, { key: string; value: string; offset: number }[]>, onJoin?: (c: Consumer, partitions: number) => void) => {
-    const c = kafka.consumer({ groupId, heartbeatInterval: 200, sessionTimeout: 6000, rebalanceTimeout: 3000, maxWaitTimeInMs: 100 });
-    consumers.push(c);
-    if (onJoin) c.on(c.events.GROUP_JOIN, (e) => onJoin(c, (e.payload.memberAssignment['orders'] ?? []).length));
-    await c.connect();
-    await c.subscribe({ topic: 'orders', fromBeginning: true });
-    await c.run({
-      eachMessage: async ({ partition, message }: EachMessagePayload) => {
-        const list = seen.get(partition) ?? [];
-        list.push({ key: message.key!.toString(), value: message.value!.toString(), offset: Number(message.offset) });
-        seen.set(partition, list);
-      },
-    });
-    return c;
-  };
-  const total = (seen: Map<number, unknown[]>) => [...seen.values()].reduce((s, l) => s + l.length, 0);
   const until = async (cond: () => boolean, ms: number) => {
     const end = Date.now() + ms;
     while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
   };
-
-  it('wire-kafkajs-roundtrip: 300 keyed records with acks=-1 reach a group of two, each partition in order; a restarted group resumes from its commits', async () => {
-    const admin = kafka.admin();
-    await admin.connect();
-    // The topic exists from the start (serve --topics): Kafka's answer, TOPIC_ALREADY_EXISTS, makes kafkajs return false.
-    expect(await admin.createTopics({ topics: [{ topic: 'orders', numPartitions: 3 }] })).toBe(false);
-    // The group forms first (two members, every partition assigned), so that no record is read
-    // before a rebalance moves its partition: then each is read exactly once.
-    const seen = new Map<number, { key: string; value: string; offset: number }[]>();
-    const assigned = new Map<Consumer, number>();
-    for (let i = 0; i < 2; i++) await consume('group-a', seen, (c, n) => assigned.set(c, n));
-    await until(() => assigned.size === 2 && [...assigned.values()].every((n) => n > 0) && [...assigned.values()].reduce((a, b) => a + b) === 3, 20_000);
-    expect([...assigned.values()].sort()).toEqual([1, 2]);
-
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
-    await producer.connect();
-    const sent = Array.from({ length: 300 }, (_, i) => ({ key: `key-${i % 17}`, value: `value-${i}` }));
-    for (let i = 0; i < sent.length; i += 50) {
-      const res = await producer.send({ topic: 'orders', acks: -1, messages: sent.slice(i, i + 50) });
-      expect(res.every((r) => r.errorCode === 0)).toBe(true);
-    }
-    const offsets = await admin.fetchTopicOffsets('orders');
-    expect(offsets.reduce((s, o) => s + Number(o.high), 0)).toBe(300);
-    await until(() => total(seen) >= 300, 20_000);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(total(seen)).toBe(300);
-    const byValue = new Set([...seen.values()].flat().map((r) => r.value));
-    expect(byValue.size).toBe(300);
-    for (const [p, list] of seen) {
-      // In order per partition: offsets 0, 1, 2, ... and every key always in the same partition.
-      expect(list.map((r) => r.offset)).toEqual(list.map((_, i) => i));
-      expect(list.length).toBe(Number(offsets.find((o) => o.partition === p)!.high));
-    }
-    const keyPartitions = new Map<string, Set<number>>();
-    for (const [p, list] of seen) for (const r of list) keyPartitions.set(r.key, (keyPartitions.get(r.key) ?? new Set()).add(p));
-    expect([...keyPartitions.values()].every((s) => s.size === 1)).toBe(true);
-
-    // Commit (kafkajs commits as it goes, and on stop), restart, and resume from the commits.
-    for (const c of consumers.splice(0)) await c.disconnect();
-    const committed = await admin.fetchOffsets({ groupId: 'group-a', topics: ['orders'] });
-    expect(committed[0]!.partitions.reduce((s, p) => s + Number(p.offset), 0)).toBe(300);
-    await producer.send({ topic: 'orders', acks: -1, messages: Array.from({ length: 30 }, (_, i) => ({ key: `key-${i}`, value: `after-${i}` })) });
-    const resumed = new Map<number, { key: string; value: string; offset: number }[]>();
-    await consume('group-a', resumed);
-    await until(() => total(resumed) >= 30, 15_000);
-    await new Promise((r) => setTimeout(r, 300));
-    expect([...resumed.values()].flat().map((r) => r.value).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `after-${i}`).sort());
-    await producer.disconnect();
-    await admin.disconnect();
-    expect(server.cluster.violation).toBeUndefined();
-  }, 60_000);
 
   it('wire-idempotent-produce: a kafkajs idempotent producer (InitProducerId, sequenced batches) is acknowledged and read back once each', async () => {
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
