@@ -3,12 +3,18 @@
  * LeaveGroup, OffsetCommit, OffsetFetch (Kafka's GroupCoordinator.scala and GroupMetadata.scala;
  * states Empty, PreparingRebalance, CompletingRebalance, Stable as in GroupState).
  *
- * SIMPLIFICATION (spec/wire.md): this coordinator is not the model's group coordinator machine.
- * The model's groups are fixed at install time (g0, g1, ...) and speak the model's own messages;
- * real clients' groups are arbitrary. So here one in-memory coordinator serves every group, on
- * whichever broker is asked, in wall time: committed offsets are not written to
- * `__consumer_offsets`, are not replicated, and survive any broker fault. Verdicts about group
- * membership and committed offsets under faults are therefore NOT the model's for real clients.
+ * As in Kafka, the coordinator of every group is the broker that leads the group's
+ * `__consumer_offsets` partition (here the one partition, `__consumer_offsets-0`): handlers.ts
+ * answers NOT_COORDINATOR elsewhere, and a committed offset is a record appended to that
+ * partition in the model (acks=all), so it is replicated, and lost or kept, by the model's rules.
+ * When another broker becomes the coordinator (a failover), the committed offsets are loaded
+ * from its log (`load`), as GroupMetadataManager.loadGroupsAndOffsets does.
+ *
+ * SIMPLIFICATION (spec/wire.md): this coordinator is not the model's group coordinator machine
+ * (whose groups are fixed at install and speak the model's own messages); membership
+ * (members, generation, assignment) lives here in wall time and survives a failover, as if the
+ * new coordinator had loaded the group's GroupMetadata record; a transaction's offsets are
+ * staged here, not appended as transactional records.
  */
 import { KafkaError } from './errors.js';
 
@@ -48,16 +54,29 @@ interface Group {
    * `__consumer_offsets-0` (after the producer's last marker there when the offsets were staged).
    */
   readonly pendingTxn: Map<number, { since: number; offsets: Map<string, StoredOffset> }>;
+  /** Offsets committed by a transaction's COMMIT marker: kept through a load from the log (they are not records there). */
+  readonly txnCommitted: Map<string, StoredOffset>;
 }
 
-/** A partition's offset as a group keeps it, under `offsetKey(topic, partition)`. */
-type StoredOffset = { readonly offset: bigint; readonly leaderEpoch: number; readonly metadata: string | null };
+/**
+ * A partition's offset as a group keeps it, under `offsetKey(topic, partition)`. `seq` orders
+ * every commit the coordinator applied (plain and transactional), so that a load from the log
+ * keeps a transaction's offsets only where no later plain commit replaced them.
+ */
+type StoredOffset = { readonly offset: bigint; readonly leaderEpoch: number; readonly metadata: string | null; readonly seq: number };
+
+/** An OffsetCommit as appended to `__consumer_offsets`: the group, its offsets, and its place in commit order. */
+export interface LoggedCommit {
+  readonly groupId: string;
+  readonly seq: number;
+  readonly offsets: readonly CommittedOffset[];
+}
 
 const offsetKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 /** Put each offset under its partition's key (OffsetCommit into the group's offsets, TxnOffsetCommit into a transaction's). */
-function storeOffsets(into: Map<string, StoredOffset>, offsets: readonly CommittedOffset[]): void {
-  for (const o of offsets) into.set(offsetKey(o.topic, o.partition), { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata });
+function storeOffsets(into: Map<string, StoredOffset>, offsets: readonly CommittedOffset[], seq: number): void {
+  for (const o of offsets) into.set(offsetKey(o.topic, o.partition), { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, seq });
 }
 
 /** One partition's offset as OffsetCommit and TxnOffsetCommit carry it. */
@@ -102,6 +121,9 @@ const failedJoin = (code: number, memberId: string): JoinResult => ({ ErrorCode:
 export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private nextMember = 0;
+  private nextSeq = 0;
+  /** The coordinator the committed offsets were last loaded for: `broker/leaderEpoch` of `__consumer_offsets-0`. */
+  private loadedFor: string | undefined;
 
   /** `now` is wall milliseconds (serve mode's clock). */
   constructor(private readonly now: () => number) {}
@@ -109,7 +131,7 @@ export class GroupCoordinator {
   private group(id: string): Group {
     let g = this.groups.get(id);
     if (!g) {
-      g = { id, state: 'Empty', generation: 0, protocolType: null, protocolName: null, leader: '', members: new Map(), rebalanceDeadline: 0, offsets: new Map(), pendingTxn: new Map() };
+      g = { id, state: 'Empty', generation: 0, protocolType: null, protocolName: null, leader: '', members: new Map(), rebalanceDeadline: 0, offsets: new Map(), pendingTxn: new Map(), txnCommitted: new Map() };
       this.groups.set(id, g);
     }
     return g;
@@ -257,8 +279,29 @@ export class GroupCoordinator {
     }
   }
 
-  /** OffsetCommit: generation -1 is a commit from outside the group (a simple consumer, an admin). */
-  commit(groupId: string, memberId: string, generation: number, offsets: readonly CommittedOffset[]): number {
+  /**
+   * The coordinator is now `coordinator` (`broker/leaderEpoch` of `__consumer_offsets-0`): when
+   * that changed since the last request, the committed offsets are those of its log, in log
+   * order (`load`), with transactions' committed offsets kept where no later commit replaced
+   * them. Kafka's new coordinator loads the partition before it answers
+   * (GroupMetadataManager.loadGroupsAndOffsets; COORDINATOR_LOAD_IN_PROGRESS meanwhile); here
+   * the load is immediate.
+   */
+  coordinatorIs(coordinator: string, load: () => readonly LoggedCommit[]): void {
+    if (coordinator === this.loadedFor) return;
+    this.loadedFor = coordinator;
+    for (const g of this.groups.values()) g.offsets.clear();
+    for (const c of load()) storeOffsets(this.group(c.groupId).offsets, c.offsets, c.seq);
+    for (const g of this.groups.values()) {
+      for (const [k, v] of g.txnCommitted) if ((g.offsets.get(k)?.seq ?? -1) < v.seq) g.offsets.set(k, v);
+    }
+  }
+
+  /**
+   * OffsetCommit's checks (GroupCoordinator.handleCommitOffsets): generation -1 is a commit from
+   * outside the group (a simple consumer, an admin). NONE: the commit may be appended.
+   */
+  validateCommit(groupId: string, memberId: string, generation: number): number {
     const g = this.group(groupId);
     if (generation >= 0) {
       const code = this.check(g, memberId, generation);
@@ -267,8 +310,17 @@ export class GroupCoordinator {
     } else if (g.members.size > 0) {
       return KafkaError.ILLEGAL_GENERATION;
     }
-    storeOffsets(g.offsets, offsets);
     return KafkaError.NONE;
+  }
+
+  /** The commit's place in commit order, given when it is appended. */
+  commitSeq(): number {
+    return this.nextSeq++;
+  }
+
+  /** The commit is in `__consumer_offsets` (its append was acknowledged): the group's offsets now. */
+  applyCommit(c: LoggedCommit): void {
+    storeOffsets(this.group(c.groupId).offsets, c.offsets, c.seq);
   }
 
   /**
@@ -285,7 +337,7 @@ export class GroupCoordinator {
       if (code !== KafkaError.NONE) return code;
     }
     const pending = g.pendingTxn.get(producerId) ?? { since, offsets: new Map() };
-    storeOffsets(pending.offsets, offsets);
+    storeOffsets(pending.offsets, offsets, -1);
     g.pendingTxn.set(producerId, pending);
     return KafkaError.NONE;
   }
@@ -306,7 +358,12 @@ export class GroupCoordinator {
     const pending = g?.pendingTxn.get(producerId);
     if (!g || !pending) return;
     g.pendingTxn.delete(producerId);
-    if (commit) for (const [k, v] of pending.offsets) g.offsets.set(k, v);
+    if (!commit) return;
+    const seq = this.nextSeq++;
+    for (const [k, v] of pending.offsets) {
+      g.offsets.set(k, { ...v, seq });
+      g.txnCommitted.set(k, { ...v, seq });
+    }
   }
 
   /** KIP-447: a transaction's offsets for the partition are staged and not yet complete (OffsetFetch with RequireStable answers UNSTABLE_OFFSET_COMMIT). */
@@ -324,5 +381,39 @@ export class GroupCoordinator {
       const [topic, p] = k.split('\u0000');
       return { topic: topic!, partition: Number(p) };
     });
+  }
+}
+
+/** The producer of a committed-offset record in the model's `__consumer_offsets` log (its bytes stay in serve's payload table). */
+export const COORDINATOR_PRODUCER = 'group-coordinator';
+
+/** An OffsetCommit's record value: JSON, offsets as decimal strings (they are int64). */
+export function encodeCommit(c: LoggedCommit): Buffer {
+  return Buffer.from(JSON.stringify({ groupId: c.groupId, seq: c.seq, offsets: c.offsets.map((o) => ({ ...o, offset: o.offset.toString() })) }), 'utf8');
+}
+
+export function decodeCommit(b: Buffer): LoggedCommit {
+  const c = JSON.parse(b.toString('utf8')) as { groupId: string; seq: number; offsets: (Omit<CommittedOffset, 'offset'> & { offset: string })[] };
+  return { groupId: c.groupId, seq: c.seq, offsets: c.offsets.map((o) => ({ ...o, offset: BigInt(o.offset) })) };
+}
+
+/**
+ * The answer to an OffsetCommit whose append to `__consumer_offsets` failed
+ * (GroupMetadataManager.storeOffsets: the log append error becomes the commit's).
+ */
+export function commitErrorOf(appendError: string): number {
+  switch (appendError) {
+    case 'UNKNOWN_TOPIC_OR_PARTITION':
+    case 'NOT_ENOUGH_REPLICAS':
+    case 'NOT_ENOUGH_REPLICAS_AFTER_APPEND':
+      return KafkaError.COORDINATOR_NOT_AVAILABLE;
+    case 'NOT_LEADER_OR_FOLLOWER':
+    case 'KAFKA_STORAGE_ERROR':
+      return KafkaError.NOT_COORDINATOR;
+    case 'MESSAGE_TOO_LARGE':
+    case 'RECORD_LIST_TOO_LARGE':
+      return KafkaError.INVALID_COMMIT_OFFSET_SIZE;
+    default:
+      return (KafkaError as Record<string, number>)[appendError] ?? KafkaError.UNKNOWN_SERVER_ERROR;
   }
 }

@@ -3,7 +3,7 @@
  * become the model's own messages, sent from the client connection's node to the broker the
  * client connected to, over the simulated network: the model's broker and replica machines
  * decide the answer (leadership, acks, min.insync.replicas, ISR, high watermark, KIP-320
- * fencing). Group APIs go to groups.ts (not model-backed: see there). Encoding is the codec's;
+ * fencing). Group APIs go to groups.ts, on the broker leading `__consumer_offsets-0`, whose log holds the committed offsets (membership is not model-backed: see there). Encoding is the codec's;
  * handlers only build and read plain objects keyed by Kafka's field names.
  */
 import { DATA_TOPIC, OFFSETS_TOPIC, TOPIC_NAME, partitionName, type CreateTopicsResponse, type DeleteTopicsResponse, type FetchResponse, type ListOffsetsResponse, type MetadataResponse, type PartitionState, type ProduceResponse, type Record as ModelRecord } from '../machines/protocol.js';
@@ -12,7 +12,7 @@ import { TXN_TOPIC, txnActor, type AddPartitionsToTxnResponse, type EndTxnRespon
 import { apiKeys } from './apis.js';
 import { type Struct } from './codec.js';
 import { KafkaError, kafkaCode } from './errors.js';
-import type { GroupCoordinator } from './groups.js';
+import { COORDINATOR_PRODUCER, commitErrorOf, decodeCommit, encodeCommit, type GroupCoordinator, type LoggedCommit } from './groups.js';
 import { WireHistory } from './history.js';
 import type { LiveCluster } from './live-cluster.js';
 import { CorruptRecord, decodeBatches, encodeBatch, type RecordBatch, type WireRecord } from './records.js';
@@ -340,7 +340,52 @@ const listOffsets: Handler = async (ctx, body, version) => {
   };
 };
 
-/** FindCoordinator: the broker asked is the coordinator (groups.ts serves every group on every broker). */
+/**
+ * The group coordinator is the broker whose replica leads `__consumer_offsets-0` (every group's
+ * partition here): GroupCoordinator.validateGroupStatus answers COORDINATOR_NOT_AVAILABLE when
+ * no broker does and NOT_COORDINATOR on any other broker (the client then asks FindCoordinator
+ * again). On the coordinator, a change of leader or leader epoch since the last group request
+ * loads the committed offsets from this broker's log first (groups.ts coordinatorIs).
+ */
+function asCoordinator(ctx: HandlerContext): number {
+  const epoch = ctx.cluster.leadsNow(ctx.brokerId, OFFSETS_TOPIC, 0);
+  if (epoch === undefined) return ctx.cluster.leaderOf(OFFSETS_TOPIC, 0) === undefined ? KafkaError.COORDINATOR_NOT_AVAILABLE : KafkaError.NOT_COORDINATOR;
+  ctx.groups.coordinatorIs(`${ctx.brokerId}/${epoch}`, () => loggedCommits(ctx.cluster, ctx.brokerId));
+  return KafkaError.NONE;
+}
+
+/** The OffsetCommit records of the broker's `__consumer_offsets-0` log, in log order. */
+function loggedCommits(cluster: LiveCluster, brokerId: number): LoggedCommit[] {
+  const out: LoggedCommit[] = [];
+  for (const r of cluster.replicaRecords(brokerId, OFFSETS_TOPIC, 0)) {
+    if (r.value.producer !== COORDINATOR_PRODUCER || r.value.control !== undefined) continue;
+    const bytes = cluster.payload(r.value.value)?.value;
+    if (bytes) out.push(decodeCommit(bytes));
+  }
+  return out;
+}
+
+/** Kafka's offsets.commit.timeout.ms: how long an offset commit waits for its append to be replicated (acks=all). */
+const OFFSET_COMMIT_TIMEOUT_MS = 5000;
+
+/**
+ * Append an OffsetCommit to `__consumer_offsets-0` on this broker (the coordinator) with
+ * acks=all, as GroupMetadataManager.storeOffsets does (required acks -1); the group's offsets
+ * change only once the append is acknowledged. Returns the commit's error code.
+ */
+async function appendCommit(ctx: HandlerContext, commit: LoggedCommit): Promise<number> {
+  const value = ctx.cluster.storePayload({ key: Buffer.from(commit.groupId, 'utf8'), value: encodeCommit(commit), headers: [], timestamp: Math.round(ctx.now()) });
+  const res = (await ctx.request(
+    { type: 'Produce', actor: partitionName(0, OFFSETS_TOPIC), acks: 'all', timeoutMs: OFFSET_COMMIT_TIMEOUT_MS, records: [{ key: commit.groupId, value: { producer: COORDINATOR_PRODUCER, key: commit.groupId, value } }] },
+    OFFSET_COMMIT_TIMEOUT_MS + MODEL_TIMEOUT_MS,
+  )) as ProduceResponse | undefined;
+  if (!res) throw new BrokerUnreachable('no ProduceResponse for an offset commit');
+  if (res.error) return commitErrorOf(res.error);
+  ctx.groups.applyCommit(commit);
+  return KafkaError.NONE;
+}
+
+/** FindCoordinator: a group's coordinator is the leader of `__consumer_offsets-0`; a transactional id's, the leader of `__transaction_state-0`. */
 const findCoordinator: Handler = async (ctx, body) => {
   if ((body['KeyType'] as number | undefined) === 1) {
     // A transaction coordinator: the model's is active on the leader of __transaction_state-0
@@ -354,11 +399,15 @@ const findCoordinator: Handler = async (ctx, body) => {
     }
     return { ThrottleTimeMs: 0, ErrorCode: KafkaError.NONE, ErrorMessage: null, NodeId: at.brokerId, Host: at.host, Port: at.port };
   }
-  const me = ctx.endpoints.find((e) => e.brokerId === ctx.brokerId)!;
-  return { ThrottleTimeMs: 0, ErrorCode: KafkaError.NONE, ErrorMessage: null, NodeId: me.brokerId, Host: me.host, Port: me.port };
+  // GroupMetadataManager.partitionFor: the group's partition of __consumer_offsets (one here); its leader coordinates the group.
+  const at = ctx.endpoints.find((e) => e.brokerId === ctx.cluster.leaderOf(OFFSETS_TOPIC, 0));
+  if (!at) return { ThrottleTimeMs: 0, ErrorCode: KafkaError.COORDINATOR_NOT_AVAILABLE, ErrorMessage: 'no leader for __consumer_offsets now', NodeId: -1, Host: '', Port: -1 };
+  return { ThrottleTimeMs: 0, ErrorCode: KafkaError.NONE, ErrorMessage: null, NodeId: at.brokerId, Host: at.host, Port: at.port };
 };
 
 const joinGroup: Handler = async (ctx, body) => {
+  const status = asCoordinator(ctx);
+  if (status !== KafkaError.NONE) return { ThrottleTimeMs: 0, SkipAssignment: false, ErrorCode: status, GenerationId: -1, ProtocolType: null, ProtocolName: '', Leader: '', MemberId: body['MemberId'] as string, Members: [] };
   const r = await ctx.groups.join({
     groupId: body['GroupId'] as string,
     memberId: body['MemberId'] as string,
@@ -373,14 +422,21 @@ const joinGroup: Handler = async (ctx, body) => {
 };
 
 const syncGroup: Handler = async (ctx, body) => {
+  const status = asCoordinator(ctx);
+  if (status !== KafkaError.NONE) return { ThrottleTimeMs: 0, ErrorCode: status, ProtocolType: null, ProtocolName: null, Assignment: Buffer.alloc(0) };
   const r = await ctx.groups.sync(body['GroupId'] as string, body['MemberId'] as string, body['GenerationId'] as number, body['Assignments'] as { MemberId: string; Assignment: Buffer }[]);
   return { ThrottleTimeMs: 0, ...r };
 };
 
-const heartbeat: Handler = async (ctx, body) => ({ ThrottleTimeMs: 0, ErrorCode: ctx.groups.heartbeat(body['GroupId'] as string, body['MemberId'] as string, body['GenerationId'] as number) });
+const heartbeat: Handler = async (ctx, body) => {
+  const status = asCoordinator(ctx);
+  return { ThrottleTimeMs: 0, ErrorCode: status !== KafkaError.NONE ? status : ctx.groups.heartbeat(body['GroupId'] as string, body['MemberId'] as string, body['GenerationId'] as number) };
+};
 
 const leaveGroup: Handler = async (ctx, body, version) => {
   const members = version >= 3 ? (body['Members'] as { MemberId: string; GroupInstanceId: string | null }[]) : [{ MemberId: body['MemberId'] as string, GroupInstanceId: null }];
+  const status = asCoordinator(ctx);
+  if (status !== KafkaError.NONE) return { ThrottleTimeMs: 0, ErrorCode: status, Members: [] };
   const codes = ctx.groups.leave(body['GroupId'] as string, members.map((m) => m.MemberId));
   return {
     ThrottleTimeMs: 0,
@@ -392,16 +448,24 @@ const leaveGroup: Handler = async (ctx, body, version) => {
 const offsetCommit: Handler = async (ctx, body) => {
   const topics = body['Topics'] as { Name: string; Partitions: { PartitionIndex: number; CommittedOffset: bigint; CommittedLeaderEpoch?: number; CommittedMetadata: string | null }[] }[];
   const offsets = topics.flatMap((t) => t.Partitions.map((p) => ({ topic: t.Name, partition: p.PartitionIndex, offset: p.CommittedOffset, leaderEpoch: p.CommittedLeaderEpoch ?? -1, metadata: p.CommittedMetadata })));
-  const code = ctx.groups.commit(body['GroupId'] as string, (body['MemberId'] as string | undefined) ?? '', (body['GenerationIdOrMemberEpoch'] as number | undefined) ?? -1, offsets);
+  const groupId = body['GroupId'] as string;
+  let code = asCoordinator(ctx);
+  if (code === KafkaError.NONE) code = ctx.groups.validateCommit(groupId, (body['MemberId'] as string | undefined) ?? '', (body['GenerationIdOrMemberEpoch'] as number | undefined) ?? -1);
+  if (code === KafkaError.NONE) code = await appendCommit(ctx, { groupId, seq: ctx.groups.commitSeq(), offsets });
   return { ThrottleTimeMs: 0, Topics: topics.map((t) => ({ Name: t.Name, Partitions: t.Partitions.map((p) => ({ PartitionIndex: p.PartitionIndex, ErrorCode: code })) })) };
 };
 
 const offsetFetch: Handler = async (ctx, body) => {
   const groupId = body['GroupId'] as string;
+  const asked = body['Topics'] as { Name: string; PartitionIndexes: number[] }[] | null;
+  const status = asCoordinator(ctx);
+  if (status !== KafkaError.NONE) {
+    const failed = (asked ?? []).map((t) => ({ Name: t.Name, Partitions: t.PartitionIndexes.map((p) => ({ PartitionIndex: p, CommittedOffset: -1n, CommittedLeaderEpoch: -1, Metadata: '', ErrorCode: status })) }));
+    return { ThrottleTimeMs: 0, ErrorCode: status, Topics: failed };
+  }
   completeTxnOffsets(ctx.cluster, ctx.groups);
   // KIP-447 (v7+): with RequireStable, a partition with transactional offsets not yet complete is UNSTABLE_OFFSET_COMMIT (the client retries).
   const requireStable = body['RequireStable'] === true;
-  const asked = body['Topics'] as { Name: string; PartitionIndexes: number[] }[] | null;
   let wanted = asked;
   if (wanted === null) {
     const byTopic = new Map<string, number[]>();
@@ -587,9 +651,12 @@ const txnOffsetCommit: Handler = async (ctx, body) => {
   // Where this transaction's marker will be found; no leader for __consumer_offsets-0 now: the
   // client retries (Kafka answers COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR while its group's partition has no leader).
   const since = ctx.cluster.nextMarkerFrom(OFFSETS_TOPIC, 0, producerId);
+  const status = asCoordinator(ctx);
   const code = !ctx.cluster.transactionalIds.includes(id)
     ? KafkaError.INVALID_PRODUCER_ID_MAPPING
-    : since === undefined
+    : status !== KafkaError.NONE
+      ? status
+      : since === undefined
       ? KafkaError.COORDINATOR_NOT_AVAILABLE
       : ctx.groups.stageTxnOffsets(body['GroupId'] as string, (body['MemberId'] as string | undefined) ?? '', (body['GenerationId'] as number | undefined) ?? -1, producerId, since, offsets);
   return { ThrottleTimeMs: 0, Topics: topics.map((t) => ({ Name: t.Name, Partitions: t.Partitions.map((p) => ({ PartitionIndex: p.PartitionIndex, ErrorCode: code })) })) };

@@ -95,10 +95,11 @@ export class ServedWorld {
     if (this.config.groupProtocol === 'consumer') throw new InputError('serve: --config: groupProtocol consumer (KIP-848) is not served over the wire (serve answers the classic group APIs only)');
     this.kafka = releaseFor(opts.preset, opts.kafka, 'serve: --kafka').version;
     this.world = new World({ seed: opts.seed, trace });
-    // With transactional.ids, `__consumer_offsets` (one partition, as the model's groups have it)
-    // exists too: AddOffsetsToTxn adds it to a transaction, and the coordinator writes the
-    // transaction's marker there (handlers.ts addOffsetsToTxn). It is not listed to clients.
-    const offsetsTopic = (opts.transactionalIds ?? []).length > 0 ? [{ name: OFFSETS_TOPIC, partitions: 1 }] : [];
+    // `__consumer_offsets` (one partition, as the model's groups have it): the real clients'
+    // group coordinator is its leader and appends their committed offsets to it (groups.ts);
+    // AddOffsetsToTxn adds it to a transaction, whose marker the transaction coordinator writes
+    // there (handlers.ts addOffsetsToTxn). It is not listed to clients.
+    const offsetsTopic = [{ name: OFFSETS_TOPIC, partitions: 1 }];
     this.controllers = installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: [...offsetsTopic, ...opts.topics], transactionalIds: opts.transactionalIds ?? [] }).controllers;
     this.transactionalIds = opts.transactionalIds ?? [];
     // Every invariant is checked after every event, as in a search, but a broken one does not
@@ -306,6 +307,25 @@ export class ServedWorld {
     if (!log || since >= log.highWatermark) return undefined;
     const from = Math.max(since, log.logStartOffset);
     return log.read(from, Infinity, 'HIGH_WATERMARK').find((r) => r.value.control !== undefined && r.value.producerId === producerId)?.value.control;
+  }
+
+  /**
+   * The partition's leader epoch if the broker is up and its replica leads it now (it knows it
+   * leads: its replica actor is in Leader), else undefined: what a broker consults to answer
+   * as a partition's leader, as Kafka's coordinators follow leadership of their partitions.
+   */
+  leadsNow(brokerId: number, topic: string, partition: number): number | undefined {
+    if (!this.world.isUp(brokerNode(brokerId))) return undefined;
+    const snap = this.world.actor(brokerNode(brokerId), partitionName(partition, topic))?.getSnapshot() as { value?: unknown; context?: { state?: { leaderEpoch: number } } } | undefined;
+    const role = typeof snap?.value === 'string' ? snap.value : Object.keys((snap?.value as object | undefined) ?? {})[0];
+    return role === 'Leader' ? snap?.context?.state?.leaderEpoch : undefined;
+  }
+
+  /** Every record of the broker's replica of the partition, to its log end (empty when it hosts none). */
+  replicaRecords(brokerId: number, topic: string, partition: number): readonly { readonly offset: number; readonly value: ProducedValue }[] {
+    const snap = this.world.actor(brokerNode(brokerId), partitionName(partition, topic))?.getSnapshot() as { context?: { log?: PartitionLog<ProducedValue> } } | undefined;
+    const log = snap?.context?.log;
+    return log ? log.read(log.logStartOffset, Infinity, 'LOG_END') : [];
   }
 
   /** A replica's log start offset, read from its state (the model has no ListOffsets(EARLIEST) message). */
