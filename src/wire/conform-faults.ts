@@ -11,48 +11,28 @@
  *   can acknowledge nothing meanwhile; with acks=1 it would.
  */
 import type { Fault } from '../oracle/conform/runner.js';
+import { strikeLeader, undoFaults } from './nemesis.js';
 import type { RunningServer } from './server.js';
 
 export const serveFaultNames = ['crash-leader', 'isolate-leader'] as const;
 export type ServeFaultName = (typeof serveFaultNames)[number];
 
+/** Each serve fault is a step of serve's nemesis (nemesis.ts): undo the previous fault, then strike one key's topic's leader. */
+const nemesisOf = { 'crash-leader': 'crash-leader', 'isolate-leader': 'partition' } as const;
+
 export function serveFault(name: ServeFaultName, server: RunningServer, o: { topics: readonly string[]; intervalMs: number }): Fault {
-  const brokers = server.endpoints.map((e) => `b${e.brokerId}`);
-  const controllers = server.cluster.world.nodeIds().filter((n) => n.startsWith('controller'));
+  const run = (command: string) => server.control(command).text;
   let n = 0;
-  const nextTopic = () => o.topics[n++ % o.topics.length]!;
-  const restartAll = () => {
-    for (const b of brokers) if (!server.cluster.isUp(b)) server.control(`restart ${b}`);
+  return {
+    name,
+    intervalMs: o.intervalMs,
+    async inject() {
+      undoFaults(server, run);
+      const topic = o.topics[n++ % o.topics.length]!;
+      return strikeLeader(server, run, nemesisOf[name], topic, 0, o.intervalMs) ?? `${topic}-0 has no leader now`;
+    },
+    async heal() {
+      undoFaults(server, run);
+    },
   };
-  switch (name) {
-    case 'crash-leader':
-      return {
-        name,
-        intervalMs: o.intervalMs,
-        async inject() {
-          restartAll();
-          const topic = nextTopic();
-          return server.control(`crash-leader ${topic} 0`).text;
-        },
-        async heal() {
-          restartAll();
-        },
-      };
-    case 'isolate-leader':
-      return {
-        name,
-        intervalMs: o.intervalMs,
-        async inject() {
-          server.control('heal');
-          const topic = nextTopic();
-          const leader = server.cluster.leaderOf(topic, 0);
-          if (leader === undefined) return `${topic}-0 has no leader now`;
-          const others = [...brokers.filter((b) => b !== `b${leader}`), ...controllers].join(',');
-          return server.control(`partition b${leader} ${others}`).text;
-        },
-        async heal() {
-          server.control('heal');
-        },
-      };
-  }
 }

@@ -40,6 +40,8 @@ export interface HandlerContext {
   post<M extends Message>(msg: M): void;
   sleep(ms: number): Promise<void>;
   now(): number;
+  /** Whether an answer returned now still reaches the client (its connection is open: its broker did not crash meanwhile). */
+  answerable(): boolean;
 }
 
 /** Thrown when the broker did not answer a model request in time: the connection is closed, as a dead TCP peer's would be. */
@@ -167,6 +169,12 @@ const produce: Handler = async (ctx, body) => {
         if (res.error) {
           op?.error(kafkaCode(res.error));
           return fail(kafkaCode(res.error));
+        }
+        // The broker crashed after appending but before its answer left: the client never learns
+        // of the append, so neither does the history nor the live invariants.
+        if (!ctx.answerable()) {
+          op?.unknown('the broker went down before its answer was sent');
+          throw new BrokerUnreachable('connection closed before the ProduceResponse was sent');
         }
         op?.ok(offsets);
         // The live invariants cover the model's data topic (replication.ts): they hold a real

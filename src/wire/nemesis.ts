@@ -52,6 +52,41 @@ export interface NemesisTarget {
   control(line: string): ControlResult;
 }
 
+/** Runs one control command and says what it did (the nemesis also logs it). */
+type Run = (command: string) => string;
+
+/**
+ * Undo every fault the control path made: heal every cut, restart every broker and controller
+ * that is down. Returns what each command said.
+ */
+export function undoFaults(server: NemesisTarget, run: Run): string[] {
+  const done: string[] = [];
+  // A heal with no cut is a no-op fault: skip it.
+  if (server.cluster.world.network.cutNodes().length > 0) done.push(run('heal'));
+  for (const n of server.cluster.clusterNodes()) if (!server.cluster.isUp(n)) done.push(run(`restart ${n}`));
+  return done;
+}
+
+/** Strike the current leader of the partition with one nemesis, resolved from the model's state now. */
+export function strikeLeader(server: NemesisTarget, run: Run, name: NemesisName, topic: string, partition: number, intervalMs: number): string | undefined {
+  const leader = server.cluster.leaderOf(topic, partition);
+  if (leader === undefined) return undefined;
+  const b = `b${leader}`;
+  switch (name) {
+    case 'crash-leader':
+      return run(`crash-leader ${topic} ${partition}`);
+    case 'power-loss-leader':
+      return run(`power-loss ${b}`);
+    case 'partition': {
+      const others = server.cluster.clusterNodes().filter((n) => n !== b);
+      return run(`partition ${b} ${others.join(',')}`);
+    }
+    case 'delay':
+      // For most of the interval, so that it has ended when the next step comes.
+      return run(`delay ${b} ${DELAY_MS} ${(intervalMs * 0.8) / 1000}`);
+  }
+}
+
 export class Nemesis {
   private turn = 0;
   private target = 0;
@@ -75,27 +110,13 @@ export class Nemesis {
     this.timer.unref();
   }
 
-  /** The brokers and controllers of the cluster (not the client connections' nodes). */
-  private nodes(): string[] {
-    return this.server.cluster.clusterNodes();
-  }
-
-  /** Restart every node that is down and heal every cut: the previous step's fault undone. */
-  private undo(): string[] {
-    const done: string[] = [];
-    // Only cuts and crashes the control path made are undone; a heal with no cut is a no-op fault, so skip it.
-    if (this.server.cluster.world.network.cutNodes().length > 0) done.push(this.run('heal'));
-    for (const n of this.nodes()) if (!this.server.cluster.isUp(n)) done.push(this.run(`restart ${n}`));
-    return done;
-  }
-
-  private run(command: string): string {
+  private readonly run = (command: string): string => {
     const r = this.server.control(command);
     const line = `${r.ok ? '' : 'failed: '}${r.text}`;
     this.log.push(line);
     this.onAction(line);
     return line;
-  }
+  };
 
   /** The partitions of every topic, in a fixed order: the nemesis aims at each one's leader in turn. */
   private nextPartition(): [string, number] {
@@ -106,30 +127,15 @@ export class Nemesis {
   /** One nemesis step (the timer calls it every interval; a test may call it directly). */
   step(): string {
     if (this.stopped) return 'stopped';
-    this.undo();
+    undoFaults(this.server, this.run);
     const name = this.names[this.turn++ % this.names.length]!;
     const [topic, partition] = this.nextPartition();
-    const leader = this.server.cluster.leaderOf(topic, partition);
-    if (leader === undefined) {
-      const line = `${name}: ${topic}-${partition} has no leader now`;
-      this.log.push(line);
-      this.onAction(line);
-      return line;
-    }
-    const b = `b${leader}`;
-    switch (name) {
-      case 'crash-leader':
-        return this.run(`crash-leader ${topic} ${partition}`);
-      case 'power-loss-leader':
-        return this.run(`power-loss ${b}`);
-      case 'partition': {
-        const others = this.nodes().filter((n) => n !== b);
-        return this.run(`partition ${b} ${others.join(',')}`);
-      }
-      case 'delay':
-        // For most of the interval, so that it has ended when the next step comes.
-        return this.run(`delay ${b} ${DELAY_MS} ${(this.intervalMs * 0.8) / 1000}`);
-    }
+    const struck = strikeLeader(this.server, this.run, name, topic, partition, this.intervalMs);
+    if (struck !== undefined) return struck;
+    const line = `${name}: ${topic}-${partition} has no leader now`;
+    this.log.push(line);
+    this.onAction(line);
+    return line;
   }
 
   /** Stop the schedule, then heal every cut and restart every node that is down; returns what that took. */
@@ -138,6 +144,6 @@ export class Nemesis {
     this.timer = undefined;
     if (this.stopped) return [];
     this.stopped = true;
-    return this.undo();
+    return undoFaults(this.server, this.run);
   }
 }

@@ -82,6 +82,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const history = opts.history === undefined ? undefined : new WireHistory(opts.history, now);
 
   const clock = setInterval(() => cluster.advance(), 5);
+  /** How long after a broker's crash its client connections are reset (see close). */
+  const RESET_AFTER_MS = 20;
   const groupClock = setInterval(() => {
     groups.tick();
     // Transactional offsets complete once their marker is written (the model's coordinator writes it on its own time).
@@ -95,6 +97,10 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
    * resets them all. SIMPLIFICATION (spec/wire.md), chosen for a client bug: on an orderly close,
    * kafkajs 2.2's consumer fetchers retry the closed connection's cached error in a loop that
    * never yields to the event loop, and a process serving and consuming at once stops (issue 14).
+   * The reset comes RESET_AFTER_MS after the crash, with nothing read or written meanwhile: a
+   * killed process's kernel still delivers what the process had written, so answers sent before
+   * the crash reach the client (an immediate RST makes the client's kernel drop them unread, and
+   * a client would retry a send the server's history recorded as acknowledged).
    */
   const close = (c: Connection, reset = false) => {
     if (c.closed) return;
@@ -102,8 +108,9 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     connections.delete(c);
     for (const resolve of c.pending.values()) resolve(undefined);
     c.pending.clear();
-    if (reset) c.socket.resetAndDestroy();
-    else c.socket.destroy();
+    if (!reset) return void c.socket.destroy();
+    c.socket.pause();
+    setTimeout(() => c.socket.resetAndDestroy(), RESET_AFTER_MS).unref();
   };
 
   const contextOf = (c: Connection, header: RequestHeader): HandlerContext => ({
@@ -136,6 +143,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       cluster.send(c.node, cluster.brokerNode(c.brokerId), { ...msg, requestId: ++c.nextRequestId });
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()),
+    answerable: () => !c.closed && !closing,
     now,
   });
 

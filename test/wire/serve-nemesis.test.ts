@@ -96,7 +96,11 @@ describe('serve --nemesis: issue 14 bar, judged by the checker on the recorded h
   }, 60_000);
 
   it('wire-nemesis-acks1: --nemesis crash-leader on acks1: the recorded history shows lost writes', async () => {
-    const r = await nemesisRun('acks1', 'crash-leader', 'acks1', 4);
+    // A crash loses acknowledged writes only when it strikes while records are unreplicated; each
+    // 4 s run has four crashes, and about one run in eight has none that does. So, as a search
+    // with a budget: up to three runs, the first whose history shows the loss is judged.
+    let r = await nemesisRun('acks1', 'crash-leader', 'acks1-1', 4);
+    for (let attempt = 2; attempt <= 3 && !anomalies(r.check.text).includes('lost-write'); attempt++) r = await nemesisRun('acks1', 'crash-leader', `acks1-${attempt}`, 4);
     expect(r.faults.filter((f) => f.type === 'crash').length, r.stdout).toBeGreaterThanOrEqual(2);
     expect(r.stopped.text).toMatch(/^nemesis stopped; (healed: restarted b\d|nothing left to heal)$/);
     expect(r.check.valid).toBe(false);
@@ -111,7 +115,7 @@ describe('serve --nemesis: issue 14 bar, judged by the checker on the recorded h
     expect(replay.code, replay.stdout + replay.stderr).toBe(0);
     expect(replay.stdout).toContain('reproduced: same trace hash');
     expect(replay.stdout).toContain(`no-acked-loss broken at ${broken![2]} ms`);
-  }, 90_000);
+  }, 120_000);
 });
 
 describe('serve --record (its journal) with a nemesis, then replay', () => {
