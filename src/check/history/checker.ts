@@ -300,7 +300,7 @@ export class HistoryChecker {
   private op(ord: number): HistoryOp {
     let op = this.opCache.get(ord);
     if (op === undefined) {
-      const src = this.sources.get(ord);
+      const src = this.sources.get(ord, this.recs.get(ord).index);
       if (typeof src === 'string') {
         const parsed = JSON.parse(src) as Record<string, unknown>;
         if (parsed['index'] === undefined) parsed['index'] = this.recs.get(ord).index;
