@@ -1,6 +1,7 @@
 import { normalizeOp } from '../../oracle/history/normalize.js';
 import type { HistoryInput, HistoryOp, Key, Mop, OffsetValue, PollResult, Value } from '../../oracle/history/types.js';
 import { type CycleAnomaly, EdgeList, PROC, RT, WR, WW, findCycles } from './cycles.js';
+import { OffsetLog } from './offset-log.js';
 import { type FileSpan, type OpRec, RecStore, SourceStore } from './store.js';
 import {
   type AnomalyName,
@@ -66,6 +67,8 @@ class KeyState {
   readonly writerOf: number[] = [];
   /** The first completion that read each value, or -1. */
   readonly firstReader: number[] = [];
+  /** Sends and reads of this key with a value (an upper bound on what its version order notes). */
+  quads = 0;
   order: VersionOrder | undefined;
 
   constructor(
@@ -93,8 +96,9 @@ class KeyState {
  */
 interface VersionOrder {
   readonly offsets: Float64Array;
-  /** Values observed at each dense index, in the order first observed. */
-  readonly members: readonly (readonly number[])[];
+  /** Values observed at dense index i, in the order first observed: memberVals[memberStart[i]] .. memberVals[memberStart[i + 1] - 1]. */
+  readonly memberStart: Int32Array;
+  readonly memberVals: Int32Array;
   /** The value representing each dense index: the first one observed there. */
   readonly byIndex: Int32Array;
   /** Dense index of each value as a representative (the last such index), or -1. */
@@ -240,6 +244,7 @@ export class HistoryChecker {
             v = raw as Value;
           }
           const vid = ks.intern(v);
+          ks.quads++;
           (w ??= []).push(ks.id, vid, m, off);
           ks.writerOf[vid] = ord;
           if (type === OK) ks.flags[vid]! |= OK_WRITE;
@@ -254,6 +259,7 @@ export class HistoryChecker {
               r.push(ks.id, NO_VALUE, m, NO_OFFSET);
               continue;
             }
+            ks.quads += pairs.length;
             for (const [off, v] of pairs) {
               const vid = ks.intern(v);
               r.push(ks.id, vid, m, off ?? NO_OFFSET);
@@ -325,60 +331,49 @@ export class HistoryChecker {
   }
 
   private buildVersionOrders(): InconsistentOffsets[] {
-    const logs: (Map<number, number | number[]> | undefined)[] = new Array<Map<number, number | number[]> | undefined>(this.keys.length);
-    const note = (k: number, off: number, v: number): void => {
-      let m = logs[k];
-      if (m === undefined) logs[k] = m = new Map();
-      const cur = m.get(off);
-      if (cur === undefined) m.set(off, v);
-      else if (typeof cur === 'number') {
-        if (cur !== v) m.set(off, [cur, v]);
-      } else if (!cur.includes(v)) cur.push(v);
-    };
+    const logs = this.keys.map((ks) => new OffsetLog(ks.quads));
     for (const rec of this.recs) {
       // Sends count only when the op surely committed; polls count always, even failed
       // ones: Kafka's pollers must only ever see safe data.
       if (rec.w !== null && this.committed(rec)) {
         const w = rec.w;
-        for (let i = 0; i < w.length; i += 4) if (w[i + 3]! >= 0) note(w[i]!, w[i + 3]!, w[i + 1]!);
+        for (let i = 0; i < w.length; i += 4) if (w[i + 3]! >= 0) logs[w[i]!]!.note(w[i + 3]!, w[i + 1]!);
       }
       if (rec.r !== null) {
         const r = rec.r;
-        for (let i = 0; i < r.length; i += 4) if (r[i + 1]! >= 0 && r[i + 3]! >= 0) note(r[i]!, r[i + 3]!, r[i + 1]!);
+        for (let i = 0; i < r.length; i += 4) if (r[i + 1]! >= 0 && r[i + 3]! >= 0) logs[r[i]!]!.note(r[i + 3]!, r[i + 1]!);
       }
     }
     const inconsistent: InconsistentOffsets[] = [];
     for (const ks of this.keys) {
-      const m = logs[ks.id];
+      const { offsets, start, vals } = logs[ks.id]!.groups();
       const nv = ks.values.length;
-      const offsets = Float64Array.from(m?.keys() ?? []).sort();
       const byIndex = new Int32Array(offsets.length);
       const byValue = new Int32Array(nv).fill(-1);
       const firstIndex = new Int32Array(nv).fill(-1);
       const lastIndex = new Int32Array(nv).fill(-1);
       const count = new Int32Array(nv);
-      const members: number[][] = [];
       for (let i = 0; i < offsets.length; i++) {
-        const entry = m!.get(offsets[i]!)!;
-        const vals = typeof entry === 'number' ? [entry] : entry;
-        members.push(vals);
-        byIndex[i] = vals[0]!;
-        byValue[vals[0]!] = i;
-        for (const v of vals) {
+        const from = start[i]!;
+        const to = start[i + 1]!;
+        byIndex[i] = vals[from]!;
+        byValue[vals[from]!] = i;
+        for (let x = from; x < to; x++) {
+          const v = vals[x]!;
           if (firstIndex[v] === -1) firstIndex[v] = i;
           lastIndex[v] = i;
           count[v]!++;
         }
-        if (vals.length > 1) {
+        if (to - from > 1) {
           inconsistent.push({
             key: ks.name,
             offset: offsets[i]!,
             index: i,
-            values: vals.map((v) => ks.values[v]!).sort(compareValues),
+            values: Array.from(vals.subarray(from, to), (v) => ks.values[v]!).sort(compareValues),
           });
         }
       }
-      ks.order = { offsets, members, byIndex, byValue, firstIndex, lastIndex, count };
+      ks.order = { offsets, memberStart: start, memberVals: vals, byIndex, byValue, firstIndex, lastIndex, count };
     }
     return inconsistent;
   }
@@ -389,8 +384,9 @@ export class HistoryChecker {
       const o = ks.order!;
       // One pass over the log collects the offsets of every duplicated value.
       const offsetsOf = new Map<number, number[]>();
-      for (let i = 0; i < o.members.length; i++) {
-        for (const v of o.members[i]!) {
+      for (let i = 0; i < o.offsets.length; i++) {
+        for (let x = o.memberStart[i]!; x < o.memberStart[i + 1]!; x++) {
+          const v = o.memberVals[x]!;
           if (o.count[v]! < 2) continue;
           let offs = offsetsOf.get(v);
           if (offs === undefined) offsetsOf.set(v, (offs = []));
@@ -462,7 +458,8 @@ export class HistoryChecker {
       if (!anyRead || bound < 0) continue;
       // Who read the value at the bound: the first value whose last appearance is there.
       let maxRead: HistoryOp | null = null;
-      for (const v of o.members[bound]!) {
+      for (let x = o.memberStart[bound]!; x < o.memberStart[bound + 1]!; x++) {
+        const v = o.memberVals[x]!;
         if (o.lastIndex[v] === bound) {
           const reader = ks.firstReader[v]!;
           maxRead = reader >= 0 ? this.op(reader) : null;
@@ -470,7 +467,8 @@ export class HistoryChecker {
         }
       }
       for (let i = 0; i <= bound; i++) {
-        for (const v of o.members[i]!) {
+        for (let x = o.memberStart[i]!; x < o.memberStart[i + 1]!; x++) {
+          const v = o.memberVals[x]!;
           if (o.lastIndex[v] !== i || (ks.flags[v]! & OK_READ) !== 0) continue;
           const writer = ks.writerOf[v]!;
           if (writer < 0) {
