@@ -1,6 +1,6 @@
 import { normalizeOp } from '../../oracle/history/normalize.js';
 import type { HistoryInput, HistoryOp, Key, Mop, OffsetValue, PollResult, Value } from '../../oracle/history/types.js';
-import { type CycleAnomaly, EdgeList, PROC, RT, WR, WW, findCycles } from './cycles.js';
+import { type CycleAnomaly, EdgeList, type EdgeWalk, PROC, RT, WR, WW, edgeGraph, findCycles } from './cycles.js';
 import { OffsetLog } from './offset-log.js';
 import { type FileSpan, type OpRec, RecStore, SourceStore } from './store.js';
 import {
@@ -669,36 +669,39 @@ export class HistoryChecker {
   }
 
   private cycles(wwDeps: boolean, order: 'realtime' | 'process' | 'none'): { cycles: Map<CycleAnomaly, Cycle[]>; edges: number } {
-    const edges = new EdgeList();
-    if (wwDeps) {
-      // ww: the writer of each value's predecessor in the version order precedes its writer.
-      for (const ks of this.keys) {
-        const o = ks.order!;
-        for (let v2 = 0; v2 < ks.values.length; v2++) {
-          const op2 = ks.writerOf[v2]!;
-          const i2 = o.byValue[v2]!;
-          if (op2 < 0 || i2 <= 0) continue;
-          const op1 = ks.writerOf[o.byIndex[i2 - 1]!]!;
-          if (op1 >= 0 && op1 !== op2) edges.push(op1, op2, WW);
+    // The dependency edges are walked, not stored: the graph is built from two walks (count,
+    // then place), so no list of them is held beside it (some 20 MB for a 1M-op history).
+    const deps: EdgeWalk = (emit) => {
+      if (wwDeps) {
+        // ww: the writer of each value's predecessor in the version order precedes its writer.
+        for (const ks of this.keys) {
+          const o = ks.order!;
+          for (let v2 = 0; v2 < ks.values.length; v2++) {
+            const op2 = ks.writerOf[v2]!;
+            const i2 = o.byValue[v2]!;
+            if (op2 < 0 || i2 <= 0) continue;
+            const op1 = ks.writerOf[o.byIndex[i2 - 1]!]!;
+            if (op1 >= 0 && op1 !== op2) emit(op1, op2, WW);
+          }
         }
       }
-    }
-    // wr: the writer of every value read precedes the reader.
-    for (let ord = 0; ord < this.recs.length; ord++) {
-      const r = this.recs.reads(ord);
-      if (r === null) continue;
-      for (let i = 0; i < r.length; i += 4) {
-        const v = r[i + 1]!;
-        if (v < 0) continue;
-        const writer = this.keys[r[i]!]!.writerOf[v]!;
-        if (writer >= 0 && writer !== ord) edges.push(writer, ord, WR);
+      // wr: the writer of every value read precedes the reader.
+      for (let ord = 0; ord < this.recs.length; ord++) {
+        const r = this.recs.reads(ord);
+        if (r === null) continue;
+        for (let i = 0; i < r.length; i += 4) {
+          const v = r[i + 1]!;
+          if (v < 0) continue;
+          const writer = this.keys[r[i]!]!.writerOf[v]!;
+          if (writer >= 0 && writer !== ord) emit(writer, ord, WR);
+        }
       }
-    }
+    };
     // Elle adds the realtime graph when realtime anomalies count, else the process graph when
     // process ones do (elle/txn.clj, additional-graphs): never both.
-    const lists = order === 'realtime' ? [edges, this.rtEdges] : order === 'process' ? [edges, this.procEdges] : [edges];
+    const graph = edgeGraph(this.recs.length, order === 'realtime' ? [deps, this.rtEdges] : order === 'process' ? [deps, this.procEdges] : [deps]);
     const cycles = new Map<CycleAnomaly, Cycle[]>();
-    for (const found of findCycles(this.recs.length, lists)) {
+    for (const found of findCycles(graph)) {
       const vs = found.vertices;
       const steps: CycleStep[] = [];
       for (let i = 0; i < vs.length; i++) {
@@ -715,7 +718,7 @@ export class HistoryChecker {
       if (list === undefined) cycles.set(type, (list = []));
       list.push(cycle);
     }
-    return { cycles, edges: lists.reduce((n, l) => n + l.length, 0) };
+    return { cycles, edges: graph.dst.length };
   }
 
   private mopIndex(q: number[] | null, k: number, v: number): number {
