@@ -2,6 +2,7 @@ import { normalizeOp } from '../../oracle/history/normalize.js';
 import type { HistoryInput, HistoryOp, Key, Mop, OffsetValue, PollResult, Value } from '../../oracle/history/types.js';
 import { type CycleAnomaly, EdgeList, type EdgeWalk, PROC, RT, WR, WW, edgeGraph, findCycles } from './cycles.js';
 import { OffsetLog } from './offset-log.js';
+import { ValueIds } from './value-ids.js';
 import { type FileSpan, type OpRec, RecStore, SourceStore } from './store.js';
 import {
   type AnomalyName,
@@ -61,12 +62,13 @@ const NO_OFFSET = -1;
 
 class KeyState {
   readonly values: Value[] = [];
-  readonly ids = new Map<Value, number>();
-  readonly flags: number[] = [];
+  private readonly ids = new ValueIds();
+  /** Per value id (typed arrays with room to grow: 9 bytes a value, not 24 in JS arrays). */
+  flags = new Uint8Array(16);
   /** The last completion (OpRec ordinal) that sent each value, or -1. */
-  readonly writerOf: number[] = [];
+  writerOf = new Int32Array(16).fill(-1);
   /** The first completion that read each value, or -1. */
-  readonly firstReader: number[] = [];
+  firstReader = new Int32Array(16).fill(-1);
   /** Sends and reads of this key with a value (an upper bound on what its version order notes). */
   quads = 0;
   order: VersionOrder | undefined;
@@ -78,13 +80,21 @@ class KeyState {
 
   intern(v: Value): number {
     let id = this.ids.get(v);
-    if (id === undefined) {
+    if (id < 0) {
       id = this.values.length;
       this.ids.set(v, id);
       this.values.push(v);
-      this.flags.push(0);
-      this.writerOf.push(-1);
-      this.firstReader.push(-1);
+      if (id === this.flags.length) {
+        const flags = new Uint8Array(id * 2);
+        flags.set(this.flags);
+        this.flags = flags;
+        const writerOf = new Int32Array(id * 2).fill(-1);
+        writerOf.set(this.writerOf);
+        this.writerOf = writerOf;
+        const firstReader = new Int32Array(id * 2).fill(-1);
+        firstReader.set(this.firstReader);
+        this.firstReader = firstReader;
+      }
     }
     return id;
   }
