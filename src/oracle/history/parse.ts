@@ -93,8 +93,9 @@ async function* lineBatches(input: Readable, name: string): AsyncGenerator<LineB
  * Bytes read at a time. A batch's ops stay alive until the consumer has taken them all; at
  * 64 KiB (some 600 ops) a batch dies in V8's young generation, where at 1 MiB (some 9,000 ops
  * and their object graphs) it outlived scavenges, was promoted, and piled up in the old
- * generation: `check` of a 1M-op JSON Lines file peaked at 338 MB of RSS reading it, 248 MB
- * with 64 KiB, and read it in 2.5 s instead of 4.5 s (bench/check.ts; spec/history.md).
+ * generation: the checker's peak RSS while reading a 1M-op JSON Lines file fell from 338 MiB
+ * to 248 MiB with 64 KiB, and its reading time from 4.5 s to 2.5 s in that run (on a shared
+ * machine; bench/check.ts, spec/history.md).
  */
 const READ_CHUNK = 1 << 16;
 
