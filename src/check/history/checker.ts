@@ -29,11 +29,11 @@ import {
  *
  * - Keys and values are interned: each key gets a KeyState, each value of a key a dense id.
  *   Per value the key keeps flags (acknowledged send, failed send, ok read), its writer and
- *   its first reader, in plain arrays indexed by id.
+ *   its first reader, in typed arrays indexed by id.
  * - Each completion of a client op becomes an OpRec: its process, type and f, and its sends
  *   and reads flattened as [key, value, micro-op index, offset] quadruples of small integers.
- *   The op itself is kept only as its source text (a JSON line) or object, and turned back
- *   into an op only when a report names it.
+ *   The op itself is kept only as where its line is in the file, its JSON text, or the object
+ *   (store.ts, SourceStore), and turned back into an op only when a report names it.
  *
  * Every analysis runs at finish(): most need the version order of each key, which only the
  * whole history determines. Each follows the function of the same purpose in Jepsen's
