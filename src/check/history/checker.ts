@@ -1,6 +1,8 @@
 import { normalizeOp } from '../../oracle/history/normalize.js';
 import type { HistoryInput, HistoryOp, Key, Mop, OffsetValue, PollResult, Value } from '../../oracle/history/types.js';
-import { type CycleAnomaly, EdgeList, PROC, RT, WR, WW, findCycles } from './cycles.js';
+import { type CycleAnomaly, EdgeList, type EdgeWalk, PROC, RT, WR, WW, edgeGraph, findCycles } from './cycles.js';
+import { OffsetLog } from './offset-log.js';
+import { ValueIds } from './value-ids.js';
 import { type FileSpan, type OpRec, RecStore, SourceStore } from './store.js';
 import {
   type AnomalyName,
@@ -27,11 +29,11 @@ import {
  *
  * - Keys and values are interned: each key gets a KeyState, each value of a key a dense id.
  *   Per value the key keeps flags (acknowledged send, failed send, ok read), its writer and
- *   its first reader, in plain arrays indexed by id.
+ *   its first reader, in typed arrays indexed by id.
  * - Each completion of a client op becomes an OpRec: its process, type and f, and its sends
  *   and reads flattened as [key, value, micro-op index, offset] quadruples of small integers.
- *   The op itself is kept only as its source text (a JSON line) or object, and turned back
- *   into an op only when a report names it.
+ *   The op itself is kept only as where its line is in the file, its JSON text, or the object
+ *   (store.ts, SourceStore), and turned back into an op only when a report names it.
  *
  * Every analysis runs at finish(): most need the version order of each key, which only the
  * whole history determines. Each follows the function of the same purpose in Jepsen's
@@ -60,12 +62,15 @@ const NO_OFFSET = -1;
 
 class KeyState {
   readonly values: Value[] = [];
-  readonly ids = new Map<Value, number>();
-  readonly flags: number[] = [];
+  private readonly ids = new ValueIds();
+  /** Per value id (typed arrays with room to grow: 9 bytes a value, not 24 in JS arrays). */
+  flags = new Uint8Array(16);
   /** The last completion (OpRec ordinal) that sent each value, or -1. */
-  readonly writerOf: number[] = [];
+  writerOf = new Int32Array(16).fill(-1);
   /** The first completion that read each value, or -1. */
-  readonly firstReader: number[] = [];
+  firstReader = new Int32Array(16).fill(-1);
+  /** Sends and reads of this key with a value (an upper bound on what its version order notes). */
+  quads = 0;
   order: VersionOrder | undefined;
 
   constructor(
@@ -75,13 +80,21 @@ class KeyState {
 
   intern(v: Value): number {
     let id = this.ids.get(v);
-    if (id === undefined) {
+    if (id < 0) {
       id = this.values.length;
       this.ids.set(v, id);
       this.values.push(v);
-      this.flags.push(0);
-      this.writerOf.push(-1);
-      this.firstReader.push(-1);
+      if (id === this.flags.length) {
+        const flags = new Uint8Array(id * 2);
+        flags.set(this.flags);
+        this.flags = flags;
+        const writerOf = new Int32Array(id * 2).fill(-1);
+        writerOf.set(this.writerOf);
+        this.writerOf = writerOf;
+        const firstReader = new Int32Array(id * 2).fill(-1);
+        firstReader.set(this.firstReader);
+        this.firstReader = firstReader;
+      }
     }
     return id;
   }
@@ -93,8 +106,9 @@ class KeyState {
  */
 interface VersionOrder {
   readonly offsets: Float64Array;
-  /** Values observed at each dense index, in the order first observed. */
-  readonly members: readonly (readonly number[])[];
+  /** Values observed at dense index i, in the order first observed: memberVals[memberStart[i]] .. memberVals[memberStart[i + 1] - 1]. */
+  readonly memberStart: Int32Array;
+  readonly memberVals: Int32Array;
   /** The value representing each dense index: the first one observed there. */
   readonly byIndex: Int32Array;
   /** Dense index of each value as a representative (the last such index), or -1. */
@@ -240,6 +254,7 @@ export class HistoryChecker {
             v = raw as Value;
           }
           const vid = ks.intern(v);
+          ks.quads++;
           (w ??= []).push(ks.id, vid, m, off);
           ks.writerOf[vid] = ord;
           if (type === OK) ks.flags[vid]! |= OK_WRITE;
@@ -254,6 +269,7 @@ export class HistoryChecker {
               r.push(ks.id, NO_VALUE, m, NO_OFFSET);
               continue;
             }
+            ks.quads += pairs.length;
             for (const [off, v] of pairs) {
               const vid = ks.intern(v);
               r.push(ks.id, vid, m, off ?? NO_OFFSET);
@@ -300,7 +316,7 @@ export class HistoryChecker {
   private op(ord: number): HistoryOp {
     let op = this.opCache.get(ord);
     if (op === undefined) {
-      const src = this.sources.get(ord);
+      const src = this.sources.get(ord, this.recs.get(ord).index);
       if (typeof src === 'string') {
         const parsed = JSON.parse(src) as Record<string, unknown>;
         if (parsed['index'] === undefined) parsed['index'] = this.recs.get(ord).index;
@@ -325,60 +341,49 @@ export class HistoryChecker {
   }
 
   private buildVersionOrders(): InconsistentOffsets[] {
-    const logs: (Map<number, number | number[]> | undefined)[] = new Array<Map<number, number | number[]> | undefined>(this.keys.length);
-    const note = (k: number, off: number, v: number): void => {
-      let m = logs[k];
-      if (m === undefined) logs[k] = m = new Map();
-      const cur = m.get(off);
-      if (cur === undefined) m.set(off, v);
-      else if (typeof cur === 'number') {
-        if (cur !== v) m.set(off, [cur, v]);
-      } else if (!cur.includes(v)) cur.push(v);
-    };
+    const logs = this.keys.map((ks) => new OffsetLog(ks.quads));
     for (const rec of this.recs) {
       // Sends count only when the op surely committed; polls count always, even failed
       // ones: Kafka's pollers must only ever see safe data.
       if (rec.w !== null && this.committed(rec)) {
         const w = rec.w;
-        for (let i = 0; i < w.length; i += 4) if (w[i + 3]! >= 0) note(w[i]!, w[i + 3]!, w[i + 1]!);
+        for (let i = 0; i < w.length; i += 4) if (w[i + 3]! >= 0) logs[w[i]!]!.note(w[i + 3]!, w[i + 1]!);
       }
       if (rec.r !== null) {
         const r = rec.r;
-        for (let i = 0; i < r.length; i += 4) if (r[i + 1]! >= 0 && r[i + 3]! >= 0) note(r[i]!, r[i + 3]!, r[i + 1]!);
+        for (let i = 0; i < r.length; i += 4) if (r[i + 1]! >= 0 && r[i + 3]! >= 0) logs[r[i]!]!.note(r[i + 3]!, r[i + 1]!);
       }
     }
     const inconsistent: InconsistentOffsets[] = [];
     for (const ks of this.keys) {
-      const m = logs[ks.id];
+      const { offsets, start, vals } = logs[ks.id]!.groups();
       const nv = ks.values.length;
-      const offsets = Float64Array.from(m?.keys() ?? []).sort();
       const byIndex = new Int32Array(offsets.length);
       const byValue = new Int32Array(nv).fill(-1);
       const firstIndex = new Int32Array(nv).fill(-1);
       const lastIndex = new Int32Array(nv).fill(-1);
       const count = new Int32Array(nv);
-      const members: number[][] = [];
       for (let i = 0; i < offsets.length; i++) {
-        const entry = m!.get(offsets[i]!)!;
-        const vals = typeof entry === 'number' ? [entry] : entry;
-        members.push(vals);
-        byIndex[i] = vals[0]!;
-        byValue[vals[0]!] = i;
-        for (const v of vals) {
+        const from = start[i]!;
+        const to = start[i + 1]!;
+        byIndex[i] = vals[from]!;
+        byValue[vals[from]!] = i;
+        for (let x = from; x < to; x++) {
+          const v = vals[x]!;
           if (firstIndex[v] === -1) firstIndex[v] = i;
           lastIndex[v] = i;
           count[v]!++;
         }
-        if (vals.length > 1) {
+        if (to - from > 1) {
           inconsistent.push({
             key: ks.name,
             offset: offsets[i]!,
             index: i,
-            values: vals.map((v) => ks.values[v]!).sort(compareValues),
+            values: Array.from(vals.subarray(from, to), (v) => ks.values[v]!).sort(compareValues),
           });
         }
       }
-      ks.order = { offsets, members, byIndex, byValue, firstIndex, lastIndex, count };
+      ks.order = { offsets, memberStart: start, memberVals: vals, byIndex, byValue, firstIndex, lastIndex, count };
     }
     return inconsistent;
   }
@@ -389,8 +394,9 @@ export class HistoryChecker {
       const o = ks.order!;
       // One pass over the log collects the offsets of every duplicated value.
       const offsetsOf = new Map<number, number[]>();
-      for (let i = 0; i < o.members.length; i++) {
-        for (const v of o.members[i]!) {
+      for (let i = 0; i < o.offsets.length; i++) {
+        for (let x = o.memberStart[i]!; x < o.memberStart[i + 1]!; x++) {
+          const v = o.memberVals[x]!;
           if (o.count[v]! < 2) continue;
           let offs = offsetsOf.get(v);
           if (offs === undefined) offsetsOf.set(v, (offs = []));
@@ -462,7 +468,8 @@ export class HistoryChecker {
       if (!anyRead || bound < 0) continue;
       // Who read the value at the bound: the first value whose last appearance is there.
       let maxRead: HistoryOp | null = null;
-      for (const v of o.members[bound]!) {
+      for (let x = o.memberStart[bound]!; x < o.memberStart[bound + 1]!; x++) {
+        const v = o.memberVals[x]!;
         if (o.lastIndex[v] === bound) {
           const reader = ks.firstReader[v]!;
           maxRead = reader >= 0 ? this.op(reader) : null;
@@ -470,7 +477,8 @@ export class HistoryChecker {
         }
       }
       for (let i = 0; i <= bound; i++) {
-        for (const v of o.members[i]!) {
+        for (let x = o.memberStart[i]!; x < o.memberStart[i + 1]!; x++) {
+          const v = o.memberVals[x]!;
           if (o.lastIndex[v] !== i || (ks.flags[v]! & OK_READ) !== 0) continue;
           const writer = ks.writerOf[v]!;
           if (writer < 0) {
@@ -671,36 +679,39 @@ export class HistoryChecker {
   }
 
   private cycles(wwDeps: boolean, order: 'realtime' | 'process' | 'none'): { cycles: Map<CycleAnomaly, Cycle[]>; edges: number } {
-    const edges = new EdgeList();
-    if (wwDeps) {
-      // ww: the writer of each value's predecessor in the version order precedes its writer.
-      for (const ks of this.keys) {
-        const o = ks.order!;
-        for (let v2 = 0; v2 < ks.values.length; v2++) {
-          const op2 = ks.writerOf[v2]!;
-          const i2 = o.byValue[v2]!;
-          if (op2 < 0 || i2 <= 0) continue;
-          const op1 = ks.writerOf[o.byIndex[i2 - 1]!]!;
-          if (op1 >= 0 && op1 !== op2) edges.push(op1, op2, WW);
+    // The dependency edges are walked, not stored: the graph is built from two walks (count,
+    // then place), so no list of them is held beside it (some 20 MB for a 1M-op history).
+    const deps: EdgeWalk = (emit) => {
+      if (wwDeps) {
+        // ww: the writer of each value's predecessor in the version order precedes its writer.
+        for (const ks of this.keys) {
+          const o = ks.order!;
+          for (let v2 = 0; v2 < ks.values.length; v2++) {
+            const op2 = ks.writerOf[v2]!;
+            const i2 = o.byValue[v2]!;
+            if (op2 < 0 || i2 <= 0) continue;
+            const op1 = ks.writerOf[o.byIndex[i2 - 1]!]!;
+            if (op1 >= 0 && op1 !== op2) emit(op1, op2, WW);
+          }
         }
       }
-    }
-    // wr: the writer of every value read precedes the reader.
-    for (let ord = 0; ord < this.recs.length; ord++) {
-      const r = this.recs.reads(ord);
-      if (r === null) continue;
-      for (let i = 0; i < r.length; i += 4) {
-        const v = r[i + 1]!;
-        if (v < 0) continue;
-        const writer = this.keys[r[i]!]!.writerOf[v]!;
-        if (writer >= 0 && writer !== ord) edges.push(writer, ord, WR);
+      // wr: the writer of every value read precedes the reader.
+      for (let ord = 0; ord < this.recs.length; ord++) {
+        const r = this.recs.reads(ord);
+        if (r === null) continue;
+        for (let i = 0; i < r.length; i += 4) {
+          const v = r[i + 1]!;
+          if (v < 0) continue;
+          const writer = this.keys[r[i]!]!.writerOf[v]!;
+          if (writer >= 0 && writer !== ord) emit(writer, ord, WR);
+        }
       }
-    }
+    };
     // Elle adds the realtime graph when realtime anomalies count, else the process graph when
     // process ones do (elle/txn.clj, additional-graphs): never both.
-    const lists = order === 'realtime' ? [edges, this.rtEdges] : order === 'process' ? [edges, this.procEdges] : [edges];
+    const graph = edgeGraph(this.recs.length, order === 'realtime' ? [deps, this.rtEdges] : order === 'process' ? [deps, this.procEdges] : [deps]);
     const cycles = new Map<CycleAnomaly, Cycle[]>();
-    for (const found of findCycles(this.recs.length, lists)) {
+    for (const found of findCycles(graph)) {
       const vs = found.vertices;
       const steps: CycleStep[] = [];
       for (let i = 0; i < vs.length; i++) {
@@ -717,7 +728,7 @@ export class HistoryChecker {
       if (list === undefined) cycles.set(type, (list = []));
       list.push(cycle);
     }
-    return { cycles, edges: lists.reduce((n, l) => n + l.length, 0) };
+    return { cycles, edges: graph.dst.length };
   }
 
   private mopIndex(q: number[] | null, k: number, v: number): number {

@@ -16,8 +16,9 @@
  * wanted, a path of one op only steps along a wanted one); the first vertex from which one is
  * found starts the reported cycle. One cycle is reported per component and anomaly, as Elle does.
  *
- * Vertices are dense integers; edges are appended to growable typed arrays, so a graph of
- * millions of edges stays a few tens of megabytes.
+ * Vertices are dense integers; edges are appended to growable typed arrays, or walked twice
+ * where they are cheap to find again (edgeGraph), so a graph of millions of edges stays a few
+ * tens of megabytes.
  */
 
 export const WW = 1;
@@ -51,32 +52,47 @@ export class EdgeList {
   }
 }
 
+/**
+ * Edges given by walking them, for edges cheap to find again: walked twice (to count each
+ * vertex's, then to place them), and each walk must emit the same edges in the same order.
+ */
+export type EdgeWalk = (emit: (a: number, b: number, rel: number) => void) => void;
+
 /** Compressed adjacency: the out-edges of v are dst[off[v]] .. dst[off[v+1]-1]. */
-interface Csr {
+export interface Csr {
   readonly n: number;
   readonly off: Int32Array;
   readonly dst: Int32Array;
   readonly rel: Uint8Array;
 }
 
-/** One adjacency of several edge lists (the dependency edges, and an order's), without merging them first. */
-function toCsr(n: number, lists: readonly EdgeList[]): Csr {
+/**
+ * One adjacency of several edge lists and walks (the dependency edges, and an order's),
+ * without merging them first. Each vertex's out-edges keep the order of the sources, then of
+ * the edges within each.
+ */
+export function edgeGraph(n: number, sources: readonly (EdgeList | EdgeWalk)[]): Csr {
   const off = new Int32Array(n + 1);
-  let total = 0;
-  for (const edges of lists) {
-    for (let i = 0; i < edges.length; i++) off[edges.src[i]! + 1]!++;
-    total += edges.length;
+  const count = (a: number): void => {
+    off[a + 1]!++;
+  };
+  for (const edges of sources) {
+    if (typeof edges === 'function') edges(count);
+    else for (let i = 0; i < edges.length; i++) off[edges.src[i]! + 1]!++;
   }
   for (let v = 0; v < n; v++) off[v + 1]! += off[v]!;
+  const total = off[n]!;
   const fill = off.slice(0, n);
   const dst = new Int32Array(total);
   const rel = new Uint8Array(total);
-  for (const edges of lists) {
-    for (let i = 0; i < edges.length; i++) {
-      const at = fill[edges.src[i]!]!++;
-      dst[at] = edges.dst[i]!;
-      rel[at] = edges.rel[i]!;
-    }
+  const place = (a: number, b: number, r: number): void => {
+    const at = fill[a]!++;
+    dst[at] = b;
+    rel[at] = r;
+  };
+  for (const edges of sources) {
+    if (typeof edges === 'function') edges(place);
+    else for (let i = 0; i < edges.length; i++) place(edges.src[i]!, edges.dst[i]!, edges.rel[i]!);
   }
   return { n, off, dst, rel };
 }
@@ -267,9 +283,9 @@ const MAX_STARTS = 64;
  * The cycles of the graph: per strongly connected component, at most one per anomaly, in
  * Elle's order, skipping anomalies implied by one already found there.
  */
-export function findCycles(n: number, lists: readonly EdgeList[]): FoundCycle[] {
-  if (lists.every((l) => l.length === 0)) return [];
-  const g = toCsr(n, lists);
+export function findCycles(g: Csr): FoundCycle[] {
+  const n = g.n;
+  if (g.dst.length === 0) return [];
   const tarjan = new Tarjan(g);
   const all = (): boolean => true;
   const roots = function* (): Generator<number> {

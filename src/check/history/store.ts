@@ -7,6 +7,7 @@
  */
 
 import { closeSync, openSync, readSync } from 'node:fs';
+import { NOT_RECOGNISED, opLineJson, readOpLine } from '../../oracle/history/edn-line.js';
 
 const SHIFT = 16;
 const CHUNK = 1 << SHIFT;
@@ -166,10 +167,14 @@ export class RecStore {
   }
 }
 
-/** Where an op's text is in the history file: its byte offset and length. */
+/**
+ * Where an op's text is in the history file: its byte offset and length. `edn`: the text is
+ * an EDN line in the shape readOpLine reads (not JSON), read back into the same op.
+ */
 export interface FileSpan {
   readonly offset: number;
   readonly bytes: number;
+  readonly edn?: true;
 }
 
 /**
@@ -195,7 +200,7 @@ export class SourceStore {
       this.a.push(this.texts.push(source));
       this.b.push(0);
     } else if (source !== undefined && this.file !== undefined) {
-      this.kind.push(2);
+      this.kind.push(source.edn === true ? 3 : 2);
       this.a.push(source.offset);
       this.b.push(source.bytes);
     } else {
@@ -206,20 +211,33 @@ export class SourceStore {
     }
   }
 
-  /** The op's JSON text, or the op object. */
-  get(ord: number): string | object {
+  /**
+   * The op's JSON text, or the op object. `index` is the op's index: an EDN line without one
+   * was given its position, and is read back with the same.
+   */
+  get(ord: number, index: number): string | object {
     switch (this.kind.get(ord)) {
       case 1:
         return this.texts.get(this.a.get(ord));
-      case 2: {
-        this.fd ??= openSync(this.file!, 'r');
-        const buf = Buffer.allocUnsafe(this.b.get(ord));
-        readSync(this.fd, buf, 0, buf.length, this.a.get(ord));
-        return buf.toString('utf8');
+      case 2:
+        return this.read(ord);
+      case 3: {
+        const line = this.read(ord);
+        const op = readOpLine(line, index);
+        // The file changed under the checker since it was read.
+        if (op === NOT_RECOGNISED) throw new Error(`${this.file}: the op at byte ${this.a.get(ord)} is no longer what was read there`);
+        return opLineJson(op);
       }
       default:
         return this.objects.get(ord)!;
     }
+  }
+
+  private read(ord: number): string {
+    this.fd ??= openSync(this.file!, 'r');
+    const buf = Buffer.allocUnsafe(this.b.get(ord));
+    readSync(this.fd, buf, 0, buf.length, this.a.get(ord));
+    return buf.toString('utf8');
   }
 
   close(): void {

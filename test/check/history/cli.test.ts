@@ -199,4 +199,30 @@ describe('kafka-model check reads back the ops it reports from the file', () => 
     const out = JSON.parse(r.out) as { errors: { 'poll-skip': { ops: HistoryOp[] }[] } };
     expect(out.errors['poll-skip'][0]!.ops).toEqual([ops[9], ops[11]]);
   });
+
+  /** An op as Jepsen writes it to history.edn (integer keys and values only). */
+  function edn(op: HistoryOp): string {
+    const v = (x: unknown): string => (x === null ? 'nil' : Array.isArray(x) ? `[${x.map(v).join(' ')}]` : typeof x === 'object' ? `{${Object.entries(x as object).map(([k, y]) => `${k} ${v(y)}`).join(', ')}}` : String(x));
+    const value = (op.value as unknown[][]).map((m) => `[:${String(m[0])}${m.slice(1).map((x) => ` ${v(x)}`).join('')}]`).join(' ');
+    return `{:type :${op.type}, :f :${op.f}, :value [${value}], :time ${op.time}, :process ${op.process}${op.index % 3 === 0 ? '' : `, :index ${op.index}`}}`;
+  }
+
+  // EDN ops in Jepsen's usual shape are kept as where their line is too, and read back with
+  // the EDN reader: after a form over two lines and a nemesis op with multi-byte text (read
+  // by the general path), with CRLF line ends, some lines without :index.
+  it('EDN: the same report as the same ops in JSON Lines', async () => {
+    const ops = skippingHistory().map((o, i) => ({ ...o, index: i + 1, time: 1000 * (i + 1) }));
+    const head = ['{:type :info, :process :nemesis, :f :start,', ' :value "zürich→東京", :index 0}'];
+    const ednPath = join(dir, 'readback.edn');
+    writeFileSync(ednPath, [...head, ...ops.map(edn)].join('\r\n') + '\r\n');
+    const jsonPath = join(dir, 'readback-edn.jsonl');
+    const plain = ops.map((o) => (o.index % 3 === 0 ? JSON.stringify({ ...o, index: undefined }) : JSON.stringify(o)));
+    writeFileSync(jsonPath, [JSON.stringify({ type: 'info', process: 'nemesis', f: 'start', value: 'zürich→東京', index: 0 }), ...plain].join('\n') + '\n');
+    const fromEdn = await check(ednPath, '--json');
+    const fromJson = await check(jsonPath, '--json');
+    expect(fromEdn.code).toBe(1);
+    expect(JSON.parse(fromEdn.out)).toEqual(JSON.parse(fromJson.out));
+    const out = JSON.parse(fromEdn.out) as { errors: { 'poll-skip': { ops: HistoryOp[] }[] } };
+    expect(out.errors['poll-skip'][0]!.ops).toEqual([ops[9], ops[11]]);
+  });
 });
