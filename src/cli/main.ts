@@ -26,8 +26,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     })
     .showSuggestionAfterError(true);
   let exitCode = 0;
-  for (const register of commands) {
-    register(program, io, (code) => {
+  // A command named first is loaded alone; anything else (--help, a typo to suggest a command for) loads them all.
+  const named = commands.filter((c) => c.name === argv[0]);
+  for (const c of named.length > 0 ? named : commands) {
+    (await c.load())(program, io, (code) => {
       exitCode = code;
     });
   }
