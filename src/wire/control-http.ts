@@ -33,6 +33,17 @@ export interface ControlEndpoint {
   close(): Promise<void>;
 }
 
+/**
+ * One command line of either transport (stdin, POST /control): `report` and `quit` (or `stop`)
+ * are serve's own, every other command is the control language's (control.ts). A `quit` is
+ * returned, not carried out, so that the transport answers before serving stops.
+ */
+export async function runCommand(api: Pick<ControlApi, 'control' | 'report'>, command: string): Promise<ControlResult & { readonly quit: boolean }> {
+  if (command === 'quit' || command === 'stop') return { ok: true, text: 'stopping', quit: true };
+  if (command === 'report') return { ok: true, text: (await api.report()).text, quit: false };
+  return { ...api.control(command), quit: false };
+}
+
 /** A control command is one short line; a bigger body is not one. */
 const MAX_BODY = 64 * 1024;
 const HOST = '127.0.0.1';
@@ -91,14 +102,10 @@ async function route(api: ControlApi, req: IncomingMessage, res: ServerResponse)
     case '/report':
       return send(res, 200, await api.report());
     case '/control': {
-      const command = commandOf(await readBody(req));
-      if (command === 'report') return send(res, 200, { ok: true, text: (await api.report()).text });
-      if (command === 'quit' || command === 'stop') {
-        send(res, 200, { ok: true, text: 'stopping' });
-        return api.quit();
-      }
-      const r = api.control(command);
-      return send(res, r.ok ? 200 : 400, r);
+      const { quit, ...r } = await runCommand(api, commandOf(await readBody(req)));
+      send(res, r.ok ? 200 : 400, r);
+      if (quit) api.quit();
+      return;
     }
   }
 }

@@ -23,8 +23,14 @@ export function cliProcess(...argv: string[]): { code: number; stdout: string; s
  * `timeoutMs` the process is killed (`killed`), and what it printed so far is returned.
  */
 export function cliChild(timeoutMs: number, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string; killed: boolean }> {
+  return cliChildWithInput(timeoutMs, undefined, ...argv);
+}
+
+/** cliChild, with `input` written to the process's stdin (then closed). */
+export function cliChildWithInput(timeoutMs: number, input: string | undefined, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string; killed: boolean }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', entry, ...argv]);
+    if (input !== undefined) child.stdin.end(input);
     let stdout = '';
     let stderr = '';
     let killed = false;

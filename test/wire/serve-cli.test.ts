@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli.js';
+import { cli, cliChildWithInput } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'wire-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,4 +50,15 @@ describe('kafka-model serve (command line)', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/is a history of client operations .*`kafka-model check` judges; replay takes a scenario \(explore --out\) or a serve recording \(serve --record\)/);
   });
+
+  it('takes control commands on stdin: a status line, an error for a bad command, a fault, the report, and quit', async () => {
+    const r = await cliChildWithInput(30_000, 'status\ncrash b9\ncrash b2\nreport\nquit\n', 'serve', '--port', '0', '--duration', '25', '--control', 'stdin');
+    expect(r.killed, r.stdout + r.stderr).toBe(false);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^ok: t-0: leader \d, epoch \d+, isr \[[\d,]+\]$/m);
+    expect(r.stdout).toMatch(/^error: unknown node "b9"/m);
+    expect(r.stdout).toContain('ok: crashed b2 (process crash: its page cache survives)');
+    // `report` prints the verdict so far, and quitting prints the final one: two reports, one fault each.
+    expect(r.stdout.match(/no invariant broken in \d+ ms of serving \(1 faults\)/g)).toHaveLength(2);
+  }, 40_000);
 });

@@ -5,7 +5,7 @@ import { checkFile } from './check.js';
 import { releaseNamed } from '../../config/index.js';
 import type { ExtraTopic } from '../../machines/controller.js';
 import { DATA_TOPIC } from '../../machines/protocol.js';
-import { listenControl, type ControlEndpoint } from '../../wire/control-http.js';
+import { listenControl, runCommand, type ControlEndpoint } from '../../wire/control-http.js';
 import { parseInterval, parseNemesis } from '../../wire/nemesis.js';
 import { serve } from '../../wire/server.js';
 import type { RegisterCommand } from './index.js';
@@ -159,10 +159,11 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
         lines.on('line', (line) => {
           const cmd = line.trim();
           if (cmd === '') return;
-          if (cmd === 'quit' || cmd === 'stop') return stop();
-          if (cmd === 'report') return void report();
-          const r = server.control(cmd);
-          io.out(`${r.ok ? 'ok' : 'error'}: ${r.text}\n`);
+          void runCommand({ control: (l) => server.control(l), report: () => verdict(false) }, cmd).then((r) => {
+            if (r.quit) return stop();
+            // A report prints as the final one does; a fault command's answer is one line.
+            io.out(cmd === 'report' ? r.text : `${r.ok ? 'ok' : 'error'}: ${r.text}\n`);
+          });
         });
         // stdin closing (serve run in the background) does not stop the server.
       }
