@@ -14,10 +14,5 @@ export default defineConfig({
     // model's modules are loaded once per fork, not once per file: ~40 s of a run's CPU). No test
     // mocks modules or changes globals, and the model keeps no state in its modules.
     poolOptions: { forks: { maxForks: 2, minForks: 1, isolate: false } },
-    // A fork whose event loop a long synchronous search holds past a minute misses vitest's RPC
-    // timeout: an unhandled "Timeout calling onTaskUpdate" with every test passing (a fresh-clone
-    // CI run of this commit's parent: 871 passed, rc 1). Tests still fail on their own errors;
-    // what is ignored is an error outside any test. To be undone once the long searches yield.
-    dangerouslyIgnoreUnhandledErrors: true,
   },
 });
