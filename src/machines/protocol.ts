@@ -23,9 +23,9 @@ export const brokerIdOf = (node: string): BrokerId => Number(node.slice(1));
 export const DATA_TOPIC = 't';
 /** Kafka's internal topic for committed offsets and group metadata (Kafka-based offset storage, 0.8.2, KAFKA-1012). */
 export const OFFSETS_TOPIC = '__consumer_offsets';
+/** Kafka's topic names (Topic.validate): letters, digits, '.', '_' and '-', 1 to 249 of them, and neither '.' nor '..'. */
+export const TOPIC_NAME = /^(?!\.\.?$)[a-zA-Z0-9._-]{1,249}$/;
 /** A partition's name, which is also the name of its replica actors: `t-0`, `__consumer_offsets-0`. */
-/** Kafka's topic name characters and length (Topic.validate): letters, digits, '.', '_' and '-', 1 to 249. */
-export const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 export const partitionName = (p: number, topic: string = DATA_TOPIC) => `${topic}-${p}`;
 /** The topic of a partition state: absent means the data topic, so older traces stay byte-identical. */
 export const topicOf = (s: { readonly topic?: string | undefined }) => s.topic ?? DATA_TOPIC;

@@ -526,7 +526,7 @@ const createTopics: Handler = async (ctx, body) => {
   for (const t of topics) {
     if (topics.filter((u) => u.Name === t.Name).length > 1) results.push(answer(t.Name, KafkaError.INVALID_REQUEST, 'Duplicate topic name.'));
     // Topic.validate: TOPIC_NAME's characters and length, and not '.' or '..'.
-    else if (!TOPIC_NAME.test(t.Name) || t.Name === '.' || t.Name === '..') results.push(answer(t.Name, KafkaError.INVALID_TOPIC_EXCEPTION, `Topic name "${t.Name}" is illegal.`));
+    else if (!TOPIC_NAME.test(t.Name)) results.push(answer(t.Name, KafkaError.INVALID_TOPIC_EXCEPTION, `Topic name "${t.Name}" is illegal.`));
     else if (ctx.cluster.config.controlPlane !== 'kraft') results.push(answer(t.Name, KafkaError.POLICY_VIOLATION, 'kafka-model creates topics at run time in KRaft mode only: add --topics NAME:PARTITIONS'));
     else if (t.Assignments.length > 0 || body['validateOnly'] === true) results.push(answer(t.Name, KafkaError.INVALID_REQUEST, 'kafka-model does not model manual replica assignments or validateOnly'));
     else {

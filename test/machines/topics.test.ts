@@ -5,7 +5,7 @@ import { runScenario } from '../../src/cluster/run.js';
 import { parseScenario } from '../../src/cluster/scenario.js';
 import { formatStory } from '../../src/explore/story.js';
 import { controllerImage } from '../../src/machines/controller-view.js';
-import { brokerNode, partitionName } from '../../src/machines/protocol.js';
+import { TOPIC_NAME, brokerNode, partitionName } from '../../src/machines/protocol.js';
 import type { ReplicaContext } from '../../src/machines/replica.js';
 import { expectFoundAndShrunk } from '../helpers/search.js';
 
@@ -57,5 +57,18 @@ describe('key-order: adding partitions breaks the order of a key', () => {
     // with Kafka's default, seeds 1-5 find it within 90 runs (spec/consumer-groups.md).
     const { result } = await expectFoundAndShrunk({ property: 'key-order', preset: 'default', runs: 50, seed: 5, maxShrinks: 40, overrides: { metadataMaxAgeMs: 300 } });
     expect(formatStory(result.story!)).toMatch(/grows from 1 to \d+ partitions \(CreatePartitions\)/);
+  });
+});
+
+describe("Kafka's topic names (TOPIC_NAME, Topic.validate)", () => {
+  it('takes letters, digits, ".", "_" and "-", 1 to 249 of them, but neither "." nor ".."', () => {
+    for (const ok of ['t', 'orders.v2', '...', '_x-1', 'a'.repeat(249)]) expect(TOPIC_NAME.test(ok), ok).toBe(true);
+    for (const bad of ['', '.', '..', 'no spaces', 'a/b', 'a'.repeat(250)]) expect(TOPIC_NAME.test(bad), bad).toBe(false);
+  });
+
+  it('a scenario that creates a topic named ".." is refused', () => {
+    const s = growthScenario(ctx) as { workload: { admin: unknown[] } };
+    const bad = { ...s, workload: { ...s.workload, admin: [{ at: 300, op: 'create-topic', topic: '..', partitions: 1 }] } };
+    expect(() => parseScenario(bad)).toThrow(/workload\.admin\[0\]\.topic/);
   });
 });
