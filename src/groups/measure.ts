@@ -17,48 +17,76 @@ export interface OwnershipGaps {
 }
 
 interface OwnershipNote {
-  consumer: string;
-  group: string;
+  consumer?: string;
+  group?: string;
   assigned?: number[];
   revoked?: number[];
 }
 
-export function ownershipGaps(trace: readonly TraceEvent[], group: string, endMs?: number): OwnershipGaps {
-  const owners = new Map<number, Set<string>>();
-  const since = new Map<number, number>();
-  const unowned = new Map<number, number>();
-  let last = 0;
-  const own = (p: number, consumer: string, t: number) => {
-    let s = owners.get(p);
-    if (!s) owners.set(p, (s = new Set()));
-    if (s.size === 0 && since.has(p)) unowned.set(p, (unowned.get(p) ?? 0) + t - since.get(p)!);
-    if (!unowned.has(p)) unowned.set(p, 0);
+/**
+ * Each partition's owners over time, fed one trace event at a time (`apply`): the consumers'
+ * `assigned` / `revoked` notes and crashes of consumer nodes. It keeps every interval a
+ * partition had no owner after its first assignment.
+ */
+export class Ownership {
+  private readonly owners = new Map<number, Set<string>>();
+  /** Per partition, the time it lost its last owner (absent: owned, or never assigned). */
+  private readonly since = new Map<number, number>();
+  /** Per partition, the closed intervals it had no owner. */
+  private readonly gaps = new Map<number, [number, number][]>();
+
+  ownedBy(consumer: string): number[] {
+    return [...this.owners].filter(([, s]) => s.has(consumer)).map(([p]) => p);
+  }
+
+  /** Every partition ever assigned, in order of first assignment. */
+  partitions(): number[] {
+    return [...this.owners.keys()];
+  }
+
+  private own(p: number, consumer: string, t: number): void {
+    let s = this.owners.get(p);
+    if (!s) this.owners.set(p, (s = new Set()));
+    const from = this.since.get(p);
+    if (s.size === 0 && from !== undefined) this.gaps.set(p, [...(this.gaps.get(p) ?? []), [from, t]]);
+    this.since.delete(p);
     s.add(consumer);
-    since.delete(p);
-  };
-  const disown = (p: number, consumer: string, t: number) => {
-    const s = owners.get(p);
-    if (!s?.delete(consumer)) return;
-    if (s.size === 0) since.set(p, t);
-  };
-  for (const ev of trace) {
-    last = ev.t;
+  }
+
+  private disown(p: number, consumer: string, t: number): void {
+    const s = this.owners.get(p);
+    if (s?.delete(consumer) && s.size === 0) this.since.set(p, t);
+  }
+
+  apply(ev: TraceEvent, group: string): void {
     if (ev.e === 'fault' && ev.fault.type === 'crash' && ev.fault.node.startsWith(`${group}-c`)) {
-      for (const [p, s] of owners) if (s.has(ev.fault.node)) disown(p, ev.fault.node, ev.t);
-      continue;
+      for (const p of this.ownedBy(ev.fault.node)) this.disown(p, ev.fault.node, ev.t);
+      return;
     }
-    if (ev.e !== 'note' || !ev.data || typeof ev.data !== 'object') continue;
+    if (ev.e !== 'note' || !ev.data || typeof ev.data !== 'object') return;
     const d = ev.data as OwnershipNote;
-    if (d.group !== group || typeof d.consumer !== 'string') continue;
-    for (const p of d.revoked ?? []) disown(p, d.consumer, ev.t);
+    if (d.group !== group || typeof d.consumer !== 'string') return;
+    for (const p of d.revoked ?? []) this.disown(p, d.consumer, ev.t);
     if (d.assigned) {
       // An assignment replaces what the consumer owned.
-      for (const [p, s] of owners) if (s.has(d.consumer) && !d.assigned.includes(p)) disown(p, d.consumer, ev.t);
-      for (const p of d.assigned) own(p, d.consumer, ev.t);
+      for (const p of this.ownedBy(d.consumer)) if (!d.assigned.includes(p)) this.disown(p, d.consumer, ev.t);
+      for (const p of d.assigned) this.own(p, d.consumer, ev.t);
     }
   }
-  const end = endMs ?? last;
-  for (const [p, t] of since) unowned.set(p, (unowned.get(p) ?? 0) + end - t);
-  const stopped = [...unowned].filter(([, ms]) => ms > 0).map(([p]) => p).sort((a, b) => a - b);
-  return { unownedMs: unowned, stopped, totalMs: [...unowned.values()].reduce((a, b) => a + b, 0) };
+
+  /** The unowned time of partition p within [from, to); a gap still open counts up to `to`. */
+  pauseWithin(p: number, from: number, to: number): number {
+    const open = this.since.get(p);
+    const spans = [...(this.gaps.get(p) ?? []), ...(open !== undefined ? [[open, to] as [number, number]] : [])];
+    return spans.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
+  }
+}
+
+export function ownershipGaps(trace: readonly TraceEvent[], group: string, endMs?: number): OwnershipGaps {
+  const own = new Ownership();
+  for (const ev of trace) own.apply(ev, group);
+  const end = endMs ?? trace[trace.length - 1]?.t ?? 0;
+  const unownedMs = new Map(own.partitions().map((p) => [p, own.pauseWithin(p, 0, end)] as const));
+  const stopped = [...unownedMs].filter(([, ms]) => ms > 0).map(([p]) => p).sort((a, b) => a - b);
+  return { unownedMs, stopped, totalMs: [...unownedMs.values()].reduce((a, b) => a + b, 0) };
 }

@@ -1,7 +1,7 @@
 import { consumerNode, groupId } from '../../cluster/kafka.js';
 import { runScenario } from '../../cluster/run.js';
 import { parseScenario, type ScenarioInput } from '../../cluster/scenario.js';
-import type { TraceEvent } from '../../sim/trace.js';
+import { Ownership } from '../../groups/measure.js';
 import type { Experiment, ExperimentContext } from '../types.js';
 
 /**
@@ -66,66 +66,6 @@ export function rollingScenario(ctx: Pick<ExperimentContext, 'config'>, protocol
     faults,
     properties: [],
   };
-}
-
-interface Note {
-  consumer?: string;
-  group?: string;
-  assigned?: number[];
-  revoked?: number[];
-}
-
-/** Each partition's owners over time, from the consumers' assignment notes and crashes. */
-class Ownership {
-  private readonly owners = new Map<number, Set<string>>();
-  /** Per partition, the time it lost its last owner (absent: owned, or never assigned). */
-  readonly since = new Map<number, number>();
-  /** Per partition, the intervals it had no owner, after its first assignment. */
-  readonly gaps = new Map<number, [number, number][]>();
-
-  ownedBy(consumer: string): number[] {
-    return [...this.owners].filter(([, s]) => s.has(consumer)).map(([p]) => p);
-  }
-
-  partitions(): number[] {
-    return [...this.owners.keys()];
-  }
-
-  own(p: number, consumer: string, t: number): void {
-    let s = this.owners.get(p);
-    if (!s) this.owners.set(p, (s = new Set()));
-    const from = this.since.get(p);
-    if (s.size === 0 && from !== undefined) this.gaps.set(p, [...(this.gaps.get(p) ?? []), [from, t]]);
-    this.since.delete(p);
-    s.add(consumer);
-  }
-
-  disown(p: number, consumer: string, t: number): void {
-    const s = this.owners.get(p);
-    if (s?.delete(consumer) && s.size === 0) this.since.set(p, t);
-  }
-
-  apply(ev: TraceEvent, group: string): void {
-    if (ev.e === 'fault' && ev.fault.type === 'crash' && ev.fault.node.startsWith(`${group}-c`)) {
-      for (const p of this.ownedBy(ev.fault.node)) this.disown(p, ev.fault.node, ev.t);
-      return;
-    }
-    if (ev.e !== 'note' || !ev.data || typeof ev.data !== 'object') return;
-    const d = ev.data as Note;
-    if (d.group !== group || typeof d.consumer !== 'string') return;
-    for (const p of d.revoked ?? []) this.disown(p, d.consumer, ev.t);
-    if (d.assigned) {
-      for (const p of this.ownedBy(d.consumer)) if (!d.assigned.includes(p)) this.disown(p, d.consumer, ev.t);
-      for (const p of d.assigned) this.own(p, d.consumer, ev.t);
-    }
-  }
-
-  /** The unowned time of partition p within [from, to). */
-  pauseWithin(p: number, from: number, to: number): number {
-    const open = this.since.get(p);
-    const spans = [...(this.gaps.get(p) ?? []), ...(open !== undefined ? [[open, to] as [number, number]] : [])];
-    return spans.reduce((sum, [a, b]) => sum + Math.max(0, Math.min(b, to) - Math.max(a, from)), 0);
-  }
 }
 
 export function measureRolling(ctx: Pick<ExperimentContext, 'config'>, protocol: RollingProtocol, seed = 1): RollingResult {
