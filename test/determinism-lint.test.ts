@@ -14,6 +14,7 @@ const allowed: Record<string, string> = {
   'src/oracle/conform/': 'drives a live cluster over real sockets in real time',
   'src/wire/server.ts': "serve mode: real clients' sockets, and the World's clock kept up with wall time (outside the simulation path)",
   'src/wire/live-cluster.ts': 'serve mode: virtual time follows wall time',
+  'src/wire/pending.ts': "serve mode: how long a client connection or the controller channel waits for the model's answer, in wall time",
   'src/wire/controller-channel.ts': "serve mode: a real client's CreateTopics/DeleteTopics waits for the model's controller in wall time (what enters the World is journaled)",
   'src/wire/nemesis.ts': "serve --nemesis: a fault every wall-clock interval (each enters the World at its virtual time, journaled)",
   'src/cli/commands/serve.ts': 'serve --duration: stops the live server after so many wall-clock seconds',

@@ -7,6 +7,7 @@
  * the client asked (the model's admin client does the same, src/machines/admin.ts): the
  * broker's forwarding hop, and its failures, are not modelled (spec/wire.md).
  */
+import { answerTo } from './pending.js';
 import type { CreateTopics, CreateTopicsResponse, DeleteTopics, DeleteTopicsResponse } from '../machines/protocol.js';
 import type { Message } from '../sim/world.js';
 import type { LiveCluster } from './live-cluster.js';
@@ -24,7 +25,7 @@ export class ControllerChannel {
   private nextRequestId = 0;
   /** Which controller to ask (an index into the cluster's controller nodes). */
   private target = 0;
-  private readonly pending = new Map<number, (m: ControllerAnswer) => void>();
+  private readonly pending = new Map<number, (m: ControllerAnswer | undefined) => void>();
 
   constructor(private readonly cluster: LiveCluster) {}
 
@@ -49,19 +50,8 @@ export class ControllerChannel {
       if (requestId !== undefined) this.pending.get(requestId)?.(m as ControllerAnswer);
     });
     const requestId = ++this.nextRequestId;
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(requestId);
-        resolve(undefined);
-      }, waitMs);
-      timer.unref();
-      this.pending.set(requestId, (m) => {
-        clearTimeout(timer);
-        this.pending.delete(requestId);
-        resolve(m);
-      });
-      const request = { ...msg, requestId } as CreateTopics | DeleteTopics;
-      this.cluster.send(this.node!, to, request);
-    });
+    const answer = answerTo(this.pending, requestId, waitMs);
+    this.cluster.send(this.node, to, { ...msg, requestId } as CreateTopics | DeleteTopics);
+    return answer;
   }
 }

@@ -5,6 +5,7 @@
  * kept up with wall time. A frame that cannot be read, or a size beyond
  * socket.request.max.bytes, closes that one connection; nothing reaches the model from it.
  */
+import { answerTo } from './pending.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { apiNames, decodeMessage, decodeRequestHeader, emptyMessage, encodeResponse, MalformedFrame, Reader, specOf, validRange, type RequestHeader, type Struct } from './codec.js';
 import { apiKeys, supports } from './apis.js';
@@ -121,23 +122,15 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     clientId: header.clientId ?? c.node,
     connection: c.node,
     history,
-    request: (msg, timeoutMs) =>
-      new Promise((resolve) => {
-        // A closed connection's handler gets no more answers (and leaves no timer behind to keep the process up).
-        if (c.closed || closing) return resolve(undefined);
-        const requestId = ++c.nextRequestId;
-        const timer = setTimeout(() => {
-          c.pending.delete(requestId);
-          resolve(undefined);
-        }, timeoutMs);
-        timer.unref();
-        c.pending.set(requestId, (m) => {
-          clearTimeout(timer);
-          resolve(m);
-        });
-        cluster.advance();
-        cluster.send(c.node, cluster.brokerNode(c.brokerId), { ...msg, requestId });
-      }),
+    request: (msg, timeoutMs) => {
+      // A closed connection's handler gets no more answers (and leaves no timer behind).
+      if (c.closed || closing) return Promise.resolve(undefined);
+      const requestId = ++c.nextRequestId;
+      const answer = answerTo(c.pending, requestId, timeoutMs);
+      cluster.advance();
+      cluster.send(c.node, cluster.brokerNode(c.brokerId), { ...msg, requestId });
+      return answer;
+    },
     post: (msg) => {
       cluster.advance();
       cluster.send(c.node, cluster.brokerNode(c.brokerId), { ...msg, requestId: ++c.nextRequestId });
