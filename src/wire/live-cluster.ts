@@ -11,7 +11,7 @@ import { createMachine } from 'xstate';
 import { performance } from 'node:perf_hooks';
 import { installKafka } from '../cluster/kafka.js';
 import type { PartitionLog } from '../log/partition-log.js';
-import { replicationInvariants, type Ack, type AckSource } from '../check/replication.js';
+import { replicationInvariants, viewOf, type Ack, type AckSource, type ReplicaSnapshot, type ReplicaView } from '../check/replication.js';
 import { releaseFor, resolveConfig, type ClusterConfig } from '../config/index.js';
 import { InputError } from '../errors.js';
 import type { ExtraTopic } from '../machines/controller.js';
@@ -279,8 +279,13 @@ export class ServedWorld {
   private leaderLog(topic: string, partition: number): PartitionLog<ProducedValue> | undefined {
     const leader = this.leaderOf(topic, partition);
     if (leader === undefined || !this.world.isUp(brokerNode(leader))) return undefined;
-    const snap = this.world.actor(brokerNode(leader), partitionName(partition, topic))?.getSnapshot() as { context?: { log?: PartitionLog<ProducedValue> } } | undefined;
-    return snap?.context?.log;
+    return this.replica(leader, partitionName(partition, topic))?.ctx.log;
+  }
+
+  /** The broker's replica actor `actor` (`t-0`), as the invariants view it; undefined when the broker hosts none (or is down). */
+  private replica(brokerId: number, actor: string): ReplicaView | undefined {
+    const ref = this.world.actor(brokerNode(brokerId), actor);
+    return ref ? viewOf(brokerId, ref, ref.getSnapshot() as ReplicaSnapshot) : undefined;
   }
 
   /**
@@ -316,22 +321,19 @@ export class ServedWorld {
    */
   leadsNow(brokerId: number, topic: string, partition: number): number | undefined {
     if (!this.world.isUp(brokerNode(brokerId))) return undefined;
-    const snap = this.world.actor(brokerNode(brokerId), partitionName(partition, topic))?.getSnapshot() as { value?: unknown; context?: { state?: { leaderEpoch: number } } } | undefined;
-    const role = typeof snap?.value === 'string' ? snap.value : Object.keys((snap?.value as object | undefined) ?? {})[0];
-    return role === 'Leader' ? snap?.context?.state?.leaderEpoch : undefined;
+    const r = this.replica(brokerId, partitionName(partition, topic));
+    return r?.role === 'Leader' ? r.ctx.state?.leaderEpoch : undefined;
   }
 
   /** Every record of the broker's replica of the partition, to its log end (empty when it hosts none). */
   replicaRecords(brokerId: number, topic: string, partition: number): readonly { readonly offset: number; readonly value: ProducedValue }[] {
-    const snap = this.world.actor(brokerNode(brokerId), partitionName(partition, topic))?.getSnapshot() as { context?: { log?: PartitionLog<ProducedValue> } } | undefined;
-    const log = snap?.context?.log;
+    const log = this.replica(brokerId, partitionName(partition, topic))?.ctx.log;
     return log ? log.read(log.logStartOffset, Infinity, 'LOG_END') : [];
   }
 
   /** A replica's log start offset, read from its state (the model has no ListOffsets(EARLIEST) message). */
   logStartOffset(brokerId: number, actor: string): number | undefined {
-    const snap = this.world.actor(brokerNode(brokerId), actor)?.getSnapshot() as { context?: { log?: { logStartOffset: number } } } | undefined;
-    return snap?.context?.log?.logStartOffset;
+    return this.replica(brokerId, actor)?.ctx.log.logStartOffset;
   }
 }
 
