@@ -155,7 +155,7 @@ const NO_ACKS: readonly Ack[] = [];
 export type AckSource = (world: World) => readonly Ack[] | undefined;
 
 /** The acknowledged sends of the World's history (the model's own producers), in order. */
-export function historyAcks(): AckSource {
+function historyAcks(): AckSource {
   let seen = 0;
   return (world) => {
     let fresh: Ack[] | undefined;

@@ -7,10 +7,10 @@
  * the client asked (the model's admin client does the same, src/machines/admin.ts): the
  * broker's forwarding hop, and its failures, are not modelled (spec/wire.md).
  */
-import { answerTo } from './pending.js';
 import type { CreateTopics, CreateTopicsResponse, DeleteTopics, DeleteTopicsResponse } from '../machines/protocol.js';
 import type { Message } from '../sim/world.js';
 import type { LiveCluster } from './live-cluster.js';
+import { answerTo } from './pending.js';
 
 export type ControllerRequest = Omit<CreateTopics, 'requestId'> | Omit<DeleteTopics, 'requestId'>;
 export type ControllerAnswer = CreateTopicsResponse | DeleteTopicsResponse;

@@ -659,14 +659,14 @@ const txnOffsetCommit: Handler = async (ctx, body) => {
   // Where this transaction's marker will be found; no leader for __consumer_offsets-0 now: the
   // client retries (Kafka answers COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR while its group's partition has no leader).
   const since = ctx.cluster.nextMarkerFrom(OFFSETS_TOPIC, 0, producerId);
-  const status = asCoordinator(ctx);
-  const code = !ctx.cluster.transactionalIds.includes(id)
-    ? KafkaError.INVALID_PRODUCER_ID_MAPPING
-    : status !== KafkaError.NONE
-      ? status
-      : since === undefined
-      ? KafkaError.COORDINATOR_NOT_AVAILABLE
-      : ctx.groups.stageTxnOffsets(body['GroupId'] as string, (body['MemberId'] as string | undefined) ?? '', (body['GenerationId'] as number | undefined) ?? -1, producerId, since, offsets);
+  const stage = (): number => {
+    if (!ctx.cluster.transactionalIds.includes(id)) return KafkaError.INVALID_PRODUCER_ID_MAPPING;
+    const status = asCoordinator(ctx);
+    if (status !== KafkaError.NONE) return status;
+    if (since === undefined) return KafkaError.COORDINATOR_NOT_AVAILABLE;
+    return ctx.groups.stageTxnOffsets(body['GroupId'] as string, (body['MemberId'] as string | undefined) ?? '', (body['GenerationId'] as number | undefined) ?? -1, producerId, since, offsets);
+  };
+  const code = stage();
   return { ThrottleTimeMs: 0, Topics: topics.map((t) => ({ Name: t.Name, Partitions: t.Partitions.map((p) => ({ PartitionIndex: p.PartitionIndex, ErrorCode: code })) })) };
 };
 

@@ -5,7 +5,6 @@
  * kept up with wall time. A frame that cannot be read, or a size beyond
  * socket.request.max.bytes, closes that one connection; nothing reaches the model from it.
  */
-import { answerTo } from './pending.js';
 import { createServer, type Server, type Socket } from 'node:net';
 import { apiNames, decodeMessage, decodeRequestHeader, emptyMessage, encodeResponse, MalformedFrame, Reader, specOf, validRange, type RequestHeader, type Struct } from './codec.js';
 import { apiKeys, supports } from './apis.js';
@@ -17,6 +16,7 @@ import { JournalWriter } from './journal.js';
 import { BrokerUnreachable, completeTxnOffsets, handlers, type Endpoint, type HandlerContext } from './handlers.js';
 import { LiveCluster, type LiveClusterOptions } from './live-cluster.js';
 import { Nemesis, type NemesisName } from './nemesis.js';
+import { answerTo } from './pending.js';
 import type { Message } from '../sim/world.js';
 
 /** Kafka's socket.request.max.bytes default (100 MiB). */
