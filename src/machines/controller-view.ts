@@ -51,7 +51,7 @@ const furthest = new WeakMap<World, { readonly highWatermark: number; readonly i
  * themselves (Partition.updateIsr), and the controller's cache learns of them only later
  * (/isr_change_notification, not modelled): the znode is the decided ISR, as in Kafka, where
  * every controller reads it on failover. Without this a property would judge a shrunk ISR by
- * the controller's stale cache.
+ * the controller's stale cache, or a decision whose write ZooKeeper refused.
  */
 function zkDecidedImage(world: World): MetadataImage | undefined {
   const image = zkControllerView(world)?.image;
@@ -61,7 +61,10 @@ function zkDecidedImage(world: World): MetadataImage | undefined {
   let partitions: ControllerPartition[] | undefined;
   image.partitions.forEach((p, i) => {
     const z = store.znodes.get(partitionStatePath(topicOf(p), p.partition));
-    if (!z || z.stat.version <= p.partitionEpoch) return;
+    // The znode, not the image, even at the same or an older version: the controller's image
+    // holds its decisions from before they are written, and a write can still fail on a stale
+    // zkVersion (a leader's own ISR write got there first), so until then it decided nothing.
+    if (!z) return;
     const s = z.data as PartitionState;
     partitions ??= image.partitions.slice();
     partitions[i] = { ...p, leader: s.leader, isr: s.isr, leaderEpoch: s.leaderEpoch, partitionEpoch: z.stat.version };

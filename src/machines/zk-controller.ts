@@ -112,6 +112,8 @@ interface Inflight {
 /** What a decision sends once its writes succeed. */
 interface PendingWrite {
   readonly partitions: readonly ControllerPartition[];
+  /** The states read before the decision: what a partition whose write fails goes out as. */
+  readonly previous: readonly ControllerPartition[];
   readonly brokers: ControllerContext['brokers'];
   readonly changed: readonly number[];
   /** Brokers that get LeaderAndIsr for every partition they host (failover, a broker starting). */
@@ -387,7 +389,7 @@ function decide(c: ZkControllerContext, _e: unknown, out: Outbox): Partial<ZkCon
   for (const x of replies.effects) if (x.type === 'trace.note') out.effects.push(x);
   // The shared decisions push KRaft's MetadataUpdate; here UpdateMetadata goes out once written.
   const held = fixedReplies.filter((x) => x.type === 'net.send' && x.msg.type !== 'MetadataUpdate');
-  const pending: PendingWrite = { partitions, brokers: ctx.brokers, changed, fullLeaderAndIsr: full, replies: held, updateMetadata: updateMetadata || changed.length > 0 };
+  const pending: PendingWrite = { partitions, previous: read.partitions, brokers: ctx.brokers, changed, fullLeaderAndIsr: full, replies: held, updateMetadata: updateMetadata || changed.length > 0 };
   const base: Partial<ZkControllerContext> = { image: { ...ctx, partitions }, read: undefined, versions: read.versions };
   if (changed.length === 0) {
     send({ ...c, ...base } as ZkControllerContext, pending, out);
@@ -420,9 +422,15 @@ function onWrite(c: ZkControllerContext, e: ZkResponse, out: Outbox): Partial<Zk
   const rejected = pending.replies.map((x) =>
     x.type === 'net.send' && x.msg.type === 'AlterPartitionResponse' ? { ...x, msg: { ...(x.msg as AlterPartitionResponse), error: 'INVALID_UPDATE_VERSION' as const, state: undefined } } : x,
   );
-  send(next, { ...pending, changed: pending.changed.filter((i) => !failed.includes(i)), replies: rejected }, out);
+  // KafkaZkClient.updateLeaderAndIsr: only the partitions written join the controller's context
+  // and its requests; those that failed go out as they were read (their replicas keep the
+  // newer state they have) and are decided again. Sending a decision that never reached
+  // ZooKeeper would hand a leader an ISR that ZooKeeper does not hold.
+  const partitions = pending.partitions.map((p, i) => (failed.includes(i) ? pending.previous[i]! : p));
+  const image = c.image ? { image: { ...c.image, partitions } } : {};
+  send({ ...next, ...image }, { ...pending, partitions, changed: pending.changed.filter((i) => !failed.includes(i)), replies: rejected }, out);
   const retry = c.current && c.current.kind !== 'AlterIsr' && c.current.kind !== 'ControlledShutdown' ? [c.current] : [];
-  return { inflight, versions, current: undefined, events: [...retry, ...c.events] };
+  return { inflight, versions, ...image, current: undefined, events: [...retry, ...c.events] };
 }
 
 /**
