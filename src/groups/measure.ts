@@ -39,6 +39,11 @@ export class Ownership {
     return [...this.owners].filter(([, s]) => s.has(consumer)).map(([p]) => p);
   }
 
+  /** The consumers that own partition p now. */
+  ownersOf(p: number): string[] {
+    return [...(this.owners.get(p) ?? [])];
+  }
+
   /** Every partition ever assigned, in order of first assignment. */
   partitions(): number[] {
     return [...this.owners.keys()];
