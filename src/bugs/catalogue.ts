@@ -34,6 +34,8 @@ export interface BugSearch {
   readonly durationMs?: number;
   /** Crashed brokers restart only once their old ZooKeeper session expired (explore's --restart-after-session). */
   readonly restartAfterSession?: boolean;
+  /** Also faults aimed at roles: the leader, the ISR's followers (explore's --aim). */
+  readonly aim?: boolean;
   /**
    * The search seed the catalogue records. Other seeds find the bug too, some only after more
    * runs (`kafka-model bugs --seed N`; spec/versions.md records which).
@@ -108,15 +110,15 @@ export const historicalBugs: readonly HistoricalBug[] = [
     buggy: '2.0',
     fixed: '2.1',
     fixRef: 'KAFKA-7128',
-    // strong-isr: an ISR member lacks a committed record, one leader failure from losing it
-    // (test/bugs/fixtures.test.ts plays the loss itself). Short runs of power losses: the loss
-    // must come within a fetch of the first acknowledgement, before followers learn the HW.
-    // Fails since ZooKeeper mode: 2.1 breaks strong-isr too, by Kafka's own ZooKeeper-era
-    // behaviours (a broker back from a power loss registers before a new controller reads the
-    // ids; a leader re-adds a follower on fetches its previous incarnation sent), and with
-    // --restart-after-session 2.0 is not found (spec/versions.md).
-    property: 'strong-isr',
-    search: { preset: 'default', budget: 1, faults: ['crash'], maxEpisodes: 3, durationMs: 300, seed: 2 },
+    // isr-join-caught-up, not strong-isr: in ZooKeeper mode 2.1 breaks strong-isr too, by
+    // Kafka's own behaviours that no ISR join is part of (a bounce no controller saw, KAFKA-1120;
+    // the last ISR member back from a power loss, KIP-966), so strong-isr cannot tell 2.0 from
+    // 2.1. The join itself is what KAFKA-7128 got wrong (test/bugs/fixtures.test.ts plays the
+    // loss that follows). Power losses and faults aimed at the leader and the ISR's followers:
+    // the leader must lose power within a fetch of its first acknowledgements, before the
+    // followers learn the HW.
+    property: 'isr-join-caught-up',
+    search: { preset: 'default', budget: 2, faults: ['crash', 'latency', 'disconnect'], aim: true, maxEpisodes: 4, durationMs: 400, seed: 1 },
   },
   {
     id: 'KAFKA-17754',

@@ -67,6 +67,7 @@ function searchOf(bug: HistoricalBug, kafka: string, runs: number, seed: number)
     ...(s.maxEpisodes === undefined ? {} : { maxEpisodes: s.maxEpisodes }),
     ...(s.durationMs === undefined ? {} : { durationMs: s.durationMs }),
     ...(s.restartAfterSession ? { restartAfterSession: true } : {}),
+    ...(s.aim ? { aim: true } : {}),
   };
 }
 

@@ -265,6 +265,9 @@ export function replicationInvariants(config: ClusterConfig, clientAcks?: () => 
   const replicas = (world: World, p: number) => views.of(world, p);
   const committed = parts.map(() => new CommittedLog());
   const strongIsrLogs = parts.map(() => new CommittedLog());
+  // isr-join-caught-up: its own committed view, and the decided ISR it last saw per partition.
+  const joinCommitted = parts.map(() => new CommittedLog());
+  const isrSeen = parts.map(() => undefined as readonly number[] | undefined);
 
   // min-isr-hw: per partition and broker, the HW its leader actor had in a leader epoch.
   const leaderHw = parts.map(() => [] as ({ ref: AnyActorRef; epoch: number; hw: number } | undefined)[]);
@@ -378,6 +381,48 @@ export function replicationInvariants(config: ClusterConfig, clientAcks?: () => 
           const target = strongIsrLogs[p]!.byOffset;
           const src = committed[p]!.byOffset;
           for (let o = target.length; o < src.length; o++) target.push(src[o]!);
+        }
+        return undefined;
+      },
+    },
+    {
+      // Partition.maybeExpandIsr: a follower joins the ISR only once it has caught up, so that
+      // every ISR member can be elected without losing a committed record. KAFKA-7128 (fixed in
+      // 2.0.1 and 2.1) broke this: "caught up" was the leader's high watermark, which a new
+      // leader may not yet have advanced to what the previous leader committed. Unlike
+      // strong-isr, a replica that stays in the ISR and loses its log (a power loss, or an
+      // election of the last ISR member) does not break it: only a join does.
+      id: 'isr-join-caught-up',
+      check: (world) => {
+        const c = controller(world);
+        if (!c) return undefined;
+        for (const p of parts) {
+          const state = dataPartitionState(c, p);
+          if (!state) continue;
+          const rs = replicas(world, p);
+          for (const r of rs) joinCommitted[p]!.scan(r, r.ctx.log.highWatermark, true);
+          const before = isrSeen[p];
+          isrSeen[p] = state.isr;
+          if (!before || before === state.isr) continue;
+          // Judged against the committed records the leader still holds: a leader that lost
+          // some itself (the last ISR member back from a power loss, a broker whose bounce no
+          // controller saw) is strong-isr's and no-acked-loss's to report, and a follower that
+          // caught up with it lost nothing more.
+          const leader = rs.find((r) => r.broker === state.leader && r.role === 'Leader');
+          if (!leader) continue;
+          const committedLog = joinCommitted[p]!.byOffset;
+          let mustHold = 0;
+          for (const end = Math.min(committedLog.length, leader.ctx.log.logEndOffset); mustHold < end; mustHold++) {
+            const a = leader.ctx.log.recordAt(mustHold)!;
+            const b = committedLog[mustHold]!;
+            if (a.leaderEpoch !== b.epoch || a.value.producer !== b.producer || a.value.value !== b.value) break;
+          }
+          for (const r of rs) {
+            if (r === leader || before.includes(r.broker) || !state.isr.includes(r.broker) || r.role === 'Offline') continue;
+            if (r.ctx.log.logEndOffset < mustHold) {
+              return `${partitionName(p)}: broker ${r.broker} joined the ISR [${state.isr.join(',')}] with its log ending at ${r.ctx.log.logEndOffset}, below committed offset ${mustHold}, which leader ${leader.broker} holds`;
+            }
+          }
         }
         return undefined;
       },

@@ -40,4 +40,19 @@ describe('the bugs Kafka 2.1 fixed, as hand-built scenarios', () => {
     expect(violation(s, '2.0', { isrJoinNeedsEpochStart: true })).toBeUndefined();
     expect(violation(s, '2.0', { fetchEpochFencing: true })).toBe('no-acked-loss');
   });
+
+  it('KAFKA-7128 as isr-join-caught-up (its bugs entry\'s property): the join breaks it on 2.0, and the fix alone repairs it', () => {
+    const s = { ...fixture('kafka-7128-lagging-hw-isr-join.json'), properties: ['isr-join-caught-up'] };
+    expect(violation(s, '2.0')).toBe('isr-join-caught-up');
+    expect(violation(s, '2.1')).toBeUndefined();
+    expect(violation(s, '2.0', { isrJoinNeedsEpochStart: true })).toBeUndefined();
+  });
+
+  it('the last ISR member back from a power loss with an empty log breaks strong-isr, not isr-join-caught-up: no join lost anything the leader still had', () => {
+    // b2 is cut off, the ISR shrinks to [1], b1 loses power and is elected again with an empty
+    // log (the "last replica standing" of KIP-966), then b3 joins it: on the fixed 2.1.
+    const s = fixture('last-isr-member-back-empty.json');
+    expect(violation(s, '2.1')).toBe('strong-isr');
+    expect(violation({ ...s, properties: ['isr-join-caught-up'] }, '2.1')).toBeUndefined();
+  });
 });

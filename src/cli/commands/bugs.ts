@@ -42,6 +42,7 @@ function searchFlags(b: HistoricalBug, seed: number): string {
     ...(s.maxEpisodes === undefined ? [] : [`--max-episodes ${s.maxEpisodes}`]),
     ...(s.durationMs === undefined ? [] : [`--duration ${s.durationMs}`]),
     ...(s.restartAfterSession ? ['--restart-after-session'] : []),
+    ...(s.aim ? ['--aim'] : []),
     `--seed ${seed}`,
   ].join(' ');
 }
