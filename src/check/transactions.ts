@@ -1,4 +1,5 @@
 import type { ClusterConfig } from '../config/schema.js';
+import { groupMetadataPartitionFor, transactionStatePartitionFor } from '../machines/coordinator-partition.js';
 import { transactionalIds, type ProduceWorkload } from '../cluster/kafka.js';
 import { controllerImage } from '../machines/controller-view.js';
 import type { ConsumerContext } from '../machines/consumer.js';
@@ -63,10 +64,10 @@ const identity = (v: ProducedValue) => `${v.producer}:${v.value}`;
  * some partitions may show the outcome and others not yet. Read_committed visibility across
  * partitions is eventual in Kafka too: such a transaction is not judged.
  */
-function completing(world: World, workload: ProduceWorkload): Set<string> {
-  const leader = leaderOf(world, TXN_TOPIC, 0);
+function completing(world: World, config: ClusterConfig, workload: ProduceWorkload): Set<string> {
   const busy = new Set<string>();
   for (const id of transactionalIds(workload)) {
+    const leader = leaderOf(world, TXN_TOPIC, transactionStatePartitionFor(config, id));
     // No coordinator (offline, or loading): nothing can be said of its latest transaction either.
     const snap = leader === undefined ? undefined : (world.actor(brokerNode(leader), txnActor(id))?.getSnapshot() as Snap<TxnCoordinatorContext> | undefined);
     const v = snap?.value;
@@ -176,7 +177,7 @@ export function transactionInvariants(config: ClusterConfig, workload: ProduceWo
       check: () => undefined,
       atEnd: (world) => {
         const ended = endedTransactions(world, workload);
-        const busy = completing(world, workload);
+        const busy = completing(world, config, workload);
         const txns = new Map<string, { visible: string[]; hidden: string[] }>();
         for (const v of views(world)) {
           const visible = new Set(v.visible.map((x) => x.offset));
@@ -212,10 +213,10 @@ export function transactionInvariants(config: ClusterConfig, workload: ProduceWo
         for (const p of parts) for (const x of partitionView(world, OUTPUT_TOPIC, p)?.visible ?? []) outputs.set(identity(x.value), (outputs.get(identity(x.value)) ?? 0) + 1);
         for (const [id, n] of outputs) if (n > 1) return `input ${id} has ${n} outputs in ${OUTPUT_TOPIC}`;
         // While a transaction is completing, its offsets and its outputs may not all show yet.
-        const busy = completing(world, workload);
+        const busy = completing(world, config, workload);
         if (transactionalIds(workload).some((id) => busy.has(id))) return undefined;
         for (const g of ctpGroups) {
-          const committed = committedOffsets(world, `g${g}`);
+          const committed = committedOffsets(world, config, `g${g}`);
           if (!committed) continue;
           for (const p of parts) {
             const upTo = committed.get(p) ?? 0;
@@ -232,9 +233,9 @@ export function transactionInvariants(config: ClusterConfig, workload: ProduceWo
   return invariants;
 }
 
-/** The group's committed offsets, from its coordinator on the leader of `__consumer_offsets-0`. */
-function committedOffsets(world: World, groupId: string): ReadonlyMap<number, number> | undefined {
-  const leader = leaderOf(world, OFFSETS_TOPIC, 0);
+/** The group's committed offsets, from its coordinator on the leader of the group's `__consumer_offsets` partition. */
+function committedOffsets(world: World, config: ClusterConfig, groupId: string): ReadonlyMap<number, number> | undefined {
+  const leader = leaderOf(world, OFFSETS_TOPIC, groupMetadataPartitionFor(config, groupId));
   if (leader === undefined) return undefined;
   const snap = world.actor(brokerNode(leader), groupActor(groupId))?.getSnapshot() as Snap<CoordinatorContext> | undefined;
   if (!snap || snap.value === 'Loading' || snap.value === 'Unloaded' || snap.value === 'Dead') return undefined;

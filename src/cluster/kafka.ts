@@ -1,5 +1,6 @@
 import { adminMachine, type AdminOp } from '../machines/admin.js';
 import { CLEAN_SHUTDOWN_FILE, brokerMachine, cleanShutdownEpoch } from '../machines/broker.js';
+import type { HostedCoordinator } from '../machines/broker-common.js';
 import { consumerMachine, type ConsumerOptions } from '../machines/consumer.js';
 import { initialReplicas, type ExtraTopic } from '../machines/controller.js';
 import { quorumControllerMachine, recoverQuorumState, type QuorumControllerInput } from '../machines/quorum-controller.js';
@@ -15,6 +16,7 @@ import { ZK_CONTROLLER_ACTOR, ZOOKEEPER } from '../machines/zk-protocol.js';
 import { zookeeperMachine } from '../machines/zookeeper.js';
 import { logConfigFor, recoverLog, replicaMachine } from '../machines/replica.js';
 import { txnCoordinatorMachine } from '../machines/txn-coordinator.js';
+import { groupMetadataPartitionFor, transactionStatePartitionFor } from '../machines/coordinator-partition.js';
 import { OUTPUT_TOPIC, TXN_TOPIC, txnActor } from '../machines/txn-protocol.js';
 import type { Disk } from '../sim/disk.js';
 import type { NodeId } from '../sim/network.js';
@@ -133,25 +135,28 @@ export interface InstallOptions {
 /**
  * Wire a Kafka cluster into a world: the controller, one node per broker hosting its broker
  * machine and one replica actor per partition it holds, the producers, and, when the workload
- * has consumer groups, the `__consumer_offsets` topic (one partition, the cluster's RF), a
- * group coordinator actor per group on every broker, and the consumers. With transactions:
- * the `__transaction_state` topic (one partition) and a transaction coordinator actor per
- * transactional.id on every broker; with consume-transform-produce groups, the `out` topic.
+ * has consumer groups, the `__consumer_offsets` topic (offsets.topic.num.partitions partitions,
+ * the cluster's RF), a group coordinator actor per group on every broker, and the consumers.
+ * With transactions: the `__transaction_state` topic (transaction.state.log.num.partitions
+ * partitions) and a transaction coordinator actor per transactional.id on every broker; with
+ * consume-transform-produce groups, the `out` topic. Each coordinator actor follows the
+ * partition its id hashes to, as Kafka's partitionFor picks it.
  */
 export function installKafka(world: World, config: ClusterConfig, workload: ProduceWorkload, options: InstallOptions = {}): KafkaNodes {
   const now = () => world.now;
   const groups = workload.groups ?? [];
   const txnIds = [...transactionalIds(workload), ...(options.transactionalIds ?? [])];
   const extraTopics: ExtraTopic[] = [
-    ...(groups.length > 0 ? [{ name: OFFSETS_TOPIC, partitions: 1 }] : []),
-    ...(txnIds.length > 0 ? [{ name: TXN_TOPIC, partitions: 1 }] : []),
+    ...(groups.length > 0 ? [{ name: OFFSETS_TOPIC, partitions: config.offsetsTopicNumPartitions }] : []),
+    ...(txnIds.length > 0 ? [{ name: TXN_TOPIC, partitions: config.transactionStateLogNumPartitions }] : []),
     ...(groups.some((g) => g.commit === 'transactional') ? [{ name: OUTPUT_TOPIC, partitions: config.partitions }] : []),
     ...(options.topics ?? []),
   ];
   const controllers = installControlPlane(world, config, extraTopics);
   const brokers: NodeId[] = [];
-  const coordinators = groups.map((_, g) => groupActor(groupId(g)));
-  const txnCoordinators = txnIds.map((id) => txnActor(id));
+  // Each coordinator actor follows the partition its id hashes to (coordinator-partition.ts).
+  const coordinators: HostedCoordinator[] = groups.map((_, g) => ({ actor: groupActor(groupId(g)), partition: groupMetadataPartitionFor(config, groupId(g)) }));
+  const txnCoordinators: HostedCoordinator[] = txnIds.map((id) => ({ actor: txnActor(id), partition: transactionStatePartitionFor(config, id) }));
   for (let b = 1; b <= config.brokers; b++) {
     const id = brokerNode(b);
     brokers.push(id);
@@ -193,12 +198,12 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
           logic: replicaMachine,
           input: { config, now, brokerId: b, ...(topic === DATA_TOPIC ? {} : { topic }), partition: p, log: recoverLog(boot.disk, partitionName(p, topic), logConfigFor(config, topic)) },
         })),
-        ...coordinators.map((name, g) => ({ name, logic: config.groupProtocol === 'consumer' ? consumerGroupCoordinatorMachine : groupCoordinatorMachine, input: { config, now, groupId: groupId(g), brokerId: b, name } })),
+        ...coordinators.map(({ actor: name }, g) => ({ name, logic: config.groupProtocol === 'consumer' ? consumerGroupCoordinatorMachine : groupCoordinatorMachine, input: { config, now, groupId: groupId(g), brokerId: b, name } })),
         ...txnIds.map((transactionalId, n) => ({
-          name: txnCoordinators[n]!,
+          name: txnCoordinators[n]!.actor,
           logic: txnCoordinatorMachine,
           // transactionalProducerId, for the workload's ids; the extra ids follow them.
-          input: { config, now, transactionalId, producerId: 1000 + n, brokerId: b, name: txnCoordinators[n]! },
+          input: { config, now, transactionalId, producerId: 1000 + n, brokerId: b, name: txnCoordinators[n]!.actor },
         })),
       ],
     });

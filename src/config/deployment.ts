@@ -15,6 +15,13 @@ export const durableDeployment = {
   controllerQuorumVoters: 3,
   // Kafka's default; the transaction log keeps it when a preset lowers min.insync.replicas.
   transactionStateLogMinIsr: 2,
+  // offsets.topic.num.partitions and transaction.state.log.num.partitions: Kafka's 50 each (the
+  // release's setting) would run 50 replicas per broker per internal topic for the few groups and
+  // transactional.ids a run has. One partition keeps runs as fast, and every coordinator on the
+  // same broker, as before these settings; a scenario's overrides set more, to spread the
+  // coordinators over brokers as Kafka does (spec/consumer-groups.md, spec/transactions.md).
+  offsetsTopicNumPartitions: 1,
+  transactionStateLogNumPartitions: 1,
   acks: 'all',
   uncleanLeaderElection: false,
   // log.flush.interval.messages = Long.MAX_VALUE: Kafka relies on replication, not fsync.

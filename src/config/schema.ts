@@ -31,6 +31,19 @@ export const configSchema = z.strictObject({
    * of its own and takes min.insync.replicas like any topic.
    */
   transactionStateLogMinIsr: z.number().int().min(1).max(9),
+  /**
+   * offsets.topic.num.partitions: how many partitions `__consumer_offsets` has. A group lives on
+   * partition Utils.abs(groupId.hashCode()) % this, and is coordinated by that partition's leader
+   * (coordinator-partition.ts). Kafka's default is 50 on every release; the model's deployment
+   * runs 1 (deployment.ts, spec/consumer-groups.md "Which broker coordinates").
+   */
+  offsetsTopicNumPartitions: z.number().int().min(1).max(50),
+  /**
+   * transaction.state.log.num.partitions: how many partitions `__transaction_state` has, chosen
+   * among as for groups (TransactionStateManager.partitionFor). Kafka's default is 50 (since 0.11,
+   * KIP-98); the model's deployment runs 1 (spec/transactions.md).
+   */
+  transactionStateLogNumPartitions: z.number().int().min(1).max(50),
   /** Producer acks: 0, 1 or all (-1). */
   acks: z.union([z.literal(0), z.literal(1), z.literal('all')]),
   uncleanLeaderElection: z.boolean(),

@@ -15,16 +15,28 @@ export interface HostingBroker {
   readonly previousBrokerEpoch: number;
   /** The partitions as this broker last heard of them (possibly stale), in the controller's order. */
   readonly metadata: readonly PartitionState[];
-  /** Group coordinator actors on this node: each is told of `__consumer_offsets` changes. */
-  readonly coordinators: readonly string[];
+  /** Group coordinator actors on this node: each is told of changes to its group's `__consumer_offsets` partition. */
+  readonly coordinators: readonly HostedCoordinator[];
   /**
-   * Transaction coordinator actors on this node: each is told of `__transaction_state` changes,
-   * and given the whole metadata cache on every change (it needs partition leaders to send
-   * WriteTxnMarkers, as Kafka's TransactionMarkerChannelManager reads the metadata cache).
+   * Transaction coordinator actors on this node: each is told of changes to its transactional.id's
+   * `__transaction_state` partition, and given the whole metadata cache on every change (it needs
+   * partition leaders to send WriteTxnMarkers, as Kafka's TransactionMarkerChannelManager reads
+   * the metadata cache).
    */
-  readonly txnCoordinators: readonly string[];
+  readonly txnCoordinators: readonly HostedCoordinator[];
   /** Topics deleted (DeleteTopics), as the controller has said; absent until it names any. */
   readonly deletedTopics?: readonly DeletedTopic[];
+}
+
+/**
+ * A coordinator actor a broker hosts, and the partition of its internal topic it follows: the
+ * partition its group or transactional.id hashes to (coordinator-partition.ts). Kafka's broker
+ * calls GroupCoordinator.onElection / TransactionCoordinator.onElection with the partition
+ * index; the model's coordinators are per id, so the broker tells the ones of that partition.
+ */
+export interface HostedCoordinator {
+  readonly actor: string;
+  readonly partition: number;
 }
 
 /**
@@ -110,13 +122,13 @@ export function applyMetadata(
       out.local(name, { type: 'PartitionChange', actor: name, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
       // The group coordinator follows its partition's leadership (GroupCoordinator.onElection /
       // onResignation): it loads when the local replica becomes leader, unloads when it stops.
-      if (topicOf(p) === OFFSETS_TOPIC) for (const g of c.coordinators) out.local(g, { type: 'PartitionChange', actor: g, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
-      if (topicOf(p) === TXN_TOPIC) for (const t of c.txnCoordinators) out.local(t, { type: 'PartitionChange', actor: t, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
+      const followers = topicOf(p) === OFFSETS_TOPIC ? c.coordinators : topicOf(p) === TXN_TOPIC ? c.txnCoordinators : [];
+      for (const { actor } of followers.filter((f) => f.partition === p.partition)) out.local(actor, { type: 'PartitionChange', actor, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
     }
   }
   if (changed && c.txnCoordinators.length > 0) {
     const live = metadata.filter((p) => p !== undefined);
-    for (const t of c.txnCoordinators) out.local(t, { type: 'MetadataUpdate', actor: t, partitions: live });
+    for (const { actor } of c.txnCoordinators) out.local(actor, { type: 'MetadataUpdate', actor, partitions: live });
   }
   return { metadata, ...(added.length > 0 ? { deletedTopics: deleted } : {}) };
 }

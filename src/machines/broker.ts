@@ -3,7 +3,7 @@ import { setup } from 'xstate';
 export { CLEAN_SHUTDOWN_FILE, cleanShutdownEpoch } from './broker-common.js';
 import type { ClusterConfig } from '../config/schema.js';
 import { react, type Outbox } from './effects.js';
-import { applyMetadata, deleteCleanShutdownMarker, exitCleanly, type HostingBroker } from './broker-common.js';
+import { applyMetadata, deleteCleanShutdownMarker, exitCleanly, type HostedCoordinator, type HostingBroker } from './broker-common.js';
 import {
   CONTROLLER,
   type AlterPartition,
@@ -104,8 +104,8 @@ export const brokerMachine = setup({
       incarnation: number;
       /** From the clean-shutdown marker on disk (`cleanShutdownEpoch`); absent or -1: unclean. */
       previousBrokerEpoch?: number;
-      coordinators?: readonly string[];
-      txnCoordinators?: readonly string[];
+      coordinators?: readonly HostedCoordinator[];
+      txnCoordinators?: readonly HostedCoordinator[];
       /** The controller nodes; default ZooKeeper mode's one. */
       controllers?: readonly string[];
     };

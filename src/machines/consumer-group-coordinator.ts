@@ -11,9 +11,10 @@ import {
   type ConsumerGroupValue,
 } from './consumer-group-protocol.js';
 import { coordinatorDelays, coordinatorLoadGuards, sendLoadFetch as loadFetch } from './coordinator-load.js';
+import { groupMetadataPartitionName } from './coordinator-partition.js';
 import { react, type Outbox } from './effects.js';
 import { offsetKey, type AcceptedCommit, type GroupErrorCode, type OffsetCommit, type OffsetCommitResponse, type OffsetFetch, type OffsetFetchResponse } from './group-protocol.js';
-import { OFFSETS_TOPIC, partitionName, type BecomeReplica, type BrokerId, type ErrorCode, type FetchResponse, type From, type Produce, type ProducedValue, type ProduceResponse } from './protocol.js';
+import { type BecomeReplica, type BrokerId, type ErrorCode, type FetchResponse, type From, type Produce, type ProducedValue, type ProduceResponse } from './protocol.js';
 
 /**
  * The group coordinator of a KIP-848 consumer group (group.protocol=consumer) for one group on
@@ -22,7 +23,7 @@ import { OFFSETS_TOPIC, partitionName, type BecomeReplica, type BrokerId, type E
  * CurrentAssignmentBuilder). The classic protocol's coordinator is group-coordinator.ts; a
  * cluster runs one or the other per group (`groupProtocol`), never both in one group.
  *
- * As the classic one, it coordinates while this broker leads `__consumer_offsets-0` (Loading,
+ * As the classic one, it coordinates while this broker leads the group's `__consumer_offsets` partition (Loading,
  * COORDINATOR_LOAD_IN_PROGRESS; unloaded: NOT_COORDINATOR), and every change of the group is a
  * record written there with acks=all: a heartbeat that changed the group is answered only once
  * its record is replicated (Kafka's coordinator runtime answers a write once it is committed).
@@ -89,7 +90,8 @@ export type ConsumerGroupCoordinatorEvent =
   | { type: 'Tick' }
   | { type: 'net.disconnected'; peer: string };
 
-const OFFSETS_PARTITION = partitionName(0, OFFSETS_TOPIC);
+/** The group's `__consumer_offsets` partition (GroupMetadataManager.partitionFor): it loads, writes and follows that one. */
+const offsetsPartition = (c: C) => groupMetadataPartitionName(c.config, c.groupId);
 type C = ConsumerGroupCoordinatorContext;
 type GroupState = 'Empty' | 'Assigning' | 'Reconciling' | 'Stable';
 
@@ -105,8 +107,8 @@ export function groupState(c: Pick<C, 'members' | 'generation' | 'targetAssignme
 // Loading: the group's latest record and the latest offset per partition win.
 
 function startLoad(c: C, e: BecomeReplica, out: Outbox): Partial<C> {
-  out.note(`${c.name} loading ${OFFSETS_PARTITION} (leader epoch ${e.state.leaderEpoch})`);
-  loadFetch(out, OFFSETS_PARTITION, c.name, c.nextRequestId, 0);
+  out.note(`${c.name} loading ${offsetsPartition(c)} (leader epoch ${e.state.leaderEpoch})`);
+  loadFetch(out, offsetsPartition(c), c.name, c.nextRequestId, 0);
   return {
     leaderEpoch: e.state.leaderEpoch,
     loadOffset: 0,
@@ -136,7 +138,7 @@ function onLoadFetch(c: C, e: FetchResponse, out: Outbox): Partial<C> {
   }
   const patch = { ...group, offsets, loadOffset };
   if (loadOffset < e.leaderEndOffset) {
-    loadFetch(out, OFFSETS_PARTITION, c.name, c.nextRequestId, loadOffset);
+    loadFetch(out, offsetsPartition(c), c.name, c.nextRequestId, loadOffset);
     return { ...patch, nextRequestId: c.nextRequestId + 1 };
   }
   out.note(`${c.name} loaded: group epoch ${group.generation}, members ${JSON.stringify([...group.members.values()].map((m) => [m.memberId, m.memberEpoch, m.assignment]))}, offsets ${JSON.stringify([...offsets])}`);
@@ -187,13 +189,13 @@ function groupValue(c: Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target'
 }
 
 // ---------------------------------------------------------------------------------------
-// Writes to `__consumer_offsets-0` (acks=all), answered once replicated.
+// Writes to the group's `__consumer_offsets` partition (acks=all), answered once replicated.
 
 function write(c: C, records: Omit<ProducedValue, 'producer'>[], then: Pending, out: Outbox): Partial<C> {
   const requestId = c.nextRequestId;
-  out.local(OFFSETS_PARTITION, {
+  out.local(offsetsPartition(c), {
     type: 'Produce',
-    actor: OFFSETS_PARTITION,
+    actor: offsetsPartition(c),
     requestId,
     acks: 'all',
     timeoutMs: c.config.requestTimeoutMs,
@@ -492,11 +494,11 @@ export const consumerGroupCoordinatorMachine = setup({
     startLoad: react<C, BecomeReplica>(startLoad),
     onLoadFetch: react<C, FetchResponse>(onLoadFetch),
     resendLoad: react<C, ConsumerGroupCoordinatorEvent>((c, _e, out) => {
-      loadFetch(out, OFFSETS_PARTITION, c.name, c.nextRequestId, c.loadOffset);
+      loadFetch(out, offsetsPartition(c), c.name, c.nextRequestId, c.loadOffset);
       return { nextRequestId: c.nextRequestId + 1 };
     }),
     unload: react<C, BecomeReplica>((c, e, out) => {
-      out.note(`${c.name} unloaded: ${OFFSETS_PARTITION} is led by broker ${e.state.leader} now`);
+      out.note(`${c.name} unloaded: ${offsetsPartition(c)} is led by broker ${e.state.leader} now`);
       return { leaderEpoch: -1, members: new Map() };
     }),
     notCoordinator: react(reject('NOT_COORDINATOR')),
@@ -536,9 +538,9 @@ export const consumerGroupCoordinatorMachine = setup({
     ProduceResponse: { actions: 'onWritten' },
   },
   states: {
-    /** This broker does not lead `__consumer_offsets-0`: NOT_COORDINATOR. */
+    /** This broker does not lead the group's `__consumer_offsets` partition: NOT_COORDINATOR. */
     Unloaded: {},
-    /** Reading `__consumer_offsets-0` to its end: COORDINATOR_LOAD_IN_PROGRESS. */
+    /** Reading the group's `__consumer_offsets` partition to its end: COORDINATOR_LOAD_IN_PROGRESS. */
     Loading: {
       after: { loadRetry: { target: 'Loading', reenter: true, actions: 'resendLoad' } },
       on: {

@@ -157,7 +157,7 @@ const leaderErrors: ReadonlySet<ErrorCode> = new Set(['NOT_LEADER_OR_FOLLOWER', 
 const paused = (c: ConsumerContext) => c.now() < c.pausedUntil;
 
 // ---------------------------------------------------------------------------------------
-// Sending transaction RPCs (FindCoordinator(TRANSACTION): the leader of `__transaction_state-0`)
+// Sending transaction RPCs (FindCoordinator(TRANSACTION): the leader of the transactional.id's `__transaction_state` partition)
 
 /** Send a request to the transaction coordinator, or, while it is unknown (or the app stalls), retry later. */
 function sendToTxnCoordinator(c: ConsumerContext, out: Outbox, build: (requestId: number) => Message): Patch {

@@ -3,6 +3,7 @@ import type { ClusterConfig } from '../config/schema.js';
 import { metadataExpired, seenPartitionCount } from './client-metadata.js';
 import { assignorsByKafkaName, type MemberSubscription } from '../groups/assignors/index.js';
 import { visibleRecords } from '../client/read-committed.js';
+import { groupMetadataPartitionFor, transactionStatePartitionFor } from './coordinator-partition.js';
 import { react, type Outbox } from './effects.js';
 import { newTxnClient, txnActions, txnGuards, type EndedTxn, type TxnClient, type TxnEvent } from './consumer-txn.js';
 import { kip848Actions, kip848Guards, usesConsumerProtocol } from './consumer-kip848.js';
@@ -47,7 +48,7 @@ import { OUTPUT_TOPIC, TXN_TOPIC } from './txn-protocol.js';
  * Fetcher), subscribed to the data topic, as two parallel regions:
  *
  * - `membership` (AbstractCoordinator.MemberState): find the coordinator (the leader of
- *   `__consumer_offsets-0`), JoinGroup (PreparingRebalance), SyncGroup (CompletingRebalance),
+ *   the group's `__consumer_offsets` partition), JoinGroup (PreparingRebalance), SyncGroup (CompletingRebalance),
  *   then Stable with a heartbeat every heartbeat.interval.ms, as the Java client's heartbeat
  *   thread does, independently of processing.
  * - `app`: the application's poll loop. A poll applies a new assignment and starts a rejoin
@@ -202,7 +203,7 @@ export interface ConsumerContext {
   readonly processed: ProcessedRecord[];
   /** Grows in place: every position reset by auto.offset.reset (no committed offset). */
   readonly resets: { partition: number; offset: number; time: number }[];
-  /** commit 'transactional': the transaction coordinator's broker (leader of `__transaction_state-0`); -1 unknown. */
+  /** commit 'transactional': the transaction coordinator's broker (leader of its `__transaction_state` partition); -1 unknown. */
   readonly txnCoordinator: number;
   /** commit 'transactional': the leaders of the `out` topic's partitions. */
   readonly outMetadata: readonly (PartitionState | undefined)[];
@@ -253,9 +254,11 @@ export function requestMetadata(c: ConsumerContext, _e: unknown, out: Outbox): P
 }
 
 /**
- * The data topic's leaders, the group coordinator (leader of `__consumer_offsets-0`), and for a
- * transactional consumer the transaction coordinator (leader of `__transaction_state-0`) and
- * the `out` topic's leaders.
+ * The data topic's leaders, the group coordinator (leader of the group's `__consumer_offsets`
+ * partition), and for a transactional consumer the transaction coordinator (leader of its
+ * transactional.id's `__transaction_state` partition) and the `out` topic's leaders. The
+ * partitions are the ones the brokers' partitionFor picks (coordinator-partition.ts): what
+ * FindCoordinator answers.
  */
 function onMetadata(c: ConsumerContext, e: MetadataResponse): Partial<ConsumerContext> {
   const metadata = c.metadata.slice();
@@ -265,9 +268,9 @@ function onMetadata(c: ConsumerContext, e: MetadataResponse): Partial<ConsumerCo
   for (const p of e.partitions) {
     const topic = topicOf(p);
     if (topic === OFFSETS_TOPIC) {
-      if (p.partition === 0) coordinator = p.leader;
+      if (p.partition === groupMetadataPartitionFor(c.config, c.options.groupId)) coordinator = p.leader;
     } else if (topic === TXN_TOPIC) {
-      if (p.partition === 0) txnCoordinator = p.leader;
+      if (c.options.transactionalId !== undefined && p.partition === transactionStatePartitionFor(c.config, c.options.transactionalId)) txnCoordinator = p.leader;
     } else if (topic === DATA_TOPIC || topic === OUTPUT_TOPIC) {
       const into = topic === DATA_TOPIC ? metadata : outMetadata;
       const old = into[p.partition];
@@ -976,7 +979,7 @@ export const consumerMachine = setup({
           always: { guard: 'joinRequested', target: 'FindingCoordinator' },
           on: { Close: 'Left' },
         },
-        /** FindCoordinator: the leader of `__consumer_offsets-0`, from a broker's metadata. */
+        /** FindCoordinator: the leader of the group's `__consumer_offsets` partition, from a broker's metadata. */
         FindingCoordinator: {
           entry: ['clearCoordinatorLost', 'requestMetadata'],
           after: { retry: { target: 'FindingCoordinator', reenter: true } },

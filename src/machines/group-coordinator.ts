@@ -1,6 +1,7 @@
 import { and, cancel, raise, setup } from 'xstate';
 import type { ClusterConfig } from '../config/schema.js';
 import { coordinatorDelays, coordinatorLoadGuards, sendLoadFetch as loadFetch } from './coordinator-load.js';
+import { groupMetadataPartitionName } from './coordinator-partition.js';
 import { react, type Outbox } from './effects.js';
 import {
   groupKey,
@@ -25,8 +26,6 @@ import {
 } from './group-protocol.js';
 
 import {
-  OFFSETS_TOPIC,
-  partitionName,
   type BecomeReplica,
   type BrokerId,
   type ErrorCode,
@@ -45,7 +44,8 @@ export type { AcceptedCommit } from './group-protocol.js';
  * The group coordinator for one consumer group on one broker (Kafka's classic GroupCoordinator
  * + GroupMetadata + GroupMetadataManager), as one machine per (broker, group).
  *
- * It coordinates while the broker's replica of `__consumer_offsets-0` leads: on election it
+ * It coordinates while the broker's replica of the group's `__consumer_offsets` partition
+ * (GroupMetadataManager.partitionFor, coordinator-partition.ts) leads: on election it
  * reads that partition to its log end (Loading: COORDINATOR_LOAD_IN_PROGRESS), on resignation
  * the group is unloaded (Dead; NOT_COORDINATOR). Offset commits and the group's generation are
  * records in that partition, written with acks=all and answered only once replicated, so they
@@ -81,7 +81,7 @@ export interface Member {
 }
 
 /**
- * KIP-98: a producer's transaction marker in `__consumer_offsets-0` (written here, or found while
+ * KIP-98: a producer's transaction marker in the group's `__consumer_offsets` partition (written here, or found while
  * loading): its pending offsets became the group's (COMMIT: `offsets`, with `previous`) or were
  * dropped (ABORT: `offsets` empty).
  */
@@ -98,7 +98,7 @@ export interface TxnDecision {
 export interface PendingTxnOffset {
   readonly partition: number;
   readonly offset: number;
-  /** Its record's offset in `__consumer_offsets-0` (Kafka's appendedBatchOffset). */
+  /** Its record's offset in the group's `__consumer_offsets` partition (Kafka's appendedBatchOffset). */
   readonly position: number;
 }
 
@@ -157,7 +157,7 @@ export interface CoordinatorContext {
   readonly groupId: string;
   readonly brokerId: BrokerId;
   readonly name: string;
-  /** The `__consumer_offsets-0` leader epoch this coordinator is (loading / active) in. */
+  /** The leader epoch of the group's `__consumer_offsets` partition this coordinator is (loading / active) in. */
   readonly leaderEpoch: number;
   readonly loadOffset: number;
   /** Loading reached the partition's log end. */
@@ -177,7 +177,7 @@ export interface CoordinatorContext {
   /** Set when the group's metadata for this generation is replicated: CompletingRebalance -> Stable. */
   readonly stored: number | undefined;
   readonly offsets: ReadonlyMap<number, number>;
-  /** Per partition, the `__consumer_offsets-0` offset of the record that set `offsets` (KIP-98's ordering of commits). */
+  /** Per partition, the offset (in the group's `__consumer_offsets` partition) of the record that set `offsets` (KIP-98's ordering of commits). */
   readonly offsetPositions: ReadonlyMap<number, number>;
   /** KIP-98/447: per producer id, its transactional offsets not decided yet, in log order. */
   readonly txnOffsets: ReadonlyMap<number, readonly PendingTxnOffset[]>;
@@ -206,7 +206,8 @@ export type CoordinatorEvent =
   | { type: 'Tick' }
   | { type: 'net.disconnected'; peer: string };
 
-const OFFSETS_PARTITION = partitionName(0, OFFSETS_TOPIC);
+/** The group's `__consumer_offsets` partition (GroupMetadataManager.partitionFor): it loads, writes and follows that one. */
+const offsetsPartition = (c: CoordinatorContext) => groupMetadataPartitionName(c.config, c.groupId);
 
 type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable';
 
@@ -214,7 +215,7 @@ type GroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stab
 // Loading (GroupMetadataManager.loadGroupsAndOffsets)
 
 function startLoad(c: CoordinatorContext, e: BecomeReplica, out: Outbox): Partial<CoordinatorContext> {
-  out.note(`${c.name} loading ${OFFSETS_PARTITION} (leader epoch ${e.state.leaderEpoch})`);
+  out.note(`${c.name} loading ${offsetsPartition(c)} (leader epoch ${e.state.leaderEpoch})`);
   const fresh: Partial<CoordinatorContext> = {
     leaderEpoch: e.state.leaderEpoch,
     loadOffset: 0,
@@ -235,7 +236,7 @@ function startLoad(c: CoordinatorContext, e: BecomeReplica, out: Outbox): Partia
 }
 
 function sendLoadFetch(c: CoordinatorContext, out: Outbox): Partial<CoordinatorContext> {
-  loadFetch(out, OFFSETS_PARTITION, c.name, c.nextRequestId, c.loadOffset);
+  loadFetch(out, offsetsPartition(c), c.name, c.nextRequestId, c.loadOffset);
   return { nextRequestId: c.nextRequestId + 1 };
 }
 
@@ -642,14 +643,14 @@ function expireSessions(state: GroupState) {
 // Offsets
 
 /**
- * Append records to `__consumer_offsets-0` (acks=all); `then` runs when the write is answered.
+ * Append records to the group's `__consumer_offsets` partition (acks=all); `then` runs when the write is answered.
  * The coordinator is each record's `producer`; transactional records carry KIP-98's fields.
  */
 function write(c: CoordinatorContext, records: Omit<ProducedValue, 'producer'>[], then: PendingWrite, out: Outbox): Partial<CoordinatorContext> {
   const requestId = c.nextRequestId;
-  out.local(OFFSETS_PARTITION, {
+  out.local(offsetsPartition(c), {
     type: 'Produce',
-    actor: OFFSETS_PARTITION,
+    actor: offsetsPartition(c),
     requestId,
     acks: 'all',
     timeoutMs: c.config.requestTimeoutMs,
@@ -735,7 +736,7 @@ function txnCommitError(c: CoordinatorContext, state: GroupState, e: TxnOffsetCo
 }
 
 /**
- * WriteTxnMarkers for `__consumer_offsets-0` (KIP-98): the transaction coordinator ends a
+ * WriteTxnMarkers for the group's `__consumer_offsets` partition (KIP-98): the transaction coordinator ends a
  * transaction that committed offsets for this group. The coordinator appends the control record
  * (acks=all); once it is replicated the producer's pending offsets are committed or dropped and
  * the transaction coordinator is answered. A marker for a producer with nothing pending is
@@ -973,7 +974,7 @@ export const groupCoordinatorMachine = setup({
     onLoadFetch: react<CoordinatorContext, FetchResponse>(onLoadFetch),
     resendLoad: react<CoordinatorContext, CoordinatorEvent>((c, _e, out) => sendLoadFetch(c, out)),
     unload: react<CoordinatorContext, BecomeReplica>((c, e, out) => {
-      out.note(`${c.name} unloaded: ${OFFSETS_PARTITION} is led by broker ${e.state.leader} now`);
+      out.note(`${c.name} unloaded: ${offsetsPartition(c)} is led by broker ${e.state.leader} now`);
       // Pending writes are answered by the replica (NOT_LEADER_OR_FOLLOWER -> NOT_COORDINATOR).
       return { leaderEpoch: -1, members: new Map(), staticMembers: new Map() };
     }),
@@ -1029,9 +1030,9 @@ export const groupCoordinatorMachine = setup({
     ProduceResponse: { actions: 'onWritten' },
   },
   states: {
-    /** This broker does not lead `__consumer_offsets-0`: NOT_COORDINATOR. */
+    /** This broker does not lead the group's `__consumer_offsets` partition: NOT_COORDINATOR. */
     Unloaded: {},
-    /** Reading `__consumer_offsets-0` to its end: COORDINATOR_LOAD_IN_PROGRESS. */
+    /** Reading the group's `__consumer_offsets` partition to its end: COORDINATOR_LOAD_IN_PROGRESS. */
     Loading: {
       after: { loadRetry: { target: 'Loading', reenter: true, actions: 'resendLoad' } },
       on: {

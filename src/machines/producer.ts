@@ -4,6 +4,7 @@ import type { ClusterConfig } from '../config/schema.js';
 import { metadataExpired, seenPartitionCount } from './client-metadata.js';
 import type { TransactionalSpec } from '../cluster/kafka.js';
 import { BATCHES_TO_RETAIN } from '../log/producer-state.js';
+import { transactionStatePartitionFor } from './coordinator-partition.js';
 import { react, type Outbox } from './effects.js';
 import {
   DATA_TOPIC,
@@ -83,7 +84,7 @@ export type CoordinatorRequest = 'InitProducerId' | 'AddPartitionsToTxn' | 'EndT
 export interface TransactionManager {
   readonly spec: TransactionalSpec;
   readonly transactionalId: string;
-  /** Broker id of the transaction coordinator (leader of `__transaction_state-0`); -1 unknown. */
+  /** Broker id of the transaction coordinator (leader of its `__transaction_state` partition); -1 unknown. */
   readonly coordinator: number;
   /** `init`: needs a producer id/epoch; `open`: transaction `current` runs; `ending`: EndTxn sent; `done`. */
   readonly phase: 'init' | 'open' | 'ending' | 'done';
@@ -613,8 +614,8 @@ export const producerMachine = setup({
       const metadata = c.metadata.slice();
       let txn = c.txn;
       for (const p of e.partitions) {
-        // FindCoordinator(TRANSACTION): the leader of `__transaction_state-0`.
-        if (txn && p.topic === TXN_TOPIC && p.partition === 0) txn = { ...txn, coordinator: p.leader };
+        // FindCoordinator(TRANSACTION): the leader of the transactional.id's `__transaction_state` partition.
+        if (txn && p.topic === TXN_TOPIC && p.partition === transactionStatePartitionFor(c.config, txn.transactionalId)) txn = { ...txn, coordinator: p.leader };
         if (p.topic !== undefined) continue; // the producer writes the data topic only
         const old = metadata[p.partition];
         if (!old || p.leaderEpoch >= old.leaderEpoch) metadata[p.partition] = p;

@@ -1,6 +1,7 @@
 import { and, setup } from 'xstate';
 import type { ClusterConfig } from '../config/schema.js';
 import { sendLoadFetch as loadFetch } from './coordinator-load.js';
+import { groupMetadataPartitionFor, transactionStatePartitionName } from './coordinator-partition.js';
 import { react, type Outbox } from './effects.js';
 import { groupActor } from './group-protocol.js';
 import {
@@ -18,7 +19,6 @@ import {
   type From,
 } from './protocol.js';
 import {
-  TXN_TOPIC,
   type AddOffsetsToTxn,
   type AddOffsetsToTxnResponse,
   type AddPartitionsToTxn,
@@ -40,11 +40,12 @@ import {
  * The transaction coordinator for one transactional.id on one broker (Kafka's
  * TransactionCoordinator + TransactionStateManager + TransactionMarkerChannelManager, KIP-98).
  *
- * It coordinates while the broker's replica of `__transaction_state-0` leads: on election it
+ * It coordinates while the broker's replica of the transactional.id's `__transaction_state` partition
+ * (TransactionStateManager.partitionFor, coordinator-partition.ts) leads: on election it
  * reads that partition to its log end (Loading: COORDINATOR_LOAD_IN_PROGRESS) and takes the last
  * entry of its transactional.id; when leadership moves it is unloaded (Dead: NOT_COORDINATOR)
  * and the new leader's coordinator resumes from the log. Every state change is an entry written
- * to `__transaction_state-0` with acks=all first, and takes effect (and is answered) only once
+ * to its `__transaction_state` partition with acks=all first, and takes effect (and is answered) only once
  * replicated: what a client was told survives a coordinator failover exactly as well as
  * replication makes it survive (TransactionStateManager.appendTransactionToLog).
  *
@@ -71,7 +72,7 @@ export interface Reply {
   readonly requestId: number;
 }
 
-/** The one `__transaction_state-0` write in flight (Kafka's pendingState: one transition at a time). */
+/** The one `__transaction_state` write in flight (Kafka's pendingState: one transition at a time). */
 export interface PendingWrite {
   readonly requestId: number;
   readonly entry: TxnLogEntry;
@@ -90,7 +91,7 @@ export interface Marker {
 }
 
 export interface TxnCoordinatorContext extends TxnCoordinatorInput {
-  /** The `__transaction_state-0` leader epoch this coordinator is loading / active in (Kafka's coordinatorEpoch); -1: none. */
+  /** The leader epoch of its `__transaction_state` partition this coordinator is loading / active in (Kafka's coordinatorEpoch); -1: none. */
   readonly coordinatorEpoch: number;
   readonly loadOffset: number;
   /** Loading reached the partition's log end. */
@@ -119,7 +120,8 @@ export type TxnCoordinatorEvent =
   | (WriteTxnMarkersResponse & From)
   | { type: 'net.disconnected'; peer: string };
 
-const TXN_PARTITION = partitionName(0, TXN_TOPIC);
+/** The transactional.id's `__transaction_state` partition (TransactionStateManager.partitionFor): it loads, writes and follows that one. */
+const txnPartition = (c: TxnCoordinatorContext) => transactionStatePartitionName(c.config, c.transactionalId);
 const PREPARE: Readonly<Record<TxnResult, TxnState>> = { COMMIT: 'PrepareCommit', ABORT: 'PrepareAbort' };
 const COMPLETE: Readonly<Record<TxnResult, TxnState>> = { COMMIT: 'CompleteCommit', ABORT: 'CompleteAbort' };
 const isPrepare = (s: TxnState) => s === 'PrepareCommit' || s === 'PrepareAbort' || s === 'PrepareEpochFence';
@@ -130,9 +132,9 @@ const samePartition = (a: TxnPartition, b: TxnPartition) => markerKey(a) === mar
 // ---------------------------------------------------------------------------------------
 // Loading (TransactionStateManager.loadTransactionsForTxnTopicPartition)
 
-/** A new election here: drop everything in memory and read `__transaction_state-0` from the start. */
+/** A new election here: drop everything in memory and read its `__transaction_state` partition from the start. */
 function startLoad(c: TxnCoordinatorContext, e: BecomeReplica, out: Outbox): Partial<TxnCoordinatorContext> {
-  out.note(`${c.name} loading ${TXN_PARTITION} (leader epoch ${e.state.leaderEpoch})`);
+  out.note(`${c.name} loading ${txnPartition(c)} (leader epoch ${e.state.leaderEpoch})`);
   // A write of an earlier epoch that is still pending is answered NOT_COORDINATOR, as Kafka's
   // append callback does when the coordinator epoch changed under it.
   if (c.pending?.reply) answer(out, c.pending.reply, 'NOT_COORDINATOR');
@@ -141,7 +143,7 @@ function startLoad(c: TxnCoordinatorContext, e: BecomeReplica, out: Outbox): Par
 }
 
 function sendLoadFetch(c: TxnCoordinatorContext, out: Outbox): Partial<TxnCoordinatorContext> {
-  loadFetch(out, TXN_PARTITION, c.name, c.nextRequestId, c.loadOffset);
+  loadFetch(out, txnPartition(c), c.name, c.nextRequestId, c.loadOffset);
   return { nextRequestId: c.nextRequestId + 1 };
 }
 
@@ -167,14 +169,14 @@ function onLoadFetch(c: TxnCoordinatorContext, e: FetchResponse, out: Outbox): P
 // Writing the log
 
 /**
- * Append an entry to `__transaction_state-0` (acks=all). It takes effect in onWritten, when the
+ * Append an entry to its `__transaction_state` partition (acks=all). It takes effect in onWritten, when the
  * partition answers; until then every request is CONCURRENT_TRANSACTIONS (one pending transition).
  */
 function write(c: TxnCoordinatorContext, entry: TxnLogEntry, reply: Reply | undefined, out: Outbox): Partial<TxnCoordinatorContext> {
   const requestId = c.nextRequestId;
-  out.local(TXN_PARTITION, {
+  out.local(txnPartition(c), {
     type: 'Produce',
-    actor: TXN_PARTITION,
+    actor: txnPartition(c),
     requestId,
     acks: 'all',
     timeoutMs: c.config.requestTimeoutMs,
@@ -202,7 +204,7 @@ const entry = (c: TxnCoordinatorContext, over: Partial<TxnLogEntry>): TxnLogEntr
  */
 const writeError = (e: ErrorCode): TxnErrorCode => (e === 'NOT_LEADER_OR_FOLLOWER' || e === 'FENCED_LEADER_EPOCH' ? 'NOT_COORDINATOR' : 'COORDINATOR_NOT_AVAILABLE');
 
-/** `__transaction_state-0` answered the pending write: apply it and answer, or answer the error and stay. */
+/** The `__transaction_state` partition answered the pending write: apply it and answer, or answer the error and stay. */
 function onWritten(c: TxnCoordinatorContext, e: ProduceResponse, out: Outbox): Partial<TxnCoordinatorContext> | void {
   const w = c.pending;
   if (!w || w.requestId !== e.requestId) return;
@@ -304,9 +306,13 @@ function addPartitions(c: TxnCoordinatorContext, e: (AddPartitionsToTxn | AddOff
 
 const onAddPartitions = (c: TxnCoordinatorContext, e: AddPartitionsToTxn & From, out: Outbox) => addPartitions(c, e, e.partitions, out);
 
-/** KIP-98/KIP-447: sendOffsetsToTransaction adds `__consumer_offsets-0`, whose marker goes to the group's coordinator. */
+/**
+ * KIP-98/KIP-447: sendOffsetsToTransaction adds the group's `__consumer_offsets` partition
+ * (KafkaApis.handleAddOffsetsToTxnRequest: groupCoordinator.partitionFor(groupId)), whose marker
+ * goes to the group's coordinator.
+ */
 const onAddOffsets = (c: TxnCoordinatorContext, e: AddOffsetsToTxn & From, out: Outbox) =>
-  addPartitions(c, e, [{ topic: OFFSETS_TOPIC, partition: 0, groupId: e.groupId }], out);
+  addPartitions(c, e, [{ topic: OFFSETS_TOPIC, partition: groupMetadataPartitionFor(c.config, e.groupId), groupId: e.groupId }], out);
 
 // ---------------------------------------------------------------------------------------
 // EndTxn (TransactionCoordinator.endTransaction)
@@ -386,7 +392,7 @@ function freshMarkers(partitions: readonly TxnPartition[]): Map<string, Marker> 
   return new Map(partitions.map((p) => [markerKey(p), { partition: p, requestId: undefined, to: undefined, sentAt: -1, retryAt: 0 }]));
 }
 
-/** The leader of a marker's partition: `__consumer_offsets-0`'s for a group's offsets. */
+/** The leader of a marker's partition: the group's `__consumer_offsets` partition's for a group's offsets. */
 const leaderOf = (c: TxnCoordinatorContext, p: TxnPartition) => c.leaders.get(partitionName(p.partition, p.topic));
 
 /**
@@ -480,7 +486,7 @@ function reject(error: TxnErrorCode) {
 }
 
 function unload(c: TxnCoordinatorContext, e: BecomeReplica, out: Outbox): Partial<TxnCoordinatorContext> {
-  out.note(`${c.name} unloaded: ${TXN_PARTITION} is led by broker ${e.state.leader} now`);
+  out.note(`${c.name} unloaded: ${txnPartition(c)} is led by broker ${e.state.leader} now`);
   // Pending work is dropped: the new coordinator resumes from the log (markers of a Prepare* entry included).
   if (c.pending?.reply) answer(out, c.pending.reply, 'NOT_COORDINATOR');
   return { coordinatorEpoch: -1, loaded: false, state: 'Dead', txn: undefined, pending: undefined, markers: new Map() };
@@ -589,9 +595,9 @@ export const txnCoordinatorMachine = setup({
     'net.disconnected': { actions: 'onDisconnected' },
   },
   states: {
-    /** This broker does not lead `__transaction_state-0`: NOT_COORDINATOR. */
+    /** This broker does not lead its `__transaction_state` partition: NOT_COORDINATOR. */
     Unloaded: {},
-    /** Reading `__transaction_state-0` to its end: COORDINATOR_LOAD_IN_PROGRESS. */
+    /** Reading its `__transaction_state` partition to its end: COORDINATOR_LOAD_IN_PROGRESS. */
     Loading: {
       after: { loadRetry: { target: 'Loading', reenter: true, actions: 'resendLoad' } },
       on: {

@@ -7,18 +7,18 @@ import { TRANSACTION_STATE_TOPIC } from '../config/schema.js';
  * Who talks to whom:
  * - a transactional client (producer or consume-transform-produce consumer) sends
  *   InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn and EndTxn to the transaction
- *   coordinator: actor {@link txnActor}(transactionalId) on the broker that leads
- *   `__transaction_state-0` (FindCoordinator(TRANSACTION) in Kafka; here the client reads the
+ *   coordinator: actor {@link txnActor}(transactionalId) on the broker that leads the
+ *   transactional.id's `__transaction_state` partition (FindCoordinator(TRANSACTION) in Kafka; here the client reads the
  *   leader from metadata, as consumers find their group coordinator);
  * - it sends TxnOffsetCommit to its group coordinator (actor `group-<groupId>`);
  * - the transaction coordinator sends WriteTxnMarkers to the leader of each partition in the
- *   transaction: to the replica actor (`t-0`, `out-1`), or, for `__consumer_offsets-0`, to the
+ *   transaction: to the replica actor (`t-0`, `out-1`), or, for the group's `__consumer_offsets` partition, to the
  *   group coordinator actor of the group named in AddOffsetsToTxn, which writes the marker and
  *   makes the transaction's offsets visible (commit) or drops them (abort).
  */
 import type { ErrorCode } from './protocol.js';
 
-/** Kafka's internal topic holding the transaction coordinator's log (one partition in the model). */
+/** Kafka's internal topic holding the transaction coordinator's log (transaction.state.log.num.partitions of them: the model's deployment runs 1). */
 export const TXN_TOPIC = TRANSACTION_STATE_TOPIC;
 /** The topic a consume-transform-produce group writes its output to. */
 export const OUTPUT_TOPIC = 'out';
@@ -27,9 +27,9 @@ export const OUTPUT_TOPIC = 'out';
 export const txnActor = (transactionalId: string) => `txn-${transactionalId}`;
 
 export type TxnErrorCode =
-  /** This broker does not lead `__transaction_state-0` (any more): find the coordinator again. */
+  /** This broker does not lead the transactional.id's `__transaction_state` partition (any more): find the coordinator again. */
   | 'NOT_COORDINATOR'
-  /** The coordinator is still reading `__transaction_state-0` after becoming its leader. */
+  /** The coordinator is still reading its `__transaction_state` partition after becoming its leader. */
   | 'COORDINATOR_LOAD_IN_PROGRESS'
   /** The coordinator could not replicate its log write: retry. */
   | 'COORDINATOR_NOT_AVAILABLE'
@@ -95,7 +95,7 @@ export interface AddPartitionsToTxn extends TxnRequest {
 }
 export interface AddPartitionsToTxnResponse { type: 'AddPartitionsToTxnResponse'; requestId: number; error?: TxnErrorCode }
 
-/** Adds `__consumer_offsets-0` (for `groupId`) to the transaction: sendOffsetsToTransaction, step 1. */
+/** Adds the `__consumer_offsets` partition of `groupId` to the transaction: sendOffsetsToTransaction, step 1. */
 export interface AddOffsetsToTxn extends TxnRequest {
   type: 'AddOffsetsToTxn';
   producerId: number;
@@ -132,7 +132,7 @@ export interface WriteTxnMarkers {
   groupId?: string;
   producerId: number;
   producerEpoch: number;
-  /** The `__transaction_state-0` leader epoch the coordinator is in. */
+  /** The leader epoch of the coordinator's `__transaction_state` partition. */
   coordinatorEpoch: number;
   result: TxnResult;
 }

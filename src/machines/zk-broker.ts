@@ -1,6 +1,6 @@
 import { setup } from 'xstate';
 import type { ClusterConfig } from '../config/schema.js';
-import { applyMetadata, deleteCleanShutdownMarker, exitCleanly, type HostingBroker } from './broker-common.js';
+import { applyMetadata, deleteCleanShutdownMarker, exitCleanly, type HostedCoordinator, type HostingBroker } from './broker-common.js';
 import { react, type Outbox } from './effects.js';
 import { brokerNode, type AlterPartition, type BrokerId, type MetadataRequest, type MetadataResponse, type PartitionState } from './protocol.js';
 import {
@@ -94,7 +94,7 @@ function askControlledShutdown(c: ZkBrokerContext, _e: unknown, out: Outbox): vo
 export const zkBrokerMachine = setup({
   types: {} as {
     context: ZkBrokerContext;
-    input: { config: ClusterConfig; brokerId: BrokerId; incarnation: number; coordinators?: readonly string[]; txnCoordinators?: readonly string[] };
+    input: { config: ClusterConfig; brokerId: BrokerId; incarnation: number; coordinators?: readonly HostedCoordinator[]; txnCoordinators?: readonly HostedCoordinator[] };
     events: ZkBrokerEvent;
   },
   delays: {

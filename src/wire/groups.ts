@@ -4,7 +4,8 @@
  * states Empty, PreparingRebalance, CompletingRebalance, Stable as in GroupState).
  *
  * As in Kafka, the coordinator of every group is the broker that leads the group's
- * `__consumer_offsets` partition (here the one partition, `__consumer_offsets-0`): handlers.ts
+ * `__consumer_offsets` partition (GroupMetadataManager.partitionFor, `partitionOf`; serve runs
+ * one partition, `__consumer_offsets-0`, as the model's deployment does): handlers.ts
  * answers NOT_COORDINATOR elsewhere, and a committed offset is a record appended to that
  * partition in the model (acks=all), so it is replicated, and lost or kept, by the model's rules.
  * When another broker becomes the coordinator (a failover), the committed offsets are loaded
@@ -51,7 +52,7 @@ interface Group {
   /**
    * TxnOffsetCommit's offsets, per producer id, not yet the group's: GroupMetadata's
    * pendingTransactionalOffsetCommits. `since`: where the transaction's marker will be found in
-   * `__consumer_offsets-0` (after the producer's last marker there when the offsets were staged).
+   * the group's `__consumer_offsets` partition (after the producer's last marker there when the offsets were staged).
    */
   readonly pendingTxn: Map<number, { since: number; offsets: Map<string, StoredOffset> }>;
   /** Offsets committed by a transaction's COMMIT marker: kept through a load from the log (they are not records there). */
@@ -122,11 +123,17 @@ export class GroupCoordinator {
   private readonly groups = new Map<string, Group>();
   private nextMember = 0;
   private nextSeq = 0;
-  /** The coordinator the committed offsets were last loaded for: `broker/leaderEpoch` of `__consumer_offsets-0`. */
-  private loadedFor: string | undefined;
+  /** Per `__consumer_offsets` partition, the coordinator its groups' committed offsets were last loaded for: `broker/leaderEpoch`. */
+  private readonly loadedFor = new Map<number, string>();
 
-  /** `now` is wall milliseconds (serve mode's clock). */
-  constructor(private readonly now: () => number) {}
+  /**
+   * `now` is wall milliseconds (serve mode's clock); `partitionOf` is the `__consumer_offsets`
+   * partition of a group (coordinator-partition.ts groupMetadataPartitionFor).
+   */
+  constructor(
+    private readonly now: () => number,
+    private readonly partitionOf: (groupId: string) => number = () => 0,
+  ) {}
 
   private group(id: string): Group {
     let g = this.groups.get(id);
@@ -280,19 +287,21 @@ export class GroupCoordinator {
   }
 
   /**
-   * The coordinator is now `coordinator` (`broker/leaderEpoch` of `__consumer_offsets-0`): when
-   * that changed since the last request, the committed offsets are those of its log, in log
-   * order (`load`), with transactions' committed offsets kept where no later commit replaced
-   * them. Kafka's new coordinator loads the partition before it answers
-   * (GroupMetadataManager.loadGroupsAndOffsets; COORDINATOR_LOAD_IN_PROGRESS meanwhile); here
-   * the load is immediate.
+   * The coordinator of `__consumer_offsets` partition `partition` is now `coordinator`
+   * (`broker/leaderEpoch`): when that changed since the last request, the committed offsets of
+   * the groups on that partition are those of its log, in log order (`load`: that partition's
+   * commits), with transactions' committed offsets kept where no later commit replaced them. The
+   * groups on other partitions keep theirs: their coordinator did not change. Kafka's new
+   * coordinator loads the partition before it answers (GroupMetadataManager.loadGroupsAndOffsets;
+   * COORDINATOR_LOAD_IN_PROGRESS meanwhile); here the load is immediate.
    */
-  coordinatorIs(coordinator: string, load: () => readonly LoggedCommit[]): void {
-    if (coordinator === this.loadedFor) return;
-    this.loadedFor = coordinator;
-    for (const g of this.groups.values()) g.offsets.clear();
-    for (const c of load()) storeOffsets(this.group(c.groupId).offsets, c.offsets, c.seq);
-    for (const g of this.groups.values()) {
+  coordinatorIs(partition: number, coordinator: string, load: () => readonly LoggedCommit[]): void {
+    if (coordinator === this.loadedFor.get(partition)) return;
+    this.loadedFor.set(partition, coordinator);
+    const here = () => [...this.groups.values()].filter((g) => this.partitionOf(g.id) === partition);
+    for (const g of here()) g.offsets.clear();
+    for (const c of load()) if (this.partitionOf(c.groupId) === partition) storeOffsets(this.group(c.groupId).offsets, c.offsets, c.seq);
+    for (const g of here()) {
       for (const [k, v] of g.txnCommitted) if ((g.offsets.get(k)?.seq ?? -1) < v.seq) g.offsets.set(k, v);
     }
   }

@@ -3,11 +3,12 @@
  * become the model's own messages, sent from the client connection's node to the broker the
  * client connected to, over the simulated network: the model's broker and replica machines
  * decide the answer (leadership, acks, min.insync.replicas, ISR, high watermark, KIP-320
- * fencing). Group APIs go to groups.ts, on the broker leading `__consumer_offsets-0`, whose log holds the committed offsets (membership is not model-backed: see there). Encoding is the codec's;
+ * fencing). Group APIs go to groups.ts, on the broker leading the group's `__consumer_offsets` partition, whose log holds the committed offsets (membership is not model-backed: see there). Encoding is the codec's;
  * handlers only build and read plain objects keyed by Kafka's field names.
  */
 import { DATA_TOPIC, OFFSETS_TOPIC, TOPIC_NAME, partitionName, type CreateTopicsResponse, type DeleteTopicsResponse, type FetchResponse, type ListOffsetsResponse, type MetadataResponse, type PartitionState, type ProduceResponse, type Record as ModelRecord } from '../machines/protocol.js';
 import type { Message } from '../sim/world.js';
+import { groupMetadataPartitionFor, transactionStatePartitionFor } from '../machines/coordinator-partition.js';
 import { TXN_TOPIC, txnActor, type AddPartitionsToTxnResponse, type EndTxnResponse, type InitProducerIdResponse } from '../machines/txn-protocol.js';
 import { apiKeys } from './apis.js';
 import { type Struct } from './codec.js';
@@ -348,24 +349,29 @@ const listOffsets: Handler = async (ctx, body, version) => {
   };
 };
 
+/** The group's `__consumer_offsets` partition (GroupMetadataManager.partitionFor; serve runs one, as the model's deployment does). */
+const offsetsPartition = (cluster: LiveCluster, groupId: string) => groupMetadataPartitionFor(cluster.config, groupId);
+
 /**
- * The group coordinator is the broker whose replica leads `__consumer_offsets-0` (every group's
- * partition here): GroupCoordinator.validateGroupStatus answers COORDINATOR_NOT_AVAILABLE when
- * no broker does and NOT_COORDINATOR on any other broker (the client then asks FindCoordinator
- * again). On the coordinator, a change of leader or leader epoch since the last group request
- * loads the committed offsets from this broker's log first (groups.ts coordinatorIs).
+ * The group coordinator is the broker whose replica leads the group's `__consumer_offsets`
+ * partition: GroupCoordinator.validateGroupStatus answers COORDINATOR_NOT_AVAILABLE when no
+ * broker does and NOT_COORDINATOR on any other broker (the client then asks FindCoordinator
+ * again). On the coordinator, a change of leader or leader epoch since the last request of a
+ * group on that partition loads the partition's committed offsets from this broker's log first
+ * (groups.ts coordinatorIs).
  */
-function asCoordinator(ctx: HandlerContext): number {
-  const epoch = ctx.cluster.leadsNow(ctx.brokerId, OFFSETS_TOPIC, 0);
-  if (epoch === undefined) return ctx.cluster.leaderOf(OFFSETS_TOPIC, 0) === undefined ? KafkaError.COORDINATOR_NOT_AVAILABLE : KafkaError.NOT_COORDINATOR;
-  ctx.groups.coordinatorIs(`${ctx.brokerId}/${epoch}`, () => loggedCommits(ctx.cluster, ctx.brokerId));
+function asCoordinator(ctx: HandlerContext, groupId: string): number {
+  const partition = offsetsPartition(ctx.cluster, groupId);
+  const epoch = ctx.cluster.leadsNow(ctx.brokerId, OFFSETS_TOPIC, partition);
+  if (epoch === undefined) return ctx.cluster.leaderOf(OFFSETS_TOPIC, partition) === undefined ? KafkaError.COORDINATOR_NOT_AVAILABLE : KafkaError.NOT_COORDINATOR;
+  ctx.groups.coordinatorIs(partition, `${ctx.brokerId}/${epoch}`, () => loggedCommits(ctx.cluster, ctx.brokerId, partition));
   return KafkaError.NONE;
 }
 
-/** The OffsetCommit records of the broker's `__consumer_offsets-0` log, in log order. */
-function loggedCommits(cluster: LiveCluster, brokerId: number): LoggedCommit[] {
+/** The OffsetCommit records of the broker's log of `__consumer_offsets` partition `partition`, in log order. */
+function loggedCommits(cluster: LiveCluster, brokerId: number, partition: number): LoggedCommit[] {
   const out: LoggedCommit[] = [];
-  for (const r of cluster.replicaRecords(brokerId, OFFSETS_TOPIC, 0)) {
+  for (const r of cluster.replicaRecords(brokerId, OFFSETS_TOPIC, partition)) {
     if (r.value.producer !== COORDINATOR_PRODUCER || r.value.control !== undefined) continue;
     const bytes = cluster.payload(r.value.value)?.value;
     if (bytes) out.push(decodeCommit(bytes));
@@ -377,14 +383,14 @@ function loggedCommits(cluster: LiveCluster, brokerId: number): LoggedCommit[] {
 const OFFSET_COMMIT_TIMEOUT_MS = 5000;
 
 /**
- * Append an OffsetCommit to `__consumer_offsets-0` on this broker (the coordinator) with
+ * Append an OffsetCommit to the group's `__consumer_offsets` partition on this broker (the coordinator) with
  * acks=all, as GroupMetadataManager.storeOffsets does (required acks -1); the group's offsets
  * change only once the append is acknowledged. Returns the commit's error code.
  */
 async function appendCommit(ctx: HandlerContext, commit: LoggedCommit): Promise<number> {
   const value = ctx.cluster.storePayload({ key: Buffer.from(commit.groupId, 'utf8'), value: encodeCommit(commit), headers: [], timestamp: Math.round(ctx.now()) });
   const res = (await ctx.request(
-    { type: 'Produce', actor: partitionName(0, OFFSETS_TOPIC), acks: 'all', timeoutMs: OFFSET_COMMIT_TIMEOUT_MS, records: [{ key: commit.groupId, value: { producer: COORDINATOR_PRODUCER, key: commit.groupId, value } }] },
+    { type: 'Produce', actor: partitionName(offsetsPartition(ctx.cluster, commit.groupId), OFFSETS_TOPIC), acks: 'all', timeoutMs: OFFSET_COMMIT_TIMEOUT_MS, records: [{ key: commit.groupId, value: { producer: COORDINATOR_PRODUCER, key: commit.groupId, value } }] },
     OFFSET_COMMIT_TIMEOUT_MS + MODEL_TIMEOUT_MS,
   )) as ProduceResponse | undefined;
   if (!res) throw new BrokerUnreachable('no ProduceResponse for an offset commit');
@@ -393,13 +399,16 @@ async function appendCommit(ctx: HandlerContext, commit: LoggedCommit): Promise<
   return KafkaError.NONE;
 }
 
-/** FindCoordinator: a group's coordinator is the leader of `__consumer_offsets-0`; a transactional id's, the leader of `__transaction_state-0`. */
+/**
+ * FindCoordinator: a group's coordinator is the leader of its `__consumer_offsets` partition; a
+ * transactional id's, the leader of its `__transaction_state` partition (coordinator-partition.ts).
+ */
 const findCoordinator: Handler = async (ctx, body) => {
   if ((body['KeyType'] as number | undefined) === 1) {
-    // A transaction coordinator: the model's is active on the leader of __transaction_state-0
-    // (TransactionStateManager: the coordinator for an id is the leader of its partition).
+    // A transaction coordinator: the model's is active on the leader of the id's partition of
+    // __transaction_state (TransactionStateManager.partitionFor).
     const id = body['Key'] as string;
-    const leader = ctx.cluster.transactionalIds.includes(id) ? ctx.cluster.leaderOf(TXN_TOPIC, 0) : undefined;
+    const leader = ctx.cluster.transactionalIds.includes(id) ? ctx.cluster.leaderOf(TXN_TOPIC, transactionStatePartitionFor(ctx.cluster.config, id)) : undefined;
     const at = ctx.endpoints.find((e) => e.brokerId === leader);
     if (!at) {
       const why = ctx.cluster.transactionalIds.includes(id) ? 'no leader for __transaction_state now' : `start serve with --transactional-ids ${id}`;
@@ -407,14 +416,14 @@ const findCoordinator: Handler = async (ctx, body) => {
     }
     return { ThrottleTimeMs: 0, ErrorCode: KafkaError.NONE, ErrorMessage: null, NodeId: at.brokerId, Host: at.host, Port: at.port };
   }
-  // GroupMetadataManager.partitionFor: the group's partition of __consumer_offsets (one here); its leader coordinates the group.
-  const at = ctx.endpoints.find((e) => e.brokerId === ctx.cluster.leaderOf(OFFSETS_TOPIC, 0));
+  // GroupMetadataManager.partitionFor: the group's partition of __consumer_offsets; its leader coordinates the group.
+  const at = ctx.endpoints.find((e) => e.brokerId === ctx.cluster.leaderOf(OFFSETS_TOPIC, offsetsPartition(ctx.cluster, body['Key'] as string)));
   if (!at) return { ThrottleTimeMs: 0, ErrorCode: KafkaError.COORDINATOR_NOT_AVAILABLE, ErrorMessage: 'no leader for __consumer_offsets now', NodeId: -1, Host: '', Port: -1 };
   return { ThrottleTimeMs: 0, ErrorCode: KafkaError.NONE, ErrorMessage: null, NodeId: at.brokerId, Host: at.host, Port: at.port };
 };
 
 const joinGroup: Handler = async (ctx, body) => {
-  const status = asCoordinator(ctx);
+  const status = asCoordinator(ctx, body['GroupId'] as string);
   if (status !== KafkaError.NONE) return { ThrottleTimeMs: 0, SkipAssignment: false, ErrorCode: status, GenerationId: -1, ProtocolType: null, ProtocolName: '', Leader: '', MemberId: body['MemberId'] as string, Members: [] };
   const r = await ctx.groups.join({
     groupId: body['GroupId'] as string,
@@ -430,20 +439,20 @@ const joinGroup: Handler = async (ctx, body) => {
 };
 
 const syncGroup: Handler = async (ctx, body) => {
-  const status = asCoordinator(ctx);
+  const status = asCoordinator(ctx, body['GroupId'] as string);
   if (status !== KafkaError.NONE) return { ThrottleTimeMs: 0, ErrorCode: status, ProtocolType: null, ProtocolName: null, Assignment: Buffer.alloc(0) };
   const r = await ctx.groups.sync(body['GroupId'] as string, body['MemberId'] as string, body['GenerationId'] as number, body['Assignments'] as { MemberId: string; Assignment: Buffer }[]);
   return { ThrottleTimeMs: 0, ...r };
 };
 
 const heartbeat: Handler = async (ctx, body) => {
-  const status = asCoordinator(ctx);
+  const status = asCoordinator(ctx, body['GroupId'] as string);
   return { ThrottleTimeMs: 0, ErrorCode: status !== KafkaError.NONE ? status : ctx.groups.heartbeat(body['GroupId'] as string, body['MemberId'] as string, body['GenerationId'] as number) };
 };
 
 const leaveGroup: Handler = async (ctx, body, version) => {
   const members = version >= 3 ? (body['Members'] as { MemberId: string; GroupInstanceId: string | null }[]) : [{ MemberId: body['MemberId'] as string, GroupInstanceId: null }];
-  const status = asCoordinator(ctx);
+  const status = asCoordinator(ctx, body['GroupId'] as string);
   if (status !== KafkaError.NONE) return { ThrottleTimeMs: 0, ErrorCode: status, Members: [] };
   const codes = ctx.groups.leave(body['GroupId'] as string, members.map((m) => m.MemberId));
   return {
@@ -457,7 +466,7 @@ const offsetCommit: Handler = async (ctx, body) => {
   const topics = body['Topics'] as { Name: string; Partitions: { PartitionIndex: number; CommittedOffset: bigint; CommittedLeaderEpoch?: number; CommittedMetadata: string | null }[] }[];
   const offsets = topics.flatMap((t) => t.Partitions.map((p) => ({ topic: t.Name, partition: p.PartitionIndex, offset: p.CommittedOffset, leaderEpoch: p.CommittedLeaderEpoch ?? -1, metadata: p.CommittedMetadata })));
   const groupId = body['GroupId'] as string;
-  let code = asCoordinator(ctx);
+  let code = asCoordinator(ctx, groupId);
   if (code === KafkaError.NONE) code = ctx.groups.validateCommit(groupId, (body['MemberId'] as string | undefined) ?? '', (body['GenerationIdOrMemberEpoch'] as number | undefined) ?? -1);
   if (code === KafkaError.NONE) code = await appendCommit(ctx, { groupId, seq: ctx.groups.commitSeq(), offsets });
   return { ThrottleTimeMs: 0, Topics: topics.map((t) => ({ Name: t.Name, Partitions: t.Partitions.map((p) => ({ PartitionIndex: p.PartitionIndex, ErrorCode: code })) })) };
@@ -466,7 +475,7 @@ const offsetCommit: Handler = async (ctx, body) => {
 const offsetFetch: Handler = async (ctx, body) => {
   const groupId = body['GroupId'] as string;
   const asked = body['Topics'] as { Name: string; PartitionIndexes: number[] }[] | null;
-  const status = asCoordinator(ctx);
+  const status = asCoordinator(ctx, body['GroupId'] as string);
   if (status !== KafkaError.NONE) {
     const failed = (asked ?? []).map((t) => ({ Name: t.Name, Partitions: t.PartitionIndexes.map((p) => ({ PartitionIndex: p, CommittedOffset: -1n, CommittedLeaderEpoch: -1, Metadata: '', ErrorCode: status })) }));
     return { ThrottleTimeMs: 0, ErrorCode: status, Topics: failed };
@@ -626,7 +635,7 @@ const endTxn: Handler = async (ctx, body) => {
  * KafkaApis.handleAddOffsetsToTxnRequest adds the group's `__consumer_offsets` partition to the
  * transaction through the same TransactionCoordinator.handleAddPartitionsToTransaction as
  * AddPartitionsToTxn; so does serve, with the model's AddPartitionsToTxn for
- * `__consumer_offsets-0` (the model's offsets topic has one partition: every group maps to it).
+ * the group's partition of `__consumer_offsets` (groupCoordinator.partitionFor(groupId), as Kafka).
  * The coordinator then writes the transaction's marker into that partition's log like any
  * other's, and the group's staged offsets complete when it is there (completeTxnOffsets).
  * (The model's own AddOffsetsToTxn sends the marker to the model's group coordinator actor,
@@ -636,7 +645,7 @@ const addOffsetsToTxn: Handler = async (ctx, body) => {
   const id = body['TransactionalId'] as string;
   if (!ctx.cluster.transactionalIds.includes(id)) return { ThrottleTimeMs: 0, ErrorCode: KafkaError.INVALID_PRODUCER_ID_MAPPING };
   const res = (await ctx.request(
-    { type: 'AddPartitionsToTxn', actor: txnActor(id), transactionalId: id, producerId: Number(body['ProducerId']), producerEpoch: body['ProducerEpoch'] as number, partitions: [{ topic: OFFSETS_TOPIC, partition: 0 }] },
+    { type: 'AddPartitionsToTxn', actor: txnActor(id), transactionalId: id, producerId: Number(body['ProducerId']), producerEpoch: body['ProducerEpoch'] as number, partitions: [{ topic: OFFSETS_TOPIC, partition: offsetsPartition(ctx.cluster, body['GroupId'] as string) }] },
     MODEL_TIMEOUT_MS,
   )) as AddPartitionsToTxnResponse | undefined;
   if (!res) throw new BrokerUnreachable('no AddPartitionsToTxnResponse');
@@ -646,7 +655,7 @@ const addOffsetsToTxn: Handler = async (ctx, body) => {
 /**
  * TxnOffsetCommit: the offsets are staged in the group (groups.ts stageTxnOffsets,
  * GroupMetadata.prepareTxnOffsetCommit) and become its committed offsets only when the
- * transaction's COMMIT marker is in `__consumer_offsets-0`; an ABORT marker drops them.
+ * transaction's COMMIT marker is in the group's `__consumer_offsets` partition; an ABORT marker drops them.
  * SIMPLIFICATION (spec/wire.md): Kafka also appends the offsets to `__consumer_offsets` as
  * transactional records; here they stay in serve's in-memory group coordinator, and only the
  * marker is in the model's log.
@@ -656,24 +665,25 @@ const txnOffsetCommit: Handler = async (ctx, body) => {
   const id = body['TransactionalId'] as string;
   const offsets = topics.flatMap((t) => t.Partitions.map((p) => ({ topic: t.Name, partition: p.PartitionIndex, offset: p.CommittedOffset, leaderEpoch: p.CommittedLeaderEpoch ?? -1, metadata: p.CommittedMetadata })));
   const producerId = Number(body['ProducerId']);
-  // Where this transaction's marker will be found; no leader for __consumer_offsets-0 now: the
+  const groupId = body['GroupId'] as string;
+  // Where this transaction's marker will be found; no leader for the group's __consumer_offsets partition now: the
   // client retries (Kafka answers COORDINATOR_NOT_AVAILABLE or NOT_COORDINATOR while its group's partition has no leader).
-  const since = ctx.cluster.nextMarkerFrom(OFFSETS_TOPIC, 0, producerId);
+  const since = ctx.cluster.nextMarkerFrom(OFFSETS_TOPIC, offsetsPartition(ctx.cluster, groupId), producerId);
   const stage = (): number => {
     if (!ctx.cluster.transactionalIds.includes(id)) return KafkaError.INVALID_PRODUCER_ID_MAPPING;
-    const status = asCoordinator(ctx);
+    const status = asCoordinator(ctx, groupId);
     if (status !== KafkaError.NONE) return status;
     if (since === undefined) return KafkaError.COORDINATOR_NOT_AVAILABLE;
-    return ctx.groups.stageTxnOffsets(body['GroupId'] as string, (body['MemberId'] as string | undefined) ?? '', (body['GenerationId'] as number | undefined) ?? -1, producerId, since, offsets);
+    return ctx.groups.stageTxnOffsets(groupId, (body['MemberId'] as string | undefined) ?? '', (body['GenerationId'] as number | undefined) ?? -1, producerId, since, offsets);
   };
   const code = stage();
   return { ThrottleTimeMs: 0, Topics: topics.map((t) => ({ Name: t.Name, Partitions: t.Partitions.map((p) => ({ PartitionIndex: p.PartitionIndex, ErrorCode: code })) })) };
 };
 
-/** Staged transactional offsets whose marker is now fully written in `__consumer_offsets-0` complete (committed or dropped). */
+/** Staged transactional offsets whose marker is now fully written in the group's `__consumer_offsets` partition complete (committed or dropped). */
 export function completeTxnOffsets(cluster: LiveCluster, groups: GroupCoordinator): void {
   for (const p of groups.pendingTxnOffsets()) {
-    const marker = cluster.txnMarker(OFFSETS_TOPIC, 0, p.producerId, p.since);
+    const marker = cluster.txnMarker(OFFSETS_TOPIC, offsetsPartition(cluster, p.groupId), p.producerId, p.since);
     if (marker !== undefined) groups.completeTxnOffsets(p.groupId, p.producerId, marker === 'COMMIT');
   }
 }

@@ -95,11 +95,11 @@ export class ServedWorld {
     if (this.config.groupProtocol === 'consumer') throw new InputError('serve: --config: groupProtocol consumer (KIP-848) is not served over the wire (serve answers the classic group APIs only)');
     this.kafka = releaseFor(opts.preset, opts.kafka, 'serve: --kafka').version;
     this.world = new World({ seed: opts.seed, trace });
-    // `__consumer_offsets` (one partition, as the model's groups have it): the real clients'
-    // group coordinator is its leader and appends their committed offsets to it (groups.ts);
-    // AddOffsetsToTxn adds it to a transaction, whose marker the transaction coordinator writes
-    // there (handlers.ts addOffsetsToTxn). It is not listed to clients.
-    const offsetsTopic = [{ name: OFFSETS_TOPIC, partitions: 1 }];
+    // `__consumer_offsets` (offsets.topic.num.partitions partitions: 1, the model's deployment):
+    // the real clients' group coordinator is the leader of a group's partition and appends their
+    // committed offsets to it (groups.ts); AddOffsetsToTxn adds it to a transaction, whose marker
+    // the transaction coordinator writes there (handlers.ts addOffsetsToTxn). It is not listed to clients.
+    const offsetsTopic = [{ name: OFFSETS_TOPIC, partitions: this.config.offsetsTopicNumPartitions }];
     this.controllers = installKafka(this.world, this.config, { kind: 'produce', producers: 0, records: 0, intervalMs: 1, keys: 1 }, { topics: [...offsetsTopic, ...opts.topics], transactionalIds: opts.transactionalIds ?? [] }).controllers;
     this.transactionalIds = opts.transactionalIds ?? [];
     // Every invariant is checked after every event, as in a search, but a broken one does not

@@ -11,6 +11,7 @@ import { apiKeys, supports } from './apis.js';
 import { KafkaError } from './errors.js';
 import { control, type ControlResult } from './control.js';
 import { GroupCoordinator } from './groups.js';
+import { groupMetadataPartitionFor } from '../machines/coordinator-partition.js';
 import { WireHistory } from './history.js';
 import { JournalWriter } from './journal.js';
 import { BrokerUnreachable, completeTxnOffsets, handlers, type Endpoint, type HandlerContext } from './handlers.js';
@@ -72,7 +73,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const cluster = new LiveCluster(clusterOptions, journal ? (e) => journal.entry(e) : undefined);
   // One wall clock for the cluster, the group coordinator and the history.
   const now = cluster.wallMs;
-  const groups = new GroupCoordinator(now);
+  const groups = new GroupCoordinator(now, (groupId) => groupMetadataPartitionFor(cluster.config, groupId));
   const log = opts.log ?? (() => undefined);
   const connections = new Set<Connection>();
   const endpoints: Endpoint[] = [];

@@ -59,6 +59,19 @@ describe('generation fencing', () => {
   }, 90_000);
 });
 
+describe('with three __consumer_offsets partitions (offsets.topic.num.partitions = 3: g0 lives on partition 1)', () => {
+  // The coordinator is the leader of partition 1, not 0 (coordinator-partition.ts); its faults
+  // are aimed by state, so the search crashes that broker as it crashes the coordinator on default.
+  it.each([
+    ['group-exclusive-ownership', 15],
+    ['stale-commit-fenced', 16],
+  ])('%s holds', async (property, seed) => {
+    const f = await search({ property, overrides: { offsetsTopicNumPartitions: 3 }, runs: 20, seed });
+    expect(f.failed, f.failed ? report(f) : '').toBe(false);
+    expect(f.runs).toBe(20);
+  }, 90_000);
+});
+
 describe('zombies process in wall-clock time', () => {
   it('no-concurrent-processing is refuted even on default: a stalled consumer and the new owner process the same partition at once', async () => {
     const f = await search({ property: 'no-concurrent-processing', runs: 300, seed: 6 });

@@ -69,6 +69,11 @@ export const kafka_0_10_2 = firstRelease(
     groupInitialRebalanceDelayMs: 0,
     autoCommitIntervalMs: 5_000,
     transactionTimeoutMs: 60_000,
+    // offsets.topic.num.partitions (KafkaConfig, since Kafka-based offset storage, 0.8.2) and
+    // transaction.state.log.num.partitions (from 0.11, KIP-98; stated here as transactionTimeoutMs
+    // is): 50 each. The model's deployment runs 1 (deployment.ts).
+    offsetsTopicNumPartitions: 50,
+    transactionStateLogNumPartitions: 50,
   },
   [
     unmodelled('ZooKeeper', 'ZooKeeper is one always-available service (sessions, ephemeral znodes, zkVersion, watches), not a ZAB ensemble (spec/controller.md)'),

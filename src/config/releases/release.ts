@@ -29,6 +29,8 @@ export type ReleaseSettings = Pick<
   | 'txnEpochBump'
   | 'retentionBytes'
   | 'segmentBytes'
+  | 'offsetsTopicNumPartitions'
+  | 'transactionStateLogNumPartitions'
   | TimeSetting
 >;
 

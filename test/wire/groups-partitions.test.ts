@@ -1,0 +1,40 @@
+/**
+ * serve's group coordinator (src/wire/groups.ts) with groups on different `__consumer_offsets`
+ * partitions: a new coordinator of one partition reloads the committed offsets of that
+ * partition's groups only (GroupMetadataManager.loadGroupsAndOffsets loads a partition), and the
+ * groups on other partitions keep theirs.
+ */
+import { describe, expect, it } from 'vitest';
+import { GroupCoordinator, type LoggedCommit } from '../../src/wire/groups.js';
+
+const commit = (groupId: string, seq: number, offset: bigint): LoggedCommit => ({ groupId, seq, offsets: [{ topic: 't', partition: 0, offset, leaderEpoch: -1, metadata: null }] });
+
+describe('serve: committed offsets are loaded per __consumer_offsets partition', () => {
+  // "a" on partition 0, "b" on partition 1.
+  const partitionOf = (groupId: string) => (groupId === 'a' ? 0 : 1);
+
+  it("a new coordinator of one partition reloads its groups from that partition's log and leaves the others'", () => {
+    const groups = new GroupCoordinator(() => 0, partitionOf);
+    groups.coordinatorIs(0, 'b1/0', () => []);
+    groups.coordinatorIs(1, 'b2/0', () => []);
+    groups.applyCommit(commit('a', groups.commitSeq(), 5n));
+    groups.applyCommit(commit('b', groups.commitSeq(), 7n));
+    // Partition 0 moves to b3, whose log kept a's commit at 4 only; the load ignores other partitions' groups.
+    groups.coordinatorIs(0, 'b3/1', () => [commit('a', 0, 4n), commit('b', 1, 99n)]);
+    expect(groups.committed('a', 't', 0)?.offset).toBe(4n);
+    expect(groups.committed('b', 't', 0)?.offset).toBe(7n);
+    // The same coordinator again: nothing is reloaded.
+    groups.applyCommit(commit('a', groups.commitSeq(), 6n));
+    groups.coordinatorIs(0, 'b3/1', () => []);
+    expect(groups.committed('a', 't', 0)?.offset).toBe(6n);
+  });
+
+  it('with one partition (the default) every group is reloaded together, as before', () => {
+    const groups = new GroupCoordinator(() => 0);
+    groups.coordinatorIs(0, 'b1/0', () => []);
+    groups.applyCommit(commit('a', groups.commitSeq(), 5n));
+    groups.applyCommit(commit('b', groups.commitSeq(), 7n));
+    groups.coordinatorIs(0, 'b2/1', () => [commit('b', 1, 7n)]);
+    expect([groups.committed('a', 't', 0), groups.committed('b', 't', 0)?.offset]).toEqual([undefined, 7n]);
+  });
+});
