@@ -461,6 +461,8 @@ function sendableInTxn(t: TransactionManager, r: PendingRecord): boolean {
 }
 
 const retriableTxnErrors: ReadonlySet<TxnErrorCode> = new Set(['NOT_COORDINATOR', 'COORDINATOR_LOAD_IN_PROGRESS', 'COORDINATOR_NOT_AVAILABLE', 'CONCURRENT_TRANSACTIONS', 'REQUEST_TIMED_OUT']);
+/** The retriable coordinator errors after which the coordinator is looked up again. */
+const lookupAgain: ReadonlySet<TxnErrorCode> = new Set(['NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE', 'REQUEST_TIMED_OUT']);
 
 function sendToCoordinator(c: ProducerContext, out: Outbox, type: CoordinatorRequest, extra: { partitions?: readonly number[]; commit?: boolean }): ProducerContext {
   const t = c.txn!;
@@ -566,7 +568,12 @@ function coordinatorError(c: ProducerContext, error: TxnErrorCode, out: Outbox):
   const backoff = { ...t, request: undefined, notBefore: c.now() + c.config.retryBackoffMs };
   if (retriableTxnErrors.has(error)) {
     const next = { ...c, txn: backoff };
-    return error === 'NOT_COORDINATOR' ? { ...next, ...requestMetadata(next, out) } : next;
+    // TransactionManager's handlers look the coordinator up again on NOT_COORDINATOR and
+    // COORDINATOR_NOT_AVAILABLE; a request that timed out or lost its connection is retried by
+    // the Sender, which looks the coordinator up when its node is not ready
+    // (Sender.maybeSendAndPollTransactionalRequest). Retrying the same broker instead waits for
+    // ever on a coordinator that crashed and stays down.
+    return lookupAgain.has(error) ? { ...next, ...requestMetadata(next, out) } : next;
   }
   out.note(`${c.name} ${t.request?.type} failed: ${error}; initialising again`);
   if (t.phase === 'init') return { ...c, txn: backoff };
@@ -624,8 +631,12 @@ export const producerMachine = setup({
       if (seen > was) out.note(`${c.name} sees ${seen} partitions of ${DATA_TOPIC} (was ${was}): keys map to partitions anew`);
       return dispatch({ ...c, metadata, txn, metadataAt: c.now() }, out);
     }),
-    tick: react<ProducerContext, ProducerEvent>((c, _e, out) => {
-      const now = c.now();
+    tick: react<ProducerContext, ProducerEvent>((c0, _e, out) => {
+      const now = c0.now();
+      // A metadata request unanswered for request.timeout.ms (sent to a broker that was down) is
+      // given up, as NetworkClient times it out, so that the next goes to another broker;
+      // otherwise the producer would never refresh its metadata again.
+      const c = c0.metadataSentAt !== undefined && now - c0.metadataSentAt >= c0.config.requestTimeoutMs ? { ...c0, metadataSentAt: undefined } : c0;
       const next = expire(c, out, (f) => now - f.sentAt >= c.config.requestTimeoutMs, 'REQUEST_TIMED_OUT (client)') as ProducerContext;
       return next.txn ? dispatch(txnTick(next, out), out) : next;
     }),
