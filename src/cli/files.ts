@@ -1,6 +1,33 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
+
+/**
+ * A file's first line, read up to its first newline (at most `maxBytes`), so that telling what a
+ * file is does not read all of a large one; '' when it cannot be read.
+ */
+export function firstLine(path: string, maxBytes = 1 << 20): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const buf = Buffer.alloc(Math.min(64 * 1024, maxBytes - total));
+      const n = readSync(fd, buf, 0, buf.length, total);
+      if (n === 0) break;
+      const nl = buf.subarray(0, n).indexOf(10);
+      chunks.push(buf.subarray(0, nl >= 0 ? nl : n));
+      total += n;
+      if (nl >= 0 || total >= maxBytes) break;
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
 
 /** A generated file's current content, or undefined when there is none. */
 export function readOrUndefined(path: string): string | undefined {

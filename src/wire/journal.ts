@@ -49,10 +49,9 @@ export class JournalWriter {
   }
 }
 
-/** Whether a file is a serve journal (its first line says so). */
-export function isJournal(file: string): boolean {
+/** Whether a file whose first line is `first` is a serve journal (that line says so). */
+export function isJournalHead(first: string): boolean {
   try {
-    const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
     return first.includes(JOURNAL_KIND) && (JSON.parse(first) as { journal?: unknown }).journal === JOURNAL_KIND;
   } catch {
     return false;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { runScenario } from '../../cluster/run.js';
 import { renderScenarioDiagram } from '../../diagrams/index.js';
 import { storyFocusOf } from '../../explore/search.js';
@@ -9,8 +8,8 @@ import { loadScenarioFile } from './run.js';
 import { kafkaOption, onRelease } from './options.js';
 import { releaseFor } from '../../config/index.js';
 import { viewerHtml } from '../../viewer/index.js';
-import { writeFiles } from '../files.js';
-import { isJournal, replayJournal } from '../../wire/journal.js';
+import { firstLine, writeFiles } from '../files.js';
+import { isJournalHead, replayJournal } from '../../wire/journal.js';
 
 export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
   program
@@ -26,8 +25,10 @@ export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
       if (opts.diagram !== undefined && opts.diagram !== 'mermaid' && opts.diagram !== 'svg') {
         throw new InputError(`--diagram: expected mermaid or svg, got "${opts.diagram}"`);
       }
+      // What the file is, from its first line only: a large history given by mistake is not read whole.
+      const head = firstLine(file);
       // A serve recording (serve --record: its journal) replays the served World, with no sockets.
-      if (isJournal(file)) {
+      if (isJournalHead(head)) {
         const r = replayJournal(file);
         const same = r.expected !== undefined && r.traceHash === r.expected;
         setExitCode(same ? 0 : 1);
@@ -39,7 +40,7 @@ export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
         }
         return;
       }
-      if (isHistoryOp(file)) throw new InputError(`${file} is a history of client operations (serve --history, conform, Jepsen), which \`kafka-model check\` judges; replay takes a scenario (explore --out) or a serve recording (serve --record)`);
+      if (isHistoryOp(head)) throw new InputError(`${file} is a history of client operations (serve --history, conform, Jepsen), which \`kafka-model check\` judges; replay takes a scenario (explore --out) or a serve recording (serve --record)`);
       const written = loadScenarioFile(file);
       const scenario = onRelease(written, opts.kafka);
       const { world, summary } = runScenario(scenario, 'full', file);
@@ -77,10 +78,9 @@ export const registerReplay: RegisterCommand = (program, io, setExitCode) => {
     });
 };
 
-/** Whether the file's first line is one op of a Jepsen-shaped history (JSON Lines), not a scenario. */
-function isHistoryOp(file: string): boolean {
+/** Whether a file's first line is one op of a Jepsen-shaped history (JSON Lines), not a scenario. */
+function isHistoryOp(first: string): boolean {
   try {
-    const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
     const op = JSON.parse(first) as unknown;
     return typeof op === 'object' && op !== null && 'type' in op && 'f' in op && 'process' in op;
   } catch {
