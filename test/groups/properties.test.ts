@@ -66,9 +66,9 @@ describe('with three __consumer_offsets partitions (offsets.topic.num.partitions
     ['group-exclusive-ownership', 15],
     ['stale-commit-fenced', 16],
   ])('%s holds', async (property, seed) => {
-    const f = await search({ property, overrides: { offsetsTopicNumPartitions: 3 }, runs: 20, seed });
+    const f = await search({ property, overrides: { offsetsTopicNumPartitions: 3 }, runs: 12, seed });
     expect(f.failed, f.failed ? report(f) : '').toBe(false);
-    expect(f.runs).toBe(20);
+    expect(f.runs).toBe(12);
   }, 90_000);
 });
 

@@ -46,7 +46,7 @@ describe('with three partitions in each internal topic, the transaction properti
   // Transactional ids and groups hash to different partitions (coordinator-partition.ts), so the
   // transaction coordinators, the group coordinator and the markers they exchange are spread over brokers.
   it.each(['exactly-once', 'atomic-visibility'])('%s', async (property) => {
-    const r = await explore({ property, preset: 'default', overrides: { offsetsTopicNumPartitions: 3, transactionStateLogNumPartitions: 3 }, runs: 12, seed: 8 });
+    const r = await explore({ property, preset: 'default', overrides: { offsetsTopicNumPartitions: 3, transactionStateLogNumPartitions: 3 }, runs: 8, seed: 8 });
     expect(r.found, explain(r)).toBe(false);
   });
 });
@@ -70,7 +70,8 @@ describe('each preset that removes a guard breaks the property it names', () => 
   });
 
   it('late-endtxn: a late write of an aborted transaction joins the next one (no-aborted-reads, KAFKA-17754)', async () => {
-    const { result } = await expectFoundAndShrunk({ property: 'no-aborted-reads', preset: 'late-endtxn', runs: 150, seed: 3, maxShrinks: 30 });
+    // Seed 7 finds it in 20 runs (seed 3, the bugs catalogue's, in 91: 19 s of the suite's time).
+    const { result } = await expectFoundAndShrunk({ property: 'no-aborted-reads', preset: 'late-endtxn', runs: 150, seed: 7, maxShrinks: 30 });
     expect(formatStory(result.story!)).toMatch(/slows down[\s\S]*ABORT marker/);
   });
 });
