@@ -104,7 +104,13 @@ export function deliverable(r: Retained, readCommitted: boolean): { readonly lim
   const open = new Map<number, number[]>();
   for (let o = r.logStart; o < r.hw; o++) {
     const v = r.value(o);
-    if (v?.producerId === undefined) continue;
+    // A compacted log's gap: the cleaner removed a record a later one of its key replaced, so
+    // it is not owed to a reader (what compaction promises is the latest value of each key).
+    if (v === undefined) {
+      skip.add(o);
+      continue;
+    }
+    if (v.producerId === undefined) continue;
     if (v.control !== undefined) {
       skip.add(o);
       if (v.control === 'ABORT' && readCommitted) for (const x of open.get(v.producerId) ?? []) skip.add(x);

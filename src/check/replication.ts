@@ -4,6 +4,7 @@ import type { MetadataImage } from '../machines/raft-protocol.js';
 import { controllerImage, dataPartitionState } from '../machines/controller-view.js';
 import { brokerNode, partitionName } from '../machines/protocol.js';
 import type { ReplicaContext } from '../machines/replica.js';
+import { keyOfSend, type ProducerContext } from '../machines/producer.js';
 import type { Invariant, World } from '../sim/world.js';
 
 /**
@@ -98,7 +99,8 @@ const show = (v: { producer: string; value: number } | undefined) => (v ? `${v.p
  * Once an offset is committed its record is fixed for ever.
  */
 class CommittedLog {
-  readonly byOffset: { epoch: number; producer: string; value: number }[] = [];
+  /** null: an offset the replica that first showed it held no record at (a compacted log's gap). */
+  readonly byOffset: ({ epoch: number; producer: string; value: number } | null)[] = [];
   /**
    * Per broker, for its replica actor `ref`: offsets below `upTo` were compared; reset when the
    * replica truncates, and for a new actor (a restart). An array, not a map keyed by actor:
@@ -117,13 +119,16 @@ class CommittedLog {
     }
     const stop = Math.min(end, r.ctx.log.logEndOffset);
     for (let o = mark.upTo; o < stop; o++) {
-      const rec = r.ctx.log.recordAt(o)!;
+      // Undefined only in a compacted log (the cleaner's gaps), or below the log start.
+      const rec = r.ctx.log.recordAt(o);
       const known = this.byOffset[o];
-      if (!known) {
+      if (known === undefined) {
         if (!commit) return undefined; // not committed yet: nothing to compare with
         if (o !== this.byOffset.length) return undefined;
-        this.byOffset.push({ epoch: rec.leaderEpoch, producer: rec.value.producer, value: rec.value.value });
-      } else if (known.producer !== rec.value.producer || known.value !== rec.value.value) {
+        this.byOffset.push(rec ? { epoch: rec.leaderEpoch, producer: rec.value.producer, value: rec.value.value } : null);
+      } else if (rec && known === null) {
+        this.byOffset[o] = { epoch: rec.leaderEpoch, producer: rec.value.producer, value: rec.value.value };
+      } else if (rec && known && (known.producer !== rec.value.producer || known.value !== rec.value.value)) {
         return `offset ${o}: broker ${r.broker} has ${show(rec.value)} (epoch ${rec.leaderEpoch}) but ${show(known)} (epoch ${known.epoch}) was committed there`;
       }
       mark.upTo = o + 1;
@@ -180,6 +185,8 @@ function ackedLoss(
   const acked = parts.map(() => new Map<number, { producer: string; value: number }>());
   const lastLeaderChecked = parts.map(() => undefined as AnyActorRef | undefined);
   const leaderEpochChecked = parts.map(() => -1);
+  // The key of an acknowledged record, learned from a replica that holds it (compacted topics only).
+  const keys = parts.map(() => new Map<number, string | null>());
   return {
     id,
     check: (world) => {
@@ -218,9 +225,34 @@ function ackedLoss(
           const rec = r.ctx.log.recordAt(offset);
           return rec !== undefined && rec.value.producer === v.producer && rec.value.value === v.value;
         };
+        const keyOf = (offset: number, v: { producer: string; value: number }): string | null | undefined => {
+          if (keys[p]!.has(offset)) return keys[p]!.get(offset);
+          let key: string | null | undefined;
+          for (const r of replicas(world, p)) if (holds(r, offset, v)) key = r.ctx.log.recordAt(offset)!.key;
+          // Every replica's cleaner may have removed it already: the model's producer knows the key of each send.
+          const producer = (world.actor(v.producer)?.getSnapshot() as { context?: ProducerContext } | undefined)?.context;
+          if (key === undefined && producer?.workload) key = keyOfSend(producer, v.value);
+          if (key !== undefined) keys[p]!.set(offset, key);
+          return key;
+        };
+        // Compaction (cleanup.policy=compact) may remove an acknowledged record once a later
+        // record of its key is committed: what is owed is the latest value of each key.
+        const superseded = (r: ReplicaView, offset: number, v: { producer: string; value: number }) => {
+          const l = r.ctx.log;
+          if (!l.config.compact || l.recordAt(offset) !== undefined) return false;
+          const key = keyOf(offset, v);
+          if (key === undefined || key === null) return false;
+          // A later record of the key that is not committed yet counts while this leader holds it:
+          // the loss, if any, comes when a leader change truncates it (KAFKA-13194).
+          for (let o = offset + 1; o < l.logEndOffset; o++) if (l.recordAt(o)?.key === key) return true;
+          return false;
+        };
         const lost = (offset: number, v: { producer: string; value: number }) => {
-          if (holds(leader!, offset, v)) return undefined;
-          const what = `${partitionName(p)} offset ${offset}: ${show(v)} was acknowledged, but leader ${state.leader} (epoch ${state.leaderEpoch}) has ${show(log.recordAt(offset)?.value)} there`;
+          if (holds(leader!, offset, v) || superseded(leader!, offset, v)) return undefined;
+          const there = log.recordAt(offset);
+          const removed = !there && log.config.compact && offset < log.logEndOffset;
+          const has = removed ? 'has no record there (its cleaner removed it) and no later record of its key' : `has ${show(there?.value)} there`;
+          const what = `${partitionName(p)} offset ${offset}: ${show(v)} was acknowledged, but leader ${state.leader} (epoch ${state.leaderEpoch}) ${has}`;
           if (!survivorOnly) return what;
           const survivor = replicas(world, p).find((r) => r !== leader && r.role !== 'Offline' && holds(r, offset, v));
           return survivor ? `${what}, while broker ${survivor.broker} still holds it` : undefined;
@@ -318,9 +350,10 @@ export function replicationInvariants(config: ClusterConfig, clientAcks?: () => 
             }
             const end = Math.min(r.ctx.log.highWatermark, leader.ctx.log.highWatermark, r.ctx.log.logEndOffset, leader.ctx.log.logEndOffset);
             for (let o = mark.upTo; o < end; o++) {
-              const a = leader.ctx.log.recordAt(o)!;
-              const b = r.ctx.log.recordAt(o)!;
-              if (a.value.producer !== b.value.producer || a.value.value !== b.value.value) {
+              const a = leader.ctx.log.recordAt(o);
+              const b = r.ctx.log.recordAt(o);
+              // A compacted log's gap (each replica runs its own cleaner) has nothing to compare.
+              if (a && b && (a.value.producer !== b.value.producer || a.value.value !== b.value.value)) {
                 return `${partitionName(p)} offset ${o} is below both high watermarks, but leader ${leader.broker} has ${show(a.value)} (epoch ${a.leaderEpoch}) and broker ${r.broker} has ${show(b.value)} (epoch ${b.leaderEpoch})`;
               }
               mark.upTo = o + 1;
@@ -413,8 +446,9 @@ export function replicationInvariants(config: ClusterConfig, clientAcks?: () => 
           const committedLog = joinCommitted[p]!.byOffset;
           let mustHold = 0;
           for (const end = Math.min(committedLog.length, leader.ctx.log.logEndOffset); mustHold < end; mustHold++) {
-            const a = leader.ctx.log.recordAt(mustHold)!;
-            const b = committedLog[mustHold]!;
+            const a = leader.ctx.log.recordAt(mustHold);
+            const b = committedLog[mustHold];
+            if (!a || !b) continue; // a compacted log's gap
             if (a.leaderEpoch !== b.epoch || a.value.producer !== b.producer || a.value.value !== b.value) break;
           }
           for (const r of rs) {

@@ -24,6 +24,8 @@ export const durableDeployment = {
   transactionStateLogNumPartitions: 1,
   acks: 'all',
   uncleanLeaderElection: false,
+  // cleanup.policy=delete, Kafka's default for a topic; a scenario may compact the data topics.
+  cleanupPolicy: 'delete',
   // log.flush.interval.messages = Long.MAX_VALUE: Kafka relies on replication, not fsync.
   fsync: 'never',
   timings: 'scaled',

@@ -164,6 +164,27 @@ export const configSchema = z.strictObject({
   segmentBytes: z.number().int().min(1),
   /** log.retention.check.interval.ms: how often each broker's LogManager runs the retention task. */
   retentionCheckIntervalMs: z.number().int().min(1),
+  /**
+   * cleanup.policy of the data topics: `delete` (Kafka's default) runs retention; `compact` runs
+   * the log cleaner, which keeps the latest record of each key; `compact,delete` runs both
+   * (spec/log.md, "Compaction in cluster runs").
+   */
+  cleanupPolicy: z.enum(['delete', 'compact', 'compact,delete']),
+  /**
+   * offsets.topic.segment.bytes and transaction.state.log.segment.bytes: the internal topics are
+   * compacted, and the cleaner only reaches closed segments. Kafka's 100 MiB (a record is 1 byte
+   * in the model) means they never roll in a run; a scenario sets them small to run the cleaner.
+   */
+  offsetsTopicSegmentBytes: z.number().int().min(1),
+  transactionStateLogSegmentBytes: z.number().int().min(1),
+  /**
+   * KAFKA-13194 (3.1): the log cleaner stops at the last stable offset, which is never past the
+   * high watermark. Before, it stopped at the first unstable offset only, so with no open
+   * transaction it could remove a committed record because a later record of its key, not yet
+   * committed, sat in a closed segment; a leader change that truncated the later record then
+   * left neither.
+   */
+  cleanerBoundedByHighWatermark: z.boolean(),
   requestTimeoutMs: z.number().int().min(1),
   /** metadata.max.age.ms: clients refresh their metadata at least this often, and so learn of new partitions. */
   metadataMaxAgeMs: z.number().int().min(1),

@@ -27,6 +27,12 @@ export interface LogConfig {
   retentionMs: number | null;
   /** `retention.bytes`: null (Kafka's -1, the default) means no size limit. Negative means null. */
   retentionBytes: number | null;
+  /**
+   * `cleanup.policy` includes `compact`: the cleaner may remove records ({@link PartitionLog.compact}),
+   * so offsets may have gaps, and a follower accepts an append that starts past its log end or
+   * skips offsets, as Kafka's follower does with batches fetched from a compacted leader.
+   */
+  compact: boolean;
 }
 
 /** Kafka's defaults: 1 GiB segments, 7 days, no size limit. */
@@ -34,6 +40,7 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   segmentBytes: 1024 * 1024 * 1024,
   retentionMs: 7 * 24 * 60 * 60 * 1000,
   retentionBytes: null,
+  compact: false,
 });
 
 /**
@@ -85,6 +92,7 @@ function normalizeConfig(config: Partial<LogConfig> | undefined): LogConfig {
     segmentBytes,
     retentionMs: limit('retentionMs', retentionMs),
     retentionBytes: limit('retentionBytes', retentionBytes),
+    compact: config?.compact ?? false,
   };
 }
 
@@ -123,12 +131,46 @@ function isIntactRecord(r: LogRecord<unknown> | undefined, expectedOffset: numbe
   return true;
 }
 
+/** How many entries a compacted log's file starts with that hold no record. */
+function leadingHoles(records: readonly (LogRecord<unknown> | null | undefined)[]): number {
+  let i = 0;
+  while (i < records.length && records[i] == null) i++;
+  return i;
+}
+
+/** What the caller tells the cleaner about records the log cannot judge by itself. */
+export interface CompactOptions<V> {
+  /**
+   * Exclusive upper bound set by the caller (the last stable offset, or before KAFKA-13194 the
+   * first unstable offset): the cleaner never looks at or past it, nor at the active segment.
+   */
+  upTo: number;
+  /** Records kept whatever their key, and that remove nothing (transaction markers, transactional data). */
+  pinned?: (r: LogRecord<V>) => boolean;
+  /** The producer id of an idempotent or transactional record, undefined otherwise. */
+  producerOf?: (r: LogRecord<V>) => number | undefined;
+}
+
+export interface CompactResult {
+  /** The first offset the cleaner did not look at (Kafka's firstUncleanableDirtyOffset). */
+  cleanedUpTo: number;
+  /** How many records it removed. */
+  removed: number;
+}
+
 export class PartitionLog<V = unknown> {
   readonly config: Readonly<LogConfig>;
   /** The leader epoch cache of this log (LeaderEpochFileCache). */
   readonly epochCache: LeaderEpochCache = new LeaderEpochCache();
 
-  private records: LogRecord<V>[] = [];
+  /**
+   * One slot per offset from the first segment's base offset. A slot is empty (undefined) where
+   * the cleaner removed the record, or where a follower's leader had removed it before it was
+   * fetched: only a compacted log ({@link LogConfig.compact}) has empty slots.
+   */
+  private records: (LogRecord<V> | undefined)[] = [];
+  /** How many slots are empty: 0 keeps the dense fast paths. */
+  private holes = 0;
   /** Never empty; the last one is the active segment. */
   private segs: Segment[];
   private _logStartOffset: number;
@@ -174,14 +216,20 @@ export class PartitionLog<V = unknown> {
   ): PartitionLog<V> {
     const checkpointLso = opts.logStartOffset ?? 0;
     checkOffset('logStartOffset', checkpointLso);
-    // n = length of the intact prefix, dense from the first record's offset.
+    // n = length of the intact prefix, dense from the first record's offset. A compacted log's
+    // file holds an empty entry (null) for each offset the cleaner or the leader removed, so
+    // entries stay one per offset; the first record fixes the offset of entry 0.
+    const compact = config?.compact === true;
+    const skip = compact ? leadingHoles(records) : 0;
     let n = 0;
-    const first = records[0];
-    if (isIntactRecord(first, undefined)) {
-      n = 1;
-      while (n < records.length && isIntactRecord(records[n], first!.offset + n)) n++;
+    const first = records[skip];
+    if (isIntactRecord(first, undefined) && first!.offset >= skip) {
+      const base0 = first!.offset - skip;
+      n = skip + 1;
+      while (n < records.length && (isIntactRecord(records[n], base0 + n) || (compact && records[n] == null && n + 1 < records.length))) n++;
     }
-    const base = n > 0 ? first!.offset : checkpointLso;
+    while (n > skip + 1 && records[n - 1] == null) n--;
+    const base = n > 0 ? first!.offset - skip : checkpointLso;
     const logEnd = base + n;
     if (n === 0 || logEnd < checkpointLso) {
       const empty = new PartitionLog<V>(config, checkpointLso);
@@ -190,7 +238,11 @@ export class PartitionLog<V = unknown> {
     }
     const log = new PartitionLog<V>(config, base);
     for (let i = 0; i < n; i++) {
-      const r = records[i]!;
+      const r = records[i];
+      if (r == null) {
+        log.appendHole();
+        continue;
+      }
       log.epochCache.assign(r.leaderEpoch, r.offset);
       log.appendRecord(Object.isFrozen(r) ? r : Object.freeze({ ...r }));
     }
@@ -291,16 +343,21 @@ export class PartitionLog<V = unknown> {
     if (records.length === 0) return;
     const leo = this.logEndOffset;
     const first = records[0]!;
-    if (first.offset !== leo) throw new UnexpectedAppendOffsetError(first.offset, leo);
+    // A compacted leader sends what its cleaner kept, so offsets may skip (Kafka's follower
+    // appends the fetched batches at their own offsets); anything else must be dense.
+    const gaps = this.config.compact;
+    if (gaps ? first.offset < leo : first.offset !== leo) throw new UnexpectedAppendOffsetError(first.offset, leo);
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      if (r.offset !== leo + i) throw new OffsetsOutOfOrderError(leo + i, r.offset);
+      const expected = i === 0 ? first.offset : records[i - 1]!.offset + 1;
+      if (gaps ? r.offset < expected : r.offset !== leo + i) throw new OffsetsOutOfOrderError(expected, r.offset);
       checkEpoch(r.leaderEpoch);
       checkTimestamp(r.timestamp);
       checkSize(r.size);
     }
     let lastEpoch = -1;
     for (const r of records) {
+      while (this.logEndOffset < r.offset) this.appendHole();
       if (r.leaderEpoch !== lastEpoch) {
         this.epochCache.assign(r.leaderEpoch, r.offset);
         lastEpoch = r.leaderEpoch;
@@ -344,6 +401,13 @@ export class PartitionLog<V = unknown> {
     this._sizeBytes += r.size;
   }
 
+  /** An empty slot at the log end: an offset a compacted leader no longer had. */
+  private appendHole(): void {
+    this.records.push(undefined);
+    this.activeSegment.recordCount++;
+    this.holes++;
+  }
+
   // ---------------------------------------------------------------------------------------
   // Reads
 
@@ -361,10 +425,20 @@ export class PartitionLog<V = unknown> {
     }
     if (!(maxRecords >= 0)) throw new RangeError(`maxRecords must be >= 0, got ${maxRecords}`);
     const upper = isolation === 'HIGH_WATERMARK' ? this._highWatermark : leo;
-    const end = Math.min(upper, fromOffset + maxRecords);
-    if (end <= fromOffset) return [];
     const base = this.firstStoredOffset;
-    return this.records.slice(fromOffset - base, end - base);
+    if (this.holes === 0) {
+      const end = Math.min(upper, fromOffset + maxRecords);
+      if (end <= fromOffset) return [];
+      return this.records.slice(fromOffset - base, end - base) as LogRecord<V>[];
+    }
+    // Compacted: from the first record kept at or after `fromOffset` (Kafka's read returns the
+    // first batch whose last offset is at or past the fetch offset).
+    const out: LogRecord<V>[] = [];
+    for (let o = fromOffset; o < upper && out.length < maxRecords; o++) {
+      const r = this.records[o - base];
+      if (r !== undefined) out.push(r);
+    }
+    return out;
   }
 
   /** The record at `offset`, or undefined if it is below the log start offset or at/after the end. */
@@ -379,7 +453,12 @@ export class PartitionLog<V = unknown> {
    * {@link PartitionLog.recover}. Not a client read: use {@link read}.
    */
   storedRecords(): LogRecord<V>[] {
-    return this.records.slice();
+    return this.holes === 0 ? (this.records.slice() as LogRecord<V>[]) : this.records.filter((r): r is LogRecord<V> => r !== undefined);
+  }
+
+  /** How many offsets below the log end hold no record (the cleaner's or the leader's gaps). */
+  get emptyOffsets(): number {
+    return this.holes;
   }
 
   /** A snapshot of the segments, oldest first; the last one is the active segment. */
@@ -427,6 +506,7 @@ export class PartitionLog<V = unknown> {
     const active = this.activeSegment;
     const base = this.firstStoredOffset;
     this.records.length = targetOffset - base;
+    if (this.holes > 0) this.countHoles();
     active.recordCount = targetOffset - active.baseOffset;
     this.recomputeSegment(active);
     this._sizeBytes = 0;
@@ -450,6 +530,7 @@ export class PartitionLog<V = unknown> {
       throw new RangeError(`logStartOffset ${logStartOffset} is beyond the new log end offset ${newOffset}`);
     }
     this.records = [];
+    this.holes = 0;
     this.segs = [new Segment(newOffset)];
     this._sizeBytes = 0;
     this.epochCache.clear();
@@ -457,12 +538,19 @@ export class PartitionLog<V = unknown> {
     this._highWatermark = newOffset;
   }
 
+  private countHoles(): void {
+    let n = 0;
+    for (const r of this.records) if (r === undefined) n++;
+    this.holes = n;
+  }
+
   private recomputeSegment(seg: Segment): void {
     const from = seg.baseOffset - this.firstStoredOffset;
     let size = 0;
     let maxTs = -1;
     for (let i = from; i < from + seg.recordCount; i++) {
-      const r = this.records[i]!;
+      const r = this.records[i];
+      if (r === undefined) continue;
       size += r.size;
       if (r.timestamp > maxTs) maxTs = r.timestamp;
     }
@@ -593,6 +681,7 @@ export class PartitionLog<V = unknown> {
         this._sizeBytes -= s.sizeBytes;
       }
       this.records.splice(0, count);
+      if (this.holes > 0) this.countHoles();
       const newStart = this.firstStoredOffset;
       if (newStart > this._logStartOffset) {
         this._logStartOffset = newStart;
@@ -620,5 +709,64 @@ export class PartitionLog<V = unknown> {
     }
 
     return { deletedSegments, reasons, logStartOffset: this._logStartOffset };
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Compaction
+
+  /**
+   * One pass of the log cleaner over a `cleanup.policy=compact` log (LogCleaner's Cleaner.clean):
+   * below the first uncleanable offset, a record is removed when a later record of the same key
+   * sits below that offset too (the offset map is built from the same range). The first
+   * uncleanable offset is the least of the active segment's base offset (the active segment is
+   * never cleaned) and `opts.upTo` (LogCleanerManager.cleanableOffsets).
+   *
+   * Kept whatever their key, as Kafka keeps them:
+   * - keyless records (Kafka refuses them on a compacted topic; the model's internal writers
+   *   always set one);
+   * - the last record of each producer in the log, so that its sequence and epoch survive a
+   *   rebuild of the producer state (LogCleaner keeps the last batch of each active producer);
+   * - the last record below the first uncleanable offset, so the log never loses its end
+   *   (KAFKA-17076 retains the cleaned range's last batch, even empty);
+   * - whatever `opts.pinned` says (the model keeps transactional records and markers; Kafka
+   *   removes aborted data and, after delete.retention.ms, markers: spec/log.md).
+   *
+   * Offsets, the epoch cache, the log start offset and the high watermark do not move; removed
+   * offsets become empty slots. The model has no tombstones (its writers never send a null
+   * value), so delete.retention.ms has nothing to act on. Segments are not merged.
+   */
+  compact(opts: CompactOptions<V>): CompactResult {
+    const base = this.firstStoredOffset;
+    const end = Math.min(this.activeSegment.baseOffset, opts.upTo);
+    const from = Math.max(base, this._logStartOffset);
+    if (end - 1 <= from) return { cleanedUpTo: Math.max(end, base), removed: 0 };
+    const latest = new Map<string, number>();
+    const lastOfProducer = new Map<number, number>();
+    for (let o = base; o < this.logEndOffset; o++) {
+      const r = this.records[o - base];
+      if (r === undefined) continue;
+      const pid = opts.producerOf?.(r);
+      if (pid !== undefined) lastOfProducer.set(pid, o);
+      if (o < end && r.key !== null && !opts.pinned?.(r)) latest.set(r.key, o);
+    }
+    let removed = 0;
+    for (let o = from; o < end - 1; o++) {
+      const r = this.records[o - base];
+      if (r === undefined || r.key === null || opts.pinned?.(r)) continue;
+      if (latest.get(r.key)! <= o) continue;
+      const pid = opts.producerOf?.(r);
+      if (pid !== undefined && lastOfProducer.get(pid) === o) continue;
+      this.records[o - base] = undefined;
+      this.holes++;
+      removed++;
+    }
+    if (removed > 0) {
+      this._sizeBytes = 0;
+      for (const seg of this.segs) {
+        if (seg.baseOffset < end) this.recomputeSegment(seg);
+        this._sizeBytes += seg.sizeBytes;
+      }
+    }
+    return { cleanedUpTo: end, removed };
   }
 }

@@ -154,7 +154,8 @@ export interface ConsumerContext {
   readonly listOffsetsInFlight: ReadonlyMap<number, number>;
   /** When the last OffsetFetch / ListOffsets was sent: unanswered lookups expire after a request timeout. */
   readonly lookupAt: number;
-  readonly fetches: ReadonlyMap<number, number>;
+  /** Fetches in flight: request id -> the partition and the offset it asked from. */
+  readonly fetches: ReadonlyMap<number, { readonly partition: number; readonly offset: number }>;
   /**
    * KIP-320: per partition, the FetchPosition of its position, while `offset` still is the
    * position; a position set otherwise (committed offset, reset, seek back) has no epoch and is
@@ -654,7 +655,7 @@ function onValidation(c: ConsumerContext, e: OffsetsForLeaderEpochResponse & { r
 }
 
 function sendFetches(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> {
-  const fetches = new Map<number, number>();
+  const fetches = new Map<number, { partition: number; offset: number }>();
   let next: ConsumerContext = c;
   let needMetadata = false;
   for (const p of c.owned) {
@@ -683,15 +684,16 @@ function sendFetches(c: ConsumerContext, out: Outbox): Partial<ConsumerContext> 
       // KIP-320 (KAFKA-7747, 2.3): the leader epoch the consumer knows from metadata; -1 before.
       currentLeaderEpoch: c.config.consumerEpochValidation ? c.metadata[p]!.leaderEpoch : -1,
     } satisfies Fetch & { requestId: number });
-    fetches.set(requestId, p);
+    fetches.set(requestId, { partition: p, offset: pos });
   }
   if (needMetadata) next = { ...next, ...requestMetadata(next, undefined, out) };
   return { ...diff(c, next), fetches, fetched: [] };
 }
 
 function onFetchResponse(c: ConsumerContext, e: FetchResponse & { requestId?: number }, out: Outbox): Partial<ConsumerContext> {
-  const p = e.requestId === undefined ? undefined : c.fetches.get(e.requestId);
-  if (p === undefined) return {};
+  const asked = e.requestId === undefined ? undefined : c.fetches.get(e.requestId);
+  if (asked === undefined) return {};
+  const p = asked.partition;
   const fetches = new Map(c.fetches);
   fetches.delete(e.requestId!);
   if (e.error === 'OFFSET_OUT_OF_RANGE') {
@@ -713,7 +715,9 @@ function onFetchResponse(c: ConsumerContext, e: FetchResponse & { requestId?: nu
     producer: r.value.producer,
     key: r.value.key,
   }));
-  const first = e.records[0]!.offset;
+  // The answer covers the offsets from the one asked for (Kafka's CompletedFetch.nextFetchOffset):
+  // a compacted leader answers from the next record it kept when that one is gone.
+  const first = Math.min(asked.offset, e.records[0]!.offset);
   const last = e.records[e.records.length - 1]!;
   return { fetches, fetched: [...c.fetched, { partition: p, first, end: last.offset + 1, records, offsetEpoch: last.leaderEpoch, leaderEpoch: e.leaderEpoch }] };
 }

@@ -198,10 +198,13 @@ function requestMetadata(c: ProducerContext, out: Outbox): Partial<ProducerConte
 /** The data topic's partition count as the producer's metadata has it (the configured count until metadata names more). */
 const partitionCount = (c: ProducerContext) => seenPartitionCount(c.config, c.metadata);
 
+/** The key of the workload's n-th send of this producer (value valueBase + n): keys cycle over `workload.keys`. */
+export const keyOfSend = (c: Pick<ProducerContext, 'workload' | 'valueBase'>, value: number): string => `k${(value - c.valueBase) % c.workload.keys}`;
+
 /** The application calls send(): the record joins the queue and the history. */
 function sendNext(c: ProducerContext, _e: unknown, out: Outbox): Partial<ProducerContext> {
   const n = c.produced;
-  const key = `k${n % c.workload.keys}`;
+  const key = keyOfSend(c, c.valueBase + n);
   // DefaultPartitioner / BuiltInPartitioner: murmur2(key) modulo the topic's partition count in
   // the producer's metadata, so a key moves when partitions are added (KIP-195).
   const partition = partitionOf(key, partitionCount(c));

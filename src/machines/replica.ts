@@ -1,5 +1,5 @@
 import { and, not, raise, setup } from 'xstate';
-import { effectiveMinIsr, minIsrOf, type ClusterConfig } from '../config/schema.js';
+import { effectiveMinIsr, minIsrOf, TRANSACTION_STATE_TOPIC, type ClusterConfig } from '../config/schema.js';
 import { PartitionLog, type LogConfig } from '../log/index.js';
 import { ProducerState } from '../log/producer-state.js';
 import type { Disk } from '../sim/disk.js';
@@ -143,17 +143,30 @@ const hwFile = (name: string) => `${name}/replication-offset-checkpoint`;
 /** Kafka's log-start-offset-checkpoint (one per log dir in Kafka; one per partition here). */
 const logStartFile = (name: string) => `${name}/log-start-offset-checkpoint`;
 
-/**
- * A topic whose cleanup.policy is delete: the data topics. The internal topics
- * (__consumer_offsets, __transaction_state) are compacted, which keeps every record the model's
- * runs write (spec/log.md).
- */
-const deletesOldSegments = (topic: string) => !topic.startsWith('__');
+const isInternal = (topic: string) => topic.startsWith('__');
 
-/** The log's segment and retention settings, for a topic (LogConfig). */
+/**
+ * Whether a topic's cleanup.policy has `delete`: the data topics unless the scenario compacts
+ * them only. The internal topics (__consumer_offsets, __transaction_state) are `compact`.
+ */
+const deletesOldSegments = (config: ClusterConfig, topic: string) => !isInternal(topic) && config.cleanupPolicy !== 'compact';
+
+/** Whether a topic's cleanup.policy has `compact`: the internal topics, and data topics that say so. */
+const compacts = (config: ClusterConfig, topic: string) => isInternal(topic) || config.cleanupPolicy !== 'delete';
+
+/** The log's segment, retention and cleanup settings, for a topic (LogConfig). */
 export function logConfigFor(config: ClusterConfig, topic: string): Partial<LogConfig> {
-  if (!deletesOldSegments(topic)) return {};
-  return { segmentBytes: config.segmentBytes, retentionMs: config.retentionMs, retentionBytes: config.retentionBytes };
+  if (isInternal(topic)) {
+    // offsets.topic.segment.bytes / transaction.state.log.segment.bytes; no retention.
+    const segmentBytes = topic === TRANSACTION_STATE_TOPIC ? config.transactionStateLogSegmentBytes : config.offsetsTopicSegmentBytes;
+    return { compact: true, segmentBytes, retentionMs: null, retentionBytes: null };
+  }
+  return {
+    segmentBytes: config.segmentBytes,
+    retentionMs: config.retentionMs,
+    retentionBytes: config.retentionBytes,
+    ...(compacts(config, topic) ? { compact: true } : {}),
+  };
 }
 
 /** Rebuild a replica's log from what its disk kept (Kafka's log recovery on start). */
@@ -167,7 +180,25 @@ export function recoverLog(disk: Disk, name: string, logConfig?: Partial<LogConf
 // ---------------------------------------------------------------------------------------
 // Persistence
 
-function persistAppend(c: ReplicaContext, records: readonly Record[], out: Outbox): void {
+/**
+ * The file entries of a follower append to a compacted log: an empty entry (null) for each
+ * offset the leader no longer had, so the file keeps one entry per offset (PartitionLog.recover).
+ */
+function withEmptyEntries(records: readonly Record[], from: number): (Record | null)[] {
+  const out: (Record | null)[] = [];
+  let next = from;
+  for (const r of records) {
+    while (next < r.offset) {
+      out.push(null);
+      next++;
+    }
+    out.push(r);
+    next++;
+  }
+  return out;
+}
+
+function persistAppend(c: ReplicaContext, records: readonly (Record | null)[], out: Outbox): void {
   out.append(logFile(c), records);
   if (c.config.fsync === 'always') out.fsync(logFile(c));
 }
@@ -199,7 +230,10 @@ function checkpointLogStart(c: ReplicaContext, out: Outbox): void {
  */
 function applyRetention(c: ReplicaContext, out: Outbox): Partial<ReplicaContext> {
   const now = c.now();
-  if (!deletesOldSegments(c.topic) || now - c.lastRetentionCheck < c.config.retentionCheckIntervalMs) return {};
+  const deletes = deletesOldSegments(c.config, c.topic);
+  if ((!deletes && !c.log.config.compact) || now - c.lastRetentionCheck < c.config.retentionCheckIntervalMs) return {};
+  if (c.log.config.compact) clean(c, out);
+  if (!deletes) return { lastRetentionCheck: now };
   const before = c.log.logStartOffset;
   const r = c.log.applyRetention(now);
   if (r.logStartOffset > before) {
@@ -210,6 +244,25 @@ function applyRetention(c: ReplicaContext, out: Outbox): Partial<ReplicaContext>
     checkpointLogStart(c, out);
   }
   return { lastRetentionCheck: now };
+}
+
+/**
+ * The log cleaner (LogCleaner's cleaner threads, on leaders and followers alike, each replica
+ * cleaning its own log): one pass over everything below the first uncleanable offset. Since
+ * KAFKA-13194 (3.1) that bound is the last stable offset, never past the high watermark; before,
+ * the first unstable offset only (no bound at all while no transaction is open), so a leader
+ * could remove a committed record because of a later one of its key that was not committed yet
+ * (LogCleanerManager.cleanableOffsets). The model runs it on the retention task's schedule, and
+ * whatever the dirty ratio (spec/log.md). Transactional records and markers are kept.
+ */
+function clean(c: ReplicaContext, out: Outbox): void {
+  const upTo = c.producers.lastStableOffset(c.config.cleanerBoundedByHighWatermark ? c.log.highWatermark : Infinity);
+  const r = c.log.compact({
+    upTo,
+    pinned: (rec) => rec.value.control !== undefined || rec.value.transactional === true,
+    producerOf: (rec) => rec.value.producerId,
+  });
+  if (r.removed > 0) out.note(`${c.name} cleaned ${r.removed} record(s) below offset ${r.cleanedUpTo}`, { partition: c.name, cleanedUpTo: r.cleanedUpTo });
 }
 
 /** Kafka checkpoints every partition's HW to one file, fsynced, every few seconds. */
@@ -714,11 +767,14 @@ function onFetchResponse(c: ReplicaContext, e: FetchResponse, out: Outbox): Part
     return truncate(c, e.leaderEndOffset, out, 'fetch offset out of range: to leader LEO');
   }
   if (e.error) return {};
-  const fresh = e.records.filter((r) => r.offset >= c.log.logEndOffset);
-  if (fresh.length > 0 && fresh[0]!.offset === c.log.logEndOffset) {
+  const leo = c.log.logEndOffset;
+  const fresh = e.records.filter((r) => r.offset >= leo);
+  // A compacted leader may have removed the record at this log's end: the answer starts at the
+  // next one it kept (only a compacted log accepts the gap).
+  if (fresh.length > 0 && (fresh[0]!.offset === leo || c.log.config.compact)) {
     c.log.appendAsFollower(fresh);
     for (const r of fresh) c.producers.onAppend(r);
-    persistAppend(c, fresh, out);
+    persistAppend(c, c.log.config.compact ? withEmptyEntries(fresh, leo) : fresh, out);
   }
   c.log.maybeUpdateHighWatermark(Math.min(e.highWatermark, c.log.logEndOffset));
   // ReplicaFetcherThread.processPartitionData: the follower's log start follows the leader's

@@ -64,6 +64,7 @@ const configArb: fc.Arbitrary<LogConfig> = fc.record({
   segmentBytes: fc.integer({ min: 1, max: 8 }),
   retentionMs: fc.option(fc.nat(120), { nil: null }),
   retentionBytes: fc.option(fc.nat(25), { nil: null }),
+  compact: fc.constant(false),
 });
 
 /** The reference: every stored record, the log start offset, the high watermark. */

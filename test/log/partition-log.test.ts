@@ -83,7 +83,7 @@ describe('append and read [log-dense-offsets, log-contiguous-read]', () => {
 
 describe('config', () => {
   it("defaults to Kafka's, an explicit undefined means default, null or negative means no limit", () => {
-    expect(new PartitionLog().config).toEqual({ segmentBytes: 1073741824, retentionMs: 604800000, retentionBytes: null });
+    expect(new PartitionLog().config).toEqual({ segmentBytes: 1073741824, retentionMs: 604800000, retentionBytes: null, compact: false });
     expect(new PartitionLog({ retentionMs: undefined, retentionBytes: 5 }).config.retentionMs).toBe(604800000);
     expect(new PartitionLog({ retentionMs: null }).config.retentionMs).toBeNull();
     expect(new PartitionLog({ retentionMs: -1, retentionBytes: -1 }).config).toMatchObject({ retentionMs: null, retentionBytes: null });

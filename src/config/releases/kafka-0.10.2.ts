@@ -55,6 +55,11 @@ export const kafka_0_10_2 = firstRelease(
     retentionBytes: -1,
     segmentBytes: 1_073_741_824,
     retentionCheckIntervalMs: 300_000,
+    // offsets.topic.segment.bytes (and, from 0.11, transaction.state.log.segment.bytes): 100 MiB.
+    offsetsTopicSegmentBytes: 104_857_600,
+    transactionStateLogSegmentBytes: 104_857_600,
+    // LogCleanerManager.cleanableOffsets bounded by the first unstable offset only (KAFKA-13194, 3.1).
+    cleanerBoundedByHighWatermark: false,
     requestTimeoutMs: 30_000,
     // metadata.max.age.ms (CommonClientConfigs): 5 minutes.
     metadataMaxAgeMs: 300_000,

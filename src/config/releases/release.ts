@@ -29,6 +29,9 @@ export type ReleaseSettings = Pick<
   | 'txnEpochBump'
   | 'retentionBytes'
   | 'segmentBytes'
+  | 'offsetsTopicSegmentBytes'
+  | 'transactionStateLogSegmentBytes'
+  | 'cleanerBoundedByHighWatermark'
   | 'offsetsTopicNumPartitions'
   | 'transactionStateLogNumPartitions'
   | TimeSetting
