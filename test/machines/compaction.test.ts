@@ -4,6 +4,7 @@ import { parseScenario, type ScenarioInput } from '../../src/cluster/scenario.js
 import { controllerImage } from '../../src/machines/controller-view.js';
 import { brokerNode, OFFSETS_TOPIC, partitionName } from '../../src/machines/protocol.js';
 import type { ReplicaContext } from '../../src/machines/replica.js';
+import { TRANSACTION_STATE_TOPIC } from '../../src/config/schema.js';
 import type { World } from '../../src/sim/world.js';
 
 /** The `compacted` preset's settings (model times): 4-record segments, the cleaner every 50 ms. */
@@ -71,6 +72,27 @@ describe('compaction in cluster runs (cleanup.policy=compact)', () => {
     expect(summary.violation).toBeUndefined();
     const loads = world.trace.events().filter((e) => e.e === 'note' && / loaded: generation/.test(e.text) && e.t > 900);
     expect(loads.length).toBeGreaterThan(0);
+  });
+
+  it('__transaction_state compacts, and a transaction coordinator that moves loads what it loads from the whole log', () => {
+    const input = (segmentBytes: number): ScenarioInput => ({
+      seed: 2,
+      durationMs: 1500,
+      config: { kafka: '4.3', preset: 'default', overrides: { transactionStateLogSegmentBytes: segmentBytes, retentionCheckIntervalMs: 50 } },
+      workload: { kind: 'produce', records: 60, intervalMs: 10, transactional: { recordsPerTxn: 4, abortEvery: 3 } },
+      properties: ['no-duplicates', 'no-aborted-reads', 'atomic-visibility', 'no-acked-loss'],
+    });
+    const first = runScenario(parseScenario(input(3)), 'full').world;
+    const coordinator = controllerImage(first)!.partitions.find((p) => p.topic === TRANSACTION_STATE_TOPIC)!.leader;
+    expect(replica(first, coordinator, partitionName(0, TRANSACTION_STATE_TOPIC))!.log.emptyOffsets).toBeGreaterThan(0);
+    const crash = [{ at: 700, type: 'crash' as const, node: brokerNode(coordinator), kind: 'process' as const }];
+    const loads = (world: World) => world.trace.events().flatMap((e) => (e.e === 'note' && / loaded: /.test(e.text) ? [`${e.t} ${e.node}: ${e.text}`] : []));
+    const cleaned = runScenario(parseScenario({ ...input(3), faults: crash }), 'full');
+    const whole = runScenario(parseScenario({ ...input(104_857_600), faults: crash }), 'full');
+    expect(cleaned.summary.violation).toBeUndefined();
+    expect(loads(cleaned.world).some((l) => Number(l.split(' ')[0]) > 700)).toBe(true);
+    expect(loads(cleaned.world)).toEqual(loads(whole.world));
+    expect(cleaned.summary.sends).toEqual(whole.summary.sends);
   });
 
   // KAFKA-13194: with no transaction open, the cleaner of 2.8-3.0 stops only at the active
