@@ -89,7 +89,9 @@ describe('CreatePartitions in ZooKeeper mode (KIP-195, AdminZkClient.addPartitio
 
 describe('key-order in ZooKeeper mode: adding partitions breaks the order of a key', () => {
   it('the search finds a group processing a key out of order after CreatePartitions on 2.4, shrunk to at most 15 steps', async () => {
-    const { result } = await expectFoundAndShrunk({ property: 'key-order', kafka: '2.4', preset: 'default', runs: 50, seed: 5, maxShrinks: 40, overrides: { metadataMaxAgeMs: 300 } });
+    // As the KRaft search (topics.test.ts), on 2.4. Seed 2 finds it in 4 runs; seeds 1-8 all find
+    // it within 50 runs, shrunk to 10-14 steps; 12 shrinks already take seed 2 to its 10.
+    const { result } = await expectFoundAndShrunk({ property: 'key-order', kafka: '2.4', preset: 'default', runs: 50, seed: 2, maxShrinks: 12, overrides: { metadataMaxAgeMs: 300 } });
     expect(formatStory(result.story!)).toMatch(/grows from 1 to \d+ partitions \(CreatePartitions\)/);
   });
 });
