@@ -766,6 +766,12 @@ const DEFAULT_NUM_PARTITIONS = 1;
 function afterAdminRead(c: ZkControllerContext, e: ZkResponse, out: Outbox): Partial<ZkControllerContext> {
   const { req, inflight } = take(c, e);
   const a = req!.admin!;
+  if (!c.image) {
+    // Resigned while reading: the next controller answers (KafkaApis checks isActive again when
+    // the AdminManager fails with NOT_CONTROLLER).
+    adminReply(a, out, 'NOT_CONTROLLER', c.activeControllerId > 0 && c.activeControllerId !== c.brokerId ? { leaderHint: brokerNode(c.activeControllerId) } : {});
+    return { inflight };
+  }
   const next = { ...c, inflight };
   const live = (e.results[0]?.children ?? []).map(Number).sort((x, y) => x - y);
   const znode = e.results[1]!;
