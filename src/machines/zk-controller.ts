@@ -91,6 +91,14 @@ import {
  *
  * Before KIP-497 the same client writes its leaders' ISR changes to ZooKeeper, by zkVersion
  * (Partition.updateIsr), whatever its controller role.
+ *
+ * Topic changes (when the workload has admin operations; spec/controller.md, "Topics that change
+ * in ZooKeeper mode"): the actor is also its node's AdminManager (AdminManager.scala, from 2.7
+ * ZkAdminManager.scala): on the active controller it writes CreateTopics, CreatePartitions and
+ * DeleteTopics to ZooKeeper (AdminZkClient.scala). As the controller it watches the topics
+ * (KafkaController.scala: TopicChange, PartitionModifications, TopicDeletion), brings new
+ * partitions online (onNewPartitionCreation; PartitionStateMachine.scala) and deletes topics with
+ * StopReplica (TopicDeletionManager.scala).
  */
 export interface ZkControllerContext {
   readonly config: ClusterConfig;
