@@ -134,7 +134,9 @@ describe('CreateTopics and DeleteTopics in ZooKeeper mode', () => {
   world.run({ until: scenario.durationMs! });
 
   it('the topic znode holds the assignment; the controller creates each partition: first live replica leads, ISR the live replicas, leader epoch 0', () => {
-    expect((znodes(world).has('/brokers/topics/orders'))).toBe(false);
+    // Every property held, one-controller-per-epoch and broker-acts-on-own-registration among them.
+    expect(world.violation).toBeUndefined();
+    expect(znodes(world).has('/brokers/topics/orders')).toBe(false);
     expect(created.map((p) => p.replicas)).toEqual([
       [1, 2, 3],
       [2, 3, 1],
