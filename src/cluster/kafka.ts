@@ -12,7 +12,7 @@ import { producerMachine, type ProducerWorkload } from '../machines/producer.js'
 import { DATA_TOPIC, OFFSETS_TOPIC, brokerNode, partitionName } from '../machines/protocol.js';
 import { zkBrokerMachine } from '../machines/zk-broker.js';
 import { zkControllerMachine } from '../machines/zk-controller.js';
-import { ZK_CONTROLLER_ACTOR, ZOOKEEPER } from '../machines/zk-protocol.js';
+import { ADMIN_PATH, DELETE_TOPICS_PATH, ZK_CONTROLLER_ACTOR, ZOOKEEPER } from '../machines/zk-protocol.js';
 import { zookeeperMachine } from '../machines/zookeeper.js';
 import { logConfigFor, recoverLog, replicaMachine } from '../machines/replica.js';
 import { txnCoordinatorMachine } from '../machines/txn-coordinator.js';
@@ -152,7 +152,11 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
     ...(groups.some((g) => g.commit === 'transactional') ? [{ name: OUTPUT_TOPIC, partitions: config.partitions }] : []),
     ...(options.topics ?? []),
   ];
-  const controllers = installControlPlane(world, config, extraTopics);
+  // Topic changes (the admin client's operations) in ZooKeeper mode: the controllers watch the
+  // topics, and `/admin/delete_topics` exists (KafkaZkClient.createTopLevelPaths). Without them
+  // nothing of this is set up, so runs without admin operations trace as before.
+  const topicChanges = (workload.admin ?? []).length > 0;
+  const controllers = installControlPlane(world, config, extraTopics, topicChanges);
   const brokers: NodeId[] = [];
   // Each coordinator actor follows the partition its id hashes to (coordinator-partition.ts).
   const coordinators: HostedCoordinator[] = groups.map((_, g) => ({ actor: groupActor(groupId(g)), partition: groupMetadataPartitionFor(config, groupId(g)) }));
@@ -192,7 +196,7 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
               },
             },
         // ZooKeeper mode: the broker's ZooKeeper client and its controller (KafkaController runs in a broker).
-        ...(zk ? [{ name: ZK_CONTROLLER_ACTOR, logic: zkControllerMachine, input: { config, now, brokerId: b, ...(extraTopics.length > 0 ? { topics: extraTopics } : {}) } }] : []),
+        ...(zk ? [{ name: ZK_CONTROLLER_ACTOR, logic: zkControllerMachine, input: { config, now, brokerId: b, ...(extraTopics.length > 0 ? { topics: extraTopics } : {}), ...(topicChanges ? { topicChanges } : {}) } }] : []),
         ...hosted.map(({ topic, p }) => ({
           name: partitionName(p, topic),
           logic: replicaMachine,
@@ -233,7 +237,10 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
   const ops = workload.admin ?? [];
   if (ops.length > 0) {
     const schedule = [...ops].sort((a, b) => a.at - b.at).map(adminOp);
-    world.addNode({ id: ADMIN_NODE, boot: () => ({ logic: adminMachine, input: { config, now, controllers, ops: schedule } }) });
+    // ZooKeeper mode: the admin client asks a broker, which answers NOT_CONTROLLER naming the
+    // controller unless it is the controller (KafkaApis); KRaft: a controller node.
+    const targets = config.controlPlane === 'zookeeper' ? brokers : controllers;
+    world.addNode({ id: ADMIN_NODE, boot: () => ({ logic: adminMachine, input: { config, now, controllers: targets, ops: schedule } }) });
   }
   return { controllers, brokers, producers, consumers };
 }
@@ -243,7 +250,7 @@ export function installKafka(world: World, config: ClusterConfig, workload: Prod
  * recovering its metadata log and quorum state from its disk; in ZooKeeper mode the ZooKeeper
  * service (the controller is elected among the brokers, each of which hosts a candidate).
  */
-function installControlPlane(world: World, config: ClusterConfig, extraTopics: readonly ExtraTopic[]): NodeId[] {
+function installControlPlane(world: World, config: ClusterConfig, extraTopics: readonly ExtraTopic[], topicChanges = false): NodeId[] {
   const now = () => world.now;
   const topics = extraTopics.length > 0 ? { topics: extraTopics } : {};
   if (config.controlPlane === 'zookeeper') {
@@ -254,7 +261,8 @@ function installControlPlane(world: World, config: ClusterConfig, extraTopics: r
       `/brokers/topics/${t.name}/partitions`,
       ...Array.from({ length: t.partitions }, (_, p) => `/brokers/topics/${t.name}/partitions/${p}`),
     ]);
-    world.addNode({ id: ZOOKEEPER, boot: () => ({ logic: zookeeperMachine, input: { config, now, paths: topicPaths } }) });
+    const adminPaths = topicChanges ? [ADMIN_PATH, DELETE_TOPICS_PATH] : [];
+    world.addNode({ id: ZOOKEEPER, boot: () => ({ logic: zookeeperMachine, input: { config, now, paths: [...topicPaths, ...adminPaths] } }) });
     return [ZOOKEEPER];
   }
   const nodes = Array.from({ length: config.controllerQuorumVoters }, (_, i) => controllerNode(i + 1));

@@ -84,7 +84,8 @@ const produceSchema = z.strictObject({
    * Topic administration during the run, by an admin client (node `admin`): `create-partitions`
    * grows the data topic to `totalCount` partitions (KIP-195); `create-topic` creates a topic
    * (CreateTopics; replicationFactor -1, the default, is the cluster's, KIP-464); `delete-topic`
-   * deletes one (DeleteTopics). KRaft mode only.
+   * deletes one (DeleteTopics). Both control planes: KRaft's active controller, or in ZooKeeper
+   * mode the controller broker's AdminManager and its watches (spec/controller.md).
    */
   admin: z
     .array(

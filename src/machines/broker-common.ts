@@ -89,8 +89,9 @@ export function applyMetadata(
   // Deleted topics: the controller's tombstones, added to those known (an update sent before a
   // deletion, arriving late, takes none away). Their partitions leave the cache, and their
   // replicas here stop and their logs are deleted (KRaft: ReplicaManager.applyDelta on the
-  // RemoveTopicRecord, stopPartitions with delete; ZooKeeper mode would send StopReplica with
-  // deletePartition=true: not modelled there).
+  // RemoveTopicRecord, stopPartitions with delete; ZooKeeper mode: the controller's
+  // UpdateMetadata carries the tombstones, and its StopReplica with deletePartition=true, which
+  // zk-broker.ts handles through this function too).
   const known = c.deletedTopics ?? [];
   const added = (deletedTopics ?? []).filter((d) => !known.some((k) => k.topic === d.topic && topicIdOf(k) === topicIdOf(d)));
   const deleted = added.length > 0 ? [...known, ...added] : known;

@@ -465,7 +465,7 @@ const usableBrokers = (c: ControllerContext): BrokerId[] => c.brokers.flatMap((_
  * ("is a kafka internal topic and is not allowed to be marked for deletion", TopicCommand). The
  * model answers INVALID_REQUEST for these (spec/controller.md).
  */
-const undeletable = (topic: string) => topic === DATA_TOPIC || topic === OUTPUT_TOPIC || topic === OFFSETS_TOPIC || topic === TXN_TOPIC;
+export const undeletable = (topic: string) => topic === DATA_TOPIC || topic === OUTPUT_TOPIC || topic === OFFSETS_TOPIC || topic === TXN_TOPIC;
 
 /**
  * CreateTopics (ReplicationControlManager.createTopic, KIP-464 for -1): TOPIC_ALREADY_EXISTS for a

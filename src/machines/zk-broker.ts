@@ -2,7 +2,7 @@ import { setup } from 'xstate';
 import type { ClusterConfig } from '../config/schema.js';
 import { applyMetadata, deleteCleanShutdownMarker, exitCleanly, type HostedCoordinator, type HostingBroker } from './broker-common.js';
 import { react, type Outbox } from './effects.js';
-import { brokerNode, type AlterPartition, type BrokerId, type MetadataRequest, type MetadataResponse, type PartitionState } from './protocol.js';
+import { brokerNode, partitionName, type AlterPartition, type BrokerId, type CreatePartitions, type CreateTopics, type DeleteTopics, type MetadataRequest, type MetadataResponse, type PartitionState } from './protocol.js';
 import {
   ZK_CONTROLLER_ACTOR,
   type ControlledShutdown,
@@ -11,6 +11,10 @@ import {
   type LeaderAndIsr,
   type UpdateMetadata,
   type AlterIsr,
+  type StopReplica,
+  type StopReplicaResponse,
+  type ZkAdminRequest,
+  type LocalIsrChange,
   type ZkRegistered,
 } from './zk-protocol.js';
 
@@ -49,11 +53,13 @@ export type ZkBrokerEvent =
   | (ControlledShutdownResponse & From)
   | (MetadataRequest & From)
   | (AlterPartition & From)
+  | (StopReplica & From)
+  | ((CreatePartitions | CreateTopics | DeleteTopics) & From)
   | { type: 'net.disconnected'; peer: string }
   | { type: 'Shutdown' };
 
 /** A control request this broker must refuse, if any (controller epoch, then KIP-380's broker epoch). */
-function staleness(c: ZkBrokerContext, e: LeaderAndIsr | UpdateMetadata): ControlResponse['error'] {
+function staleness(c: ZkBrokerContext, e: LeaderAndIsr | UpdateMetadata | StopReplica): ControlResponse['error'] {
   if (e.controllerEpoch < c.controllerEpoch) return 'STALE_CONTROLLER_EPOCH';
   if (c.config.brokerEpochFencing && e.brokerEpoch < c.brokerEpoch) return 'STALE_BROKER_EPOCH';
   return undefined;
@@ -72,7 +78,38 @@ function onControlRequest(c: ZkBrokerContext, e: (LeaderAndIsr | UpdateMetadata)
     return {};
   }
   const stale = e.brokerEpoch !== c.brokerEpoch ? { staleActedOn: [...c.staleActedOn, { request: e.type, addressed: e.brokerEpoch, current: c.brokerEpoch }] } : {};
-  return { controllerEpoch: e.controllerEpoch, controllerId: e.controllerId, ...stale, ...applyMetadata(c, e.partitions, out, e.type === 'LeaderAndIsr') };
+  const deleted = e.type === 'UpdateMetadata' ? e.deletedTopics : undefined;
+  return { controllerEpoch: e.controllerEpoch, controllerId: e.controllerId, ...stale, ...applyMetadata(c, e.partitions, out, e.type === 'LeaderAndIsr', deleted) };
+}
+
+/**
+ * StopReplica with deletePartition=true (ReplicaManager.stopReplicas, fenced like the other
+ * control requests): the topic's partitions leave the metadata cache, its tombstone is kept (a
+ * late update naming it does not bring it back), and its replicas here stop and their logs are
+ * deleted, a log left on the disk by a replica not running too (LogManager loaded it at startup).
+ */
+function onStopReplica(c: ZkBrokerContext, e: StopReplica & From, out: Outbox): Partial<ZkBrokerContext> {
+  const error = staleness(c, e);
+  const answer = (err?: StopReplicaResponse['error']) =>
+    out.send(e.from, { type: 'StopReplicaResponse', actor: ZK_CONTROLLER_ACTOR, topic: e.topic, brokerId: c.brokerId, ...(err ? { error: err } : {}) } satisfies StopReplicaResponse);
+  if (error) {
+    out.note(`StopReplica of ${e.topic} from controller ${e.controllerId} refused: ${error}`);
+    answer(error);
+    return {};
+  }
+  const patch = applyMetadata(c, [], out, false, [{ topic: e.topic, ...(e.topicId === undefined ? {} : { topicId: e.topicId }) }]);
+  for (const p of e.partitions) out.deleteActor(partitionName(p, e.topic));
+  answer();
+  return { controllerEpoch: e.controllerEpoch, controllerId: e.controllerId, ...patch };
+}
+
+/**
+ * CreateTopics, CreatePartitions, DeleteTopics: KafkaApis hands them to the node's AdminManager,
+ * which answers NOT_CONTROLLER unless this broker is the active controller, and writes through the
+ * node's ZooKeeper client (the `controller` actor, zk-controller.ts).
+ */
+function forwardAdmin(_c: ZkBrokerContext, { from, ...request }: (CreatePartitions | CreateTopics | DeleteTopics) & From, out: Outbox): void {
+  out.local(ZK_CONTROLLER_ACTOR, { ...request, actor: ZK_CONTROLLER_ACTOR, client: from } satisfies ZkAdminRequest);
 }
 
 /**
@@ -81,7 +118,13 @@ function onControlRequest(c: ZkBrokerContext, e: (LeaderAndIsr | UpdateMetadata)
  * AlterIsr to the active controller (AlterIsrManager).
  */
 function forwardIsrChange(c: ZkBrokerContext, { from: _from, ...request }: AlterPartition & From, out: Outbox): void {
-  if (!c.config.alterIsr) return out.local(ZK_CONTROLLER_ACTOR, request);
+  if (!c.config.alterIsr) {
+    // A topic created at run time: its assignment and id go with the change (the state znode the
+    // model writes holds them); the topics the cluster started with need neither.
+    const cached = request.topic === undefined ? undefined : c.metadata.find((m) => m.topic === request.topic && m.partition === request.partition);
+    const extra = cached?.topicId !== undefined ? { replicas: cached.replicas, topicId: cached.topicId } : {};
+    return out.local(ZK_CONTROLLER_ACTOR, { ...request, ...extra } satisfies LocalIsrChange);
+  }
   if (c.controllerId < 0) return; // no controller known yet: the replica retries
   out.send(brokerNode(c.controllerId), { ...request, actor: ZK_CONTROLLER_ACTOR } satisfies AlterIsr);
 }
@@ -110,6 +153,8 @@ export const zkBrokerMachine = setup({
       return { brokerEpoch: e.brokerEpoch };
     }),
     onControlRequest: react(onControlRequest),
+    onStopReplica: react(onStopReplica),
+    forwardAdmin: react(forwardAdmin),
     forwardIsrChange: react(forwardIsrChange),
     askControlledShutdown: react(askControlledShutdown),
     exitCleanly: react(exitCleanly),
@@ -141,6 +186,10 @@ export const zkBrokerMachine = setup({
     ZkRegistered: { actions: 'registered' },
     LeaderAndIsr: { actions: 'onControlRequest' },
     UpdateMetadata: { actions: 'onControlRequest' },
+    StopReplica: { actions: 'onStopReplica' },
+    CreateTopics: { actions: 'forwardAdmin' },
+    CreatePartitions: { actions: 'forwardAdmin' },
+    DeleteTopics: { actions: 'forwardAdmin' },
   },
   states: {
     /**
@@ -151,6 +200,7 @@ export const zkBrokerMachine = setup({
       on: {
         LeaderAndIsr: {},
         UpdateMetadata: {},
+        StopReplica: {},
         ZkRegistered: { target: 'Running', actions: 'registered' },
         Shutdown: { target: 'ShuttingDown' },
       },

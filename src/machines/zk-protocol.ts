@@ -7,7 +7,7 @@
  * its requests (retryRequestsUntilConnected sends a Seq of async requests and waits for all), so a
  * batch costs one round trip. `atomic` makes the batch a ZooKeeper multi (all or nothing).
  */
-import type { AlterPartition, BrokerId, PartitionState } from './protocol.js';
+import type { AlterPartition, BrokerId, CreatePartitions, CreateTopics, DeleteTopics, DeletedTopic, PartitionState } from './protocol.js';
 
 /** The ZooKeeper ensemble's node (one service; ZAB is not modelled, spec/controller.md). */
 export const ZOOKEEPER = 'zookeeper';
@@ -24,6 +24,27 @@ export const BROKER_IDS_PATH = '/brokers/ids';
 export const brokerIdPath = (b: BrokerId) => `${BROKER_IDS_PATH}/${b}`;
 /** TopicPartitionStateZNode: the partition's leader, leader epoch, ISR and controller epoch; its version is the zkVersion. */
 export const partitionStatePath = (topic: string, p: number) => `/brokers/topics/${topic}/partitions/${p}/state`;
+/** TopicsZNode: one child per topic; the controller's TopicChange watch is on its children. */
+export const TOPICS_PATH = '/brokers/topics';
+/** TopicZNode: the topic's replica assignment; the controller's PartitionModifications watch is on its data. */
+export const topicPath = (topic: string) => `${TOPICS_PATH}/${topic}`;
+/** TopicPartitionsZNode and TopicPartitionZNode: the parents of the partition state znodes. */
+export const topicPartitionsPath = (topic: string) => `${TOPICS_PATH}/${topic}/partitions`;
+export const topicPartitionPath = (topic: string, p: number) => `${TOPICS_PATH}/${topic}/partitions/${p}`;
+/** AdminZNode and DeleteTopicsZNode: a child per topic marked for deletion; the controller's TopicDeletion watch is on its children. */
+export const ADMIN_PATH = '/admin';
+export const DELETE_TOPICS_PATH = '/admin/delete_topics';
+export const deleteTopicPath = (topic: string) => `${DELETE_TOPICS_PATH}/${topic}`;
+
+/**
+ * A topic znode's data (TopicZNode.encode): partition p's replicas at index p. Kafka writes
+ * `{"version":2,"partitions":{"0":[1,2,3],...}}`, with `topic_id` from 2.8 (KIP-516). The topics the
+ * cluster starts with hold null in the model (their assignment is initialReplicas); a topic created
+ * at run time, or the data topic once partitions are added, holds its assignment.
+ */
+export interface TopicZnodeData {
+  readonly partitions: readonly (readonly BrokerId[])[];
+}
 
 export type ZkOp =
   | { readonly op: 'create'; readonly path: string; readonly data: unknown; readonly ephemeral?: boolean }
@@ -112,6 +133,36 @@ export interface UpdateMetadata {
   controllerEpoch: number;
   brokerEpoch: number;
   partitions: readonly PartitionState[];
+  /**
+   * Topics being deleted (TopicDeletionManager.onPartitionDeletion sends UpdateMetadata with their
+   * partitions marked LeaderDuringDelete, so brokers drop them from their caches): the model sends
+   * the tombstones KRaft's brokers get, absent while nothing was deleted.
+   */
+  deletedTopics?: readonly DeletedTopic[];
+}
+
+/**
+ * StopReplicaRequest with deletePartition=true (TopicDeletionManager, ReplicaStateMachine's
+ * ReplicaDeletionStarted): the receiver stops its replicas of the topic's partitions and deletes
+ * their logs (ReplicaManager.stopReplicas), then answers.
+ */
+export interface StopReplica {
+  type: 'StopReplica';
+  actor?: undefined;
+  controllerId: BrokerId;
+  controllerEpoch: number;
+  brokerEpoch: number;
+  topic: string;
+  topicId?: number;
+  partitions: readonly number[];
+  deletePartition: true;
+}
+export interface StopReplicaResponse {
+  type: 'StopReplicaResponse';
+  actor: string;
+  topic: string;
+  brokerId: BrokerId;
+  error?: 'STALE_CONTROLLER_EPOCH' | 'STALE_BROKER_EPOCH';
 }
 
 export interface ControlResponse {
@@ -157,3 +208,16 @@ export function failoverReadMs(partitions: number, timings: 'scaled' | 'kafka'):
   const kafkaMs = partitions / 10;
   return Math.ceil(timings === 'kafka' ? kafkaMs : kafkaMs / 100);
 }
+
+/**
+ * An admin request (CreateTopics, CreatePartitions, DeleteTopics) a broker hands to its node's
+ * AdminManager and ZooKeeper client (the `controller` actor); `client` is the node to answer.
+ */
+export type ZkAdminRequest = (Omit<CreatePartitions, 'actor'> | Omit<CreateTopics, 'actor'> | Omit<DeleteTopics, 'actor'>) & { actor: string; client: string };
+
+/**
+ * A leader's ISR change handed to its node's ZooKeeper client before KIP-497; for a topic created
+ * at run time, with its assignment and topic id from the broker's metadata cache (the state znode
+ * the model writes holds them).
+ */
+export type LocalIsrChange = AlterPartition & { replicas?: readonly BrokerId[]; topicId?: number };

@@ -792,7 +792,17 @@ export class World {
   /** `actor.delete`: stop the named actor and delete its directory. */
   private deleteActor(id: NodeId, n: HostedNode, name: string): void {
     const a = n.actors?.get(name);
-    if (!a || a === n.primary) return;
+    if (!a) {
+      // A log directory without a running replica (a broker restarted while its topic was being
+      // deleted: ZooKeeper mode's StopReplica with deletePartition=true deletes the log that
+      // LogManager loaded at startup).
+      if (n.actors && n.disk.fileNames().some((f) => f.startsWith(`${name}/`))) {
+        n.disk.deleteDir(name);
+        this.record({ t: this.clock, e: 'note', node: id, text: `deletes the log of ${name}` });
+      }
+      return;
+    }
+    if (a === n.primary) return;
     n.actors!.delete(name);
     a.ref.stop();
     n.disk.deleteDir(name);

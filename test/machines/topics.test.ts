@@ -43,11 +43,7 @@ describe('CreatePartitions (KIP-195)', () => {
     expect(notes.some((n) => /producer0 sees 3 partitions of t \(was 1\)/.test(n))).toBe(true);
   });
 
-  it('is refused in ZooKeeper mode, in one line', () => {
-    expect(() => runScenario(parseScenario({ ...growthScenario(ctx), config: { kafka: '2.8', preset: 'default', overrides: { partitions: 1 } } }), 'off')).toThrow(
-      /workload\.admin \(create-partitions, create-topic, delete-topic\) is modelled in KRaft mode only/,
-    );
-  });
+  // ZooKeeper mode: test/machines/zk-topics.test.ts.
 });
 
 describe('key-order: adding partitions breaks the order of a key', () => {
