@@ -81,7 +81,20 @@ export function replayJournal(file: string): ReplayResult {
   if (header.journal !== JOURNAL_KIND || header.version !== 1) throw new InputError(`${file}:1: not a serve journal (version 1)`);
   const o = header.options;
   const topics: readonly ExtraTopic[] = o.topics;
-  const served = new ServedWorld({ preset: o.preset, kafka: o.kafka, brokers: o.brokers, seed: o.seed, topics, timings: o.timings, transactionalIds: o.transactionalIds }, 'full');
+  const served = new ServedWorld(
+    {
+      preset: o.preset,
+      kafka: o.kafka,
+      brokers: o.brokers,
+      seed: o.seed,
+      topics,
+      timings: o.timings,
+      transactionalIds: o.transactionalIds,
+      offsetsTopicNumPartitions: o.offsetsTopicNumPartitions,
+      transactionStateLogNumPartitions: o.transactionStateLogNumPartitions,
+    },
+    'full',
+  );
   let end: JournalEnd | undefined;
   let entries = 0;
   lines.slice(1).forEach((l, k) => {

@@ -37,6 +37,10 @@ export interface LiveClusterOptions {
   readonly transactionalIds?: readonly string[] | undefined;
   /** Kafka's own time settings, or the search's (divided by 100: failovers in ~100 ms). Default: the preset's. */
   readonly timings?: 'scaled' | 'kafka' | undefined;
+  /** offsets.topic.num.partitions (default: the model's deployment, 1): spreads the groups' coordinators over brokers. */
+  readonly offsetsTopicNumPartitions?: number | undefined;
+  /** transaction.state.log.num.partitions (default 1): spreads the transaction coordinators. */
+  readonly transactionStateLogNumPartitions?: number | undefined;
 }
 
 /** A record's bytes as the client sent them; the model's logs carry only its number (`value`). */
@@ -90,7 +94,18 @@ export class ServedWorld {
     // version 2: TransactionCoordinator.handleEndTransaction bumps the epoch only then). serve
     // answers EndTxn up to v4, so every real client is on transaction version 1: epochs are
     // bumped at InitProducerId only, whatever the release.
-    this.config = resolveConfig(opts.preset, { brokers: opts.brokers, txnEpochBump: 'init-only', ...(opts.timings ? { timings: opts.timings } : {}) }, 'serve: --config', opts.kafka);
+    this.config = resolveConfig(
+      opts.preset,
+      {
+        brokers: opts.brokers,
+        txnEpochBump: 'init-only',
+        ...(opts.timings ? { timings: opts.timings } : {}),
+        ...(opts.offsetsTopicNumPartitions === undefined ? {} : { offsetsTopicNumPartitions: opts.offsetsTopicNumPartitions }),
+        ...(opts.transactionStateLogNumPartitions === undefined ? {} : { transactionStateLogNumPartitions: opts.transactionStateLogNumPartitions }),
+      },
+      'serve: --config',
+      opts.kafka,
+    );
     // serve answers the classic group APIs only (groups.ts); a KIP-848 configuration would be silently served classic.
     if (this.config.groupProtocol === 'consumer') throw new InputError('serve: --config: groupProtocol consumer (KIP-848) is not served over the wire (serve answers the classic group APIs only)');
     this.kafka = releaseFor(opts.preset, opts.kafka, 'serve: --kafka').version;

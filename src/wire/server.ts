@@ -68,7 +68,17 @@ interface Connection {
 }
 
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
-  const clusterOptions = { preset: opts.preset, kafka: opts.kafka, brokers: opts.brokers, seed: opts.seed, topics: opts.topics, timings: opts.timings, transactionalIds: opts.transactionalIds };
+  const clusterOptions = {
+    preset: opts.preset,
+    kafka: opts.kafka,
+    brokers: opts.brokers,
+    seed: opts.seed,
+    topics: opts.topics,
+    timings: opts.timings,
+    transactionalIds: opts.transactionalIds,
+    offsetsTopicNumPartitions: opts.offsetsTopicNumPartitions,
+    transactionStateLogNumPartitions: opts.transactionStateLogNumPartitions,
+  };
   const journal = opts.journal === undefined ? undefined : new JournalWriter(opts.journal, clusterOptions);
   const cluster = new LiveCluster(clusterOptions, journal ? (e) => journal.entry(e) : undefined);
   // One wall clock for the cluster, the group coordinator and the history.

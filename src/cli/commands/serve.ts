@@ -21,6 +21,8 @@ interface Flags {
   record?: string;
   history?: string;
   transactionalIds?: string;
+  offsetsTopicNumPartitions?: string;
+  transactionStateLogNumPartitions?: string;
   timings?: string;
   duration?: string;
   control: string;
@@ -60,6 +62,8 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
     .option('--port <port>', "the first broker's port (0: any free ports)", '9092')
     .option('--seed <n>', "the seed of the model's randomness (network latency, elections)", '1')
     .option('--topics <list>', `topics besides the model's own "${DATA_TOPIC}": NAME:PARTITIONS[,...]`)
+    .option('--offsets-topic-num-partitions <n>', "partitions of __consumer_offsets (offsets.topic.num.partitions, 1-50; Kafka's default 50): a group's coordinator is the leader of partition abs(hash(group.id)) % n (default: the model's deployment, 1)")
+    .option('--transaction-state-log-num-partitions <n>', "partitions of __transaction_state (transaction.state.log.num.partitions, 1-50; Kafka's default 50), chosen by the transactional.id's hash (default 1)")
     .option('--transactional-ids <list>', "transactional.ids real clients may use, comma-separated (each gets the model's transaction coordinator)")
     .option('--timings <kind>', "kafka: Kafka's own time settings (a broker session times out after 9 s); scaled: divided by 100, as searches run (default: the preset's, scaled)")
     .option('--record <file>', 'record what entered the model (each client request as the model message it became, each connection and fault) at its virtual time; `kafka-model replay FILE` re-runs the server side to the same trace hash')
@@ -75,6 +79,9 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
       const brokers = integer('brokers', flags.brokers, 1, 64);
       const port = integer('port', flags.port, 0, 65_535 - brokers + 1);
       const seed = integer('seed', flags.seed, 0, Number.MAX_SAFE_INTEGER);
+      const offsetsTopicNumPartitions = flags.offsetsTopicNumPartitions === undefined ? undefined : integer('offsets-topic-num-partitions', flags.offsetsTopicNumPartitions, 1, 50);
+      const transactionStateLogNumPartitions =
+        flags.transactionStateLogNumPartitions === undefined ? undefined : integer('transaction-state-log-num-partitions', flags.transactionStateLogNumPartitions, 1, 50);
       const topics = flags.topics === undefined ? [] : parseTopics(flags.topics);
       const transactionalIds = flags.transactionalIds === undefined ? [] : flags.transactionalIds.split(',').map((id) => id.trim());
       const badId = transactionalIds.find((id, i) => !/^[A-Za-z0-9._-]{1,249}$/.test(id) || transactionalIds.indexOf(id) !== i);
@@ -94,7 +101,7 @@ export const registerServe: RegisterCommand = (program, io, setExitCode) => {
           throw new InputError(`--${flag}: cannot write ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
         }
       }
-      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, transactionalIds, history: flags.history, journal: flags.record, nemesis, onNemesis: (line: string) => io.out(`nemesis: ${line}\n`), ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
+      const server = await serve({ preset: flags.config, kafka: flags.kafka, timings: flags.timings as 'kafka' | 'scaled' | undefined, brokers, seed, port, topics, transactionalIds, offsetsTopicNumPartitions, transactionStateLogNumPartitions, history: flags.history, journal: flags.record, nemesis, onNemesis: (line: string) => io.out(`nemesis: ${line}\n`), ...(flags.verbose ? { log: (l: string) => io.err(`${l}\n`) } : {}) }).catch((e: unknown) => {
         const code = (e as { code?: string }).code;
         if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError(`--port: cannot listen on ${(e as { port?: number }).port ?? port} (${code})`);
         throw e;
