@@ -268,10 +268,6 @@ function installControlPlane(world: World, config: ClusterConfig, extraTopics: r
 }
 
 function installGroup(world: World, config: ClusterConfig, spec: GroupSpec, g: number, workload: ProduceWorkload): NodeId[] {
-  // The KIP-848 coordinator of the model answers OffsetCommit only, not TxnOffsetCommit (spec/consumer-groups.md).
-  if (config.groupProtocol === 'consumer' && spec.commit === 'transactional') {
-    throw new InputError(`workload.groups[${g}].commit: transactional is not modelled with groupProtocol consumer (KIP-848); use the classic protocol`);
-  }
   const now = () => world.now;
   const nodes: NodeId[] = [];
   for (let i = 0; i < spec.consumers; i++) {
