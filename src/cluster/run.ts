@@ -80,9 +80,6 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
     if (scenario.workload.admin?.length && config.controlPlane !== 'kraft') {
       throw new FeatureUnavailable(`${where}: workload.admin (create-partitions, create-topic, delete-topic) is modelled in KRaft mode only (Kafka 3.3 or later, or controlPlane: kraft); the ZooKeeper-mode controller has no topic-change handler in the model`);
     }
-    if (scenario.workload.admin?.length && config.groupProtocol === 'consumer' && scenario.workload.groups?.length) {
-      throw new FeatureUnavailable(`${where}: workload.admin: create-partitions with groupProtocol consumer is not modelled (the KIP-848 coordinator assigns the configured partition count)`);
-    }
     const kafka = installKafka(world, config, scenario.workload);
     budgetNodes = kafka.brokers;
     world.setAimResolver(kafkaAimResolver(kafka));

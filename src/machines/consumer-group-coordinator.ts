@@ -14,7 +14,7 @@ import { coordinatorDelays, coordinatorLoadGuards, sendLoadFetch as loadFetch } 
 import { groupMetadataPartitionName } from './coordinator-partition.js';
 import { react, type Outbox } from './effects.js';
 import { offsetKey, type AcceptedCommit, type GroupErrorCode, type OffsetCommit, type OffsetCommitResponse, type OffsetFetch, type OffsetFetchResponse } from './group-protocol.js';
-import { type BecomeReplica, type BrokerId, type ErrorCode, type FetchResponse, type From, type Produce, type ProducedValue, type ProduceResponse } from './protocol.js';
+import { DATA_TOPIC, topicOf, type BecomeReplica, type BrokerId, type ErrorCode, type FetchResponse, type From, type MetadataUpdate, type Produce, type ProducedValue, type ProduceResponse } from './protocol.js';
 import type { TxnOffsetCommit, TxnOffsetCommitResponse, TxnResult, WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
 import {
   completeTxn,
@@ -46,6 +46,11 @@ import {
  * members), Assigning (the group epoch is ahead of the target assignment's), Reconciling (a
  * member is not yet in the target epoch, or holds partitions it must revoke or waits for
  * unreleased ones), Stable.
+ *
+ * The partitions it assigns are the data topic's as its broker's metadata image has them
+ * (GroupMetadataManager.onNewMetadataImage): when CreatePartitions adds some, the next heartbeat
+ * finds the group's subscription metadata changed, bumps the group epoch, and a new target
+ * assignment hands the new partitions out.
  *
  * Transactional offset commits (KIP-98, KIP-447; OffsetMetadataManager.commitTransactionalOffset):
  * TxnOffsetCommit carries the member epoch as its generation id; its offsets stay pending for
@@ -101,6 +106,10 @@ export interface ConsumerGroupCoordinatorContext {
   readonly targetAssignmentEpoch: number;
   /** The target assignment per member (TargetAssignmentBuilder's result). */
   readonly target: ReadonlyMap<string, readonly number[]>;
+  /** The group's subscription metadata: the data topic's partition count its group epoch was computed with (stored with the group). */
+  readonly subscribedPartitions: number;
+  /** The data topic's partition count in this broker's metadata image (kept across loads: it is the broker's, not the group's). */
+  readonly imagePartitions: number;
   readonly members: ReadonlyMap<string, ConsumerGroupMember>;
   readonly offsets: ReadonlyMap<number, number>;
   /** Per partition, the offset (in the group's `__consumer_offsets` partition) of the record that set `offsets` (KIP-98's ordering of commits). */
@@ -127,6 +136,7 @@ export type ConsumerGroupCoordinatorEvent =
   | (WriteTxnMarkers & From)
   | (FetchResponse & From & { requestId?: number })
   | (ProduceResponse & From)
+  | (MetadataUpdate & From)
   | { type: 'Tick' }
   | { type: 'net.disconnected'; peer: string };
 
@@ -156,6 +166,7 @@ function startLoad(c: C, e: BecomeReplica, out: Outbox): Partial<C> {
     generation: 0,
     targetAssignmentEpoch: 0,
     target: new Map(),
+    subscribedPartitions: c.config.partitions,
     members: new Map(),
     offsets: new Map(),
     offsetPositions: new Map(),
@@ -169,13 +180,13 @@ function startLoad(c: C, e: BecomeReplica, out: Outbox): Partial<C> {
 function onLoadFetch(c: C, e: FetchResponse, out: Outbox): Partial<C> {
   if (e.error) return {};
   const s = copyOffsets(c);
-  let group: Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members'> = c;
+  let group: Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members' | 'subscribedPartitions'> = c;
   let loadOffset = c.loadOffset;
   for (const r of e.records) {
     loadOffset = r.offset + 1;
     const v = r.value;
     if (v.key === consumerGroupKey(c.groupId)) {
-      if (v.consumerGroup) group = restore(v.consumerGroup, c.now());
+      if (v.consumerGroup) group = restore(v.consumerGroup, c.now(), c.config.partitions);
     } else replayOffsetRecord(c, s, r); // offsets, and KIP-98's pending transactional offsets and markers
   }
   const offsets = s.offsets;
@@ -189,7 +200,7 @@ function onLoadFetch(c: C, e: FetchResponse, out: Outbox): Partial<C> {
 }
 
 /** The group a record describes; every member's session starts afresh at the load, as the classic coordinator's onGroupLoaded. */
-function restore(v: ConsumerGroupValue, now: number): Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members'> {
+function restore(v: ConsumerGroupValue, now: number, configured: number): Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members' | 'subscribedPartitions'> {
   const members = new Map<string, ConsumerGroupMember>();
   const target = new Map<string, readonly number[]>();
   for (const m of v.members) {
@@ -209,11 +220,12 @@ function restore(v: ConsumerGroupValue, now: number): Pick<C, 'generation' | 'ta
     });
     target.set(m.memberId, m.target);
   }
-  return { generation: v.groupEpoch, targetAssignmentEpoch: v.targetAssignmentEpoch, target, members };
+  return { generation: v.groupEpoch, targetAssignmentEpoch: v.targetAssignmentEpoch, target, members, subscribedPartitions: v.partitions ?? configured };
 }
 
-function groupValue(c: Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members'>): ConsumerGroupValue {
+function groupValue(c: Pick<C, 'config' | 'generation' | 'targetAssignmentEpoch' | 'target' | 'members' | 'subscribedPartitions'>): ConsumerGroupValue {
   return {
+    ...(c.subscribedPartitions === c.config.partitions ? {} : { partitions: c.subscribedPartitions }),
     groupEpoch: c.generation,
     targetAssignmentEpoch: c.targetAssignmentEpoch,
     members: [...c.members.values()].map((m) => ({
@@ -407,11 +419,24 @@ function onHeartbeat(c: C, e: ConsumerGroupHeartbeat & From, out: Outbox): Parti
   }
   members.set(member.memberId, member);
 
+  // The subscription metadata is recomputed from the broker's metadata image
+  // (GroupMetadataManager.consumerGroupHeartbeat: `bumpGroupEpoch || group.hasMetadataExpired`,
+  // computeSubscriptionMetadata); when it changed (CreatePartitions added partitions,
+  // onNewMetadataImage having expired the group's refresh deadline) the group epoch is bumped,
+  // once, with any bump this heartbeat made already. The model compares at every heartbeat.
+  let subscribedPartitions = c.subscribedPartitions;
+  if (c.imagePartitions !== subscribedPartitions) {
+    subscribedPartitions = c.imagePartitions;
+    if (generation === c.generation) generation++;
+    changed = true;
+    out.note(`${c.name} subscription metadata: ${DATA_TOPIC} has ${subscribedPartitions} partitions: group epoch ${generation}`);
+  }
+
   // TargetAssignmentBuilder: a new target when the group epoch moved past the target's.
   let targetAssignmentEpoch = c.targetAssignmentEpoch;
   if (generation > targetAssignmentEpoch) {
     const previous = new Map([...target].filter(([id]) => members.has(id)));
-    target = targetAssignment(e.serverAssignor ?? 'uniform', [...members.keys()], previous, c.config.partitions);
+    target = targetAssignment(e.serverAssignor ?? 'uniform', [...members.keys()], previous, subscribedPartitions);
     targetAssignmentEpoch = generation;
     out.note(`${c.name} target assignment of epoch ${generation}: ${JSON.stringify([...target])}`);
     changed = true;
@@ -434,7 +459,7 @@ function onHeartbeat(c: C, e: ConsumerGroupHeartbeat & From, out: Outbox): Parti
     changed = true;
     out.note(`${c.name} ${member.memberId}: epoch ${member.memberEpoch} ${member.state} [${member.assignment.join(',')}]${member.pendingRevocation.length ? ` revoking [${member.pendingRevocation.join(',')}]` : ''}`);
   }
-  const patch = { members, generation, target, targetAssignmentEpoch };
+  const patch = { members, generation, target, targetAssignmentEpoch, subscribedPartitions };
   const r = response(c, e, member);
   if (!changed) {
     // Nothing to write: answered at once, unless a write of the group is still pending; then the
@@ -450,6 +475,18 @@ function onHeartbeat(c: C, e: ConsumerGroupHeartbeat & From, out: Outbox): Parti
     return { members, pending };
   }
   return { ...patch, ...writeGroup({ ...c, ...patch }, [{ to: e.from, response: r }], out) };
+}
+
+/**
+ * The broker's metadata image has more partitions of the data topic (broker-common.ts tells only
+ * then; GroupMetadataManager.onNewMetadataImage -> requestMetadataRefresh): the next heartbeat
+ * refreshes the group's subscription metadata. Taken loaded or not: it is the broker's image.
+ */
+function onMetadata(c: C, e: MetadataUpdate, out: Outbox): Partial<C> | void {
+  const count = e.partitions.filter((p) => topicOf(p) === DATA_TOPIC).length;
+  if (count <= c.imagePartitions) return;
+  out.note(`${c.name} metadata image: ${DATA_TOPIC} has ${count} partitions (was ${c.imagePartitions})`);
+  return { imagePartitions: count };
 }
 
 /** The group write still pending that was sent last, if any. */
@@ -641,6 +678,7 @@ export const consumerGroupCoordinatorMachine = setup({
     commit: react(onCommit),
     txnCommit: react(onTxnCommit),
     txnMarker: react(onTxnMarker),
+    metadata: react(onMetadata),
     offsetFetch: react(onOffsetFetch),
     onWritten: react(onWritten),
     expire: react(expire),
@@ -660,6 +698,8 @@ export const consumerGroupCoordinatorMachine = setup({
     generation: 0,
     targetAssignmentEpoch: 0,
     target: new Map(),
+    subscribedPartitions: input.config.partitions,
+    imagePartitions: input.config.partitions,
     members: new Map(),
     offsets: new Map(),
     offsetPositions: new Map(),
@@ -674,6 +714,7 @@ export const consumerGroupCoordinatorMachine = setup({
     PartitionChange: { guard: 'electedHere', target: '.Loading', actions: 'startLoad' },
     ...rejectAll('notCoordinator'),
     ProduceResponse: { actions: 'onWritten' },
+    MetadataUpdate: { actions: 'metadata' },
   },
   states: {
     /** This broker does not lead the group's `__consumer_offsets` partition: NOT_COORDINATOR. */
