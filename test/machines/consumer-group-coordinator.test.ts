@@ -99,6 +99,12 @@ function coordinator(preset = 'consumer-protocol', overrides: { [k: string]: unk
       send({ type: 'WriteTxnMarkers', actor: ACTOR, requestId: requestId++, replyTo: 'txn-x', topic: OFFSETS_TOPIC, partition: 0, groupId: 'g0', producerId: 7, producerEpoch: 0, coordinatorEpoch: 0, result }, 'b2');
       return flush().find((s) => s.to === 'b2' && s.msg.type === 'WriteTxnMarkersResponse')!.msg;
     },
+    /** Its broker's metadata image names `count` partitions of the data topic (broker-common.ts sends it when the topic grew). */
+    image: (count: number) => {
+      const partitions = Array.from({ length: count }, (_, p) => ({ partition: p, replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1, leaderEpoch: 0, partitionEpoch: 0 }));
+      send({ type: 'MetadataUpdate', actor: ACTOR, partitions }, 'b1');
+      return flush();
+    },
     offsetFetch: (client: string): Msg => {
       send({ type: 'OffsetFetch', actor: ACTOR, requestId: requestId++, groupId: 'g0', partitions: [0] }, client);
       return flush().find((s) => s.to === client && s.msg.type === 'OffsetFetchResponse')!.msg;
@@ -300,5 +306,28 @@ describe('TxnOffsetCommit (KIP-98/447 under KIP-848: OffsetMetadataManager.commi
     expect(again.offsetFetch('a')).toMatchObject({ error: 'UNSTABLE_OFFSET_COMMIT' });
     expect(again.marker('COMMIT').error).toBeUndefined();
     expect(again.offsetFetch('a')).toMatchObject({ offsets: [{ partition: 0, offset: 5 }] });
+  });
+});
+
+describe('the metadata image grows (CreatePartitions; GroupMetadataManager.onNewMetadataImage)', () => {
+  it('the next heartbeat finds the subscription metadata changed: a new group epoch and a target over every partition; a new coordinator loads the count', () => {
+    const h = coordinator();
+    h.elect();
+    expect(h.heartbeat('a', 0, [])).toMatchObject({ memberEpoch: 1, assignment: [0, 1] });
+    h.image(3);
+    expect(h.ctx().generation).toBe(1); // nothing until a heartbeat
+    expect(h.heartbeat('a', 1, [0, 1])).toMatchObject({ memberEpoch: 2, assignment: [0, 1, 2] });
+    expect(h.ctx()).toMatchObject({ generation: 2, subscribedPartitions: 3 });
+    // One bump for a join and a changed image in the same heartbeat.
+    h.image(4);
+    expect(h.heartbeat('b', 0, [])).toMatchObject({ memberEpoch: 3 });
+    expect(h.ctx().subscribedPartitions).toBe(4);
+    // The count is stored with the group: a coordinator whose broker knows the same image does not bump again.
+    const again = coordinator();
+    again.image(4);
+    again.elect(h.log);
+    expect(again.ctx()).toMatchObject({ generation: 3, subscribedPartitions: 4 });
+    again.heartbeat('a', 2, [0, 1]);
+    expect(again.ctx().generation).toBe(3);
   });
 });

@@ -14,7 +14,7 @@ const notesOf = (world: ReturnType<typeof runScenario>['world']) => world.trace.
 
 describe('on consumer-protocol, the transaction properties hold (quick samples)', () => {
   it.each(['exactly-once', 'no-aborted-reads', 'atomic-visibility'])('%s', async (property) => {
-    const r = await explore({ property, preset: 'consumer-protocol', runs: 8, seed: 7 });
+    const r = await explore({ property, preset: 'consumer-protocol', runs: 6, seed: 7 });
     expect(r.found, explain(r)).toBe(false);
   });
 
