@@ -22,7 +22,6 @@ import type { Disk } from '../sim/disk.js';
 import type { NodeId } from '../sim/network.js';
 import type { World } from '../sim/world.js';
 import type { ClusterConfig } from '../config/index.js';
-import { InputError } from '../errors.js';
 import type { GroupSpec } from './scenario.js';
 
 export interface ProduceWorkload extends ProducerWorkload {
