@@ -22,7 +22,6 @@ import type { Disk } from '../sim/disk.js';
 import type { NodeId } from '../sim/network.js';
 import type { World } from '../sim/world.js';
 import type { ClusterConfig } from '../config/index.js';
-import { InputError } from '../errors.js';
 import type { GroupSpec } from './scenario.js';
 
 export interface ProduceWorkload extends ProducerWorkload {
@@ -276,10 +275,6 @@ function installControlPlane(world: World, config: ClusterConfig, extraTopics: r
 }
 
 function installGroup(world: World, config: ClusterConfig, spec: GroupSpec, g: number, workload: ProduceWorkload): NodeId[] {
-  // The KIP-848 coordinator of the model answers OffsetCommit only, not TxnOffsetCommit (spec/consumer-groups.md).
-  if (config.groupProtocol === 'consumer' && spec.commit === 'transactional') {
-    throw new InputError(`workload.groups[${g}].commit: transactional is not modelled with groupProtocol consumer (KIP-848); use the classic protocol`);
-  }
   const now = () => world.now;
   const nodes: NodeId[] = [];
   for (let i = 0; i < spec.consumers; i++) {

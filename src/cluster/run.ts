@@ -77,9 +77,6 @@ export function buildWorld(scenario: Scenario, trace: TraceMode = 'full', where 
     if (scenario.workload.transactional || scenario.workload.groups?.some((g) => g.commit === 'transactional')) {
       requireFeature(releaseFor(scenario.config.preset, scenario.config.kafka, `${where}: config`), 'transactions', `${where}: workload`);
     }
-    if (scenario.workload.admin?.length && config.groupProtocol === 'consumer' && scenario.workload.groups?.length) {
-      throw new FeatureUnavailable(`${where}: workload.admin: create-partitions with groupProtocol consumer is not modelled (the KIP-848 coordinator assigns the configured partition count)`);
-    }
     const kafka = installKafka(world, config, scenario.workload);
     budgetNodes = kafka.brokers;
     world.setAimResolver(kafkaAimResolver(kafka));

@@ -49,7 +49,7 @@ export const presets: readonly Preset[] = [
   { name: 'consumer-protocol', description: 'group.protocol=consumer (KIP-848): ConsumerGroupHeartbeat, the coordinator assigns (uniform) and members reconcile incrementally, fenced by member epochs', overrides: { groupProtocol: 'consumer' } },
   {
     name: 'no-member-epoch-fencing',
-    description: 'group.protocol=consumer without member-epoch fencing: the coordinator accepts OffsetCommit and ConsumerGroupHeartbeat whatever member epoch they carry, so a fenced consumer commits over the new owner',
+    description: 'group.protocol=consumer without member-epoch fencing: the coordinator accepts OffsetCommit, TxnOffsetCommit and ConsumerGroupHeartbeat whatever member epoch they carry, so a fenced consumer commits over the new owner',
     overrides: { groupProtocol: 'consumer', generationFencing: false },
   },
   // Transactions and idempotence (spec/transactions.md): each preset removes one guard.

@@ -1,6 +1,7 @@
+import type { ClusterConfig } from '../config/schema.js';
 import type { Outbox } from './effects.js';
 import { TXN_TOPIC } from './txn-protocol.js';
-import { OFFSETS_TOPIC, isDeleted, nameOf, topicIdOf, topicOf, type BecomeReplica, type BrokerId, type DeletedTopic, type PartitionState } from './protocol.js';
+import { DATA_TOPIC, OFFSETS_TOPIC, isDeleted, nameOf, topicIdOf, topicOf, type BecomeReplica, type BrokerId, type DeletedTopic, type PartitionState } from './protocol.js';
 
 /**
  * What a broker process does the same in both control-plane modes (KRaft's broker.ts, ZooKeeper
@@ -8,6 +9,7 @@ import { OFFSETS_TOPIC, isDeleted, nameOf, topicIdOf, topicOf, type BecomeReplic
  * partitions' states, and the clean-shutdown marker.
  */
 export interface HostingBroker {
+  readonly config: ClusterConfig;
   readonly brokerId: BrokerId;
   /** -1 until registered. */
   readonly brokerEpoch: number;
@@ -127,9 +129,27 @@ export function applyMetadata(
       for (const { actor } of followers.filter((f) => f.partition === p.partition)) out.local(actor, { type: 'PartitionChange', actor, state: s, brokerEpoch: c.brokerEpoch } satisfies BecomeReplica);
     }
   }
+  tellGroupCoordinatorsOfNewPartitions(c, metadata, out);
   if (changed && c.txnCoordinators.length > 0) {
     const live = metadata.filter((p) => p !== undefined);
     for (const { actor } of c.txnCoordinators) out.local(actor, { type: 'MetadataUpdate', actor, partitions: live });
   }
   return { metadata, ...(added.length > 0 ? { deletedTopics: deleted } : {}) };
+}
+
+const dataPartitions = (metadata: readonly (PartitionState | undefined)[]) => metadata.filter((p): p is PartitionState => p !== undefined && topicOf(p) === DATA_TOPIC);
+
+/**
+ * KIP-848: the group coordinator watches the metadata image (GroupMetadataManager
+ * onNewMetadataImage: a group subscribed to a changed topic has its subscription metadata
+ * refreshed at its next heartbeat). The model's KIP-848 coordinators are told when the data
+ * topic has more partitions than this broker knew of (CreatePartitions), and only then, so runs
+ * whose partition count never changes deliver nothing new. The classic coordinator does not
+ * need it: the leader member assigns, from its own metadata.
+ */
+function tellGroupCoordinatorsOfNewPartitions(c: HostingBroker, metadata: readonly PartitionState[], out: Outbox): void {
+  if (c.config.groupProtocol !== 'consumer' || c.coordinators.length === 0) return;
+  const now = dataPartitions(metadata);
+  if (now.length <= Math.max(c.config.partitions, dataPartitions(c.metadata).length)) return;
+  for (const { actor } of c.coordinators) out.local(actor, { type: 'MetadataUpdate', actor, partitions: now });
 }

@@ -14,7 +14,21 @@ import { coordinatorDelays, coordinatorLoadGuards, sendLoadFetch as loadFetch } 
 import { groupMetadataPartitionName } from './coordinator-partition.js';
 import { react, type Outbox } from './effects.js';
 import { offsetKey, type AcceptedCommit, type GroupErrorCode, type OffsetCommit, type OffsetCommitResponse, type OffsetFetch, type OffsetFetchResponse } from './group-protocol.js';
-import { type BecomeReplica, type BrokerId, type ErrorCode, type FetchResponse, type From, type Produce, type ProducedValue, type ProduceResponse } from './protocol.js';
+import { DATA_TOPIC, topicOf, type BecomeReplica, type BrokerId, type ErrorCode, type FetchResponse, type From, type MetadataUpdate, type Produce, type ProducedValue, type ProduceResponse } from './protocol.js';
+import type { TxnOffsetCommit, TxnOffsetCommitResponse, TxnResult, WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
+import {
+  completeTxn,
+  copyOffsets,
+  describePendingTxns,
+  hasPendingTxnOffset,
+  producerErrors,
+  replayOffsetRecord,
+  txnMarkerRecord,
+  txnOffsetRecords,
+  withPendingTxnOffsets,
+  type PendingTxnOffset,
+  type TxnDecision,
+} from './txn-offsets.js';
 
 /**
  * The group coordinator of a KIP-848 consumer group (group.protocol=consumer) for one group on
@@ -32,6 +46,15 @@ import { type BecomeReplica, type BrokerId, type ErrorCode, type FetchResponse, 
  * members), Assigning (the group epoch is ahead of the target assignment's), Reconciling (a
  * member is not yet in the target epoch, or holds partitions it must revoke or waits for
  * unreleased ones), Stable.
+ *
+ * The partitions it assigns are the data topic's as its broker's metadata image has them
+ * (GroupMetadataManager.onNewMetadataImage): when CreatePartitions adds some, the next heartbeat
+ * finds the group's subscription metadata changed, bumps the group epoch, and a new target
+ * assignment hands the new partitions out.
+ *
+ * Transactional offset commits (KIP-98, KIP-447; OffsetMetadataManager.commitTransactionalOffset):
+ * TxnOffsetCommit carries the member epoch as its generation id; its offsets stay pending for
+ * the producer until the transaction's marker, as with the classic coordinator (txn-offsets.ts).
  */
 export interface ConsumerGroupMember {
   readonly memberId: string;
@@ -54,7 +77,20 @@ export interface ConsumerGroupMember {
 
 type Pending =
   | { readonly kind: 'group'; readonly replies: readonly { readonly to: string; readonly response: ConsumerGroupHeartbeatResponse }[] }
-  | { readonly kind: 'commit'; readonly client: string; readonly requestId: number; readonly entry: Omit<AcceptedCommit, 'previous'> };
+  | { readonly kind: 'commit'; readonly client: string; readonly requestId: number; readonly entry: Omit<AcceptedCommit, 'previous'> }
+  | { readonly kind: 'txnCommit'; readonly client: string; readonly requestId: number; readonly entry: Omit<AcceptedCommit, 'previous'> }
+  | {
+      readonly kind: 'marker';
+      /** The transaction coordinator's node and actor, and its request. */
+      readonly client: string;
+      readonly replyTo: string;
+      readonly requestId: number;
+      readonly topic: string;
+      readonly partition: number;
+      readonly producerId: number;
+      readonly producerEpoch: number;
+      readonly result: TxnResult;
+    };
 
 export interface ConsumerGroupCoordinatorContext {
   readonly config: ClusterConfig;
@@ -70,14 +106,25 @@ export interface ConsumerGroupCoordinatorContext {
   readonly targetAssignmentEpoch: number;
   /** The target assignment per member (TargetAssignmentBuilder's result). */
   readonly target: ReadonlyMap<string, readonly number[]>;
+  /** The group's subscription metadata: the data topic's partition count its group epoch was computed with (stored with the group). */
+  readonly subscribedPartitions: number;
+  /** The data topic's partition count in this broker's metadata image (kept across loads: it is the broker's, not the group's). */
+  readonly imagePartitions: number;
   readonly members: ReadonlyMap<string, ConsumerGroupMember>;
   readonly offsets: ReadonlyMap<number, number>;
+  /** Per partition, the offset (in the group's `__consumer_offsets` partition) of the record that set `offsets` (KIP-98's ordering of commits). */
+  readonly offsetPositions: ReadonlyMap<number, number>;
+  /** KIP-98/447: per producer id, its transactional offsets not decided yet, in log order. */
+  readonly txnOffsets: ReadonlyMap<number, readonly PendingTxnOffset[]>;
   readonly pending: ReadonlyMap<number, Pending>;
   /** A write of the group failed: the state in memory may be ahead of the log, so the next heartbeat writes it again. */
   readonly unwritten: boolean;
   readonly nextRequestId: number;
-  /** Every commit written in this incarnation (read by the `stale-commit-fenced` invariant; grows in place). */
-  readonly accepted: AcceptedCommit[];
+  /**
+   * Every commit written in this incarnation, and every transaction marker that decided pending
+   * transactional offsets, in order (read by the invariants; grows in place).
+   */
+  readonly accepted: (AcceptedCommit | TxnDecision)[];
 }
 
 export type ConsumerGroupCoordinatorEvent =
@@ -85,8 +132,11 @@ export type ConsumerGroupCoordinatorEvent =
   | (ConsumerGroupHeartbeat & From)
   | (OffsetCommit & From)
   | (OffsetFetch & From)
+  | (TxnOffsetCommit & From)
+  | (WriteTxnMarkers & From)
   | (FetchResponse & From & { requestId?: number })
   | (ProduceResponse & From)
+  | (MetadataUpdate & From)
   | { type: 'Tick' }
   | { type: 'net.disconnected'; peer: string };
 
@@ -116,8 +166,11 @@ function startLoad(c: C, e: BecomeReplica, out: Outbox): Partial<C> {
     generation: 0,
     targetAssignmentEpoch: 0,
     target: new Map(),
+    subscribedPartitions: c.config.partitions,
     members: new Map(),
     offsets: new Map(),
+    offsetPositions: new Map(),
+    txnOffsets: new Map(),
     pending: new Map(),
     unwritten: false,
     nextRequestId: c.nextRequestId + 1,
@@ -126,27 +179,28 @@ function startLoad(c: C, e: BecomeReplica, out: Outbox): Partial<C> {
 
 function onLoadFetch(c: C, e: FetchResponse, out: Outbox): Partial<C> {
   if (e.error) return {};
-  const offsets = new Map(c.offsets);
-  let group: Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members'> = c;
+  const s = copyOffsets(c);
+  let group: Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members' | 'subscribedPartitions'> = c;
   let loadOffset = c.loadOffset;
-  const prefix = `offset/${c.groupId}/`;
   for (const r of e.records) {
     loadOffset = r.offset + 1;
     const v = r.value;
-    if (v.key === consumerGroupKey(c.groupId) && v.consumerGroup) group = restore(v.consumerGroup, c.now());
-    else if (v.key.startsWith(prefix) && !v.transactional && v.control === undefined) offsets.set(Number(v.key.slice(prefix.length)), v.value);
+    if (v.key === consumerGroupKey(c.groupId)) {
+      if (v.consumerGroup) group = restore(v.consumerGroup, c.now(), c.config.partitions);
+    } else replayOffsetRecord(c, s, r); // offsets, and KIP-98's pending transactional offsets and markers
   }
-  const patch = { ...group, offsets, loadOffset };
+  const offsets = s.offsets;
+  const patch = { ...group, ...s, loadOffset };
   if (loadOffset < e.leaderEndOffset) {
     loadFetch(out, offsetsPartition(c), c.name, c.nextRequestId, loadOffset);
     return { ...patch, nextRequestId: c.nextRequestId + 1 };
   }
-  out.note(`${c.name} loaded: group epoch ${group.generation}, members ${JSON.stringify([...group.members.values()].map((m) => [m.memberId, m.memberEpoch, m.assignment]))}, offsets ${JSON.stringify([...offsets])}`);
+  out.note(`${c.name} loaded: group epoch ${group.generation}, members ${JSON.stringify([...group.members.values()].map((m) => [m.memberId, m.memberEpoch, m.assignment]))}, offsets ${JSON.stringify([...offsets])}${describePendingTxns(s.txnOffsets)}`);
   return { ...patch, loaded: true };
 }
 
 /** The group a record describes; every member's session starts afresh at the load, as the classic coordinator's onGroupLoaded. */
-function restore(v: ConsumerGroupValue, now: number): Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members'> {
+function restore(v: ConsumerGroupValue, now: number, configured: number): Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members' | 'subscribedPartitions'> {
   const members = new Map<string, ConsumerGroupMember>();
   const target = new Map<string, readonly number[]>();
   for (const m of v.members) {
@@ -166,11 +220,12 @@ function restore(v: ConsumerGroupValue, now: number): Pick<C, 'generation' | 'ta
     });
     target.set(m.memberId, m.target);
   }
-  return { generation: v.groupEpoch, targetAssignmentEpoch: v.targetAssignmentEpoch, target, members };
+  return { generation: v.groupEpoch, targetAssignmentEpoch: v.targetAssignmentEpoch, target, members, subscribedPartitions: v.partitions ?? configured };
 }
 
-function groupValue(c: Pick<C, 'generation' | 'targetAssignmentEpoch' | 'target' | 'members'>): ConsumerGroupValue {
+function groupValue(c: Pick<C, 'config' | 'generation' | 'targetAssignmentEpoch' | 'target' | 'members' | 'subscribedPartitions'>): ConsumerGroupValue {
   return {
+    ...(c.subscribedPartitions === c.config.partitions ? {} : { partitions: c.subscribedPartitions }),
     groupEpoch: c.generation,
     targetAssignmentEpoch: c.targetAssignmentEpoch,
     members: [...c.members.values()].map((m) => ({
@@ -224,6 +279,8 @@ function onWritten(c: C, e: ProduceResponse, out: Outbox): Partial<C> | void {
   if (!w) return;
   const pending = new Map(c.pending);
   pending.delete(e.requestId);
+  if (w.kind === 'txnCommit') return txnCommitWritten({ ...c, pending }, w, e, out);
+  if (w.kind === 'marker') return markerWritten({ ...c, pending }, w, e, out);
   const error = appendError(e.error);
   if (w.kind === 'group') {
     for (const r of w.replies) out.send(r.to, error ? { ...r.response, error, assignment: undefined } : r.response);
@@ -233,10 +290,39 @@ function onWritten(c: C, e: ProduceResponse, out: Outbox): Partial<C> | void {
   out.send(w.client, { type: 'OffsetCommitResponse', requestId: w.requestId, ...(error ? { error } : {}) } satisfies OffsetCommitResponse);
   if (error) return { pending };
   const offsets = new Map(c.offsets);
+  const offsetPositions = new Map(c.offsetPositions);
   const previous = w.entry.offsets.map((o) => c.offsets.get(o.partition) ?? -1);
-  for (const o of w.entry.offsets) offsets.set(o.partition, o.offset);
+  w.entry.offsets.forEach((o, i) => {
+    offsets.set(o.partition, o.offset);
+    offsetPositions.set(o.partition, e.baseOffset + i);
+  });
   c.accepted.push({ ...w.entry, previous });
-  return { pending, offsets };
+  return { pending, offsets, offsetPositions };
+}
+
+/** The transactional records are replicated: answer, and keep the offsets pending for their producer id. */
+function txnCommitWritten(c: C, w: Extract<Pending, { kind: 'txnCommit' }>, e: ProduceResponse, out: Outbox): Partial<C> {
+  const error = e.error && producerErrors.has(e.error) ? e.error : appendError(e.error);
+  out.send(w.client, { type: 'TxnOffsetCommitResponse', requestId: w.requestId, ...(error ? { error } : {}) } satisfies TxnOffsetCommitResponse);
+  if (error) return { pending: c.pending };
+  const txnOffsets = withPendingTxnOffsets(c, w.entry.txn!.producerId, w.entry.offsets, e.baseOffset);
+  c.accepted.push({ ...w.entry, previous: w.entry.offsets.map((o) => c.offsets.get(o.partition) ?? -1) });
+  return { pending: c.pending, txnOffsets };
+}
+
+/** The marker is replicated: commit or drop the producer's pending offsets (OffsetMetadataManager.replayEndTransactionMarker), then answer. */
+function markerWritten(c: C, w: Extract<Pending, { kind: 'marker' }>, e: ProduceResponse, out: Outbox): Partial<C> {
+  const reply: WriteTxnMarkersResponse = { type: 'WriteTxnMarkersResponse', actor: w.replyTo, requestId: w.requestId, topic: w.topic, partition: w.partition };
+  // The partition's own error (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, ...): the transaction coordinator retries.
+  if (e.error) {
+    out.send(w.client, { ...reply, error: e.error } satisfies WriteTxnMarkersResponse);
+    return { pending: c.pending };
+  }
+  const s = copyOffsets(c);
+  completeTxn(c, s, w.producerId, w.producerEpoch, w.result);
+  out.note(`${c.name} ${w.result} marker for producer ${w.producerId}: offsets ${JSON.stringify([...s.offsets])}`);
+  out.send(w.client, reply);
+  return { pending: c.pending, ...s };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -333,11 +419,24 @@ function onHeartbeat(c: C, e: ConsumerGroupHeartbeat & From, out: Outbox): Parti
   }
   members.set(member.memberId, member);
 
+  // The subscription metadata is recomputed from the broker's metadata image
+  // (GroupMetadataManager.consumerGroupHeartbeat: `bumpGroupEpoch || group.hasMetadataExpired`,
+  // computeSubscriptionMetadata); when it changed (CreatePartitions added partitions,
+  // onNewMetadataImage having expired the group's refresh deadline) the group epoch is bumped,
+  // once, with any bump this heartbeat made already. The model compares at every heartbeat.
+  let subscribedPartitions = c.subscribedPartitions;
+  if (c.imagePartitions !== subscribedPartitions) {
+    subscribedPartitions = c.imagePartitions;
+    if (generation === c.generation) generation++;
+    changed = true;
+    out.note(`${c.name} subscription metadata: ${DATA_TOPIC} has ${subscribedPartitions} partitions: group epoch ${generation}`);
+  }
+
   // TargetAssignmentBuilder: a new target when the group epoch moved past the target's.
   let targetAssignmentEpoch = c.targetAssignmentEpoch;
   if (generation > targetAssignmentEpoch) {
     const previous = new Map([...target].filter(([id]) => members.has(id)));
-    target = targetAssignment(e.serverAssignor ?? 'uniform', [...members.keys()], previous, c.config.partitions);
+    target = targetAssignment(e.serverAssignor ?? 'uniform', [...members.keys()], previous, subscribedPartitions);
     targetAssignmentEpoch = generation;
     out.note(`${c.name} target assignment of epoch ${generation}: ${JSON.stringify([...target])}`);
     changed = true;
@@ -360,7 +459,7 @@ function onHeartbeat(c: C, e: ConsumerGroupHeartbeat & From, out: Outbox): Parti
     changed = true;
     out.note(`${c.name} ${member.memberId}: epoch ${member.memberEpoch} ${member.state} [${member.assignment.join(',')}]${member.pendingRevocation.length ? ` revoking [${member.pendingRevocation.join(',')}]` : ''}`);
   }
-  const patch = { members, generation, target, targetAssignmentEpoch };
+  const patch = { members, generation, target, targetAssignmentEpoch, subscribedPartitions };
   const r = response(c, e, member);
   if (!changed) {
     // Nothing to write: answered at once, unless a write of the group is still pending; then the
@@ -376,6 +475,18 @@ function onHeartbeat(c: C, e: ConsumerGroupHeartbeat & From, out: Outbox): Parti
     return { members, pending };
   }
   return { ...patch, ...writeGroup({ ...c, ...patch }, [{ to: e.from, response: r }], out) };
+}
+
+/**
+ * The broker's metadata image has more partitions of the data topic (broker-common.ts tells only
+ * then; GroupMetadataManager.onNewMetadataImage -> requestMetadataRefresh): the next heartbeat
+ * refreshes the group's subscription metadata. Taken loaded or not: it is the broker's image.
+ */
+function onMetadata(c: C, e: MetadataUpdate, out: Outbox): Partial<C> | void {
+  const count = e.partitions.filter((p) => topicOf(p) === DATA_TOPIC).length;
+  if (count <= c.imagePartitions) return;
+  out.note(`${c.name} metadata image: ${DATA_TOPIC} has ${count} partitions (was ${c.imagePartitions})`);
+  return { imagePartitions: count };
 }
 
 /** The group write still pending that was sent last, if any. */
@@ -441,7 +552,62 @@ function onCommit(c: C, e: OffsetCommit & From, out: Outbox): Partial<C> | void 
     const error: GroupErrorCode | undefined = !m ? 'UNKNOWN_MEMBER_ID' : !commitEpochValid({ ...m, assigned: m.assignment }, e.generationId) ? 'STALE_MEMBER_EPOCH' : undefined;
     if (error) return void out.send(e.from, { type: 'OffsetCommitResponse', requestId: e.requestId, error } satisfies OffsetCommitResponse);
   }
-  const entry: Omit<AcceptedCommit, 'previous'> = {
+  const entry = acceptedEntry(c, e, m);
+  return write(c, e.offsets.map((o) => ({ key: offsetKey(c.groupId, o.partition), value: o.offset })), { kind: 'commit', client: e.from, requestId: e.requestId, entry }, out);
+}
+
+/**
+ * TxnOffsetCommit (OffsetMetadataManager.commitTransactionalOffset, Kafka 4.x). The request's
+ * generation id is the member epoch (the consumer's ConsumerGroupMetadata under KIP-848), and it
+ * is validated by validateTransactionalOffsetCommit -> ConsumerGroup.validateOffsetCommit(
+ * isTransactional = true): epoch -1 to a group without members is accepted; otherwise the member
+ * must be known (UNKNOWN_MEMBER_ID) and the epoch its current one, and the STALE_MEMBER_EPOCH
+ * that check throws is answered ILLEGAL_GENERATION (TxnOffsetCommit has no STALE_MEMBER_EPOCH).
+ * Checked with `generationFencing` and `producerFencing` both on, as the classic coordinator.
+ */
+function onTxnCommit(c: C, e: TxnOffsetCommit & From, out: Outbox): Partial<C> | void {
+  const m = c.members.get(e.memberId);
+  const simple = e.generationId < 0 && c.members.size === 0;
+  if (c.config.generationFencing && c.config.producerFencing && !simple) {
+    const error: GroupErrorCode | undefined = !m ? 'UNKNOWN_MEMBER_ID' : !commitEpochValid({ ...m, assigned: m.assignment }, e.generationId) ? 'ILLEGAL_GENERATION' : undefined;
+    if (error) return void out.send(e.from, { type: 'TxnOffsetCommitResponse', requestId: e.requestId, error } satisfies TxnOffsetCommitResponse);
+  }
+  const entry = { ...acceptedEntry(c, e, m), txn: { producerId: e.producerId, producerEpoch: e.producerEpoch } };
+  return write(c, txnOffsetRecords(c.groupId, e), { kind: 'txnCommit', client: e.from, requestId: e.requestId, entry }, out);
+}
+
+/**
+ * WriteTxnMarkers for the group's `__consumer_offsets` partition (KIP-98): the control record is
+ * appended (acks=all); once replicated the producer's pending offsets are committed or dropped
+ * and the transaction coordinator answered. A marker for a producer with nothing pending is
+ * written and answered all the same (a retried marker).
+ */
+function onTxnMarker(c: C, e: WriteTxnMarkers & From, out: Outbox): Partial<C> {
+  return write(c, [txnMarkerRecord(c.groupId, e)], {
+    kind: 'marker',
+    client: e.from,
+    replyTo: e.replyTo,
+    requestId: e.requestId,
+    topic: e.topic,
+    partition: e.partition,
+    producerId: e.producerId,
+    producerEpoch: e.producerEpoch,
+    result: e.result,
+  }, out);
+}
+
+function* writingTxnOffsets(c: C): Iterable<readonly { partition: number }[]> {
+  for (const w of c.pending.values()) if (w.kind === 'txnCommit') yield w.entry.offsets;
+}
+
+/**
+ * OffsetFetch: the committed offsets (-1 when none). KIP-447 (require_stable): while a
+ * transactional commit of a requested partition is pending (being written, or waiting for its
+ * marker), UNSTABLE_OFFSET_COMMIT (OffsetMetadataManager.fetchOffsets): the consumer retries.
+ */
+/** What the invariants are told of a commit this coordinator writes (OffsetCommit or TxnOffsetCommit), as the group is now. */
+function acceptedEntry(c: C, e: OffsetCommit | TxnOffsetCommit, m: ConsumerGroupMember | undefined): Omit<AcceptedCommit, 'previous'> {
+  return {
     time: c.now(),
     memberId: e.memberId,
     generation: e.generationId,
@@ -452,10 +618,12 @@ function onCommit(c: C, e: OffsetCommit & From, out: Outbox): Partial<C> | void 
     offsets: e.offsets,
     memberEpochs: true,
   };
-  return write(c, e.offsets.map((o) => ({ key: offsetKey(c.groupId, o.partition), value: o.offset })), { kind: 'commit', client: e.from, requestId: e.requestId, entry }, out);
 }
 
 function onOffsetFetch(c: C, e: OffsetFetch & From, out: Outbox): void {
+  if (e.partitions.some((p) => hasPendingTxnOffset(c, writingTxnOffsets(c), p))) {
+    return void out.send(e.from, { type: 'OffsetFetchResponse', requestId: e.requestId, error: 'UNSTABLE_OFFSET_COMMIT', offsets: [] } satisfies OffsetFetchResponse);
+  }
   out.send(e.from, { type: 'OffsetFetchResponse', requestId: e.requestId, offsets: e.partitions.map((p) => ({ partition: p, offset: c.offsets.get(p) ?? -1 })) } satisfies OffsetFetchResponse);
 }
 
@@ -463,14 +631,17 @@ function reject(error: 'NOT_COORDINATOR' | 'COORDINATOR_LOAD_IN_PROGRESS') {
   return (c: C, e: ConsumerGroupCoordinatorEvent, out: Outbox): void => {
     if (e.type === 'ConsumerGroupHeartbeat') return void out.send(e.from, response(c, e, undefined, error));
     if (e.type === 'OffsetCommit') return void out.send(e.from, { type: 'OffsetCommitResponse', requestId: e.requestId, error } satisfies OffsetCommitResponse);
-    if (e.type === 'OffsetFetch') out.send(e.from, { type: 'OffsetFetchResponse', requestId: e.requestId, error, offsets: [] } satisfies OffsetFetchResponse);
+    if (e.type === 'OffsetFetch') return void out.send(e.from, { type: 'OffsetFetchResponse', requestId: e.requestId, error, offsets: [] } satisfies OffsetFetchResponse);
+    if (e.type === 'TxnOffsetCommit') return void out.send(e.from, { type: 'TxnOffsetCommitResponse', requestId: e.requestId, error } satisfies TxnOffsetCommitResponse);
+    // KIP-98: the transaction coordinator retries the marker.
+    if (e.type === 'WriteTxnMarkers') out.send(e.from, { type: 'WriteTxnMarkersResponse', actor: e.replyTo, requestId: e.requestId, topic: e.topic, partition: e.partition, error } satisfies WriteTxnMarkersResponse);
   };
 }
 
 // ---------------------------------------------------------------------------------------
 // The machine
 
-const requests = ['ConsumerGroupHeartbeat', 'OffsetCommit', 'OffsetFetch'] as const;
+const requests = ['ConsumerGroupHeartbeat', 'OffsetCommit', 'OffsetFetch', 'TxnOffsetCommit', 'WriteTxnMarkers'] as const;
 const rejectAll = (action: string) => Object.fromEntries(requests.map((r) => [r, { actions: action }]));
 const states: readonly GroupState[] = ['Empty', 'Assigning', 'Reconciling', 'Stable'];
 /** Move to the derived state when it is another one. */
@@ -505,6 +676,9 @@ export const consumerGroupCoordinatorMachine = setup({
     loading: react(reject('COORDINATOR_LOAD_IN_PROGRESS')),
     heartbeat: react(onHeartbeat),
     commit: react(onCommit),
+    txnCommit: react(onTxnCommit),
+    txnMarker: react(onTxnMarker),
+    metadata: react(onMetadata),
     offsetFetch: react(onOffsetFetch),
     onWritten: react(onWritten),
     expire: react(expire),
@@ -524,8 +698,12 @@ export const consumerGroupCoordinatorMachine = setup({
     generation: 0,
     targetAssignmentEpoch: 0,
     target: new Map(),
+    subscribedPartitions: input.config.partitions,
+    imagePartitions: input.config.partitions,
     members: new Map(),
     offsets: new Map(),
+    offsetPositions: new Map(),
+    txnOffsets: new Map(),
     pending: new Map(),
     unwritten: false,
     nextRequestId: 1,
@@ -536,6 +714,7 @@ export const consumerGroupCoordinatorMachine = setup({
     PartitionChange: { guard: 'electedHere', target: '.Loading', actions: 'startLoad' },
     ...rejectAll('notCoordinator'),
     ProduceResponse: { actions: 'onWritten' },
+    MetadataUpdate: { actions: 'metadata' },
   },
   states: {
     /** This broker does not lead the group's `__consumer_offsets` partition: NOT_COORDINATOR. */
@@ -565,6 +744,8 @@ export const consumerGroupCoordinatorMachine = setup({
         ],
         ConsumerGroupHeartbeat: { actions: 'heartbeat' },
         OffsetCommit: { actions: 'commit' },
+        TxnOffsetCommit: { actions: 'txnCommit' },
+        WriteTxnMarkers: { actions: 'txnMarker' },
         OffsetFetch: { actions: 'offsetFetch' },
         Tick: { actions: ['tick', 'expire'] },
       },

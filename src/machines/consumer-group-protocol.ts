@@ -70,6 +70,13 @@ export interface ConsumerGroupValue {
   readonly groupEpoch: number;
   readonly targetAssignmentEpoch: number;
   readonly members: readonly ConsumerGroupMemberValue[];
+  /**
+   * The subscription metadata: the data topic's partition count the group's epoch was computed
+   * with (Kafka 4.0's ConsumerGroupPartitionMetadata record; 4.1+ keeps a metadata hash in the
+   * group epoch record). Absent: the configured count (so records are as before while the
+   * topic is not grown).
+   */
+  readonly partitions?: number;
 }
 
 /** The `__consumer_offsets` key of a KIP-848 group's record. */

@@ -21,6 +21,7 @@
 import { partitionForKey } from '../client/partitioner.js';
 import type { ConsumerContext, ConsumerOptions, PolledRecord } from './consumer.js';
 import { coordinatorNode, groupError, nextId, requestMetadata } from './consumer.js';
+import { usesConsumerProtocol } from './consumer-kip848.js';
 import type { Message } from '../sim/world.js';
 import { react, type Outbox } from './effects.js';
 import { groupActor, type GroupErrorCode } from './group-protocol.js';
@@ -188,10 +189,19 @@ function sendAddOffsets(c: ConsumerContext, _e: unknown, out: Outbox): Patch {
   return sendToTxnCoordinator(c, out, (requestId) => ({ type: 'AddOffsetsToTxn', ...base(c, requestId), ...producer(c), groupId: c.options.groupId }) satisfies AddOffsetsToTxn);
 }
 
-/** sendOffsetsToTransaction, step 2 (KIP-447): to the group coordinator, with the member's generation. */
+/**
+ * sendOffsetsToTransaction, step 2 (KIP-447): to the group coordinator, with the member's
+ * generation. Under KIP-848 the consumer's ConsumerGroupMetadata carries its member epoch as the
+ * generation id (AsyncKafkaConsumer.updateGroupMetadata, on every epoch the heartbeat brings).
+ */
 function sendTxnOffsetCommit(c: ConsumerContext, _e: unknown, out: Outbox): Patch {
-  // The partitions were lost (onPartitionsLost): their offsets must not be committed.
-  if (c.generation < 0 || c.memberId === '') return abortWith(c, out, 'group membership lost');
+  // The partitions were lost (onPartitionsLost): their offsets must not be committed. Under
+  // KIP-848 a fenced member is back at epoch 0 (joining) with its partitions lost, and may even
+  // have rejoined in a new epoch: the Java member rejoins only once the application's poll ran
+  // onPartitionsLost (AbstractMembershipManager.transitionToFenced), and no poll runs during a
+  // transaction, so a member that no longer owns its batch's partitions commits nothing.
+  const lost = usesConsumerProtocol(c) ? c.generation <= 0 || txnOf(c).open!.offsets.some((o) => !c.owned.includes(o.partition)) : c.generation < 0;
+  if (lost || c.memberId === '') return abortWith(c, out, 'group membership lost');
   if (paused(c) || c.coordinator < 0) return withTxn(c, { step: 'retry', request: undefined });
   const [requestId, patch] = nextId(c);
   const t = txnOf(c);
@@ -263,7 +273,9 @@ function onTxnOffsetCommitResponse(c: ConsumerContext, e: TxnOffsetCommitRespons
     const moved = e.error === 'NOT_COORDINATOR' || e.error === 'COORDINATOR_NOT_AVAILABLE';
     return { ...(moved ? { coordinatorLost: true } : {}), ...withTxn(c, { step: 'retry', request: undefined }) };
   }
-  const membership = ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID', 'REBALANCE_IN_PROGRESS'].includes(e.error);
+  // Under KIP-848 the membership is the heartbeat's business (the producer's error does not reach
+  // the consumer: the application aborts, and the next heartbeat learns of any fencing).
+  const membership = !usesConsumerProtocol(c) && ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID', 'REBALANCE_IN_PROGRESS'].includes(e.error);
   const group = membership ? groupError(c, e.error as GroupErrorCode, out, 'TxnOffsetCommit') : {};
   return { ...group, ...abortWith({ ...c, ...group }, out, `${e.error} on TxnOffsetCommit`, fencingErrors.has(e.error)) };
 }

@@ -6,7 +6,6 @@ import { react, type Outbox } from './effects.js';
 import {
   groupKey,
   offsetKey,
-  txnMarkerKey,
   type GroupErrorCode,
   type GroupMetadataValue,
   type Heartbeat,
@@ -34,11 +33,25 @@ import {
   type Produce,
   type ProducedValue,
   type ProduceResponse,
-  type Record,
 } from './protocol.js';
 import type { TxnOffsetCommit, TxnOffsetCommitResponse, TxnResult, WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
 
+import {
+  completeTxn,
+  copyOffsets,
+  describePendingTxns,
+  hasPendingTxnOffset as pendingTxnOffset,
+  producerErrors,
+  replayOffsetRecord,
+  txnMarkerRecord,
+  txnOffsetRecords,
+  withPendingTxnOffsets,
+  type PendingTxnOffset,
+  type TxnDecision,
+} from './txn-offsets.js';
+
 export type { AcceptedCommit } from './group-protocol.js';
+export type { PendingTxnOffset, TxnDecision } from './txn-offsets.js';
 
 /**
  * The group coordinator for one consumer group on one broker (Kafka's classic GroupCoordinator
@@ -78,28 +91,6 @@ export interface Member {
   /** Its pending SyncGroup (awaiting the leader's assignment to be stored). */
   readonly syncRequest: number | undefined;
   readonly assignment: readonly number[];
-}
-
-/**
- * KIP-98: a producer's transaction marker in the group's `__consumer_offsets` partition (written here, or found while
- * loading): its pending offsets became the group's (COMMIT: `offsets`, with `previous`) or were
- * dropped (ABORT: `offsets` empty).
- */
-export interface TxnDecision {
-  readonly time: number;
-  readonly producerId: number;
-  readonly producerEpoch: number;
-  readonly result: TxnResult;
-  readonly offsets: readonly { partition: number; offset: number }[];
-  readonly previous: readonly number[];
-}
-
-/** KIP-98: an offset of a transactional commit, pending until its producer's marker. */
-export interface PendingTxnOffset {
-  readonly partition: number;
-  readonly offset: number;
-  /** Its record's offset in the group's `__consumer_offsets` partition (Kafka's appendedBatchOffset). */
-  readonly position: number;
 }
 
 export type PendingWrite =
@@ -240,15 +231,6 @@ function sendLoadFetch(c: CoordinatorContext, out: Outbox): Partial<CoordinatorC
   return { nextRequestId: c.nextRequestId + 1 };
 }
 
-/** The group's offsets as a load or a marker changes them (fresh copies, updated in place). */
-interface OffsetState {
-  readonly offsets: Map<number, number>;
-  readonly offsetPositions: Map<number, number>;
-  readonly txnOffsets: Map<number, readonly PendingTxnOffset[]>;
-}
-
-const copyOffsets = (c: CoordinatorContext): OffsetState => ({ offsets: new Map(c.offsets), offsetPositions: new Map(c.offsetPositions), txnOffsets: new Map(c.txnOffsets) });
-
 /**
  * Replay the partition's records of this group: the latest group metadata record and the latest
  * offset per partition win (GroupMetadataManager.loadGroupsAndOffsets). The group metadata record
@@ -330,55 +312,6 @@ function groupValue(c: Pick<CoordinatorContext, 'generation' | 'protocol' | 'lea
       assignment: m.assignment,
     })),
   };
-}
-
-/** Nothing for a group without pending transactional offsets (its note stays as it was). */
-function describePendingTxns(txnOffsets: ReadonlyMap<number, readonly PendingTxnOffset[]>): string {
-  if (txnOffsets.size === 0) return '';
-  const each = [...txnOffsets].map(([producerId, os]) => [producerId, os.map((o) => [o.partition, o.offset])]);
-  return `, pending transactional offsets ${JSON.stringify(each)}`;
-}
-
-/**
- * One offset record or control record while loading. A control record completes its producer's
- * pending offsets in this group whichever group it was written for: Kafka's loader does the
- * same for every group of the partition (a producer id is one transactional.id, in one group).
- */
-function replayOffsetRecord(c: CoordinatorContext, s: OffsetState, r: Record): void {
-  const v = r.value;
-  if (v.control !== undefined && v.producerId !== undefined) {
-    if (s.txnOffsets.has(v.producerId)) completeTxn(c, s, v.producerId, v.producerEpoch ?? -1, v.control);
-    return;
-  }
-  const prefix = `offset/${c.groupId}/`;
-  if (!v.key.startsWith(prefix)) return;
-  const partition = Number(v.key.slice(prefix.length));
-  if (v.transactional && v.producerId !== undefined) {
-    s.txnOffsets.set(v.producerId, [...(s.txnOffsets.get(v.producerId) ?? []), { partition, offset: v.value, position: r.offset }]);
-  } else {
-    s.offsets.set(partition, v.value);
-    s.offsetPositions.set(partition, r.offset);
-  }
-}
-
-/**
- * A producer's marker is in the log (GroupMetadata.completePendingTxnOffsetCommit, KIP-98):
- * COMMIT makes each of its pending offsets the group's, unless a record written after it (a
- * plain OffsetCommit) already set that partition; ABORT drops them. Recorded in `accepted`.
- */
-function completeTxn(c: CoordinatorContext, s: OffsetState, producerId: number, producerEpoch: number, result: TxnResult): void {
-  const mine = s.txnOffsets.get(producerId) ?? [];
-  s.txnOffsets.delete(producerId);
-  const offsets: { partition: number; offset: number }[] = [];
-  const previous: number[] = [];
-  for (const o of result === 'COMMIT' ? mine : []) {
-    if ((s.offsetPositions.get(o.partition) ?? -1) > o.position) continue;
-    previous.push(s.offsets.get(o.partition) ?? -1);
-    offsets.push({ partition: o.partition, offset: o.offset });
-    s.offsets.set(o.partition, o.offset);
-    s.offsetPositions.set(o.partition, o.position);
-  }
-  c.accepted.push({ time: c.now(), producerId, producerEpoch, result, offsets, previous });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -718,14 +651,7 @@ function onTxnCommit(state: GroupState) {
     const error = c.config.generationFencing && c.config.producerFencing ? txnCommitError(c, state, e) : undefined;
     if (error) return void out.send(e.from, { type: 'TxnOffsetCommitResponse', requestId: e.requestId, error } satisfies TxnOffsetCommitResponse);
     const entry = { ...acceptedEntry(c, state, e), txn: { producerId: e.producerId, producerEpoch: e.producerEpoch } };
-    const records = e.offsets.map((o) => ({
-      key: offsetKey(c.groupId, o.partition),
-      value: o.offset,
-      producerId: e.producerId,
-      producerEpoch: e.producerEpoch,
-      transactional: true,
-    }));
-    return write(c, records, { kind: 'txnCommit', client: e.from, requestId: e.requestId, entry }, out);
+    return write(c, txnOffsetRecords(c.groupId, e), { kind: 'txnCommit', client: e.from, requestId: e.requestId, entry }, out);
   };
 }
 
@@ -743,10 +669,9 @@ function txnCommitError(c: CoordinatorContext, state: GroupState, e: TxnOffsetCo
  * written and answered all the same (a retried marker).
  */
 function onTxnMarker(c: CoordinatorContext, e: WriteTxnMarkers & From, out: Outbox): Partial<CoordinatorContext> {
-  const marker = { key: txnMarkerKey(c.groupId), value: -1, producerId: e.producerId, producerEpoch: e.producerEpoch, control: e.result };
   return write(
     c,
-    [marker],
+    [txnMarkerRecord(c.groupId, e)],
     {
       kind: 'marker',
       client: e.from,
@@ -768,9 +693,6 @@ function appendError(error: ErrorCode | undefined): GroupErrorCode | undefined {
   if (error === 'NOT_LEADER_OR_FOLLOWER' || error === 'FENCED_LEADER_EPOCH') return 'NOT_COORDINATOR';
   return error === 'REQUEST_TIMED_OUT' ? 'REQUEST_TIMED_OUT' : 'COORDINATOR_NOT_AVAILABLE';
 }
-
-/** KIP-98: a transactional append refused for its producer epoch is answered with that error (the client is fenced). */
-const producerErrors: ReadonlySet<ErrorCode> = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 
 /** The offsets partition answered a write: apply it (commit, transactional commit, marker or group metadata) and answer. */
 function onWritten(c: CoordinatorContext, e: ProduceResponse, out: Outbox): Partial<CoordinatorContext> | void {
@@ -851,10 +773,7 @@ const txnCommitWritten: Written<'txnCommit'> = (c, w, e, out) => {
   const error = e.error && producerErrors.has(e.error) ? e.error : appendError(e.error);
   out.send(w.client, { type: 'TxnOffsetCommitResponse', requestId: w.requestId, ...(error ? { error } : {}) } satisfies TxnOffsetCommitResponse);
   if (error) return { pending: c.pending };
-  const producerId = w.entry.txn!.producerId;
-  const txnOffsets = new Map(c.txnOffsets);
-  const added = w.entry.offsets.map((o, i) => ({ partition: o.partition, offset: o.offset, position: e.baseOffset + i }));
-  txnOffsets.set(producerId, [...(c.txnOffsets.get(producerId) ?? []), ...added]);
+  const txnOffsets = withPendingTxnOffsets(c, w.entry.txn!.producerId, w.entry.offsets, e.baseOffset);
   c.accepted.push({ ...w.entry, previous: w.entry.offsets.map((o) => c.offsets.get(o.partition) ?? -1) });
   return { pending: c.pending, txnOffsets };
 };
@@ -892,9 +811,11 @@ function onOffsetFetch(c: CoordinatorContext, e: OffsetFetch & From, out: Outbox
 
 /** GroupMetadata.hasPendingOffsetCommitsForTopicPartition, for transactional commits only. */
 function hasPendingTxnOffset(c: CoordinatorContext, partition: number): boolean {
-  for (const os of c.txnOffsets.values()) if (os.some((o) => o.partition === partition)) return true;
-  for (const w of c.pending.values()) if (w.kind === 'txnCommit' && w.entry.offsets.some((o) => o.partition === partition)) return true;
-  return false;
+  return pendingTxnOffset(c, writingTxnOffsets(c), partition);
+}
+
+function* writingTxnOffsets(c: CoordinatorContext): Iterable<readonly { partition: number }[]> {
+  for (const w of c.pending.values()) if (w.kind === 'txnCommit') yield w.entry.offsets;
 }
 
 /**

@@ -89,6 +89,26 @@ function coordinator(preset = 'consumer-protocol', overrides: { [k: string]: unk
       if (!r) throw new Error(`no answer to ${client}`);
       return r.msg;
     },
+    /** A TxnOffsetCommit of producer id 7 (KIP-447: the member epoch as generation); returns its answer. */
+    txnCommit: (client: string, epoch: number, offset: number): Msg => {
+      send({ type: 'TxnOffsetCommit', actor: ACTOR, requestId: requestId++, groupId: 'g0', transactionalId: client, producerId: 7, producerEpoch: 0, memberId: client, generationId: epoch, offsets: [{ partition: 0, offset }] }, client);
+      return flush().find((s) => s.to === client && s.msg.type === 'TxnOffsetCommitResponse')!.msg;
+    },
+    /** The transaction coordinator's WriteTxnMarkers for producer id 7; returns its answer. */
+    marker: (result: 'COMMIT' | 'ABORT'): Msg => {
+      send({ type: 'WriteTxnMarkers', actor: ACTOR, requestId: requestId++, replyTo: 'txn-x', topic: OFFSETS_TOPIC, partition: 0, groupId: 'g0', producerId: 7, producerEpoch: 0, coordinatorEpoch: 0, result }, 'b2');
+      return flush().find((s) => s.to === 'b2' && s.msg.type === 'WriteTxnMarkersResponse')!.msg;
+    },
+    /** Its broker's metadata image names `count` partitions of the data topic (broker-common.ts sends it when the topic grew). */
+    image: (count: number) => {
+      const partitions = Array.from({ length: count }, (_, p) => ({ partition: p, replicas: [1, 2, 3], isr: [1, 2, 3], leader: 1, leaderEpoch: 0, partitionEpoch: 0 }));
+      send({ type: 'MetadataUpdate', actor: ACTOR, partitions }, 'b1');
+      return flush();
+    },
+    offsetFetch: (client: string): Msg => {
+      send({ type: 'OffsetFetch', actor: ACTOR, requestId: requestId++, groupId: 'g0', partitions: [0] }, client);
+      return flush().find((s) => s.to === client && s.msg.type === 'OffsetFetchResponse')!.msg;
+    },
     commit: (client: string, epoch: number, offset: number): Msg => {
       send({ type: 'OffsetCommit', actor: ACTOR, requestId: requestId++, groupId: 'g0', memberId: client, generationId: epoch, offsets: [{ partition: 0, offset }] }, client);
       return flush().find((s) => s.to === client && s.msg.type === 'OffsetCommitResponse')!.msg;
@@ -237,5 +257,77 @@ describe('static membership (KIP-848)', () => {
     expect(h.heartbeat('a2', 0, [], { instanceId: 'i-a' })).toMatchObject({ memberEpoch: 2, assignment: [0] });
     expect(h.ctx().generation).toBe(epoch);
     expect(h.heartbeat('a3', 0, [], { instanceId: 'i-a' })).toMatchObject({ error: 'UNRELEASED_INSTANCE_ID' });
+  });
+});
+
+describe('TxnOffsetCommit (KIP-98/447 under KIP-848: OffsetMetadataManager.commitTransactionalOffset)', () => {
+  it('a stale member epoch is ILLEGAL_GENERATION (not STALE_MEMBER_EPOCH), an unknown member UNKNOWN_MEMBER_ID; without fencing it is written', () => {
+    const h = coordinator();
+    h.elect();
+    h.heartbeat('a', 0, []);
+    h.heartbeat('b', 0, []);
+    expect(h.heartbeat('a', 1, [0, 1])).toMatchObject({ memberEpoch: 1 });
+    expect(h.heartbeat('a', 1, [0])).toMatchObject({ memberEpoch: 2 });
+    expect(h.txnCommit('a', 1, 5)).toMatchObject({ error: 'ILLEGAL_GENERATION' });
+    expect(h.txnCommit('zombie', 2, 5)).toMatchObject({ error: 'UNKNOWN_MEMBER_ID' });
+    expect(h.log.some((r) => r.value.transactional)).toBe(false);
+    const open = coordinator('no-member-epoch-fencing');
+    open.elect();
+    open.heartbeat('a', 0, []);
+    expect(open.txnCommit('a', 0, 5).error).toBeUndefined();
+  });
+
+  it('the offsets stay pending (OffsetFetch: UNSTABLE_OFFSET_COMMIT) until the COMMIT marker makes them the group\'s; ABORT drops them', () => {
+    const h = coordinator();
+    h.elect();
+    expect(h.heartbeat('a', 0, [])).toMatchObject({ memberEpoch: 1 });
+    expect(h.txnCommit('a', 1, 5).error).toBeUndefined();
+    expect(h.ctx().offsets.get(0)).toBeUndefined();
+    expect(h.offsetFetch('a')).toMatchObject({ error: 'UNSTABLE_OFFSET_COMMIT' });
+    expect(h.marker('COMMIT').error).toBeUndefined();
+    expect(h.offsetFetch('a')).toMatchObject({ offsets: [{ partition: 0, offset: 5 }] });
+    expect(h.txnCommit('a', 1, 9).error).toBeUndefined();
+    expect(h.marker('ABORT').error).toBeUndefined();
+    expect(h.offsetFetch('a')).toMatchObject({ offsets: [{ partition: 0, offset: 5 }] });
+    // A new coordinator replays the transactional records and the markers: the same offsets.
+    const again = coordinator();
+    again.elect(h.log);
+    expect(again.ctx().offsets.get(0)).toBe(5);
+    expect(again.ctx().txnOffsets.size).toBe(0);
+  });
+
+  it('a commit still waiting for its marker at a failover stays pending in the new coordinator', () => {
+    const h = coordinator();
+    h.elect();
+    h.heartbeat('a', 0, []);
+    h.txnCommit('a', 1, 5);
+    const again = coordinator();
+    again.elect(h.log);
+    expect(again.offsetFetch('a')).toMatchObject({ error: 'UNSTABLE_OFFSET_COMMIT' });
+    expect(again.marker('COMMIT').error).toBeUndefined();
+    expect(again.offsetFetch('a')).toMatchObject({ offsets: [{ partition: 0, offset: 5 }] });
+  });
+});
+
+describe('the metadata image grows (CreatePartitions; GroupMetadataManager.onNewMetadataImage)', () => {
+  it('the next heartbeat finds the subscription metadata changed: a new group epoch and a target over every partition; a new coordinator loads the count', () => {
+    const h = coordinator();
+    h.elect();
+    expect(h.heartbeat('a', 0, [])).toMatchObject({ memberEpoch: 1, assignment: [0, 1] });
+    h.image(3);
+    expect(h.ctx().generation).toBe(1); // nothing until a heartbeat
+    expect(h.heartbeat('a', 1, [0, 1])).toMatchObject({ memberEpoch: 2, assignment: [0, 1, 2] });
+    expect(h.ctx()).toMatchObject({ generation: 2, subscribedPartitions: 3 });
+    // One bump for a join and a changed image in the same heartbeat.
+    h.image(4);
+    expect(h.heartbeat('b', 0, [])).toMatchObject({ memberEpoch: 3 });
+    expect(h.ctx().subscribedPartitions).toBe(4);
+    // The count is stored with the group: a coordinator whose broker knows the same image does not bump again.
+    const again = coordinator();
+    again.image(4);
+    again.elect(h.log);
+    expect(again.ctx()).toMatchObject({ generation: 3, subscribedPartitions: 4 });
+    again.heartbeat('a', 2, [0, 1]);
+    expect(again.ctx().generation).toBe(3);
   });
 });

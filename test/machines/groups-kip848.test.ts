@@ -9,6 +9,7 @@ import { runScenario } from '../../src/cluster/run.js';
 import { parseScenario } from '../../src/cluster/scenario.js';
 import { ownershipGaps } from '../../src/groups/measure.js';
 import type { ConsumerGroupCoordinatorContext } from '../../src/machines/consumer-group-coordinator.js';
+import type { AcceptedCommit } from '../../src/machines/group-protocol.js';
 import type { TraceEvent } from '../../src/sim/trace.js';
 
 const lateJoiner = (preset: string) =>
@@ -116,7 +117,7 @@ describe('KIP-848 consumer group protocol, end to end', () => {
         'full',
       ).world;
     const accepted = (w: ReturnType<typeof zombie>) =>
-      [1, 2, 3].flatMap((b) => (w.actor(`b${b}`, 'group-g0')?.getSnapshot() as { context: ConsumerGroupCoordinatorContext } | undefined)?.context.accepted ?? []);
+      [1, 2, 3].flatMap((b) => (w.actor(`b${b}`, 'group-g0')?.getSnapshot() as { context: ConsumerGroupCoordinatorContext } | undefined)?.context.accepted ?? []).filter((a): a is AcceptedCommit => !('result' in a));
     const fenced = zombie('consumer-protocol');
     expect(fenced.trace.events().some((e) => e.e === 'note' && /fenced g0-c1@\d+ \(session timeout\)/.test(e.text))).toBe(true);
     expect(accepted(fenced).filter((a) => !a.knownMember || a.generation !== a.groupGeneration)).toEqual([]);
