@@ -82,7 +82,7 @@ describe('log compaction (cleanup.policy=compact)', () => {
     expect(log.read(0).map((x) => x.offset)).toEqual([2]);
   });
 
-  it('property: compaction removes only superseded records, and followers and recovery see the same log', () => {
+  it('property [log-compaction-latest]: compaction removes only superseded records, and followers and recovery see the same log', () => {
     fc.assert(
       fc.property(
         fc.array(fc.option(fc.constantFrom('a', 'b', 'c', 'd'), { nil: null, freq: 8 }), { minLength: 0, maxLength: 30 }),
