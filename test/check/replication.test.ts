@@ -149,9 +149,10 @@ describe('each replication invariant holds on default within its budget (quick s
     // Broker faults only: the budget is about brokers (controller faults would thin the search).
     // Uniform faults: seed 2 finds it in 861 runs (43 s). With faults aimed at the ISR (--aim),
     // seed 18 finds it in 95 runs and shrinks it to 14 steps in about 12 s in all; of seeds 1-20,
-    // 8 (57 runs, 16 steps) and 18 find it within 400 runs.
-    const r = await explore({ property: 'strong-isr', kafka: '3.9', preset: 'default', runs: 400, seed: 18, budget: 2, faults: defaultEpisodeKinds, aim: true });
+    // 8 (57 runs, 16 steps) and 18 find it within 400 runs. Shrinking is capped at 40 attempts
+    // (about 7 s in all), which still ends within 15 steps.
+    const r = await explore({ property: 'strong-isr', kafka: '3.9', preset: 'default', runs: 400, seed: 18, budget: 2, faults: defaultEpisodeKinds, aim: true, maxShrinks: 40 });
     expect(r.found).toBe(true);
-    expect(r.shrunkSteps).toBeLessThanOrEqual(15);
+    expect(r.shrunkSteps, `${r.shrunkSteps} steps`).toBeLessThanOrEqual(15);
   });
 });

@@ -34,9 +34,15 @@ describe('kafka-model matrix', () => {
     const table = readFileSync(out, 'utf8');
     expect(table).toMatch(/\| `no-acked-loss@2`: .* \| \*\*refuted\*\* \(\d+\) \| holds \(300\) \|/);
     expect(JSON.parse(readFileSync(join(dir, 'matrix', 'no-acked-loss-budget-2-kafka-0.10.2.json'), 'utf8'))).toMatchObject({ config: { kafka: '0.10.2' }, expect: { violation: 'no-acked-loss' } });
-    writeFileSync(out, table.replace('holds (300)', 'holds (299)'));
-    const check = await cli('matrix', '--quick', '--only', 'no-acked-loss@2', '--kafka', '0.10.2,4.1', '--out', out, '--check');
+    // --check on a table of the refuted cell alone (found in a few runs; the 300 runs of the
+    // holding cell are not repeated): up to date as written, stale once a verdict is edited.
+    const small = join(dir, 'small.md');
+    const only = ['matrix', '--quick', '--only', 'no-acked-loss@2', '--kafka', '0.10.2', '--out', small];
+    expect((await cli(...only)).code).toBe(0);
+    expect((await cli(...only, '--check')).code).toBe(0);
+    writeFileSync(small, readFileSync(small, 'utf8').replace(/\*\*refuted\*\* \((\d+)\)/, (_m, n: string) => `**refuted** (${Number(n) + 1})`));
+    const check = await cli(...only, '--check');
     expect(check.code).toBe(1);
-    expect(check.stderr).toMatch(/matrix: 1 of 2 files out of date: .*matrix\.md/);
+    expect(check.stderr).toMatch(/matrix: 1 of 2 files out of date: .*small\.md/);
   }, 120_000);
 });
