@@ -15,7 +15,7 @@ import { groupMetadataPartitionName } from './coordinator-partition.js';
 import { react, type Outbox } from './effects.js';
 import { offsetKey, type AcceptedCommit, type GroupErrorCode, type OffsetCommit, type OffsetCommitResponse, type OffsetFetch, type OffsetFetchResponse } from './group-protocol.js';
 import { DATA_TOPIC, topicOf, type BecomeReplica, type BrokerId, type ErrorCode, type FetchResponse, type From, type MetadataUpdate, type Produce, type ProducedValue, type ProduceResponse } from './protocol.js';
-import type { TxnOffsetCommit, TxnOffsetCommitResponse, TxnResult, WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
+import type { TxnOffsetCommit, TxnOffsetCommitResponse, WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
 import {
   completeTxn,
   copyOffsets,
@@ -26,6 +26,7 @@ import {
   txnMarkerRecord,
   txnOffsetRecords,
   withPendingTxnOffsets,
+  type PendingMarkerWrite,
   type PendingTxnOffset,
   type TxnDecision,
 } from './txn-offsets.js';
@@ -79,18 +80,7 @@ type Pending =
   | { readonly kind: 'group'; readonly replies: readonly { readonly to: string; readonly response: ConsumerGroupHeartbeatResponse }[] }
   | { readonly kind: 'commit'; readonly client: string; readonly requestId: number; readonly entry: Omit<AcceptedCommit, 'previous'> }
   | { readonly kind: 'txnCommit'; readonly client: string; readonly requestId: number; readonly entry: Omit<AcceptedCommit, 'previous'> }
-  | {
-      readonly kind: 'marker';
-      /** The transaction coordinator's node and actor, and its request. */
-      readonly client: string;
-      readonly replyTo: string;
-      readonly requestId: number;
-      readonly topic: string;
-      readonly partition: number;
-      readonly producerId: number;
-      readonly producerEpoch: number;
-      readonly result: TxnResult;
-    };
+  | PendingMarkerWrite;
 
 export interface ConsumerGroupCoordinatorContext {
   readonly config: ClusterConfig;

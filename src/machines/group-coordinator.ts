@@ -34,7 +34,7 @@ import {
   type ProducedValue,
   type ProduceResponse,
 } from './protocol.js';
-import type { TxnOffsetCommit, TxnOffsetCommitResponse, TxnResult, WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
+import type { TxnOffsetCommit, TxnOffsetCommitResponse, WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
 
 import {
   completeTxn,
@@ -46,6 +46,7 @@ import {
   txnMarkerRecord,
   txnOffsetRecords,
   withPendingTxnOffsets,
+  type PendingMarkerWrite,
   type PendingTxnOffset,
   type TxnDecision,
 } from './txn-offsets.js';
@@ -129,18 +130,7 @@ export type PendingWrite =
       readonly requestId: number;
       readonly entry: Omit<AcceptedCommit, 'previous'>;
     }
-  | {
-      readonly kind: 'marker';
-      /** The transaction coordinator's node and actor, and its request. */
-      readonly client: string;
-      readonly replyTo: string;
-      readonly requestId: number;
-      readonly topic: string;
-      readonly partition: number;
-      readonly producerId: number;
-      readonly producerEpoch: number;
-      readonly result: TxnResult;
-    };
+  | PendingMarkerWrite;
 
 export interface CoordinatorContext {
   readonly config: ClusterConfig;

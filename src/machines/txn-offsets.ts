@@ -29,6 +29,20 @@ export interface TxnDecision {
   readonly previous: readonly number[];
 }
 
+/** A WriteTxnMarkers whose control record a group coordinator is writing (answered once it is replicated). */
+export interface PendingMarkerWrite {
+  readonly kind: 'marker';
+  /** The transaction coordinator's node and actor, and its request. */
+  readonly client: string;
+  readonly replyTo: string;
+  readonly requestId: number;
+  readonly topic: string;
+  readonly partition: number;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly result: TxnResult;
+}
+
 /** KIP-98: an offset of a transactional commit, pending until its producer's marker. */
 export interface PendingTxnOffset {
   readonly partition: number;

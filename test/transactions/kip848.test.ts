@@ -9,6 +9,7 @@ import { runScenario } from '../../src/cluster/run.js';
 import { parseScenario } from '../../src/cluster/scenario.js';
 import { exploreAsync as explore } from '../../src/explore/search.js';
 import { expectFoundAndShrunk, explain } from '../helpers/search.js';
+import { zombieScenario } from './zombie.js';
 
 const notesOf = (world: ReturnType<typeof runScenario>['world']) => world.trace.events().flatMap((e) => (e.e === 'note' ? [e.text] : []));
 
@@ -50,21 +51,7 @@ describe('zombie fencing by member epoch (KIP-447 under KIP-848)', () => {
   // transaction open, the coordinator fences it and hands its partition to g0-c1, and it wakes
   // up with its TxnOffsetCommit sent before the heartbeat that tells it it was fenced is answered.
   // (A stall scan of this workload: starts 200-360 ms, 150-400 ms long; this is one that races.)
-  const scenario = (preset: string) =>
-    parseScenario({
-      seed: 5,
-      durationMs: 2000,
-      config: { preset, overrides: { partitions: 3, sessionTimeoutMs: 100 } },
-      properties: ['exactly-once'],
-      workload: {
-        kind: 'produce',
-        records: 40,
-        intervalMs: 8,
-        keys: 8,
-        transactional: { recordsPerTxn: 3, abortEvery: 0 },
-        groups: [{ consumers: 2, commit: 'transactional', processingMs: 10, stalls: [{ consumer: 0, at: 240, durationMs: 400 }] }],
-      },
-    });
+  const scenario = (preset: string) => zombieScenario(preset, { at: 240, durationMs: 400 });
 
   it('consumer-protocol: the zombie\'s TxnOffsetCommit is refused (it is no longer a member) and it aborts', () => {
     const { summary, world } = runScenario(scenario('consumer-protocol'), 'full');

@@ -10,6 +10,7 @@ import { parseScenario } from '../../src/cluster/scenario.js';
 import { exploreAsync as explore } from '../../src/explore/search.js';
 import { formatStory } from '../../src/explore/story.js';
 import { expectFoundAndShrunk, explain } from '../helpers/search.js';
+import { zombieScenario } from './zombie.js';
 
 describe('on default, the transaction properties hold (quick samples; explore runs 1,000+)', () => {
   it.each(['no-duplicates', 'exactly-once', 'no-aborted-reads', 'atomic-visibility'])('%s', async (property) => {
@@ -110,21 +111,7 @@ describe('zombie fencing (KIP-447)', () => {
   // transaction is open, the group moves its partitions to the other, and it wakes up. The
   // consumers run session.timeout.ms = 10 s (scaled: 100 ms), the default before Kafka 3.0, the
   // timing the stall was scanned for; the race does not depend on it.
-  const scenario = (preset: string) =>
-    parseScenario({
-      seed: 5,
-      durationMs: 2000,
-      config: { preset, overrides: { partitions: 3, sessionTimeoutMs: 100 } },
-      properties: ['exactly-once'],
-      workload: {
-        kind: 'produce',
-        records: 40,
-        intervalMs: 8,
-        keys: 8,
-        transactional: { recordsPerTxn: 3, abortEvery: 0 },
-        groups: [{ consumers: 2, commit: 'transactional', processingMs: 10, stalls: [{ consumer: 0, at: 248, durationMs: 250 }] }],
-      },
-    });
+  const scenario = (preset: string) => zombieScenario(preset, { at: 248, durationMs: 250 });
 
   it('no-fencing: the zombie commits its transaction and the input is output twice', () => {
     const { summary } = runScenario(scenario('no-fencing'), 'off');

@@ -1,0 +1,23 @@
+import { parseScenario, type Scenario } from '../../src/cluster/scenario.js';
+
+/**
+ * The zombie-fencing setup of the transaction tests (KIP-447): two consume-transform-produce
+ * consumers on 3 partitions, session.timeout.ms 10 s (scaled: 100 ms); consumer 0 stalls with
+ * its transaction open for `stall` and wakes up after the group moved its partitions.
+ */
+export function zombieScenario(preset: string, stall: { at: number; durationMs: number }): Scenario {
+  return parseScenario({
+    seed: 5,
+    durationMs: 2000,
+    config: { preset, overrides: { partitions: 3, sessionTimeoutMs: 100 } },
+    properties: ['exactly-once'],
+    workload: {
+      kind: 'produce',
+      records: 40,
+      intervalMs: 8,
+      keys: 8,
+      transactional: { recordsPerTxn: 3, abortEvery: 0 },
+      groups: [{ consumers: 2, commit: 'transactional', processingMs: 10, stalls: [{ consumer: 0, ...stall }] }],
+    },
+  });
+}
