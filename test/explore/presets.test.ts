@@ -71,13 +71,13 @@ describe('the search finds the historical data-loss bugs, shrunk to at most 15 s
 
 describe('the guarantees hold where Kafka says they do', () => {
   it('fsync-always with the same correlated failures: nothing acknowledged is lost', async () => {
-    const r = await explore({ property: 'no-acked-loss', preset: 'fsync-always', runs: 120, seed: 1, correlated: true });
+    const r = await explore({ property: 'no-acked-loss', preset: 'fsync-always', runs: 80, seed: 1, correlated: true });
     expect(r.found, explain(r)).toBe(false);
-    expect(r.runs).toBe(120);
+    expect(r.runs).toBe(80);
   });
 
   it('default within its fault budget: every replication invariant holds (a quick sample; explore runs 1,000+)', async () => {
-    const r = await explore({ property: 'all', preset: 'default', runs: 120, seed: 7 });
+    const r = await explore({ property: 'all', preset: 'default', runs: 80, seed: 7 });
     expect(r.found, explain(r)).toBe(false);
   });
 });

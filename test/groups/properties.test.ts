@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { report, search } from './support.js';
 
-const HOLDS_RUNS = 40;
+const HOLDS_RUNS = 30;
 
 describe('after-process (at-least-once)', () => {
   it('processed-at-least-once holds across consumer crashes, stalls, leaves, coordinator failover and rebalances', async () => {
