@@ -17,7 +17,7 @@ import { offsetKey, type AcceptedCommit, type GroupErrorCode, type OffsetCommit,
 import { DATA_TOPIC, topicOf, type BecomeReplica, type BrokerId, type ErrorCode, type FetchResponse, type From, type MetadataUpdate, type Produce, type ProducedValue, type ProduceResponse } from './protocol.js';
 import type { TxnOffsetCommit, TxnOffsetCommitResponse, WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
 import {
-  completeTxn,
+  applyWrittenMarker,
   copyOffsets,
   describePendingTxns,
   hasPendingTxnOffset,
@@ -300,19 +300,9 @@ function txnCommitWritten(c: C, w: Extract<Pending, { kind: 'txnCommit' }>, e: P
   return { pending: c.pending, txnOffsets };
 }
 
-/** The marker is replicated: commit or drop the producer's pending offsets (OffsetMetadataManager.replayEndTransactionMarker), then answer. */
-function markerWritten(c: C, w: Extract<Pending, { kind: 'marker' }>, e: ProduceResponse, out: Outbox): Partial<C> {
-  const reply: WriteTxnMarkersResponse = { type: 'WriteTxnMarkersResponse', actor: w.replyTo, requestId: w.requestId, topic: w.topic, partition: w.partition };
-  // The partition's own error (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, ...): the transaction coordinator retries.
-  if (e.error) {
-    out.send(w.client, { ...reply, error: e.error } satisfies WriteTxnMarkersResponse);
-    return { pending: c.pending };
-  }
-  const s = copyOffsets(c);
-  completeTxn(c, s, w.producerId, w.producerEpoch, w.result);
-  out.note(`${c.name} ${w.result} marker for producer ${w.producerId}: offsets ${JSON.stringify([...s.offsets])}`);
-  out.send(w.client, reply);
-  return { pending: c.pending, ...s };
+/** The marker is replicated: commit or drop the producer's pending offsets, then answer (txn-offsets.ts). */
+function markerWritten(c: C, w: PendingMarkerWrite, e: ProduceResponse, out: Outbox): Partial<C> {
+  return { pending: c.pending, ...applyWrittenMarker(c, w, e, out) };
 }
 
 // ---------------------------------------------------------------------------------------

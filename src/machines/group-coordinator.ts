@@ -37,7 +37,7 @@ import {
 import type { TxnOffsetCommit, TxnOffsetCommitResponse, WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
 
 import {
-  completeTxn,
+  applyWrittenMarker,
   copyOffsets,
   describePendingTxns,
   hasPendingTxnOffset as pendingTxnOffset,
@@ -768,20 +768,8 @@ const txnCommitWritten: Written<'txnCommit'> = (c, w, e, out) => {
   return { pending: c.pending, txnOffsets };
 };
 
-/** The marker is replicated: commit or drop the producer's pending offsets, then answer the transaction coordinator. */
-const markerWritten: Written<'marker'> = (c, w, e, out) => {
-  const reply: WriteTxnMarkersResponse = { type: 'WriteTxnMarkersResponse', actor: w.replyTo, requestId: w.requestId, topic: w.topic, partition: w.partition };
-  // The partition's own error (NOT_LEADER_OR_FOLLOWER, NOT_ENOUGH_REPLICAS, ...): the transaction coordinator retries.
-  if (e.error) {
-    out.send(w.client, { ...reply, error: e.error } satisfies WriteTxnMarkersResponse);
-    return { pending: c.pending };
-  }
-  const s = copyOffsets(c);
-  completeTxn(c, s, w.producerId, w.producerEpoch, w.result);
-  out.note(`${c.name} ${w.result} marker for producer ${w.producerId}: offsets ${JSON.stringify([...s.offsets])}`);
-  out.send(w.client, reply);
-  return { pending: c.pending, ...s };
-};
+/** The marker is replicated: commit or drop the producer's pending offsets, then answer the transaction coordinator (txn-offsets.ts). */
+const markerWritten: Written<'marker'> = (c, w, e, out) => ({ pending: c.pending, ...applyWrittenMarker(c, w, e, out) });
 
 /**
  * OffsetFetch: the committed offsets (-1 when none). KIP-447 (require_stable): while a

@@ -12,8 +12,9 @@
  * COMMIT marker (the offsets become the group's) or ABORT marker (they are dropped).
  */
 import { offsetKey, txnMarkerKey, type AcceptedCommit } from './group-protocol.js';
-import type { ErrorCode, ProducedValue, Record } from './protocol.js';
-import type { TxnOffsetCommit, TxnResult, WriteTxnMarkers } from './txn-protocol.js';
+import type { Outbox } from './effects.js';
+import type { ErrorCode, ProducedValue, ProduceResponse, Record } from './protocol.js';
+import type { TxnOffsetCommit, TxnResult, WriteTxnMarkers, WriteTxnMarkersResponse } from './txn-protocol.js';
 
 /**
  * KIP-98: a producer's transaction marker in the group's `__consumer_offsets` partition (written
@@ -160,4 +161,24 @@ export function hasPendingTxnOffset(c: TxnOffsetsContext, writing: Iterable<read
   for (const os of c.txnOffsets.values()) if (os.some((o) => o.partition === partition)) return true;
   for (const os of writing) if (os.some((o) => o.partition === partition)) return true;
   return false;
+}
+
+/**
+ * A coordinator's COMMIT or ABORT marker is replicated: the producer's pending offsets become the
+ * group's or are dropped (OffsetMetadataManager.replayEndTransactionMarker), and the transaction
+ * coordinator is answered. The partition's own error (NOT_LEADER_OR_FOLLOWER,
+ * NOT_ENOUGH_REPLICAS, ...) is passed on, and the transaction coordinator retries: then nothing
+ * changes (undefined).
+ */
+export function applyWrittenMarker(c: TxnOffsetsContext & { readonly name: string }, w: PendingMarkerWrite, e: ProduceResponse, out: Outbox): OffsetState | undefined {
+  const reply: WriteTxnMarkersResponse = { type: 'WriteTxnMarkersResponse', actor: w.replyTo, requestId: w.requestId, topic: w.topic, partition: w.partition };
+  if (e.error) {
+    out.send(w.client, { ...reply, error: e.error } satisfies WriteTxnMarkersResponse);
+    return undefined;
+  }
+  const s = copyOffsets(c);
+  completeTxn(c, s, w.producerId, w.producerEpoch, w.result);
+  out.note(`${c.name} ${w.result} marker for producer ${w.producerId}: offsets ${JSON.stringify([...s.offsets])}`);
+  out.send(w.client, reply);
+  return s;
 }
