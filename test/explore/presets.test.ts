@@ -45,7 +45,8 @@ describe('the search finds the historical data-loss bugs, shrunk to at most 15 s
     // the ISR (--aim) find it from seeds 1-5; seed 1 in 3 runs. Shrinking capped at 60 attempts:
     // still within 15 steps, in a fifth of the time of 150. Seed 3 (172 runs) since a latency
     // spike counts until its delayed messages arrive (seeds 1 and 2 no longer within 200).
-    await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'unclean', runs: 200, seed: 3, budget: 2, aim: true, maxShrinks: 60 }, /elected uncleanly/);
+    const r = await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'unclean', runs: 200, seed: 3, budget: 2, aim: true, maxShrinks: 60 }, /elected uncleanly/);
+    expect(r.runs).toBe(172);
   });
 
   it('hw-truncation: a follower truncates to its stale HW and is then elected (KIP-101)', async () => {
