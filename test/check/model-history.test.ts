@@ -40,11 +40,11 @@ function checkRun(scenario: Scenario) {
   return checkHistory([...world.history, ...finalReads(world, config!)] as HistoryOp[], {});
 }
 
-// 80 generated runs each: a sample for the test suite (kept under its 5 minutes); kafka-model
+// 50 generated runs each: a sample for the test suite (kept under its 5 minutes); kafka-model
 // explore searches the same space at length.
 describe('model histories through the Jepsen checker', () => {
   it('default (idempotent producer), within its budget: every history checks valid', async () => {
-    for (const [i, scenario] of histories('default', 80, 42).entries()) {
+    for (const [i, scenario] of histories('default', 50, 42).entries()) {
       const result = checkRun(scenario);
       expect(result['bad-error-types'], `replay: ${JSON.stringify(scenario)}`).toEqual([]);
       if (i % 20 === 0) await new Promise((r) => setImmediate(r)); // let the test runner breathe
@@ -55,7 +55,7 @@ describe('model histories through the Jepsen checker', () => {
     let duplicates = 0;
     // Every invariant but no-duplicates, which these runs are expected to break.
     const replication = replicationInvariants(resolveConfig('no-idempotence')).map((inv) => inv.id);
-    for (const [i, scenario] of histories('no-idempotence', 80, 42, replication).entries()) {
+    for (const [i, scenario] of histories('no-idempotence', 50, 42, replication).entries()) {
       const result = checkRun(scenario);
       expect(result['bad-error-types'].filter((a) => !fromRetries.has(a)), `replay: ${JSON.stringify(scenario)}`).toEqual([]);
       if (result['bad-error-types'].includes('duplicate')) {
