@@ -26,8 +26,8 @@ describe('the search finds the historical data-loss bugs, shrunk to at most 15 s
     // Broker faults only: since a latency spike counts against the budget until its delayed
     // messages arrive, the default search (with KRaft's controller faults) no longer finds it
     // within 200 runs from seed 1; broker faults alone do in 30.
-    // Shrinking capped at 60 attempts: 11 steps, in half the time of the uncapped 7.
-    await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'acks1', runs: 200, seed: 1, faults: defaultEpisodeKinds, maxShrinks: 60 }, /crashes/);
+    // Shrinking capped at 30 attempts: 11 steps, as with 60 (uncapped: 7, in twice the time).
+    await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'acks1', runs: 200, seed: 1, faults: defaultEpisodeKinds, maxShrinks: 30 }, /crashes/);
   });
 
   it('min-isr-1: the last replica standing loses what only it had', async () => {
@@ -35,17 +35,17 @@ describe('the search finds the historical data-loss bugs, shrunk to at most 15 s
     // finds this loss from fewer seeds (1 of 5 within 600 runs; broker faults alone: 5 of 5,
     // before latency spikes counted until their delayed messages arrive; now seed 1 in 168 runs,
     // seeds 2 and 4 not within 600 and 1,000).
-    // Shrinking capped at 60 attempts: 13 steps, as uncapped, in a third of the time.
-    await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'min-isr-1', runs: 1000, seed: 1, faults: defaultEpisodeKinds, maxShrinks: 60 });
+    // Shrinking capped at 30 attempts: 13 steps, as uncapped, in a fraction of the time.
+    await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'min-isr-1', runs: 1000, seed: 1, faults: defaultEpisodeKinds, maxShrinks: 30 });
   });
 
   it('unclean: an out-of-sync replica is elected and acknowledged data is gone (budget 2)', async () => {
     // Uniform faults rarely shrink the ISR and then fail its members: of seeds 1-10, only 5 and 6
     // find it within 1,000 runs (spec/replication.md, results). Faults aimed at the leader and
-    // the ISR (--aim) find it from seeds 1-5; seed 1 in 3 runs. Shrinking capped at 60 attempts:
-    // still within 15 steps, in a fifth of the time of 150. Seed 3 (172 runs) since a latency
+    // the ISR (--aim) find it from seeds 1-5; seed 1 in 3 runs. Shrinking capped at 30 attempts:
+    // 11 steps, within 15 (150 attempts take five times as long). Seed 3 (172 runs) since a latency
     // spike counts until its delayed messages arrive (seeds 1 and 2 no longer within 200).
-    const r = await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'unclean', runs: 200, seed: 3, budget: 2, aim: true, maxShrinks: 60 }, /elected uncleanly/);
+    const r = await expectFoundAndShrunk({ property: 'no-acked-loss', preset: 'unclean', runs: 200, seed: 3, budget: 2, aim: true, maxShrinks: 30 }, /elected uncleanly/);
     expect(r.runs).toBe(172);
   });
 

@@ -31,7 +31,7 @@ describe('group.protocol=consumer (KIP-848)', () => {
   }, 90_000);
 
   it('no-concurrent-processing is refuted as on classic: a member fenced for its session, not revoked, finishes its batch beside the new owner', async () => {
-    const f = await search({ property: 'no-concurrent-processing', preset: 'consumer-protocol', options: { consumerKinds: ['stall'], brokerFaults: false }, runs: 300, seed: 6, maxShrinks: 30 });
+    const f = await search({ property: 'no-concurrent-processing', preset: 'consumer-protocol', options: { consumerKinds: ['stall'], brokerFaults: false }, runs: 300, seed: 6, maxShrinks: 15 });
     expect(f.failed).toBe(true);
     expect(f.message).toMatch(/are both processing t-0/);
     expect(f.story.some((s) => /stalls for/.test(s.text))).toBe(true);

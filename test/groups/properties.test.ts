@@ -16,7 +16,7 @@ describe('after-process (at-least-once)', () => {
   }, 90_000);
 
   it('processed-at-most-once is refuted: a record processed again after its consumer crashed before committing', async () => {
-    const f = await search({ property: 'processed-at-most-once', options: { commit: 'after-process', consumerKinds: ['crash'], brokerFaults: false }, runs: 300, seed: 2 });
+    const f = await search({ property: 'processed-at-most-once', options: { commit: 'after-process', consumerKinds: ['crash'], brokerFaults: false }, runs: 300, seed: 2, maxShrinks: 20 });
     expect(f.failed).toBe(true);
     expect(f.message).toMatch(/processed t-0 offset \d+ .* 2 times/);
     expect(f.story.some((s) => /g0-c\d crashes/.test(s.text))).toBe(true);
@@ -31,7 +31,7 @@ describe('before-process (at-most-once)', () => {
   }, 90_000);
 
   it('processed-at-least-once is refuted: a record lost to a crash between commit and processing', async () => {
-    const f = await search({ property: 'processed-at-least-once', options: { commit: 'before-process', consumerKinds: ['crash'], brokerFaults: false }, runs: 300, seed: 4 });
+    const f = await search({ property: 'processed-at-least-once', options: { commit: 'before-process', consumerKinds: ['crash'], brokerFaults: false }, runs: 300, seed: 4, maxShrinks: 20 });
     expect(f.failed).toBe(true);
     expect(f.message).toMatch(/committed t-0 up to \d+, but never processed/);
     expect(f.story.some((s) => /g0-c\d crashes/.test(s.text))).toBe(true);
@@ -51,7 +51,7 @@ describe('generation fencing', () => {
   }, 90_000);
 
   it('with no-generation-fencing a zombie commit is accepted and moves the group offset', async () => {
-    const f = await search({ property: 'stale-commit-fenced', preset: 'no-generation-fencing', runs: 300, seed: 3 });
+    const f = await search({ property: 'stale-commit-fenced', preset: 'no-generation-fencing', runs: 300, seed: 3, maxShrinks: 20 });
     expect(f.failed).toBe(true);
     expect(f.message).toMatch(/in generation \d+ was accepted while the group was in generation \d+/);
     expect(f.message).toMatch(/t-0 -?\d+ -> \d+/);
@@ -74,7 +74,7 @@ describe('with three __consumer_offsets partitions (offsets.topic.num.partitions
 
 describe('zombies process in wall-clock time', () => {
   it('no-concurrent-processing is refuted even on default: a stalled consumer and the new owner process the same partition at once', async () => {
-    const f = await search({ property: 'no-concurrent-processing', runs: 300, seed: 4 });
+    const f = await search({ property: 'no-concurrent-processing', runs: 300, seed: 4, maxShrinks: 20 });
     expect(f.failed).toBe(true);
     expect(f.message).toMatch(/are both processing t-0/);
     expect(f.story.some((s) => /stalls for/.test(s.text))).toBe(true);

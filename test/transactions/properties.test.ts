@@ -58,7 +58,7 @@ describe('each preset that removes a guard breaks the property it names', () => 
   });
 
   it('read-uncommitted: the consume-transform-produce group reads an aborted transaction (no-aborted-reads)', async () => {
-    const { result } = await expectFoundAndShrunk({ property: 'no-aborted-reads', preset: 'read-uncommitted', runs: 100, seed: 1 });
+    const { result } = await expectFoundAndShrunk({ property: 'no-aborted-reads', preset: 'read-uncommitted', runs: 100, seed: 1, maxShrinks: 20 });
     expect(formatStory(result.story!)).toMatch(/abort/);
   });
 
