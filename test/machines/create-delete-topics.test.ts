@@ -6,28 +6,14 @@ import { controllerImage } from '../../src/machines/controller-view.js';
 import { brokerNode, topicOf } from '../../src/machines/protocol.js';
 import type { ReplicaContext } from '../../src/machines/replica.js';
 import type { World } from '../../src/sim/world.js';
+import { adminWorkload, createOrders } from './topic-admin.js';
 
 /**
  * An admin client creates topic `orders` (3 partitions, the default replication factor 3), asks
  * again for it and for a topic of replication factor 4 on 3 brokers, tries to delete the data
  * topic, then deletes `orders`, and asks once more. The producer writes the data topic throughout.
  */
-type ProduceInput = Extract<NonNullable<ScenarioInput['workload']>, { kind: 'produce' }>;
-const createOrders = { at: 300, op: 'create-topic' as const, topic: 'orders', partitions: 3, replicationFactor: -1 };
-const workload: ProduceInput = {
-  kind: 'produce',
-  records: 20,
-  intervalMs: 100,
-  keys: 3,
-  admin: [
-    createOrders,
-    { at: 500, op: 'create-topic', topic: 'orders', partitions: 1, replicationFactor: 1 },
-    { at: 600, op: 'create-topic', topic: 'wide', partitions: 1, replicationFactor: 4 },
-    { at: 700, op: 'delete-topic', topic: 't' },
-    { at: 1500, op: 'delete-topic', topic: 'orders' },
-    { at: 1800, op: 'delete-topic', topic: 'orders' },
-  ],
-};
+const workload = adminWorkload;
 const scenario: ScenarioInput = {
   seed: 3,
   durationMs: 2500,

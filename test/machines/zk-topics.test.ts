@@ -10,6 +10,7 @@ import type { ZkBrokerContext } from '../../src/machines/zk-broker.js';
 import { ZOOKEEPER, type UpdateMetadata } from '../../src/machines/zk-protocol.js';
 import type { ZookeeperContext } from '../../src/machines/zookeeper.js';
 import type { World } from '../../src/sim/world.js';
+import { adminWorkload, createOrders } from './topic-admin.js';
 import { expectFoundAndShrunk } from '../helpers/search.js';
 
 /**
@@ -19,7 +20,6 @@ import { expectFoundAndShrunk } from '../helpers/search.js';
  * (TopicDeletionManager). Every property is checked after every event (`properties` absent), the
  * ZooKeeper-mode controller properties among them.
  */
-type ProduceInput = Extract<NonNullable<ScenarioInput['workload']>, { kind: 'produce' }>;
 
 const notesOf = (world: World, node?: string) => world.trace.events().flatMap((e) => (e.e === 'note' && (node === undefined || e.node === node) ? [e.text] : []));
 const brokerContext = (world: World, b: number) => (world.actor(brokerNode(b))!.getSnapshot() as { context: ZkBrokerContext }).context;
@@ -98,21 +98,7 @@ describe('key-order in ZooKeeper mode: adding partitions breaks the order of a k
   });
 });
 
-const createOrders = { at: 300, op: 'create-topic' as const, topic: 'orders', partitions: 3, replicationFactor: -1 };
-const workload: ProduceInput = {
-  kind: 'produce',
-  records: 20,
-  intervalMs: 100,
-  keys: 3,
-  admin: [
-    createOrders,
-    { at: 500, op: 'create-topic', topic: 'orders', partitions: 1, replicationFactor: 1 },
-    { at: 600, op: 'create-topic', topic: 'wide', partitions: 1, replicationFactor: 4 },
-    { at: 700, op: 'delete-topic', topic: 't' },
-    { at: 1500, op: 'delete-topic', topic: 'orders' },
-    { at: 1800, op: 'delete-topic', topic: 'orders' },
-  ],
-};
+const workload = adminWorkload;
 const scenario: ScenarioInput = { seed: 3, durationMs: 2500, config: { kafka: '2.4', preset: 'default' }, workload };
 
 describe('CreateTopics and DeleteTopics in ZooKeeper mode', () => {

@@ -6,10 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/cluster/run.js';
-import { parseScenario } from '../../src/cluster/scenario.js';
 import { exploreAsync as explore } from '../../src/explore/search.js';
 import { expectFoundAndShrunk, explain } from '../helpers/search.js';
-import { zombieScenario } from './zombie.js';
+import { crashesScenario, zombieScenario } from './scenarios.js';
 
 const notesOf = (world: ReturnType<typeof runScenario>['world']) => world.trace.events().flatMap((e) => (e.e === 'note' ? [e.text] : []));
 
@@ -21,22 +20,7 @@ describe('on consumer-protocol, the transaction properties hold (quick samples)'
   });
 
   it('a consume-transform-produce group through a broker crash and a consumer crash: every committed input has exactly one output', () => {
-    const { summary, world } = runScenario(
-      parseScenario({
-        seed: 3,
-        durationMs: 2500,
-        config: { preset: 'consumer-protocol', overrides: { partitions: 3 } },
-        workload: { kind: 'produce', records: 30, intervalMs: 10, keys: 8, transactional: { recordsPerTxn: 4, abortEvery: 3 }, groups: [{ consumers: 2, commit: 'transactional' }] },
-        faults: [
-          { at: 300, type: 'crash', node: 'b2' },
-          { at: 500, type: 'restart', node: 'b2' },
-          { at: 700, type: 'crash', node: 'g0-c1' },
-          { at: 900, type: 'restart', node: 'g0-c1' },
-        ],
-        properties: ['no-duplicates', 'exactly-once', 'no-aborted-reads', 'atomic-visibility', 'stale-commit-fenced'],
-      }),
-      'full',
-    );
+    const { summary, world } = runScenario(crashesScenario('consumer-protocol', ['no-duplicates', 'exactly-once', 'no-aborted-reads', 'atomic-visibility', 'stale-commit-fenced']), 'full');
     expect(summary.violation).toBeUndefined();
     const notes = notesOf(world);
     // The KIP-848 coordinator ran the group, and COMMIT markers made transactional offsets the group's.

@@ -10,7 +10,7 @@ import { parseScenario } from '../../src/cluster/scenario.js';
 import { exploreAsync as explore } from '../../src/explore/search.js';
 import { formatStory } from '../../src/explore/story.js';
 import { expectFoundAndShrunk, explain } from '../helpers/search.js';
-import { zombieScenario } from './zombie.js';
+import { crashesScenario, zombieScenario } from './scenarios.js';
 
 describe('on default, the transaction properties hold (quick samples; explore runs 1,000+)', () => {
   it.each(['no-duplicates', 'exactly-once', 'no-aborted-reads', 'atomic-visibility'])('%s', async (property) => {
@@ -19,22 +19,7 @@ describe('on default, the transaction properties hold (quick samples; explore ru
   });
 
   it('a consume-transform-produce group through a broker crash and a consumer crash: every committed input has exactly one output', () => {
-    const { summary, world } = runScenario(
-      parseScenario({
-        seed: 3,
-        durationMs: 2500,
-        config: { preset: 'default', overrides: { partitions: 3 } },
-        workload: { kind: 'produce', records: 30, intervalMs: 10, keys: 8, transactional: { recordsPerTxn: 4, abortEvery: 3 }, groups: [{ consumers: 2, commit: 'transactional' }] },
-        faults: [
-          { at: 300, type: 'crash', node: 'b2' },
-          { at: 500, type: 'restart', node: 'b2' },
-          { at: 700, type: 'crash', node: 'g0-c1' },
-          { at: 900, type: 'restart', node: 'g0-c1' },
-        ],
-        properties: ['no-duplicates', 'exactly-once', 'no-aborted-reads', 'atomic-visibility'],
-      }),
-      'full',
-    );
+    const { summary, world } = runScenario(crashesScenario('default', ['no-duplicates', 'exactly-once', 'no-aborted-reads', 'atomic-visibility']), 'full');
     expect(summary.violation).toBeUndefined();
     // Aborted transactions happened (every third), and a restarted consumer fenced its former self.
     const notes = world.trace.events().flatMap((e) => (e.e === 'note' ? [e.text] : []));

@@ -21,3 +21,23 @@ export function zombieScenario(preset: string, stall: { at: number; durationMs: 
     },
   });
 }
+
+/**
+ * A consume-transform-produce group (2 consumers, 3 partitions, every third transaction aborted)
+ * through a broker crash (b2, 300-500 ms) and a consumer crash (g0-c1, 700-900 ms).
+ */
+export function crashesScenario(preset: string, properties: readonly string[]): Scenario {
+  return parseScenario({
+    seed: 3,
+    durationMs: 2500,
+    config: { preset, overrides: { partitions: 3 } },
+    workload: { kind: 'produce', records: 30, intervalMs: 10, keys: 8, transactional: { recordsPerTxn: 4, abortEvery: 3 }, groups: [{ consumers: 2, commit: 'transactional' }] },
+    faults: [
+      { at: 300, type: 'crash', node: 'b2' },
+      { at: 500, type: 'restart', node: 'b2' },
+      { at: 700, type: 'crash', node: 'g0-c1' },
+      { at: 900, type: 'restart', node: 'g0-c1' },
+    ],
+    properties: [...properties],
+  });
+}
